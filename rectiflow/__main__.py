@@ -1,0 +1,4 @@
+"""`python -m rectiflow` runs the CLI."""
+from rectiflow.cli import main
+
+main()

@@ -1,0 +1,63 @@
+"""`rectiflow audit …`: verify the hash chains and replays; export a self-checking bundle."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from rectiflow.cli import engine, handles_errors, json_option, main, settings
+from rectiflow.output import EXIT_ERROR, emit
+from workflow.audit import Report, verify, write_bundle
+from workflow.bundle_verify import verify_bundle
+from workflow.errors import CaseNotFound
+from workflow.events import format_time
+
+
+@main.group()
+def audit() -> None:
+    """The append-only, hash-chained audit log."""
+
+
+@audit.command("verify")
+@click.option("--case", "case_id", default=None, help="Only this case.")
+@click.option("--bundle", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Check an exported bundle instead of the database (no database needed).")
+@json_option
+@handles_errors
+def verify_cmd(case_id: str | None, bundle: Path | None, as_json: bool) -> None:
+    """Walk every chain, recompute every hash, replay every case; exit 1 on any problem."""
+    if bundle is not None:
+        result = verify_bundle(bundle.read_bytes())
+    else:
+        app = engine(sync=False)
+        with app.store.read() as tx:
+            report: Report = verify(tx.iter_events(case_id), tx.case_rows(case_id))
+        if case_id and report.cases == 0:
+            raise CaseNotFound(case_id)
+        result = report.to_dict()
+    lines = [f"{'OK' if result['ok'] else 'FAILED'}: {result['cases']} cases, {result['events']} events"]
+    lines += [f"  case {p['case']} version {p['version']}: {p['reason']}" for p in result["problems"]]
+    emit(as_json, result, "\n".join(lines))
+    if not result["ok"]:
+        sys.exit(EXIT_ERROR)
+
+
+@audit.command("export")
+@click.option("--case", "case_id", default=None, help="Only this case.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True)
+@json_option
+@handles_errors
+def export(case_id: str | None, output: Path, as_json: bool) -> None:
+    """Write the events as a JSON Lines bundle ending in a digest line."""
+    app = engine(sync=False)
+    tmp = output.with_name(output.name + ".part")
+    with app.store.read() as tx, tmp.open("wb") as fh:
+        count, digest = write_bundle(tx.iter_events(case_id), fh, exported_at=format_time(app.clock.now()),
+                                     scope=case_id or "all")
+    if case_id and count == 0:
+        tmp.unlink()
+        raise CaseNotFound(case_id)
+    tmp.replace(output)
+    emit(as_json, {"file": str(output), "events": count, "digest": digest},
+         f"wrote {count} events to {output} (digest {digest})")

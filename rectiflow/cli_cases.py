@@ -1,0 +1,174 @@
+"""`rectiflow case …`: open, advance, assign, comment, show and replay cases."""
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from rectiflow.cli import engine, handles_errors, json_option, main
+from rectiflow.output import emit
+from workflow.bootstrap import Rectiflow
+from workflow.errors import InvalidInput
+from workflow.events import parse_time
+from workflow.presenters import case_summary, history_summary
+from workflow.projection import CaseState
+from workflow.service import Attachment
+
+field_option = click.option("--field", "fields", multiple=True, metavar="KEY=VALUE", help="A field value (repeat).")
+attach_option = click.option("--attach", "attachments", multiple=True, metavar="[FIELD=]PATH",
+                             help="Attach a file (repeat); FIELD defaults to the step's only attachment field.")
+
+
+def parse_fields(pairs: tuple[str, ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise InvalidInput(f"--field {pair!r}: expected KEY=VALUE")
+        if key.strip() in out:
+            raise InvalidInput(f"--field {key.strip()!r} given twice")
+        out[key.strip()] = value
+    return out
+
+
+def read_attachments(app: Rectiflow, case_type: str, version: int | None, specs: tuple[str, ...]
+                     ) -> list[Attachment]:
+    """Read every file before anything is written, so an unreadable file changes nothing."""
+    defn = app.registry.get(case_type, version) if version else app.registry.latest(case_type)
+    attachment_fields = [n for n, f in defn.fields.items() if f.type == "attachment"]
+    out = []
+    for spec in specs:
+        field, sep, path = spec.partition("=")
+        if not sep:
+            field, path = "", spec
+        if not field:
+            if len(attachment_fields) != 1:
+                raise InvalidInput(f"--attach {spec!r}: say which field, one of {', '.join(attachment_fields)}")
+            field = attachment_fields[0]
+        p = Path(path)
+        if p.is_file() and p.stat().st_size > app.service.max_attachment_bytes:
+            raise InvalidInput(f"{p}: larger than the {app.service.max_attachment_bytes}-byte limit")
+        try:
+            data = p.read_bytes()
+        except OSError as err:
+            raise InvalidInput(f"cannot read {p}: {err.strerror}") from None
+        out.append(Attachment(field, p.name, data))
+    return out
+
+
+def brief(case: CaseState) -> dict[str, Any]:
+    return {"id": case.id, "type": case.type, "state": case.state, "version": case.version}
+
+
+@main.group()
+def case() -> None:
+    """Cases: open, advance, assign, comment, show, history."""
+
+
+@case.command("open")
+@click.argument("case_type")
+@click.option("--as", "actor", required=True, help="Login of the acting user.")
+@click.option("--title", required=True)
+@click.option("--unit", default=None, help="Unit code (default: the actor's unit).")
+@field_option
+@attach_option
+@click.option("--comment", default=None)
+@json_option
+@handles_errors
+def open_(case_type: str, actor: str, title: str, unit: str | None, fields: tuple[str, ...],
+          attachments: tuple[str, ...], comment: str | None, as_json: bool) -> None:
+    """Register a new case of CASE_TYPE."""
+    app = engine()
+    files = read_attachments(app, case_type, None, attachments)
+    c = app.service.open_case(case_type, actor=actor, title=title, unit=unit, fields=parse_fields(fields),
+                              attachments=files, comment=comment)
+    emit(as_json, brief(c), f"opened {c.id} ({c.type}) in state {c.state}")
+
+
+@case.command("advance")
+@click.argument("case_id")
+@click.argument("trigger")
+@click.option("--as", "actor", required=True)
+@field_option
+@attach_option
+@click.option("--comment", default=None)
+@click.option("--expect-version", type=int, default=None, help="Fail with a conflict if the case moved on.")
+@json_option
+@handles_errors
+def advance(case_id: str, trigger: str, actor: str, fields: tuple[str, ...], attachments: tuple[str, ...],
+            comment: str | None, expect_version: int | None, as_json: bool) -> None:
+    """Fire TRIGGER on a case."""
+    app = engine()
+    current = app.service.get(case_id)
+    files = read_attachments(app, current.type, current.definition_version, attachments)
+    c = app.service.advance(case_id, trigger, actor=actor, fields=parse_fields(fields), attachments=files,
+                            comment=comment, expected_version=expect_version)
+    emit(as_json, {"id": c.id, "state": c.state, "version": c.version}, f"{c.id}: now {c.state} (v{c.version})")
+
+
+@case.command("assign")
+@click.argument("case_id")
+@click.argument("assignee")
+@click.option("--as", "actor", required=True)
+@click.option("--expect-version", type=int, default=None)
+@json_option
+@handles_errors
+def assign(case_id: str, assignee: str, actor: str, expect_version: int | None, as_json: bool) -> None:
+    """Assign a case to a handler (assigning yourself is 签收/claim)."""
+    c = engine().service.assign(case_id, actor=actor, assignee=assignee, expected_version=expect_version)
+    emit(as_json, {"id": c.id, "assignee": c.assignee, "version": c.version}, f"{c.id}: assigned to {c.assignee}")
+
+
+@case.command("comment")
+@click.argument("case_id")
+@click.argument("text")
+@click.option("--as", "actor", required=True)
+@json_option
+@handles_errors
+def comment(case_id: str, text: str, actor: str, as_json: bool) -> None:
+    """Add a comment to a case."""
+    c = engine().service.add_comment(case_id, actor=actor, text=text)
+    emit(as_json, {"id": c.id, "version": c.version}, f"{c.id}: comment added (v{c.version})")
+
+
+@case.command("show")
+@click.argument("case_id")
+@json_option
+@handles_errors
+def show(case_id: str, as_json: bool) -> None:
+    """A case: fields, state, deadline and every trigger out of its state."""
+    app = engine()
+    c = app.service.get(case_id)
+    data = case_summary(c, app.service.definition_of(c), app.clock.now(), app.calendar)
+    lines = [f"{c.id}  {c.title}", f"  type {c.type} v{c.definition_version}, unit {c.unit}, "
+             f"state {c.state} ({data['stage']}), version {c.version}, assignee {c.assignee or '-'}"]
+    if data["deadline"]:
+        dl = data["deadline"]
+        lines.append(f"  due {dl['due_at']} [{dl['light']}]{' provisional' if dl['provisional'] else ''}")
+    lines += [f"  {k}: {v}" for k, v in c.fields.items()]
+    lines += [f"  → {a['trigger']} → {a['dest']} ({', '.join(a['roles'])})" for a in data["available"]]
+    emit(as_json, data, "\n".join(lines))
+
+
+@case.command("history")
+@click.argument("case_id")
+@click.option("--as-of", "as_of", default=None, help="ISO-8601 instant: the case as it was then.")
+@click.option("--version", type=int, default=None, help="The case as it was at this version.")
+@json_option
+@handles_errors
+def history(case_id: str, as_of: str | None, version: int | None, as_json: bool) -> None:
+    """The audit trail of a case and the case replayed from it."""
+    if as_of and version:
+        raise InvalidInput("give --as-of or --version, not both")
+    try:
+        moment: datetime | None = parse_time(as_of) if as_of else None
+    except ValueError:
+        raise InvalidInput(f"--as-of: not an ISO-8601 instant: {as_of!r}") from None
+    events, replayed = engine().service.history(case_id, version=version, as_of=moment)
+    text = "\n".join(f"{e.version:>4} {e.at} {e.actor:<12} {e.action:<14} {e.from_state or ''} → {e.to_state or ''}"
+                     f"  {e.payload.get('comment', '')}" for e in events)
+    if replayed:
+        text += f"\nstate then: {replayed.state} (version {replayed.version})"
+    emit(as_json, history_summary(case_id, events, replayed), text or "no events at that point")

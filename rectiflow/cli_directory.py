@@ -1,0 +1,50 @@
+"""`rectiflow unit add` and `rectiflow user add`: the organisation tree and its people."""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from rectiflow.cli import engine, handles_errors, json_option, main
+from rectiflow.output import emit
+from workflow.errors import InvalidInput
+
+
+@main.group()
+def unit() -> None:
+    """Units: bureau → departments / 司法所 → law firms, institutions."""
+
+
+@unit.command("add")
+@click.argument("code")
+@click.option("--parent", default=None, help="Code of the parent unit.")
+@click.option("--name", default=None, help="Display name (defaults to the code).")
+@json_option
+@handles_errors
+def unit_add(code: str, parent: str | None, name: str | None, as_json: bool) -> None:
+    u = engine().directory.add_unit(code, name=name, parent=parent)
+    emit(as_json, {"code": u.code, "name": u.name, "parent": u.parent}, f"unit {u.code} added")
+
+
+@main.group()
+def user() -> None:
+    """Users and their roles."""
+
+
+@user.command("add")
+@click.argument("login")
+@click.option("--role", required=True, help="registrar, handler, unit_head, supervisor, leader, auditor or admin.")
+@click.option("--unit", "unit_code", default=None, help="The user's unit code.")
+@click.option("--name", default=None)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@json_option
+@handles_errors
+def user_add(login: str, role: str, unit_code: str | None, name: str | None, password_stdin: bool,
+             as_json: bool) -> None:
+    password = None
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise InvalidInput("no password on standard input")
+    u = engine().directory.add_user(login, role=role, unit=unit_code, name=name, password=password)
+    emit(as_json, {"login": u.login, "role": u.role, "unit": u.unit}, f"user {u.login} ({u.role}) added")

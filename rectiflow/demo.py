@@ -1,0 +1,88 @@
+"""Demo data: a county justice bureau's units, one user per role, and cases to look at.
+
+Used by `make run` (only when the database is empty) so a first look shows a working campaign.
+Every demo user's password is DEMO_PASSWORD; never use these accounts in production.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from workflow.bootstrap import Rectiflow
+from workflow.projection import CaseState
+from workflow.service import Attachment
+
+DEMO_PASSWORD = "rectiflow-demo"
+
+UNITS = [
+    ("xf-sfj", "西丰县司法局", None),
+    ("xf-zzb", "专项整治办公室", "xf-sfj"),
+    ("xf-jcj", "社区矫正管理科", "xf-sfj"),
+    ("xf-lsk", "律师工作管理科", "xf-sfj"),
+    ("xf-sfs-1", "城区司法所", "xf-sfj"),
+    ("xf-sfs-2", "平岗司法所", "xf-sfj"),
+    ("xf-ls-1", "西丰某律师事务所", "xf-lsk"),
+    ("xf-jd-1", "某司法鉴定所", "xf-sfj"),
+]
+USERS = [
+    ("registrar", "registrar", "xf-sfj", "登记员 王敏"),
+    ("handler", "handler", "xf-sfs-1", "承办人 李强"),
+    ("unit_head", "unit_head", "xf-sfs-1", "所长 张华"),
+    ("supervisor", "supervisor", "xf-sfj", "整治办 赵刚"),
+    ("supervisor2", "supervisor", "xf-sfj", "整治办 孙丽"),
+    ("leader", "leader", "xf-sfj", "分管领导 周明"),
+    ("auditor", "auditor", "xf-sfj", "纪检组 吴晨"),
+    ("admin", "admin", None, "系统管理员"),
+]
+
+
+def is_empty(app: Rectiflow) -> bool:
+    with app.store.read() as tx:
+        return not tx.units() and tx.count_cases() == 0
+
+
+def seed_directory(app: Rectiflow) -> None:
+    for code, name, parent in UNITS:
+        app.directory.add_unit(code, name=name, parent=parent)
+    for login, role, unit, name in USERS:
+        app.directory.add_user(login, role=role, unit=unit, name=name, password=DEMO_PASSWORD)
+
+
+def walk_rectification(app: Rectiflow) -> CaseState:
+    """Drive one ledger item through its whole lifecycle, including a failed acceptance."""
+    s = app.service
+    case = s.open_case("rectification_item", actor="registrar", unit="xf-sfs-1",
+                       title="社区矫正对象请假审批材料不全",
+                       fields={"description": "2020年以来3份外出审批缺少司法所意见。", "category": "commutation_parole",
+                               "discovery_channel": "self_report"})
+    s.advance(case.id, "verify", actor="supervisor")
+    s.assign(case.id, actor="handler", assignee="handler")
+    s.advance(case.id, "dispatch", actor="supervisor",
+              fields={"measure": "逐案补齐审批材料并建立复核制度", "owner": "handler", "rectify_by": "2026-12-31"})
+    evidence = Attachment("evidence", "复核记录.txt", "补齐3份审批材料，复核制度已印发。".encode())
+    s.advance(case.id, "report_rectified", actor="handler", attachments=[evidence],
+              fields={"result": "材料已补齐", "unit_head_signoff": "true"})
+    s.advance(case.id, "return_for_rework", actor="supervisor", fields={"return_reason": "缺少复核制度文件"})
+    policy = Attachment("evidence", "复核制度.txt", "《外出审批复核制度》".encode())
+    s.advance(case.id, "report_rectified", actor="handler", attachments=[policy],
+              fields={"result": "补充制度文件", "unit_head_signoff": "yes"})
+    return s.advance(case.id, "close_out", actor="supervisor", comment="验收合格，销号")
+
+
+def describe_history(app: Rectiflow, case_id: str) -> list[str]:
+    events, replayed = app.service.history(case_id)
+    lines = [f"{e.version:>3}  {e.at}  {e.actor:<11} {e.action:<9} {e.from_state or '':>17} → {e.to_state or '':<17}"
+             f" {e.hash[:12]}" for e in events]
+    assert replayed is not None
+    lines.append(f"replayed state: {replayed.state} (version {replayed.version})")
+    return lines
+
+
+def run_demo(app: Rectiflow, *, if_empty: bool) -> dict[str, Any]:
+    seeded = False
+    if is_empty(app):
+        seed_directory(app)
+        seeded = True
+    elif if_empty:
+        return {"seeded": False, "case": None, "history": []}
+    case = walk_rectification(app)
+    return {"seeded": seeded, "case": case.id, "history": describe_history(app, case.id)}

@@ -1,0 +1,45 @@
+"""CLI output and exit codes: --json prints exactly one JSON object; errors map to fixed codes.
+
+Exit codes: 0 ok, 1 error or verification failure, 2 usage, 3 not allowed, 4 conflict.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from workflow.errors import ConcurrencyConflict, NotAllowed, WorkflowError
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NOT_ALLOWED, EXIT_CONFLICT = 0, 1, 2, 3, 4
+
+
+def exit_code_for(err: WorkflowError) -> int:
+    if isinstance(err, NotAllowed):
+        return EXIT_NOT_ALLOWED
+    if isinstance(err, ConcurrencyConflict):
+        return EXIT_CONFLICT
+    return EXIT_ERROR
+
+
+def kind_of(err: WorkflowError) -> str:
+    return type(err).__name__
+
+
+def emit(as_json: bool, data: dict[str, Any], text: str | None = None) -> None:
+    """Print `data` as one JSON object (with --json) or `text` for people."""
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, sort_keys=True))
+    elif text is not None:
+        click.echo(text)
+
+
+def fail(err: WorkflowError, as_json: bool) -> None:
+    code = exit_code_for(err)
+    message = str(err)
+    if as_json:
+        click.echo(json.dumps({"ok": False, "error": kind_of(err), "message": message,
+                               "problems": getattr(err, "problems", [message])}, ensure_ascii=False))
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)

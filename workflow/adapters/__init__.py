@@ -1,0 +1,1 @@
+"""Adapters: the concrete implementations of workflow.ports (SQL store, YAML files, blob files)."""

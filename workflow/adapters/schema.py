@@ -1,0 +1,85 @@
+"""The database schema as SQLAlchemy Core tables (migrations in workflow/migrations create it).
+
+`case_events` is the source of truth and append-only (database triggers refuse UPDATE, DELETE and
+TRUNCATE); `cases` is the read model, updated in the same transaction as every append and always
+rebuildable from the events.
+"""
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger, Boolean, Column, ForeignKey, Index, Integer, MetaData, String, Table, Text, UniqueConstraint,
+)
+
+metadata = MetaData()
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit sequence.
+SeqType = BigInteger().with_variant(Integer(), "sqlite")
+TIME = String(32)  # fixed-width ISO-8601 UTC text, sortable on every database
+
+units = Table(
+    "units", metadata,
+    Column("code", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("parent", String(64), ForeignKey("units.code"), nullable=True),
+)
+
+users = Table(
+    "users", metadata,
+    Column("login", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("unit", String(64), ForeignKey("units.code"), nullable=True),
+    Column("password_hash", String(255), nullable=False, default=""),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("session_token", String(64), nullable=False, default=""),
+)
+
+definitions = Table(
+    "definitions", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("content_hash", String(64), nullable=False),
+    Column("source", String(500), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("loaded_at", TIME, nullable=False),
+)
+
+case_events = Table(
+    "case_events", metadata,
+    Column("seq", SeqType, primary_key=True, autoincrement=True),
+    Column("case_id", String(40), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("at", TIME, nullable=False),
+    Column("actor", String(80), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("from_state", String(64), nullable=True),
+    Column("to_state", String(64), nullable=True),
+    Column("payload", Text, nullable=False),
+    Column("definition", String(64), nullable=False),
+    Column("definition_version", Integer, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    # Concurrency comes from the schema: two appends of the same version cannot both commit.
+    UniqueConstraint("case_id", "version", name="uq_case_events_case_version"),
+    Index("ix_case_events_at", "at"),
+)
+
+cases = Table(
+    "cases", metadata,
+    Column("id", String(40), primary_key=True),
+    Column("type", String(64), nullable=False),
+    Column("definition_version", Integer, nullable=False),
+    Column("title", String(400), nullable=False),
+    Column("unit", String(64), nullable=False),
+    Column("state", String(64), nullable=False),
+    Column("stage", String(16), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("assignee", String(64), nullable=True),
+    Column("opened_at", TIME, nullable=False),
+    Column("updated_at", TIME, nullable=False),
+    Column("due_at", TIME, nullable=True),
+    Column("snapshot", Text, nullable=False),
+    Index("ix_cases_unit_stage", "unit", "stage"),
+    Index("ix_cases_assignee", "assignee"),
+    Index("ix_cases_type_state", "type", "state"),
+    Index("ix_cases_due_at", "due_at"),
+)

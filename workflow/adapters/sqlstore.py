@@ -1,0 +1,259 @@
+"""The SQL store (SQLite embedded, PostgreSQL for more): ports.Store over SQLAlchemy Core.
+
+SQLite: the driver's own transaction handling is switched off so that we emit BEGIN ourselves —
+``BEGIN IMMEDIATE`` for writes (a read-then-write transaction can otherwise fail at once with
+"database is locked", busy_timeout notwithstanding; shared/pitfalls.md S1, S2), WAL, a busy
+timeout and the chosen synchronous level on every pooled connection.
+PostgreSQL: the case row is locked with SELECT … FOR UPDATE. On both, the unique key on
+(case_id, version) is the last line of defence against a double append.
+"""
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+from sqlalchemy import Engine, create_engine, event, exc, func, insert, select, update
+from sqlalchemy.engine import Connection
+
+from workflow.adapters import schema as t
+from workflow.errors import ConcurrencyConflict
+from workflow.events import Event, canonical_json
+from workflow.ports import StoredDefinition, Unit, User
+from workflow.projection import CaseState
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+class StoreBusy(ConcurrencyConflict):
+    """The database stayed locked longer than the busy timeout; nothing was written."""
+
+
+def make_engine(url: str, *, synchronous: str = "NORMAL", busy_timeout_ms: int = 15000, **kwargs: Any) -> Engine:
+    """Create an engine with rectiflow's connection settings for SQLite or PostgreSQL."""
+    if url.startswith("sqlite"):
+        _ensure_parent_dir(url)
+        engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
+                               **kwargs)
+        _configure_sqlite(engine, synchronous.upper(), busy_timeout_ms)
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _ensure_parent_dir(url: str) -> None:
+    path = url.split("///", 1)[-1].split("?", 1)[0]
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _configure_sqlite(engine: Engine, synchronous: str, busy_timeout_ms: int) -> None:
+    if synchronous not in ("OFF", "NORMAL", "FULL", "EXTRA"):
+        raise ValueError(f"unknown SQLite synchronous level {synchronous!r}")
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (see module docstring)
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA synchronous={synchronous}")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get("rectiflow_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def upgrade_database(url: str, engine: Engine | None = None) -> None:
+    """Bring the database schema to the newest migration (idempotent)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    own = engine is None
+    engine = engine or make_engine(url)
+    try:
+        with engine.connect() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+            conn.commit()
+    finally:
+        if own:
+            engine.dispose()
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+class SqlStore:
+    """ports.Store on a SQLAlchemy engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+
+    @contextmanager
+    def read(self) -> Iterator[SqlTx]:
+        with self.engine.connect() as conn:
+            with conn.begin():
+                yield SqlTx(conn, self.dialect)
+
+    @contextmanager
+    def write(self) -> Iterator[SqlTx]:
+        try:
+            with self.engine.connect() as conn:
+                conn.execution_options(rectiflow_write=True)
+                with conn.begin():
+                    yield SqlTx(conn, self.dialect)
+        except exc.IntegrityError as err:
+            if "case_events" in str(err.orig) or "uq_case_events" in str(err.orig):
+                raise ConcurrencyConflict("another change to this case was committed first; nothing was written") from None
+            raise
+        except exc.OperationalError as err:
+            if "locked" in str(err.orig) or "busy" in str(err.orig):
+                raise StoreBusy("the database is busy; nothing was written — try again") from None
+            raise
+
+
+class SqlTx:
+    """One transaction: the ports.ReadTx / WriteTx methods."""
+
+    def __init__(self, conn: Connection, dialect: str) -> None:
+        self.conn, self.dialect = conn, dialect
+
+    def extra(self) -> Connection:
+        return self.conn
+
+    # ---- cases and events ----------------------------------------------------------------
+    def get_case(self, case_id: str) -> CaseState | None:
+        snapshot = self.conn.execute(select(t.cases.c.snapshot).where(t.cases.c.id == case_id)).scalar()
+        return None if snapshot is None else CaseState.from_dict(json.loads(snapshot))
+
+    def lock_case(self, case_id: str) -> CaseState | None:
+        query = select(t.cases.c.snapshot).where(t.cases.c.id == case_id)
+        if self.dialect == "postgresql":
+            query = query.with_for_update()
+        snapshot = self.conn.execute(query).scalar()
+        return None if snapshot is None else CaseState.from_dict(json.loads(snapshot))
+
+    def events(self, case_id: str, *, up_to_version: int | None = None, as_of: str | None = None) -> list[Event]:
+        e = t.case_events.c
+        query = select(t.case_events).where(e.case_id == case_id).order_by(e.version)
+        if up_to_version is not None:
+            query = query.where(e.version <= up_to_version)
+        if as_of is not None:
+            query = query.where(e.at <= as_of)
+        return [event_from_row(r) for r in self.conn.execute(query).mappings()]
+
+    def iter_events(self, case_id: str | None = None, batch: int = 5000) -> Iterator[Event]:
+        """Every event, ordered by case and version (streamed in batches)."""
+        e = t.case_events.c
+        query = select(t.case_events).order_by(e.case_id, e.version)
+        if case_id is not None:
+            query = query.where(e.case_id == case_id)
+        result = self.conn.execution_options(stream_results=True, yield_per=batch).execute(query)
+        for row in result.mappings():
+            yield event_from_row(row)
+
+    def all_case_ids(self) -> list[str]:
+        return list(self.conn.execute(select(t.cases.c.id).order_by(t.cases.c.id)).scalars())
+
+    def case_rows(self, case_id: str | None = None) -> Iterator[CaseState]:
+        query = select(t.cases.c.snapshot).order_by(t.cases.c.id)
+        if case_id is not None:
+            query = query.where(t.cases.c.id == case_id)
+        for snapshot in self.conn.execute(query).scalars():
+            yield CaseState.from_dict(json.loads(snapshot))
+
+    def append(self, ev: Event) -> Event:
+        row = event_to_row(ev)
+        seq = self.conn.execute(insert(t.case_events).values(**row).returning(t.case_events.c.seq)).scalar_one()
+        return Event(**{**ev.__dict__, "seq": seq})
+
+    def insert_case(self, case: CaseState, stage: str) -> None:
+        self.conn.execute(insert(t.cases).values(**case_row(case, stage)))
+
+    def update_case(self, case: CaseState, stage: str, expected_version: int) -> None:
+        c = t.cases.c
+        done = self.conn.execute(
+            update(t.cases).where(c.id == case.id, c.version == expected_version).values(**case_row(case, stage)))
+        if done.rowcount != 1:
+            raise ConcurrencyConflict(f"case {case.id} changed while you acted: reload and try again")
+
+    # ---- users, units, definitions ---------------------------------------------------------
+    def get_user(self, login: str) -> User | None:
+        row = self.conn.execute(select(t.users).where(t.users.c.login == login)).mappings().first()
+        return None if row is None else User(**row)
+
+    def users(self) -> list[User]:
+        return [User(**r) for r in self.conn.execute(select(t.users).order_by(t.users.c.login)).mappings()]
+
+    def add_user(self, user: User) -> None:
+        self.conn.execute(insert(t.users).values(**user.__dict__))
+
+    def update_user(self, login: str, **values: Any) -> None:
+        self.conn.execute(update(t.users).where(t.users.c.login == login).values(**values))
+
+    def get_unit(self, code: str) -> Unit | None:
+        row = self.conn.execute(select(t.units).where(t.units.c.code == code)).mappings().first()
+        return None if row is None else Unit(**row)
+
+    def units(self) -> list[Unit]:
+        return [Unit(**r) for r in self.conn.execute(select(t.units).order_by(t.units.c.code)).mappings()]
+
+    def add_unit(self, unit: Unit) -> None:
+        self.conn.execute(insert(t.units).values(**unit.__dict__))
+
+    def stored_definitions(self) -> list[StoredDefinition]:
+        d = t.definitions.c
+        rows = self.conn.execute(select(d.name, d.version, d.content_hash, d.source, d.text)).mappings()
+        return [StoredDefinition(**r) for r in rows]
+
+    def definition_in_use(self, name: str, version: int) -> bool:
+        c = t.cases.c
+        query = select(func.count()).select_from(t.cases).where(c.type == name, c.definition_version == version)
+        return bool(self.conn.execute(query).scalar())
+
+    def save_definition(self, stored: StoredDefinition, loaded_at: str = "") -> None:
+        d = t.definitions
+        self.conn.execute(d.delete().where(d.c.name == stored.name, d.c.version == stored.version))
+        self.conn.execute(insert(d).values(**stored.__dict__, loaded_at=loaded_at))
+
+    def count_cases(self) -> int:
+        return int(self.conn.execute(select(func.count()).select_from(t.cases)).scalar() or 0)
+
+
+def event_to_row(ev: Event) -> dict[str, Any]:
+    return {
+        "case_id": ev.case_id, "version": ev.version, "at": ev.at, "actor": ev.actor, "action": ev.action,
+        "from_state": ev.from_state, "to_state": ev.to_state, "payload": canonical_json(dict(ev.payload)),
+        "definition": ev.definition, "definition_version": ev.definition_version,
+        "prev_hash": ev.prev_hash, "hash": ev.hash,
+    }
+
+
+def event_from_row(r: Any) -> Event:
+    return Event(
+        case_id=r["case_id"], version=r["version"], at=r["at"], actor=r["actor"], action=r["action"],
+        from_state=r["from_state"], to_state=r["to_state"], payload=json.loads(r["payload"]),
+        definition=r["definition"], definition_version=r["definition_version"], prev_hash=r["prev_hash"],
+        hash=r["hash"], seq=r["seq"],
+    )
+
+
+def case_row(case: CaseState, stage: str) -> dict[str, Any]:
+    return {
+        "id": case.id, "type": case.type, "definition_version": case.definition_version, "title": case.title,
+        "unit": case.unit, "state": case.state, "stage": stage, "version": case.version, "assignee": case.assignee,
+        "opened_at": case.opened_at, "updated_at": case.updated_at,
+        "due_at": (case.deadline or {}).get("due_at"), "snapshot": canonical_json(case.to_dict()),
+    }

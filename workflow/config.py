@@ -1,0 +1,49 @@
+"""Settings: one typed object built from the environment once per entry point, then passed down."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Mapping
+
+from workflow.errors import InvalidInput
+from workflow.events import parse_time
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    definitions_dir: Path
+    instance_dir: Path
+    sqlite_synchronous: str = "NORMAL"
+    max_attachment_bytes: int = 20 * 1024 * 1024
+    now: datetime | None = None  # RECTIFLOW_NOW: act at a fixed instant (drills, tests)
+    secret_key: str | None = None
+    scheduler_interval: int = 60
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        instance = Path(env.get("RECTIFLOW_INSTANCE", "instance")).resolve()
+        url = env.get("RECTIFLOW_DATABASE_URL") or f"sqlite:///{instance / 'rectiflow.db'}"
+        now = env.get("RECTIFLOW_NOW")
+        try:
+            moment = parse_time(now) if now else None
+        except ValueError:
+            raise InvalidInput(f"RECTIFLOW_NOW: not an ISO-8601 instant: {now!r}") from None
+        return cls(
+            database_url=url,
+            definitions_dir=Path(env.get("RECTIFLOW_DEFINITIONS", "definitions")).resolve(),
+            instance_dir=instance,
+            sqlite_synchronous=env.get("RECTIFLOW_SQLITE_SYNCHRONOUS", "NORMAL").upper(),
+            max_attachment_bytes=_int(env, "RECTIFLOW_MAX_ATTACHMENT_BYTES", 20 * 1024 * 1024),
+            now=moment,
+            secret_key=env.get("RECTIFLOW_SECRET_KEY"),
+            scheduler_interval=_int(env, "RECTIFLOW_SCHEDULER_INTERVAL", 60),
+        )
+
+
+def _int(env: Mapping[str, str], key: str, default: int) -> int:
+    try:
+        return int(env.get(key, default))
+    except ValueError:
+        raise InvalidInput(f"{key}: expected a whole number, got {env[key]!r}") from None

@@ -1,0 +1,46 @@
+"""Whole-graph checks on a parsed definition: reachability, dead ends, terminal exits, duplicates."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Mapping
+
+from workflow.definition import Definition
+
+if TYPE_CHECKING:
+    from workflow.definition_parser import Problems
+
+
+def check_graph(defn: Definition, data: Mapping[str, Any], problems: Problems) -> None:
+    states_raw = data.get("states") or {}
+    transitions_raw = data.get("transitions") or []
+    if defn.initial not in defn.states:
+        problems.add(data, "initial", f"initial state {defn.initial!r} is not one of the states")
+        return
+    if defn.states[defn.initial].terminal:
+        problems.add(data, "initial", f"initial state {defn.initial!r} must not be terminal")
+    seen: set[tuple[str, str]] = set()
+    for t, raw in zip(defn.transitions, transitions_raw):
+        for source in t.sources:
+            if defn.states.get(source) and defn.states[source].terminal:
+                problems.add(raw, "source", f"transition {t.trigger!r} leaves terminal state {source!r}")
+            if (source, t.trigger) in seen:
+                problems.add(raw, "trigger", f"duplicate trigger {t.trigger!r} from state {source!r}")
+            seen.add((source, t.trigger))
+    reachable = _reachable(defn)
+    for name, state in defn.states.items():
+        if name not in reachable:
+            problems.add(states_raw, name, f"state {name!r} is unreachable from {defn.initial!r}")
+        if not state.terminal and not defn.transitions_from(name):
+            problems.add(states_raw, name, f"state {name!r} is not terminal but has no way out")
+    if not any(s.terminal or s.stage == "closed" for s in defn.states.values()):
+        problems.add(data, "states", "at least one state must be in stage closed")
+
+
+def _reachable(defn: Definition) -> set[str]:
+    reached, frontier = {defn.initial}, [defn.initial]
+    while frontier:
+        state = frontier.pop()
+        for t in defn.transitions_from(state):
+            if t.dest not in reached:
+                reached.add(t.dest)
+                frontier.append(t.dest)
+    return reached

@@ -1,0 +1,93 @@
+"""Audit events: the append-only, hash-chained record of everything that happens to a case.
+
+An event is immutable data. Its hash is SHA-256 over a canonical JSON encoding of every field
+but the database's global sequence number, and it includes the previous event's hash, so editing,
+deleting, reordering or truncating a case's events breaks the chain at a nameable place.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime, timezone
+from typing import Any, Mapping
+
+GENESIS_HASH = "0" * 64
+SYSTEM_SCHEDULER = "system:scheduler"
+
+# The actions an event may record (the `action` column).
+OPENED = "opened"
+ADVANCED = "advanced"
+ASSIGNED = "assigned"
+COMMENTED = "commented"
+FIELDS_CHANGED = "fields_changed"
+
+
+def canonical_json(value: Any) -> str:
+    """One byte-exact encoding for hashing and storage: sorted keys, no spaces, UTF-8 kept."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def format_time(moment: datetime) -> str:
+    """Fixed-width UTC text (sortable as a string on every database)."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: the engine only handles aware UTC times")
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_time(text: str) -> datetime:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One audit event of one case."""
+
+    case_id: str
+    version: int
+    at: str
+    actor: str
+    action: str
+    from_state: str | None
+    to_state: str | None
+    payload: Mapping[str, Any]
+    definition: str
+    definition_version: int
+    prev_hash: str
+    hash: str = ""
+    seq: int | None = field(default=None, compare=False)
+
+    def hashed_content(self) -> dict[str, Any]:
+        content = asdict(self)
+        del content["hash"], content["seq"]
+        content["payload"] = dict(self.payload)
+        return content
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256(canonical_json(self.hashed_content()).encode("utf-8")).hexdigest()
+
+    def sealed(self) -> Event:
+        """This event with its hash filled in."""
+        return replace(self, hash=self.compute_hash())
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form used by the CLI, the web audit view and export bundles."""
+        return {
+            "seq": self.seq, "case": self.case_id, "version": self.version, "at": self.at, "actor": self.actor,
+            "action": self.action, "from": self.from_state, "to": self.to_state, "payload": dict(self.payload),
+            "definition": self.definition, "definition_version": self.definition_version,
+            "prev_hash": self.prev_hash, "hash": self.hash,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Event:
+        return cls(
+            case_id=data["case"], version=int(data["version"]), at=data["at"], actor=data["actor"],
+            action=data["action"], from_state=data.get("from"), to_state=data.get("to"),
+            payload=dict(data.get("payload") or {}), definition=data["definition"],
+            definition_version=int(data["definition_version"]), prev_hash=data["prev_hash"],
+            hash=data["hash"], seq=data.get("seq"),
+        )

@@ -1,0 +1,128 @@
+"""Declarative guards: the fixed vocabulary of conditions a definition may put on a transition.
+
+YAML names a guard and its arguments; nothing from a file is ever evaluated as code. Each guard
+answers with a reason when it says no, so the user learns *why* a step is blocked.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable, Mapping
+
+
+@dataclass(frozen=True)
+class Guard:
+    kind: str
+    args: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GuardContext:
+    """What a guard may look at: the case as it stands, the step's input and who acts, when."""
+
+    actor: str
+    actor_role: str
+    fields: Mapping[str, Any]  # the case's fields merged with the fields supplied at this step
+    last_actor_by_trigger: Mapping[str, str]
+    assignee: str | None
+    due_at: datetime | None
+    now: datetime
+
+
+def _not_actor_of(args: Mapping[str, Any], ctx: GuardContext) -> str | None:
+    trigger = args["trigger"]
+    if ctx.last_actor_by_trigger.get(trigger) == ctx.actor:
+        return f"the person who did {trigger!r} may not also do this step (four-eyes rule)"
+    return None
+
+
+def _field_present(args: Mapping[str, Any], ctx: GuardContext) -> str | None:
+    value = ctx.fields.get(args["field"])
+    return None if value not in (None, "", []) else f"field {args['field']!r} must be filled in first"
+
+
+def _field_equals(args: Mapping[str, Any], ctx: GuardContext) -> str | None:
+    if ctx.fields.get(args["field"]) == args["value"]:
+        return None
+    return f"only possible when {args['field']!r} is {args['value']!r}"
+
+
+def _field_in(args: Mapping[str, Any], ctx: GuardContext) -> str | None:
+    if ctx.fields.get(args["field"]) in args["values"]:
+        return None
+    return f"only possible when {args['field']!r} is one of {', '.join(map(str, args['values']))}"
+
+
+def _field_not_in(args: Mapping[str, Any], ctx: GuardContext) -> str | None:
+    if ctx.fields.get(args["field"]) not in args["values"]:
+        return None
+    return f"not possible when {args['field']!r} is {ctx.fields.get(args['field'])!r}"
+
+
+def _min_attachments(args: Mapping[str, Any], ctx: GuardContext) -> str | None:
+    have = len(ctx.fields.get(args["field"]) or [])
+    need = int(args.get("count", 1))
+    return None if have >= need else f"needs at least {need} file(s) in {args['field']!r} (has {have})"
+
+
+def _actor_is_assignee(args: Mapping[str, Any], ctx: GuardContext) -> str | None:
+    if ctx.assignee is None or ctx.assignee == ctx.actor:
+        return None
+    return f"only the assigned handler ({ctx.assignee}) may do this step"
+
+
+def _before_deadline(args: Mapping[str, Any], ctx: GuardContext) -> str | None:
+    if ctx.due_at is None or ctx.now < ctx.due_at:
+        return None
+    return "only possible before the deadline"
+
+
+# kind -> (required argument names, evaluator). A scalar YAML argument fills the first name.
+VOCABULARY: dict[str, tuple[tuple[str, ...], Callable[[Mapping[str, Any], GuardContext], str | None]]] = {
+    "not_actor_of": (("trigger",), _not_actor_of),
+    "field_present": (("field",), _field_present),
+    "field_equals": (("field", "value"), _field_equals),
+    "field_in": (("field", "values"), _field_in),
+    "field_not_in": (("field", "values"), _field_not_in),
+    "min_attachments": (("field",), _min_attachments),
+    "actor_is_assignee": ((), _actor_is_assignee),
+    "before_deadline": ((), _before_deadline),
+}
+
+
+def parse_guard(raw: Any) -> Guard | str:
+    """Parse one guard entry; return a message string when it is not valid."""
+    if isinstance(raw, str) and raw in VOCABULARY and not VOCABULARY[raw][0]:
+        return Guard(raw)
+    if not isinstance(raw, Mapping) or len(raw) != 1:
+        return f"a guard is one of {', '.join(sorted(VOCABULARY))}, written as `- kind: argument`"
+    kind, value = next(iter(raw.items()))
+    if kind not in VOCABULARY:
+        return f"unknown guard {kind!r}; known guards: {', '.join(sorted(VOCABULARY))}"
+    names = VOCABULARY[kind][0]
+    if isinstance(value, Mapping):
+        args = dict(value)
+    elif names:
+        args = {names[0]: value}
+    else:
+        args = {}
+    missing = [n for n in names if n not in args]
+    if missing:
+        return f"guard {kind!r} needs {', '.join(missing)}"
+    if "values" in args and not isinstance(args["values"], list):
+        return f"guard {kind!r}: values must be a list"
+    return Guard(str(kind), args)
+
+
+def fields_named(guard: Guard) -> list[str]:
+    """Field names a guard reads, so the parser can check they exist."""
+    return [str(guard.args["field"])] if "field" in guard.args else []
+
+
+def evaluate(guards: tuple[Guard, ...], ctx: GuardContext) -> str | None:
+    """Return the first refusal reason, or None when every guard agrees."""
+    for guard in guards:
+        reason = VOCABULARY[guard.kind][1](guard.args, ctx)
+        if reason:
+            return reason
+    return None

@@ -1,0 +1,105 @@
+"""The state-machine calculator: the one module that uses the `transitions` library.
+
+`Lifecycle(definition).fire(state, trigger, ctx)` answers "where does this trigger take a case in
+`state`?" and raises when it may not. No machine lives per case: each thread keeps one machine
+per definition and attaches a throw-away model for the duration of one call, so memory does not
+grow with the number of cases and no two threads ever touch the same machine (`add_model` is
+not thread-safe; see shared/pitfalls.md T1, T2, T5).
+"""
+from __future__ import annotations
+
+import threading
+
+from transitions import Machine, MachineError
+
+from workflow.definition import Definition, TransitionSpec
+from workflow.errors import GuardRejected, TransitionNotAllowed
+from workflow.guards import GuardContext, evaluate
+
+
+class _Model:
+    """What the machine drives for one call; only `state` and the refusal reason live here."""
+
+    state: str
+    refusal: str | None = None
+
+
+class Lifecycle:
+    """Computes transitions of one definition version."""
+
+    def __init__(self, definition: Definition) -> None:
+        self.definition = definition
+        self._local = threading.local()
+
+    def _machine(self) -> Machine:
+        machine = getattr(self._local, "machine", None)
+        if machine is None:
+            machine = self._local.machine = self._build()
+        return machine
+
+    def _build(self) -> Machine:
+        transitions = [
+            {
+                "trigger": t.trigger,
+                "source": list(t.sources),
+                "dest": t.dest,
+                # A guard that says no records why, so the caller can tell the user.
+                "conditions": [self._condition(t)],
+            }
+            for t in self.definition.transitions
+        ]
+        return Machine(
+            model=None,
+            states=list(self.definition.states),
+            transitions=transitions,
+            initial=self.definition.initial,
+            auto_transitions=False,  # no unguarded to_<state>() jumps
+            send_event=True,
+            queued=False,
+            ignore_invalid_triggers=False,  # a blocked trigger raises, never returns False silently
+        )
+
+    @staticmethod
+    def _condition(spec: TransitionSpec):  # type: ignore[no-untyped-def]
+        def check(event) -> bool:  # type: ignore[no-untyped-def]
+            ctx: GuardContext = event.kwargs["ctx"]
+            reason = evaluate(spec.guards, ctx)
+            event.model.refusal = reason
+            return reason is None
+
+        return check
+
+    def fire(self, state: str, trigger: str, ctx: GuardContext) -> str:
+        """Return the state `trigger` leads to from `state`.
+
+        Raises:
+            TransitionNotAllowed: the trigger does not leave `state` (or does not exist).
+            GuardRejected: a guard of the transition refused, with its reason.
+        """
+        machine = self._machine()
+        model = _Model()
+        machine.add_model(model, initial=state)  # initial= keeps the stored state (pitfall T2)
+        try:
+            moved = model.trigger(trigger, ctx=ctx)
+        except (MachineError, AttributeError):
+            raise TransitionNotAllowed(self._not_allowed(state, trigger)) from None
+        finally:
+            machine.remove_model(model)
+        if not moved:
+            raise GuardRejected(model.refusal or f"{trigger!r} was refused")
+        return model.state
+
+    def available(self, state: str) -> list[str]:
+        """Triggers that leave `state`, in definition order (no model needed)."""
+        return [t.trigger for t in self.definition.transitions_from(state)]
+
+    def _not_allowed(self, state: str, trigger: str) -> str:
+        options = self.available(state)
+        known = {t.trigger for t in self.definition.transitions}
+        what = f"{trigger!r} is not possible from state {state!r}" if trigger in known else f"unknown trigger {trigger!r}"
+        return f"{what}; possible now: {', '.join(options) or 'nothing (final state)'}"
+
+    @property
+    def attached_models(self) -> int:
+        """Models attached to this thread's machine (always 0 between calls)."""
+        return len(self._machine().models)

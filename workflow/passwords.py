@@ -1,0 +1,30 @@
+"""Password hashing with Argon2id (argon2-cffi); the engine never stores or logs a plain password."""
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from workflow.errors import InvalidInput
+
+_hasher = PasswordHasher()
+MIN_LENGTH = 8
+MAX_LENGTH = 256
+
+
+def hash_password(password: str) -> str:
+    if not MIN_LENGTH <= len(password) <= MAX_LENGTH:
+        raise InvalidInput(f"password must be {MIN_LENGTH}–{MAX_LENGTH} characters")
+    return _hasher.hash(password)
+
+
+def check_password(password_hash: str, password: str) -> bool:
+    if not password_hash or len(password) > MAX_LENGTH:
+        return False
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# A valid hash to check against when the login is unknown, so timing does not reveal which logins exist.
+DUMMY_HASH = _hasher.hash("rectiflow-dummy-password")

@@ -1,0 +1,320 @@
+"""CaseService: the use cases of the engine — open, advance, assign, comment, read, replay.
+
+Every change is one write transaction: load and lock the case, check state, role, scope, guards
+and fields, append one sealed audit event, update the case row. Either all of it is committed or
+nothing is. A caller may pass the version it saw; without one, the version read just before the
+write is used, so two racing requests from the same state can never both succeed.
+"""
+from __future__ import annotations
+
+import copy
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable, Iterable, Mapping
+
+from workflow.definition import Definition, TransitionSpec
+from workflow.errors import (
+    CaseNotFound, ConcurrencyConflict, ImmutableField, InvalidInput, MissingField, RoleNotAllowed, UnknownUnit,
+    UnknownUser,
+)
+from workflow.events import ADVANCED, ASSIGNED, COMMENTED, GENESIS_HASH, OPENED, Event, format_time, parse_time
+from workflow.fields import COMMENT_LIMIT, TITLE_LIMIT, clean_text, parse_value
+from workflow.guards import GuardContext
+from workflow.policy import Scope
+from workflow.ports import BlobStore, Clock, ReadTx, Store, User, WriteTx
+from workflow.projection import CaseState, apply, project_case
+from workflow.registry import DefinitionRegistry
+
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+MAX_ATTACHMENTS_PER_STEP = 20
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file a user adds to a case field (its bytes are stored content-addressed)."""
+
+    field: str
+    name: str
+    data: bytes
+
+
+DeadlineHook = Callable[[Definition, CaseState, str, Mapping[str, Any], datetime], "dict[str, Any] | None | type[Ellipsis]"]
+
+
+class CaseService:
+    def __init__(self, store: Store, registry: DefinitionRegistry, clock: Clock, blobs: BlobStore, *,
+                 deadline_hook: DeadlineHook | None = None, max_attachment_bytes: int = MAX_ATTACHMENT_BYTES) -> None:
+        self.store, self.registry, self.clock, self.blobs = store, registry, clock, blobs
+        self.deadline_hook = deadline_hook
+        self.max_attachment_bytes = max_attachment_bytes
+
+    # ---- intake -------------------------------------------------------------------------
+    def open_case(self, case_type: str, *, actor: str, title: str, unit: str | None = None,
+                  fields: Mapping[str, Any] | None = None, attachments: Iterable[Attachment] = (),
+                  comment: str | None = None, links: Iterable[Mapping[str, str]] = ()) -> CaseState:
+        """Register a new case of `case_type` under its latest definition version."""
+        defn = self.registry.latest(case_type)
+        title = clean_text(str(title), what="title", limit=TITLE_LIMIT)
+        if not title:
+            raise InvalidInput("title: must not be empty")
+        values = self._parse_fields(defn, fields or {}, allowed=None)
+        files = self._store_files(defn, attachments, allowed=None)
+        self._require(defn, [f for f, spec in defn.fields.items() if spec.required], values, files, {}, "intake")
+        text = self._comment(comment, required=False)
+        now = self.clock.now()
+        with self.store.write() as tx:
+            user = self._user(tx, actor)
+            case_unit = unit or user.unit
+            if not case_unit or tx.get_unit(case_unit) is None:
+                raise UnknownUnit(str(case_unit)) if case_unit else InvalidInput("the case needs a unit (--unit)")
+            scope = Scope(tx.units())
+            scope.check_act(user, defn, case_unit, opening=True)
+            self._check_references(tx, defn, values)
+            case = CaseState(id=new_case_id(), state=defn.initial, fields={})
+            payload: dict[str, Any] = {
+                "title": title, "unit": case_unit, "fields": values, "definition_hash": defn.content_hash,
+                "attachments": files, "links": [dict(link) for link in links],
+            }
+            if text:
+                payload["comment"] = text
+            deadline = self._deadline(defn, case, defn.initial, values, now)
+            if deadline is not ...:
+                payload["deadline"] = deadline
+            event = Event(case.id, 1, format_time(now), user.login, OPENED, None, defn.initial, payload,
+                          defn.name, defn.version, GENESIS_HASH).sealed()
+            new = apply(case, tx.append(event))
+            tx.insert_case(new, defn.states[new.state].stage)
+        return new
+
+    # ---- moving a case ------------------------------------------------------------------
+    def advance(self, case_id: str, trigger: str, *, actor: str, fields: Mapping[str, Any] | None = None,
+                attachments: Iterable[Attachment] = (), comment: str | None = None,
+                expected_version: int | None = None) -> CaseState:
+        """Fire `trigger` on the case: checks, then one event and one row update, atomically.
+
+        Raises:
+            TransitionNotAllowed, RoleNotAllowed, GuardRejected, MissingField, InvalidInput: nothing written.
+            ConcurrencyConflict: the case changed since `expected_version`; nothing written.
+        """
+        seen = self._seen(case_id, expected_version)
+        defn = self.registry.get(seen.type, seen.definition_version)
+        spec = defn.transition(seen.state, trigger)
+        allowed = set(spec.requires + spec.optional) if spec else set()
+        values = self._parse_fields(defn, fields or {}, allowed=allowed, case=seen)
+        files = self._store_files(defn, attachments, allowed=allowed)
+        text = self._comment(comment, required=bool(spec and spec.comment == "required"))
+
+        def build(tx: WriteTx, case: CaseState, user: User, now: datetime) -> Event:
+            t = defn.transition(case.state, trigger)
+            if t is not None and user.role not in t.roles:
+                raise RoleNotAllowed(f"role {user.role!r} may not {trigger!r} (allowed: {', '.join(t.roles)})")
+            ctx = self._guard_ctx(case, user, values, files, now)
+            dest = self.registry.lifecycle(defn).fire(case.state, trigger, ctx)  # raises when not possible
+            assert t is not None
+            self._require(defn, list(t.requires), values, files, case.fields, f"step {trigger!r}")
+            self._check_references(tx, defn, values)
+            payload: dict[str, Any] = {"trigger": trigger, "fields": values, "attachments": files}
+            if text:
+                payload["comment"] = text
+            deadline = self._deadline(defn, case, dest, {**case.fields, **values}, now)
+            if deadline is not ...:
+                payload["deadline"] = deadline
+            return self._event(case, user, now, ADVANCED, dest, payload)
+
+        return self._change(case_id, actor, seen.version, build)
+
+    def assign(self, case_id: str, *, actor: str, assignee: str | None, expected_version: int | None = None) -> CaseState:
+        """Give the case to a handler (or take it back with assignee=None); 签收 is assigning oneself."""
+        seen = self._seen(case_id, expected_version)
+
+        def build(tx: WriteTx, case: CaseState, user: User, now: datetime) -> Event:
+            defn = self.registry.get(case.type, case.definition_version)
+            scope = Scope(tx.units())
+            claiming = assignee == user.login and case.assignee is None
+            if not claiming and user.role not in defn.assigners:
+                raise RoleNotAllowed(f"role {user.role!r} may not assign {defn.name} cases "
+                                     f"(assigners: {', '.join(defn.assigners)})")
+            if assignee is not None:
+                target = tx.get_user(assignee)
+                if target is None or not target.active:
+                    raise UnknownUser(assignee)
+                scope.check_act(target, defn, case.unit)
+            return self._event(case, user, now, ASSIGNED, None, {"assignee": assignee})
+
+        return self._change(case_id, actor, seen.version, build)
+
+    def add_comment(self, case_id: str, *, actor: str, text: str, expected_version: int | None = None) -> CaseState:
+        seen = self._seen(case_id, expected_version)
+        body = self._comment(text, required=True)
+
+        def build(tx: WriteTx, case: CaseState, user: User, now: datetime) -> Event:
+            return self._event(case, user, now, COMMENTED, None, {"comment": body})
+
+        return self._change(case_id, actor, seen.version, build)
+
+    def record(self, case_id: str, *, actor: str, action: str, payload: Mapping[str, Any],
+               to_state: str | None = None, expected_version: int | None = None,
+               check: Callable[[WriteTx, CaseState, User, Definition], None] | None = None) -> CaseState:
+        """Append an event of another module's action (escalations, flags, extensions) the same safe way."""
+        seen = self._seen(case_id, expected_version)
+
+        def build(tx: WriteTx, case: CaseState, user: User, now: datetime) -> Event:
+            if check is not None:
+                check(tx, case, user, self.registry.get(case.type, case.definition_version))
+            return self._event(case, user, now, action, to_state, dict(payload))
+
+        return self._change(case_id, actor, seen.version, build, system_actor=actor.startswith("system:"))
+
+    # ---- reading ------------------------------------------------------------------------
+    def get(self, case_id: str) -> CaseState:
+        with self.store.read() as tx:
+            case = tx.get_case(case_id)
+        if case is None:
+            raise CaseNotFound(case_id)
+        return case
+
+    def definition_of(self, case: CaseState) -> Definition:
+        return self.registry.get(case.type, case.definition_version)
+
+    def history(self, case_id: str, *, version: int | None = None, as_of: datetime | None = None
+                ) -> tuple[list[Event], CaseState | None]:
+        """The case's events (up to a version or instant) and the case replayed from them alone."""
+        with self.store.read() as tx:
+            if tx.get_case(case_id) is None and not tx.events(case_id):
+                raise CaseNotFound(case_id)
+            events = tx.events(case_id, up_to_version=version, as_of=format_time(as_of) if as_of else None)
+        return events, project_case(events)
+
+    def available(self, case: CaseState) -> list[TransitionSpec]:
+        return self.definition_of(case).transitions_from(case.state)
+
+    # ---- internals ----------------------------------------------------------------------
+    def _seen(self, case_id: str, expected_version: int | None) -> CaseState:
+        case = self.get(case_id)
+        if expected_version is not None and case.version != expected_version:
+            raise ConcurrencyConflict(
+                f"case {case_id} is at version {case.version}, you saw version {expected_version}: "
+                "someone else acted first — reload and try again")
+        return case
+
+    def _change(self, case_id: str, actor: str, seen_version: int,
+                build: Callable[[WriteTx, CaseState, User, datetime], Event], system_actor: bool = False) -> CaseState:
+        now = self.clock.now()
+        with self.store.write() as tx:
+            case = tx.lock_case(case_id)
+            if case is None:
+                raise CaseNotFound(case_id)
+            if case.version != seen_version:
+                raise ConcurrencyConflict(
+                    f"case {case_id} changed (version {seen_version} → {case.version}) while you acted: "
+                    "reload and try again")
+            user = User(actor, actor, "system", None) if system_actor else self._user(tx, actor)
+            defn = self.registry.get(case.type, case.definition_version)
+            if not system_actor:
+                Scope(tx.units()).check_act(user, defn, case.unit)
+            event = tx.append(build(tx, case, user, now))
+            new = apply(copy.deepcopy(case), event)
+            tx.update_case(new, defn.states[new.state].stage, expected_version=case.version)
+        return new
+
+    @staticmethod
+    def _event(case: CaseState, user: User, now: datetime, action: str, dest: str | None,
+               payload: dict[str, Any]) -> Event:
+        at = max(now, parse_time(case.updated_at)) if case.updated_at else now  # time never runs backwards
+        return Event(case.id, case.version + 1, format_time(at), user.login, action, case.state if dest else None,
+                     dest, payload, case.type, case.definition_version, case.head_hash).sealed()
+
+    @staticmethod
+    def _user(tx: ReadTx, login: str) -> User:
+        user = tx.get_user(login)
+        if user is None or not user.active:
+            raise UnknownUser(login)
+        return user
+
+    @staticmethod
+    def _guard_ctx(case: CaseState, user: User, values: Mapping[str, Any], files: list[dict[str, Any]],
+                   now: datetime) -> GuardContext:
+        merged = {**copy.deepcopy(case.fields), **values}
+        for item in files:
+            merged.setdefault(item["field"], [])
+            merged[item["field"]] = list(merged[item["field"]]) + [item]
+        due = (case.deadline or {}).get("due_at")
+        return GuardContext(user.login, user.role, merged, case.last_actor_by_trigger, case.assignee,
+                            parse_time(due) if due else None, now)
+
+    @staticmethod
+    def _parse_fields(defn: Definition, raw: Mapping[str, Any], *, allowed: set[str] | None,
+                      case: CaseState | None = None) -> dict[str, Any]:
+        values = {}
+        for name, value in raw.items():
+            spec = defn.fields.get(name)
+            if spec is None:
+                raise InvalidInput(f"unknown field {name!r} for {defn.name} (known: {', '.join(defn.fields)})")
+            if allowed is not None and name not in allowed:
+                raise InvalidInput(f"field {name!r} cannot be set at this step"
+                                   f" (this step takes: {', '.join(sorted(allowed)) or 'no fields'})")
+            if spec.immutable and case is not None and case.fields.get(name) not in (None, ""):
+                raise ImmutableField(f"field {name!r} is fixed at intake and cannot be changed")
+            values[name] = parse_value(spec, value)
+        return values
+
+    def _store_files(self, defn: Definition, attachments: Iterable[Attachment], *, allowed: set[str] | None
+                     ) -> list[dict[str, Any]]:
+        files = list(attachments)
+        if len(files) > MAX_ATTACHMENTS_PER_STEP:
+            raise InvalidInput(f"at most {MAX_ATTACHMENTS_PER_STEP} files per step")
+        out = []
+        for f in files:
+            spec = defn.fields.get(f.field)
+            if spec is None or spec.type != "attachment":
+                raise InvalidInput(f"{f.field!r} is not an attachment field of {defn.name}")
+            if allowed is not None and f.field not in allowed:
+                raise InvalidInput(f"files for {f.field!r} cannot be added at this step")
+            if len(f.data) > self.max_attachment_bytes:
+                raise InvalidInput(f"file {f.name!r} is {len(f.data)} bytes; the limit is {self.max_attachment_bytes}")
+            name = clean_text(f.name or "file", what="file name", limit=200)
+            # Content-addressed: a blob left by a failed transaction is harmless and reused later.
+            out.append({"field": f.field, "name": name, "sha256": self.blobs.put(f.data), "size": len(f.data)})
+        return out
+
+    @staticmethod
+    def _require(defn: Definition, names: list[str], values: Mapping[str, Any], files: list[dict[str, Any]],
+                 existing: Mapping[str, Any], where: str) -> None:
+        missing = []
+        for name in names:
+            if defn.fields[name].type == "attachment":
+                if not existing.get(name) and not any(f["field"] == name for f in files):
+                    missing.append(name)
+            elif values.get(name) in (None, ""):
+                missing.append(name)
+        if missing:
+            raise MissingField(f"{where} needs {', '.join(repr(m) for m in missing)}")
+
+    @staticmethod
+    def _comment(text: str | None, *, required: bool) -> str | None:
+        body = clean_text(text, what="comment", limit=COMMENT_LIMIT, multiline=True) if text else ""
+        if required and not body:
+            raise MissingField("this step needs a comment (the reason)")
+        return body or None
+
+    @staticmethod
+    def _check_references(tx: ReadTx, defn: Definition, values: Mapping[str, Any]) -> None:
+        for name, value in values.items():
+            kind = defn.fields[name].type
+            if kind == "person" and tx.get_user(value) is None:
+                raise InvalidInput(f"field {name!r}: unknown user {value!r}")
+            if kind == "unit" and tx.get_unit(value) is None:
+                raise InvalidInput(f"field {name!r}: unknown unit {value!r}")
+
+    def _deadline(self, defn: Definition, case: CaseState, dest: str, fields: Mapping[str, Any], now: datetime
+                  ) -> Any:
+        """The deadline payload on entering `dest`: a dict, None (no deadline), or ... (unchanged)."""
+        if self.deadline_hook is None:
+            return ...
+        return self.deadline_hook(defn, case, dest, fields, now)
+
+
+def new_case_id() -> str:
+    """Opaque, unguessable case ids (not sequential): 'c' + 16 hex digits."""
+    return "c" + secrets.token_hex(8)
