@@ -211,3 +211,66 @@ def pytest_configure(config: pytest.Config) -> None:
 # ===========================================================================
 # (end of the database fixtures)
 # ===========================================================================
+
+
+# ===========================================================================
+# Engine fixtures, built on database_url / sqlite_url.
+#
+#   clock        a FixedClock at 2026-03-02 09:00 Beijing time (a Monday);
+#                move it with clock.advance(days=…) / clock.set(…).
+#   make_app     make_app(url) -> workflow.bootstrap.Rectiflow on the repo's
+#                definitions, an instance dir under tmp_path and `clock`.
+#   app          make_app(database_url) with the demo directory seeded (units
+#                and one user per role, see rectiflow/demo.py): runs on both
+#                backends.
+#   sqlite_app   the same on SQLite only.
+# ===========================================================================
+from datetime import datetime, timezone  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+START = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)  # Monday 09:00 in Beijing
+
+
+@pytest.fixture
+def clock():
+    from workflow.clock import FixedClock
+
+    return FixedClock(START)
+
+
+@pytest.fixture
+def make_app(tmp_path, clock):
+    from workflow.bootstrap import build
+    from workflow.config import Settings
+
+    built = []
+
+    def _make(url: str, **settings_overrides):
+        settings = Settings(database_url=url, definitions_dir=REPO / "definitions",
+                            instance_dir=tmp_path / "instance", **settings_overrides)
+        app = build(settings, clock=clock)
+        assert not app.warnings, app.warnings
+        built.append(app)
+        return app
+
+    yield _make
+    for app in built:
+        app.engine.dispose()
+
+
+def _seeded(app):
+    from rectiflow.demo import seed_directory
+
+    seed_directory(app)
+    return app
+
+
+@pytest.fixture
+def app(make_app, database_url):
+    return _seeded(make_app(database_url))
+
+
+@pytest.fixture
+def sqlite_app(make_app, sqlite_url):
+    return _seeded(make_app(sqlite_url))

@@ -13,7 +13,7 @@ from workflow.adapters.blobs import FileBlobStore
 from workflow.adapters.definition_files import (
     definition_paths, load_roles, read_definitions, registry_from_store, sync_definitions,
 )
-from workflow.adapters.sqlstore import SqlStore, current_revision, make_engine
+from workflow.adapters.sqlstore import SqlStore, make_engine, schema_status
 from workflow.adapters.yaml_files import load_yaml_file
 from workflow.calendar import WorkingCalendar, parse_calendar
 from workflow.clock import FixedClock, SystemClock
@@ -89,15 +89,12 @@ def build(settings: Settings, *, clock: Clock | None = None, sync: bool = True,
 
 
 def ensure_schema(engine: Engine) -> None:
-    from workflow.adapters.sqlstore import MIGRATIONS
-
-    heads = sorted(p.stem.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("[0-9]*.py"))
-    revision = current_revision(engine)
-    if revision is None:
+    applied, heads = schema_status(engine)
+    if not applied:
         raise DatabaseNotReady("the database is not initialised: run `rectiflow db upgrade` first")
-    if heads and revision != heads[-1]:
-        raise DatabaseNotReady(f"the database schema is at {revision}, the code needs {heads[-1]}: "
-                               "run `rectiflow db upgrade`")
+    if applied != heads:
+        raise DatabaseNotReady(f"the database schema is at {', '.join(sorted(applied))}, the code needs "
+                               f"{', '.join(sorted(heads))}: run `rectiflow db upgrade`")
 
 
 def now_of(app: Rectiflow) -> datetime:

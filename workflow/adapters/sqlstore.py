@@ -80,18 +80,26 @@ def upgrade_database(url: str, engine: Engine | None = None) -> None:
     try:
         with engine.connect() as conn:
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+            # "heads": features may add independent migration branches; all of them are applied.
+            command.upgrade(cfg, "heads")
             conn.commit()
     finally:
         if own:
             engine.dispose()
 
 
-def current_revision(engine: Engine) -> str | None:
+def schema_status(engine: Engine) -> tuple[set[str], set[str]]:
+    """(revisions applied to the database, head revisions the code ships)."""
+    from alembic.config import Config
     from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
 
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    heads = set(ScriptDirectory.from_config(cfg).get_heads())
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        applied = set(MigrationContext.configure(conn).get_current_heads())
+    return applied, heads
 
 
 class SqlStore:
