@@ -121,6 +121,26 @@ def assign(case_id: str, assignee: str, actor: str, expect_version: int | None, 
     emit(as_json, {"id": c.id, "assignee": c.assignee, "version": c.version}, f"{c.id}: assigned to {c.assignee}")
 
 
+@case.command("edit")
+@click.argument("case_id")
+@click.option("--as", "actor", required=True)
+@field_option
+@attach_option
+@click.option("--comment", default=None, help="Why the correction was made.")
+@click.option("--expect-version", type=int, default=None)
+@json_option
+@handles_errors
+def edit(case_id: str, actor: str, fields: tuple[str, ...], attachments: tuple[str, ...], comment: str | None,
+         expect_version: int | None, as_json: bool) -> None:
+    """Correct field values outside a step (definition editors only; immutable fields never)."""
+    app = engine()
+    current = app.service.get(case_id)
+    files = read_attachments(app, current.type, current.definition_version, attachments)
+    c = app.service.update_fields(case_id, actor=actor, fields=parse_fields(fields), attachments=files,
+                                  comment=comment, expected_version=expect_version)
+    emit(as_json, {"id": c.id, "version": c.version}, f"{c.id}: fields updated (v{c.version})")
+
+
 @case.command("comment")
 @click.argument("case_id")
 @click.argument("text")

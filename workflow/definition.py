@@ -25,7 +25,7 @@ RESERVED_TRIGGERS = frozenset({"trigger", "state", "to", "may_trigger", "model",
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 TOP_LEVEL_KEYS = frozenset({
     "name", "version", "title", "description", "initial", "roles", "fields", "states", "transitions",
-    "escalation", "visible_to", "confidential", "assigners", "source_clauses", "case_type_code",
+    "escalation", "visible_to", "assigners", "editors", "openers", "source_clauses",
 })
 
 
@@ -85,6 +85,8 @@ class Definition:
     escalation: tuple[EscalationRung, ...] = ()
     visible_to: tuple[str, ...] = ()  # empty: every role may view; else only these (and auditors)
     assigners: tuple[str, ...] = ("registrar", "supervisor", "unit_head")
+    editors: tuple[str, ...] = ("registrar", "supervisor")  # may correct field values outside a step
+    openers: tuple[str, ...] = ()  # roles that may open cases; empty: every role of the definition
     description: Mapping[str, str] = field(default_factory=dict)
     source_clauses: tuple[str, ...] = ()
     content_hash: str = ""

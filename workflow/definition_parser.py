@@ -99,6 +99,8 @@ class _Parser:
             escalation=self.escalation(d.get("escalation") or [], set(roles)),
             visible_to=tuple(self.role_list(d, "visible_to", allow_read_only=True)),
             assigners=tuple(self.role_list(d, "assigners", allow_read_only=False) or Definition.assigners),
+            editors=tuple(self.role_list(d, "editors", allow_read_only=False) or Definition.editors),
+            openers=tuple(self.role_list(d, "openers", allow_read_only=False)),
             description=dict(d.get("description") or {}),
             source_clauses=tuple(str(c) for c in d.get("source_clauses") or ()),
             content_hash=content_hash, source=source,

@@ -46,7 +46,8 @@ class Scope:
             raise RoleNotAllowed(f"role {user.role!r} is read-only for cases")
         if defn.visible_to and user.role not in defn.visible_to:
             raise RoleNotAllowed(f"{defn.name} cases are confidential to {', '.join(defn.visible_to)}")
-        if opening and user.role not in defn.roles:
-            raise RoleNotAllowed(f"role {user.role!r} has no part in {defn.name} cases")
+        if opening and user.role not in (defn.openers or defn.roles):
+            raise RoleNotAllowed(f"role {user.role!r} may not open {defn.name} cases "
+                                 f"(openers: {', '.join(defn.openers or defn.roles)})")
         if not self.covers(user, case_unit):
             raise RoleNotAllowed(f"{user.login} ({user.unit}) does not cover unit {case_unit!r}")

@@ -139,3 +139,5 @@ def _commented(case: CaseState, event: Event) -> None:
 def _fields_changed(case: CaseState, event: Event) -> None:
     case.fields.update(copy.deepcopy(dict(event.payload.get("fields") or {})))
     _merge_attachments(case, event)
+    if event.payload.get("comment"):
+        case.comments += 1

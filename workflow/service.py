@@ -15,10 +15,12 @@ from typing import Any, Callable, Iterable, Mapping
 
 from workflow.definition import Definition, TransitionSpec
 from workflow.errors import (
-    CaseNotFound, ConcurrencyConflict, ImmutableField, InvalidInput, MissingField, RoleNotAllowed, UnknownUnit,
-    UnknownUser,
+    CaseNotFound, ConcurrencyConflict, ImmutableField, InvalidInput, MissingField, RoleNotAllowed,
+    TransitionNotAllowed, UnknownUnit, UnknownUser,
 )
-from workflow.events import ADVANCED, ASSIGNED, COMMENTED, GENESIS_HASH, OPENED, Event, format_time, parse_time
+from workflow.events import (
+    ADVANCED, ASSIGNED, COMMENTED, FIELDS_CHANGED, GENESIS_HASH, OPENED, Event, format_time, parse_time,
+)
 from workflow.fields import COMMENT_LIMIT, TITLE_LIMIT, clean_text, parse_value
 from workflow.guards import GuardContext
 from workflow.policy import Scope
@@ -150,6 +152,35 @@ class CaseService:
 
         def build(tx: WriteTx, case: CaseState, user: User, now: datetime) -> Event:
             return self._event(case, user, now, COMMENTED, None, {"comment": body})
+
+        return self._change(case_id, actor, seen.version, build)
+
+    def update_fields(self, case_id: str, *, actor: str, fields: Mapping[str, Any],
+                      attachments: Iterable[Attachment] = (), comment: str | None = None,
+                      expected_version: int | None = None) -> CaseState:
+        """Correct field values outside a step (definition `editors` only; never immutable fields)."""
+        seen = self._seen(case_id, expected_version)
+        defn = self.registry.get(seen.type, seen.definition_version)
+        values = self._parse_fields(defn, fields, allowed=None, case=seen)
+        for name in values:
+            if defn.fields[name].immutable:
+                raise ImmutableField(f"field {name!r} is fixed at intake and cannot be changed")
+        files = self._store_files(defn, attachments, allowed=None)
+        if not values and not files:
+            raise InvalidInput("nothing to change: give at least one field or file")
+        text = self._comment(comment, required=False)
+
+        def build(tx: WriteTx, case: CaseState, user: User, now: datetime) -> Event:
+            if user.role not in defn.editors:
+                raise RoleNotAllowed(f"role {user.role!r} may not edit {defn.name} fields "
+                                     f"(editors: {', '.join(defn.editors)})")
+            if defn.states[case.state].terminal:
+                raise TransitionNotAllowed(f"case {case.id} is in final state {case.state!r}")
+            self._check_references(tx, defn, values)
+            payload: dict[str, Any] = {"fields": values, "attachments": files}
+            if text:
+                payload["comment"] = text
+            return self._event(case, user, now, FIELDS_CHANGED, None, payload)
 
         return self._change(case_id, actor, seen.version, build)
 
