@@ -45,5 +45,9 @@ class DefinitionRegistry:
     def lifecycle(self, definition: Definition) -> Lifecycle:
         return self._lifecycles[definition.key]
 
+    def definitions(self) -> list[Definition]:
+        """Every loaded version of every definition."""
+        return list(self._by_key.values())
+
     def all_latest(self) -> list[Definition]:
         return [self.latest(name) for name in self.names()]

@@ -83,3 +83,21 @@ cases = Table(
     Index("ix_cases_type_state", "type", "state"),
     Index("ix_cases_due_at", "due_at"),
 )
+
+# Web UI (migration web_0001): who logged in, viewed a confidential case or exported the log.
+# Append-only like case_events, but outside the case chains, so a view never bumps a case version.
+access_log = Table(
+    "access_log", metadata,
+    Column("seq", SeqType, primary_key=True, autoincrement=True),
+    Column("at", TIME, nullable=False),
+    Column("actor", String(80), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("case_id", String(40), nullable=True),
+    Column("outcome", String(16), nullable=False),
+    Column("ip", String(64), nullable=False),
+    Column("detail", Text, nullable=False),
+    Index("ix_access_log_actor_action_at", "actor", "action", "at"),
+    Index("ix_access_log_ip_action_at", "ip", "action", "at"),
+    Index("ix_access_log_case", "case_id", "seq"),
+    Index("ix_access_log_at", "at"),
+)

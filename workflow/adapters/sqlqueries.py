@@ -1,0 +1,272 @@
+"""SQL for the read side (workflow.queries.ReadModel): inboxes, the battle map, the audit and access logs.
+
+Inboxes are a UNION ALL of index seeks, each `ORDER BY <deadline key>, id LIMIT n`, merged and cut
+to n again — so a page reads at most n rows per seek however many cases match, and pages follow
+by keyset (after the last row's deadline key and id), never by OFFSET. The deadline key is
+`coalesce(due_at, <far future>)`, the exact expression the web_0001 indexes are built on.
+
+The battle map as of an instant T is computed from case_events alone (plus the case's unit): a
+case's state is the to_state of its last state-carrying event at or before T, its deadline the
+one in its last event that set a deadline, and "ever late" whether any deadline ran out before
+the case left that state — all in one grouped SQL statement.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Iterator
+
+from sqlalchemy import (
+    JSON, Engine, and_, bindparam, cast, column, func, insert, literal_column, or_, select, table, text, tuple_,
+    union_all, update,
+)
+from sqlalchemy.sql import ColumnElement
+
+from workflow.adapters import schema as t
+from workflow.adapters.sqlstore import event_from_row
+from workflow.events import Event
+from workflow.queries import (
+    COUNT_CAP, AccessEntry, AlertRow, AuditFilter, CaseRow, DashboardCount, InboxPage, InboxQuery, Seek, light_of,
+)
+
+FAR_FUTURE = "9999-12-31T23:59:59.999999Z"
+c = t.cases.c
+DUE_KEY = func.coalesce(c.due_at, literal_column(f"'{FAR_FUTURE}'"))
+_CURSOR = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z)\|([A-Za-z0-9_-]{1,40})$")
+# The escalation feature's table (migration esc_0001), named here so the read side needs only its columns.
+alerts_t = table("alerts", column("id"), column("login"), column("case_id"), column("kind"), column("rung"),
+                 column("level"), column("at"), column("due_at"), column("late"), column("read_at"))
+ROW_COLUMNS = (c.id, c.type, c.definition_version, c.title, c.unit, c.state, c.stage, c.version, c.assignee,
+               c.due_at, c.updated_at, c.snapshot)
+
+
+class SqlQueries:
+    """workflow.queries.ReadModel on a SQLAlchemy engine (SQLite or PostgreSQL)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+
+    # ---- inboxes ---------------------------------------------------------------------------
+    def inbox(self, query: InboxQuery, *, after: str | None, limit: int) -> InboxPage:
+        cursor = _CURSOR.match(after or "")
+        subs = [self._seek(query, s, cursor, limit + 1, ROW_COLUMNS + (DUE_KEY.label("due_key"),))
+                for s in query.seeks]
+        if not subs:
+            return InboxPage([], None)
+        if len(subs) == 1:
+            stmt = subs[0]
+        else:
+            merged = union_all(*[select(s.subquery().c) for s in subs]).subquery()
+            stmt = select(merged).order_by(merged.c.due_key, merged.c.id).limit(limit + 1)
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt).mappings().all()
+        page = [self._row(r, query.now) for r in rows[:limit]]
+        more = len(rows) > limit
+        return InboxPage(page, f"{rows[limit - 1]['due_key']}|{rows[limit - 1]['id']}" if more else None)
+
+    def count(self, query: InboxQuery, *, cap: int = COUNT_CAP) -> int:
+        subs = [self._seek(query, s, None, cap, (c.id,)) for s in query.seeks]
+        if not subs:
+            return 0
+        merged = union_all(*[select(s.subquery().c) for s in subs]).subquery()
+        with self.engine.connect() as conn:
+            return min(int(conn.execute(select(func.count()).select_from(merged)).scalar() or 0), cap)
+
+    def _seek(self, query: InboxQuery, seek: Seek, cursor: re.Match[str] | None, limit: int,
+              columns: tuple[Any, ...]) -> Any:
+        conds: list[ColumnElement[bool]] = []
+        for column, value in ((c.type, seek.type), (c.state, seek.state), (c.unit, seek.unit),
+                              (c.assignee, seek.assignee), (c.stage, seek.stage)):
+            if value is not None:
+                conds.append(column == value)
+        if seek.assignee_is_null:
+            conds.append(c.assignee.is_(None))
+        if cursor:
+            conds.append(tuple_(DUE_KEY, c.id) > tuple_(cursor.group(1), cursor.group(2)))
+        conds += self._residual(query)
+        return select(*columns).where(*conds).order_by(DUE_KEY, c.id).limit(limit)
+
+    def _residual(self, query: InboxQuery) -> list[ColumnElement[bool]]:
+        out: list[ColumnElement[bool]] = []
+        f = query.filt
+        if query.residual_pairs is not None:
+            by_type: dict[str, list[str]] = {}
+            for case_type, state in sorted(query.residual_pairs):
+                by_type.setdefault(case_type, []).append(state)
+            out.append(or_(*[and_(c.type == k, c.state.in_(v)) for k, v in by_type.items()]) if by_type
+                       else c.id.is_(None))
+        if query.residual_units is not None:
+            out.append(c.unit.in_(query.residual_units))
+        yellow = self._json(c.snapshot, "deadline", "yellow_at")
+        if f.light == "red":
+            out.append(DUE_KEY <= query.now)
+        elif f.light == "yellow":
+            out += [DUE_KEY > query.now, yellow <= query.now]
+        elif f.light == "green":
+            out += [c.due_at.is_not(None), DUE_KEY > query.now, or_(yellow.is_(None), yellow > query.now)]
+        elif f.light == "none":
+            out.append(c.due_at.is_(None))
+        if f.source:
+            out.append(self._json(c.snapshot, "fields", "discovery_channel") == f.source)
+        return out
+
+    def _json(self, column: Any, *path: str) -> Any:
+        if self.dialect == "postgresql":
+            return func.json_extract_path_text(cast(column, JSON), *path)
+        return func.json_extract(column, "$." + ".".join(path))
+
+    @staticmethod
+    def _row(r: Any, now: str) -> CaseRow:
+        snap = json.loads(r["snapshot"])
+        deadline = snap.get("deadline") or {}
+        row = CaseRow(r["id"], r["type"], r["definition_version"], r["title"], r["unit"], r["state"], r["stage"],
+                      r["version"], r["assignee"], r["due_at"], deadline.get("yellow_at"), r["updated_at"],
+                      int(snap.get("supervision_level") or 0), bool(snap.get("ever_overdue")))
+        row.light = light_of(row.due_at, row.yellow_at, now)
+        return row
+
+    # ---- the battle map -----------------------------------------------------------------------
+    def dashboard(self, as_of: str, units: tuple[str, ...] | None, types: tuple[str, ...]) -> list[DashboardCount]:
+        stmt = text(self._dashboard_sql(units is not None)).bindparams(bindparam("types", expanding=True))
+        params: dict[str, Any] = {"t": as_of, "types": list(types) or ["-"]}
+        if units is not None:
+            stmt = stmt.bindparams(bindparam("units", expanding=True))
+            params["units"] = list(units) or ["-"]
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt, params).all()
+        return [DashboardCount(u, ty, int(v), st, light, bool(late), int(n), red_due)
+                for u, ty, v, st, light, late, red_due, n in rows]
+
+    def _dashboard_sql(self, by_unit: bool) -> str:
+        def field(alias: str, key: str) -> str:
+            if self.dialect == "postgresql":
+                return f"json_extract_path_text({alias}.payload::json, 'deadline', '{key}')"
+            return f"json_extract({alias}.payload, '$.deadline.{key}')"
+
+        has_deadline = "payload LIKE '%\"deadline\":%'"
+        unit_filter = "AND c.unit IN :units" if by_unit else ""
+        return f"""
+        WITH last AS (
+          SELECT case_id,
+                 MAX(CASE WHEN to_state IS NOT NULL THEN version END) AS sv,
+                 MAX(CASE WHEN {has_deadline} THEN version END) AS dv
+          FROM case_events WHERE at <= :t GROUP BY case_id
+        ),
+        spans AS (
+          SELECT e.case_id, {field('e', 'due_at')} AS due,
+                 LEAD(e.at) OVER (PARTITION BY e.case_id ORDER BY e.version) AS left_at
+          FROM case_events e WHERE e.at <= :t AND e.{has_deadline}
+        ),
+        late AS (SELECT DISTINCT case_id FROM spans WHERE due IS NOT NULL AND due <= COALESCE(left_at, :t)),
+        cur AS (
+          SELECT last.case_id, s.definition AS type, s.definition_version AS dver, s.to_state AS state,
+                 {field('d', 'due_at')} AS due, {field('d', 'yellow_at')} AS yellow
+          FROM last
+          JOIN case_events s ON s.case_id = last.case_id AND s.version = last.sv
+          LEFT JOIN case_events d ON d.case_id = last.case_id AND d.version = last.dv
+        )
+        SELECT c.unit, cur.type, cur.dver, cur.state,
+               CASE WHEN cur.due IS NULL THEN 'none' WHEN cur.due <= :t THEN 'red'
+                    WHEN cur.yellow IS NOT NULL AND cur.yellow <= :t THEN 'yellow' ELSE 'green' END AS light,
+               CASE WHEN late.case_id IS NULL THEN 0 ELSE 1 END AS ever_late,
+               CASE WHEN cur.due <= :t THEN cur.due END AS red_due,
+               COUNT(*) AS n
+        FROM cur JOIN cases c ON c.id = cur.case_id
+        LEFT JOIN late ON late.case_id = cur.case_id
+        WHERE cur.type IN :types {unit_filter}
+        GROUP BY c.unit, cur.type, cur.dver, cur.state, light, ever_late, red_due
+        """
+
+    # ---- the audit log ------------------------------------------------------------------------
+    def audit_events(self, filt: AuditFilter, *, before_seq: int | None, limit: int) -> list[Event]:
+        e = t.case_events.c
+        stmt = select(t.case_events).where(*self._audit_conds(filt)).order_by(e.seq.desc()).limit(limit)
+        if before_seq is not None:
+            stmt = stmt.where(e.seq < before_seq)
+        with self.engine.connect() as conn:
+            return [event_from_row(r) for r in conn.execute(stmt).mappings()]
+
+    def iter_audit_events(self, filt: AuditFilter, batch: int = 2000) -> Iterator[Event]:
+        """Every matching event in log order, read in keyset batches (no long-held cursor)."""
+        e = t.case_events.c
+        last = 0
+        while True:
+            stmt = (select(t.case_events).where(e.seq > last, *self._audit_conds(filt))
+                    .order_by(e.seq).limit(batch))
+            with self.engine.connect() as conn:
+                events = [event_from_row(r) for r in conn.execute(stmt).mappings()]
+            yield from events
+            if len(events) < batch:
+                return
+            last = int(events[-1].seq or 0)
+
+    @staticmethod
+    def _audit_conds(filt: AuditFilter) -> list[ColumnElement[bool]]:
+        e = t.case_events.c
+        pairs = ((e.actor, filt.actor), (e.action, filt.action), (e.case_id, filt.case_id), (e.definition, filt.type))
+        conds: list[ColumnElement[bool]] = [col == value for col, value in pairs if value]
+        if filt.since:
+            conds.append(e.at >= filt.since)
+        if filt.until:
+            conds.append(e.at <= filt.until)
+        return conds
+
+    # ---- the access log -----------------------------------------------------------------------
+    def record_access(self, entry: AccessEntry) -> None:
+        values = {"at": entry.at, "actor": entry.actor[:80], "action": entry.action, "case_id": entry.case_id,
+                  "outcome": entry.outcome, "ip": entry.ip[:64],
+                  "detail": json.dumps(entry.detail, ensure_ascii=False, sort_keys=True)}
+        with self.engine.begin() as conn:
+            conn.execute(insert(t.access_log).values(**values))
+
+    def failures_since(self, *, actor: str, ip: str, since: str) -> tuple[int, int]:
+        a = t.access_log.c
+        base = select(func.count()).select_from(t.access_log).where(
+            a.action == "login", a.outcome == "failed", a.at >= since)
+        with self.engine.connect() as conn:
+            by_actor = conn.execute(base.where(a.actor == actor[:80])).scalar() or 0
+            by_ip = conn.execute(base.where(a.ip == ip[:64])).scalar() or 0
+        return int(by_actor), int(by_ip)
+
+    def access_entries(self, *, actor: str | None, case_id: str | None, before_seq: int | None,
+                       limit: int) -> list[AccessEntry]:
+        a = t.access_log.c
+        stmt = select(t.access_log).order_by(a.seq.desc()).limit(limit)
+        if actor:
+            stmt = stmt.where(a.actor == actor)
+        if case_id:
+            stmt = stmt.where(a.case_id == case_id)
+        if before_seq is not None:
+            stmt = stmt.where(a.seq < before_seq)
+        with self.engine.connect() as conn:
+            return [AccessEntry(r["seq"], r["at"], r["actor"], r["action"], r["case_id"], r["outcome"], r["ip"],
+                                json.loads(r["detail"])) for r in conn.execute(stmt).mappings()]
+
+    # ---- alerts ---------------------------------------------------------------------------------
+    def alerts(self, login: str, *, unread_only: bool, before_id: int | None, limit: int) -> list[AlertRow]:
+        a = alerts_t.c
+        stmt = (select(alerts_t, c.title, c.type).select_from(alerts_t.outerjoin(t.cases, c.id == a.case_id))
+                .where(a.login == login).order_by(a.id.desc()).limit(limit))
+        if unread_only:
+            stmt = stmt.where(a.read_at.is_(None))
+        if before_id is not None:
+            stmt = stmt.where(a.id < before_id)
+        with self.engine.connect() as conn:
+            return [AlertRow(r["id"], r["case_id"], r["kind"], r["rung"], int(r["level"] or 0), r["at"], r["due_at"],
+                             bool(r["late"]), r["read_at"] is not None, r["title"] or "", r["type"] or "")
+                    for r in conn.execute(stmt).mappings()]
+
+    def unread_alerts(self, login: str, *, cap: int = COUNT_CAP) -> int:
+        a = alerts_t.c
+        sub = select(a.id).where(a.login == login, a.read_at.is_(None)).limit(cap).subquery()
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(sub)).scalar() or 0)
+
+    def mark_alerts_read(self, login: str, ids: list[int] | None, at: str) -> int:
+        a = alerts_t.c
+        stmt = update(alerts_t).where(a.login == login, a.read_at.is_(None)).values(read_at=at)
+        if ids is not None:
+            stmt = stmt.where(a.id.in_(ids))
+        with self.engine.begin() as conn:
+            return int(conn.execute(stmt).rowcount or 0)

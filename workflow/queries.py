@@ -1,0 +1,325 @@
+"""Read-model queries for inboxes, the battle map (挂图作战), the audit log and the access log.
+
+This is the ports-level API: plain dataclasses, a `ReadModel` Protocol (implemented by
+`workflow.adapters.sqlqueries.SqlQueries`) and the pure rules that decide *what* to ask for —
+which (case type, state) pairs a role can act on, which units a user covers, how the raw
+counts become rates. The adapter only decides *how* to fetch it fast.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterator, Literal, Mapping, Protocol
+
+from workflow.definition import STAGES, Definition
+from workflow.errors import WorkflowError
+from workflow.events import Event
+from workflow.policy import Scope
+from workflow.ports import Unit, User
+from workflow.registry import DefinitionRegistry
+
+InboxKind = Literal["todo", "queue", "overdue", "all"]
+INBOX_KINDS: tuple[InboxKind, ...] = ("todo", "queue", "overdue", "all")
+LIGHTS = ("green", "yellow", "red", "none")
+OPEN_STAGES = tuple(s for s in STAGES if s != "closed")
+PAGE_SIZE = 50
+COUNT_CAP = 1000  # counts above this show as "1000+": counting 300k rows per page view is waste
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking: what the read side needs to know about a user, computed once per request."""
+
+    login: str
+    role: str
+    units: tuple[str, ...] | None  # None: every unit (a bureau-level user or an auditor)
+    types: tuple[str, ...]  # case types this role may see
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    types: tuple[str, ...] = ()
+    stages: tuple[str, ...] = ()
+    unit: str | None = None  # a unit and its sub-units, within the viewer's scope
+    light: str | None = None  # green / yellow / red / none
+    source: str | None = None  # the discovery channel field
+
+
+@dataclass(frozen=True)
+class Seek:
+    """One index range: equality on some columns, then ordered by deadline (see the adapter)."""
+
+    type: str | None = None
+    state: str | None = None
+    unit: str | None = None
+    assignee: str | None = None
+    assignee_is_null: bool = False
+    stage: str | None = None
+
+
+@dataclass(frozen=True)
+class InboxQuery:
+    seeks: tuple[Seek, ...]
+    filt: InboxFilter
+    now: str  # ISO UTC text: red means due_at <= now
+    residual_pairs: frozenset[tuple[str, str]] | None = None  # (type, state) the rows must be in
+    residual_units: tuple[str, ...] | None = None  # units the rows must be in (seeks without a unit)
+
+
+@dataclass
+class CaseRow:
+    id: str
+    type: str
+    definition_version: int
+    title: str
+    unit: str
+    state: str
+    stage: str
+    version: int
+    assignee: str | None
+    due_at: str | None
+    yellow_at: str | None
+    updated_at: str
+    supervision_level: int = 0
+    ever_overdue: bool = False
+    light: str = "none"
+
+
+@dataclass
+class InboxPage:
+    rows: list[CaseRow]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class DashboardCount:
+    """Cases of one unit, type, state and light as of an instant (from the event log)."""
+
+    unit: str
+    type: str
+    definition_version: int
+    state: str
+    light: str
+    ever_late: bool
+    count: int
+    due_at: str | None = None  # only for red cases, to count working days overdue
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    actor: str | None = None
+    action: str | None = None
+    case_id: str | None = None
+    type: str | None = None
+    since: str | None = None
+    until: str | None = None
+
+
+@dataclass(frozen=True)
+class AccessEntry:
+    seq: int
+    at: str
+    actor: str
+    action: str
+    case_id: str | None
+    outcome: str
+    ip: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    """One in-app alert (written by escalations and supervision flags) with its case's title."""
+
+    id: int
+    case_id: str
+    kind: str
+    rung: str | None
+    level: int
+    at: str
+    due_at: str | None
+    late: bool
+    read: bool
+    title: str
+    type: str
+
+
+class ReadModel(Protocol):
+    def inbox(self, query: InboxQuery, *, after: str | None, limit: int) -> InboxPage: ...
+    def count(self, query: InboxQuery, *, cap: int = COUNT_CAP) -> int: ...
+    def dashboard(self, as_of: str, units: tuple[str, ...] | None, types: tuple[str, ...]) -> list[DashboardCount]: ...
+    def audit_events(self, filt: AuditFilter, *, before_seq: int | None, limit: int) -> list[Event]: ...
+    def iter_audit_events(self, filt: AuditFilter) -> Iterator[Event]: ...
+    def record_access(self, entry: AccessEntry) -> None: ...
+    def failures_since(self, *, actor: str, ip: str, since: str) -> tuple[int, int]: ...
+    def access_entries(self, *, actor: str | None, case_id: str | None, before_seq: int | None,
+                       limit: int) -> list[AccessEntry]: ...
+    def alerts(self, login: str, *, unread_only: bool, before_id: int | None, limit: int) -> list[AlertRow]: ...
+    def unread_alerts(self, login: str, *, cap: int = COUNT_CAP) -> int: ...
+    def mark_alerts_read(self, login: str, ids: list[int] | None, at: str) -> int: ...
+
+
+def light_of(due_at: str | None, yellow_at: str | None, now: str) -> str:
+    """The traffic light from the stored thresholds (ISO UTC text compares as time)."""
+    if not due_at:
+        return "none"
+    if due_at <= now:
+        return "red"
+    return "yellow" if yellow_at and yellow_at <= now else "green"
+
+
+# ---- who sees what ------------------------------------------------------------------------
+def viewer_for(user: User, units: list[Unit], registry: DefinitionRegistry) -> Viewer:
+    scope = Scope(units)
+    covered: tuple[str, ...] | None = None
+    if user.role != "auditor" and user.unit is not None:
+        sub = scope.subtree(user.unit)
+        covered = None if len(sub) == len(units) else tuple(sorted(sub))
+    types = tuple(d.name for d in registry.all_latest() if can_see_type(user.role, d))
+    return Viewer(user.login, user.role, covered, types)
+
+
+def can_see_type(role: str, d: Definition) -> bool:
+    if role == "auditor":
+        return True
+    if role == "admin":
+        return False
+    return not d.visible_to or role in d.visible_to
+
+
+def actionable_pairs(registry: DefinitionRegistry, role: str, types: tuple[str, ...]) -> set[tuple[str, str]]:
+    """(case type, state) pairs from which `role` may fire some trigger, over every version in use."""
+    pairs: set[tuple[str, str]] = set()
+    for d in _all_versions(registry, types):
+        for t in d.transitions:
+            if role in t.roles:
+                pairs.update((d.name, s) for s in t.sources)
+    return pairs
+
+
+def state_pairs(registry: DefinitionRegistry, types: tuple[str, ...], stages: tuple[str, ...]) -> set[tuple[str, str]]:
+    return {(d.name, s.name) for d in _all_versions(registry, types) for s in d.states.values() if s.stage in stages}
+
+
+def _all_versions(registry: DefinitionRegistry, types: tuple[str, ...]) -> list[Definition]:
+    return [d for d in registry.definitions() if d.name in types]
+
+
+def build_inbox_query(kind: InboxKind, viewer: Viewer, registry: DefinitionRegistry, filt: InboxFilter,
+                      now: str, all_units: list[Unit]) -> InboxQuery:
+    """Translate an inbox tab plus filters into index seeks (the adapter runs them as one union)."""
+    types = tuple(t for t in viewer.types if not filt.types or t in filt.types)
+    stages = tuple(s for s in (filt.stages or STAGES) if s in STAGES)
+    units = _units_for(viewer, filt.unit, all_units)
+    if kind == "queue":  # unassigned open cases of my units, waiting to be claimed or assigned
+        open_stages = tuple(s for s in stages if s in OPEN_STAGES)
+        seeks = [Seek(unit=u, assignee_is_null=True, stage=s) for u in (units or (None,)) for s in open_stages]
+        return InboxQuery(tuple(seeks), filt, now, frozenset(state_pairs(registry, types, open_stages)))
+    if kind == "overdue":
+        stages = tuple(s for s in stages if s in OPEN_STAGES)
+        filt = replace(filt, light="red")
+    wanted = state_pairs(registry, types, stages)
+    if kind == "todo":
+        wanted &= actionable_pairs(registry, viewer.role, types)
+        if viewer.role == "handler":  # a handler's to-do is what is assigned to them; the rest is the queue
+            own_stages = sorted({stage_of_state(registry, t, s) for t, s in wanted})
+            seeks = [Seek(assignee=viewer.login, stage=s) for s in own_stages]
+            return InboxQuery(tuple(seeks), filt, now, frozenset(wanted), units)
+    seeks = [Seek(type=t, state=s, unit=u) for t, s in sorted(wanted) for u in (units or (None,))]
+    return InboxQuery(tuple(seeks), filt, now)
+
+
+def stage_of_state(registry: DefinitionRegistry, case_type: str, state: str) -> str:
+    for d in _all_versions(registry, (case_type,)):
+        if state in d.states:
+            return d.states[state].stage
+    return "reported"
+
+
+def _units_for(viewer: Viewer, chosen: str | None, all_units: list[Unit]) -> tuple[str, ...] | None:
+    """The unit codes to seek (None: no unit condition at all, the cheapest seek)."""
+    if not chosen:
+        return viewer.units
+    sub = Scope(all_units).subtree(chosen)
+    allowed = sub if viewer.units is None else sub & set(viewer.units)
+    return tuple(sorted(allowed)) or ("-",)  # "-" matches nothing: the unit is outside the scope
+
+
+# ---- the battle map -----------------------------------------------------------------------
+@dataclass
+class Cell:
+    count: int = 0
+    green: int = 0
+    yellow: int = 0
+    red: int = 0
+
+    def add(self, light: str, n: int) -> None:
+        self.count += n
+        if light in ("green", "yellow", "red"):
+            setattr(self, light, getattr(self, light) + n)
+
+    @property
+    def light(self) -> str:
+        return "red" if self.red else "yellow" if self.yellow else "green" if self.green else "none"
+
+
+@dataclass
+class Dashboard:
+    as_of: str
+    matrix: dict[str, dict[str, Cell]]  # type -> stage -> cell
+    by_unit: dict[str, dict[str, Cell]]  # unit -> stage -> cell
+    total: int = 0
+    closed: int = 0
+    closed_on_time: int = 0
+    open: int = 0
+    open_red: int = 0
+    overdue_working_days: int = 0  # summed over the open red cases
+
+    @property
+    def overdue_rate(self) -> float | None:
+        return _ratio(self.open_red, self.open)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return _ratio(self.closed_on_time, self.closed)
+
+    @property
+    def close_out_rate(self) -> float | None:
+        return _ratio(self.closed, self.total)
+
+    @property
+    def mean_overdue_working_days(self) -> float | None:
+        return round(self.overdue_working_days / self.open_red, 1) if self.open_red else None
+
+
+def _ratio(a: int, b: int) -> float | None:
+    return round(a / b, 4) if b else None
+
+
+def summarise(as_of: str, counts: list[DashboardCount], registry: DefinitionRegistry,
+              overdue_days: Mapping[str, int]) -> Dashboard:
+    """Fold raw counts into the type × stage matrix, the unit × stage table and the rates.
+
+    `overdue_days` maps each red case's due_at to working days overdue as of `as_of`.
+    """
+    board = Dashboard(as_of, {}, {})
+    for c in counts:
+        stage = _stage_of(registry, c)
+        board.matrix.setdefault(c.type, {s: Cell() for s in STAGES})[stage].add(c.light, c.count)
+        board.by_unit.setdefault(c.unit, {s: Cell() for s in STAGES})[stage].add(c.light, c.count)
+        board.total += c.count
+        if stage == "closed":
+            board.closed += c.count
+            board.closed_on_time += 0 if c.ever_late else c.count
+        else:
+            board.open += c.count
+            if c.light == "red":
+                board.open_red += c.count
+                board.overdue_working_days += overdue_days.get(c.due_at or "", 0) * c.count
+    return board
+
+
+def _stage_of(registry: DefinitionRegistry, c: DashboardCount) -> str:
+    try:
+        return registry.get(c.type, c.definition_version).states[c.state].stage
+    except (KeyError, WorkflowError):  # a version no longer loaded: fall back to any version's stage
+        return stage_of_state(registry, c.type, c.state)
