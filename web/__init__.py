@@ -1,1 +1,85 @@
-"""web package."""
+"""The rectiflow web UI: a thin, server-rendered Flask app over the engine (no SPA).
+
+`create_app()` builds the engine once (definitions parsed once per process, not per request),
+puts it on ``app.extensions["workflow"]`` and registers one blueprint per feature. Every route
+is listed in `web.access.ROUTES`, the single policy table that both the app and the tests read.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask
+
+from workflow.adapters.sqlqueries import SqlQueries
+from workflow.bootstrap import Rectiflow, build
+from workflow.config import Settings
+
+NODE_MODULES = Path(__file__).resolve().parent.parent / "node_modules"
+
+
+def create_app(settings: Settings | None = None, rectiflow: Rectiflow | None = None,
+               config: Mapping[str, Any] | None = None) -> Flask:
+    """The Flask app on an engine (`rectiflow`), or on one built from `settings` / the environment."""
+    from web import access, admin, alerts, auth, cases, dashboard, errors, history, i18n, inbox, security, templating
+
+    if rectiflow is None:
+        rectiflow = build(settings or Settings.from_env(os.environ))
+    settings = rectiflow.settings
+    app = Flask(__name__, instance_path=str(settings.instance_dir))
+    app.config.update(_defaults(rectiflow, os.environ))
+    app.config.update(config or {})
+    app.extensions["workflow"] = rectiflow
+    app.extensions["rectiflow.queries"] = SqlQueries(rectiflow.engine)
+    security.init_app(app)
+    i18n.init_app(app)
+    templating.init_app(app)
+    auth.init_app(app)
+    errors.init_app(app)
+    for module in (auth, inbox, cases, history, dashboard, alerts, admin, i18n):
+        app.register_blueprint(module.bp)
+    security.register_vendor_route(app, Path(app.config["RECTIFLOW_NODE_MODULES"]))
+    access.init_app(app)
+    return app
+
+
+def _defaults(rf: Rectiflow, env: Mapping[str, str]) -> dict[str, Any]:
+    secure = env.get("RECTIFLOW_COOKIE_SECURE", "0").lower() in ("1", "true", "yes")
+    return {
+        "SECRET_KEY": rf.settings.secret_key or _instance_secret(rf.settings.instance_dir),
+        "SESSION_COOKIE_NAME": "rectiflow_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure,  # set RECTIFLOW_COOKIE_SECURE=1 when served over TLS
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_DURATION": timedelta(days=14),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
+        # Several files per step, each within the engine's limit; the engine checks each file again.
+        "MAX_CONTENT_LENGTH": rf.settings.max_attachment_bytes * 5 + 1024 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 2 * 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        "BABEL_DEFAULT_LOCALE": "zh_CN",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "RECTIFLOW_NODE_MODULES": env.get("RECTIFLOW_NODE_MODULES", str(NODE_MODULES)),
+        "LOGIN_FAILURES_PER_LOGIN": 5,
+        "LOGIN_FAILURES_PER_IP": 30,
+        "LOGIN_THROTTLE_MINUTES": 15,
+    }
+
+
+def _instance_secret(instance: Path) -> str:
+    """A per-installation key kept in the instance folder, so restarts keep sessions valid."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key

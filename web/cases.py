@@ -1,0 +1,208 @@
+"""The case page and its actions: fire a trigger, comment, claim/assign/return, files, registration.
+
+Views are thin: parse the form → one engine call → redirect (or the page again with the errors
+next to their fields). A stale form — someone acted first — is a 409 with a clear message.
+"""
+from __future__ import annotations
+
+import io
+from functools import lru_cache
+from typing import Any
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from web import forms
+from web.context import me, now, rf, scope, unit_names, units, viewable_case
+from web.i18n import lang
+from workflow.assignment import return_case
+from workflow.definition import Definition
+from workflow.diagram import mermaid
+from workflow.errors import ConcurrencyConflict, InvalidInput, NotAllowed, UnknownCaseType
+from workflow.presenters import case_summary
+from workflow.ports import User
+from workflow.projection import CaseState
+
+bp = Blueprint("cases", __name__)
+
+
+@lru_cache(maxsize=256)
+def diagram(name: str, version: int, language: str, current: str | None) -> str:
+    return mermaid(rf().registry.get(name, version), language, current)
+
+
+def _users() -> list[User]:
+    if "users" not in g:
+        with rf().store.read() as tx:
+            g.users = tx.users()
+    return g.users  # type: ignore[no-any-return]
+
+
+def _people() -> list[tuple[str, str]]:
+    return forms.people_options(_users())
+
+
+def _unit_options() -> list[tuple[str, str]]:
+    return [(u.code, u.name) for u in units()]
+
+
+def _version() -> int:
+    try:
+        return int(request.form.get("version", ""))
+    except ValueError:
+        abort(400)
+
+
+@bp.route("/cases/<case_id>")
+def show(case_id: str, widgets: dict[str, list[forms.Widget]] | None = None, open_trigger: str | None = None,
+         status: int = 200) -> tuple[str, int]:
+    case = viewable_case(case_id)
+    defn = rf().service.definition_of(case)
+    events, _state = rf().service.history(case.id)
+    mine = [t for t in defn.transitions_from(case.state) if me().role in t.roles]
+    people, unit_opts = _people(), _unit_options()
+    step_forms = {t.trigger: (widgets or {}).get(t.trigger) or forms.step_widgets(defn, t, people, unit_opts)
+                  for t in mine}
+    return render_template(
+        "cases/show.html", case=case, defn=defn, summary=case_summary(case, defn, now(), rf().calendar),
+        events=events, comments=[e for e in events if e.payload.get("comment") or e.payload.get("reason")],
+        mine=mine, others=[t for t in defn.transitions_from(case.state) if me().role not in t.roles],
+        step_forms=step_forms, open_trigger=open_trigger, unit_names=unit_names(),
+        diagram=diagram(defn.name, defn.version, lang(), case.state), limits=forms.limits(_max_bytes()),
+        assignees=_assignees(case),
+    ), status
+
+
+def _assignees(case: CaseState) -> list[tuple[str, str]]:
+    sc = scope()
+    return [(u.login, u.name) for u in _users()
+            if u.active and u.role in ("handler", "unit_head") and sc.covers(u, case.unit)]
+
+
+def _max_bytes() -> int:
+    return rf().service.max_attachment_bytes
+
+
+@bp.route("/cases/<case_id>/fire/<trigger>", methods=["POST"])
+def fire(case_id: str, trigger: str) -> Response | tuple[str, int]:
+    case = viewable_case(case_id)
+    defn = rf().service.definition_of(case)
+    spec = defn.transition(case.state, trigger)
+    expected = _version()
+    if spec is None or me().role not in spec.roles:
+        if expected != case.version:  # the form was made for a state the case has left
+            raise ConcurrencyConflict("stale form")
+        abort(403)
+    widgets = forms.step_widgets(defn, spec, _people(), _unit_options())
+    values, files, ok = forms.parse(widgets, request.form, request.files, _max_bytes())
+    comment = request.form.get("comment", "")
+    if spec.comment == "required" and not comment.strip():
+        ok = False
+        flash(_("This step needs a comment (the reason)."), "error")
+    if ok:
+        try:
+            rf().service.advance(case.id, trigger, actor=me().login, fields=values, attachments=files,
+                                 comment=comment or None, expected_version=expected)
+        except (NotAllowed, InvalidInput) as err:
+            if not forms.error_for(str(err), widgets):
+                flash(str(err), "error")
+        else:
+            flash(_("Done: %(step)s.", step=spec.label.get(lang()) or trigger), "success")
+            return redirect(url_for("cases.show", case_id=case.id))
+    return show(case.id, widgets={trigger: widgets}, open_trigger=trigger, status=422)
+
+
+@bp.route("/cases/<case_id>/comment", methods=["POST"])
+def comment(case_id: str) -> Response:
+    case = viewable_case(case_id)
+    rf().service.add_comment(case.id, actor=me().login, text=request.form.get("text", ""),
+                             expected_version=_version())
+    flash(_("Comment added."), "success")
+    return redirect(url_for("cases.show", case_id=case.id))
+
+
+@bp.route("/cases/<case_id>/assign", methods=["POST"])
+def assign(case_id: str) -> Response:
+    """Claim (assign yourself), assign or reassign; an empty assignee takes the case back to the queue."""
+    case = viewable_case(case_id)
+    assignee = request.form.get("assignee", "").strip() or None
+    rf().service.assign(case.id, actor=me().login, assignee=assignee, expected_version=_version())
+    flash(_("Claimed.") if assignee == me().login else _("Assignment saved."), "success")
+    return redirect(_back(case.id))
+
+
+@bp.route("/cases/<case_id>/return", methods=["POST"])
+def give_back(case_id: str) -> Response:
+    case = viewable_case(case_id)
+    return_case(rf().service, case.id, actor=me().login, reason=request.form.get("reason", ""),
+                expected_version=_version())
+    flash(_("Returned to the unit queue."), "success")
+    return redirect(_back(case.id))
+
+
+def _back(case_id: str) -> str:
+    from web.auth import safe_next
+
+    target = request.form.get("next")
+    return safe_next(target) if target else url_for("cases.show", case_id=case_id)
+
+
+@bp.route("/cases/<case_id>/files/<sha256>")
+def attachment(case_id: str, sha256: str) -> Response:
+    case = viewable_case(case_id)
+    files = [f for v in case.fields.values() if isinstance(v, list) for f in v
+             if isinstance(f, dict) and f.get("sha256") == sha256]
+    data = rf().service.blobs.get(sha256) if files else None
+    if data is None:
+        abort(404)
+    return send_file(io.BytesIO(data), mimetype="application/octet-stream", as_attachment=True,
+                     download_name=files[0]["name"])
+
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+def new() -> Response | tuple[str, int] | str:
+    openable = [d for d in rf().registry.all_latest() if me().role in d.roles
+                and (not d.visible_to or me().role in d.visible_to)]
+    chosen = request.values.get("type")
+    defn = next((d for d in openable if d.name == chosen), None)
+    if defn is None:
+        if chosen:
+            abort(404)
+        return render_template("cases/new.html", openable=openable, defn=None)
+    widgets = forms.intake_widgets(defn, _people(), _unit_options())
+    my_units = [(u.code, u.name) for u in units() if scope().covers(me(), u.code)]
+    ctx: dict[str, Any] = {"openable": openable, "defn": defn, "widgets": widgets, "units": my_units,
+                           "limits": forms.limits(_max_bytes()), "form": request.form}
+    if request.method == "GET":
+        return render_template("cases/new.html", **ctx)
+    return _register(defn, widgets, ctx)
+
+
+def _register(defn: Definition, widgets: list[forms.Widget], ctx: dict[str, Any]) -> Response | tuple[str, int]:
+    values, files, ok = forms.parse(widgets, request.form, request.files, _max_bytes())
+    title = request.form.get("title", "").strip()
+    if not title:
+        ok = False
+        ctx["title_error"] = _("This field is required.")
+    if ok:
+        try:
+            case = rf().service.open_case(defn.name, actor=me().login, title=title,
+                                          unit=request.form.get("unit") or None, fields=values, attachments=files,
+                                          comment=request.form.get("comment") or None)
+        except (NotAllowed, InvalidInput) as err:
+            if not forms.error_for(str(err), widgets):
+                flash(str(err), "error")
+        else:
+            flash(_("Case registered."), "success")
+            return redirect(url_for("cases.show", case_id=case.id))
+    return render_template("cases/new.html", **ctx), 422
+
+
+@bp.route("/definitions/<name>")
+def definition(name: str) -> str:
+    try:
+        defn = rf().registry.latest(name)
+    except UnknownCaseType:
+        abort(404)
+    return render_template("cases/definition.html", defn=defn, diagram=diagram(defn.name, defn.version, lang(), None))

@@ -1,0 +1,127 @@
+"""Forms generated from definitions: one widget per field a step (or intake) takes, and the parsing back.
+
+Values are pre-checked here field by field (required, type, upload type and size) so errors
+appear next to the field that caused them; the engine then checks everything again.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Any, Mapping
+
+from flask_babel import gettext as _
+from werkzeug.datastructures import FileStorage, MultiDict
+
+from workflow.definition import Definition, TransitionSpec
+from workflow.errors import InvalidInput
+from workflow.fields import FieldSpec, parse_value
+from workflow.service import MAX_ATTACHMENTS_PER_STEP, Attachment
+
+ALLOWED_EXTENSIONS = frozenset({"pdf", "ofd", "png", "jpg", "jpeg", "gif", "txt", "csv", "doc", "docx", "xls",
+                                "xlsx", "wps", "et", "zip"})
+WIDGETS = {"text": "text", "longtext": "textarea", "date": "date", "integer": "number", "boolean": "checkbox",
+           "choice": "select", "person": "select", "unit": "select", "attachment": "file"}
+
+
+@dataclass
+class Widget:
+    name: str
+    spec: FieldSpec
+    required: bool
+    kind: str
+    value: Any = None
+    error: str | None = None
+    options: list[tuple[str, Any]] = field(default_factory=list)  # (value, label mapping or text)
+
+
+def step_widgets(defn: Definition, t: TransitionSpec, people: list[tuple[str, str]], units: list[tuple[str, str]]
+                 ) -> list[Widget]:
+    names = [(n, True) for n in t.requires] + [(n, False) for n in t.optional if n not in t.requires]
+    return [_widget(defn.fields[n], req, people, units) for n, req in names]
+
+
+def intake_widgets(defn: Definition, people: list[tuple[str, str]], units: list[tuple[str, str]]) -> list[Widget]:
+    """Fields asked at registration: the required ones, then optional ones no later step asks for."""
+    later = {n for t in defn.transitions for n in (*t.requires, *t.optional)}
+    names = [(n, True) for n, f in defn.fields.items() if f.required]
+    names += [(n, False) for n, f in defn.fields.items() if not f.required and n not in later]
+    return [_widget(defn.fields[n], req, people, units) for n, req in names]
+
+
+def _widget(spec: FieldSpec, required: bool, people: list[tuple[str, str]], units: list[tuple[str, str]]) -> Widget:
+    w = Widget(spec.name, spec, required, WIDGETS.get(spec.type, "text"))
+    if spec.type == "choice":
+        w.options = [(c.value, c.label) for c in spec.choices]
+    elif spec.type == "person":
+        w.options = list(people)
+    elif spec.type == "unit":
+        w.options = list(units)
+    return w
+
+
+def parse(widgets: list[Widget], form: MultiDict[str, str], files: MultiDict[str, FileStorage], max_bytes: int
+          ) -> tuple[dict[str, Any], list[Attachment], bool]:
+    """Fill each widget's value and error from the submission; return values, files and whether all is well."""
+    values: dict[str, Any] = {}
+    attachments: list[Attachment] = []
+    ok = True
+    for w in widgets:
+        if w.kind == "file":
+            got, w.error = _files(w, files.getlist(w.name), max_bytes)
+            attachments += got
+        else:
+            raw = "true" if (w.kind == "checkbox" and form.get(w.name)) else form.get(w.name, "")
+            w.value = raw
+            if raw.strip() == "":
+                w.error = _("This field is required.") if w.required else None
+            else:
+                try:
+                    values[w.name] = parse_value(w.spec, raw)
+                except InvalidInput as err:
+                    w.error = str(err)
+        ok = ok and w.error is None
+    if len(attachments) > MAX_ATTACHMENTS_PER_STEP:
+        ok = False
+        widgets[-1].error = _("At most %(n)d files per step.", n=MAX_ATTACHMENTS_PER_STEP)
+    return values, attachments, ok
+
+
+def _files(w: Widget, uploads: list[FileStorage], max_bytes: int) -> tuple[list[Attachment], str | None]:
+    out = []
+    for up in uploads:
+        if not up or not up.filename:
+            continue
+        name = PurePath(up.filename.replace("\\", "/")).name
+        ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        if ext not in ALLOWED_EXTENSIONS:
+            return [], _("File type .%(ext)s is not accepted (allowed: %(allowed)s).", ext=ext or "?",
+                         allowed=", ".join(sorted(ALLOWED_EXTENSIONS)))
+        data = up.stream.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            return [], _("%(name)s is larger than the limit of %(mb)s MB.", name=name, mb=_mb(max_bytes))
+        out.append(Attachment(w.name, name, data))
+    if w.required and not out:
+        return [], _("Attach at least one file.")
+    return out, None
+
+
+def _mb(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f}".rstrip("0").rstrip(".")
+
+
+def people_options(users: list[Any]) -> list[tuple[str, str]]:
+    return [(u.login, f"{u.name} ({u.login})") for u in users if u.active and u.role not in ("admin", "auditor")]
+
+
+def error_for(message: str, widgets: list[Widget]) -> bool:
+    """Attach an engine refusal that names a field to that field; True when one matched."""
+    for w in widgets:
+        if repr(w.name) in message or f"'{w.name}'" in message:
+            w.error = message
+            return True
+    return False
+
+
+def limits(max_bytes: int) -> Mapping[str, Any]:
+    return {"max_mb": _mb(max_bytes), "extensions": ", ".join(sorted(ALLOWED_EXTENSIONS)),
+            "max_files": MAX_ATTACHMENTS_PER_STEP}

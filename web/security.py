@@ -1,0 +1,60 @@
+"""HTTP hardening: CSRF on every POST, security headers, no caching of pages, the vendor route.
+
+The Content-Security-Policy allows scripts only from this origin (no inline scripts anywhere;
+the page scripts live in static/app.js). Styles allow 'unsafe-inline' only because the diagram
+library injects a <style> element into each SVG it draws.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, Response, abort, request, send_from_directory
+from flask_wtf.csrf import CSRFProtect
+
+csrf = CSRFProtect()
+
+CSP = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+# The built files of the npm packages the pages use, served from node_modules (never copied).
+VENDOR_FILES = {"mermaid.min.js": "mermaid/dist/mermaid.min.js"}
+
+
+def init_app(app: Flask) -> None:
+    csrf.init_app(app)
+    app.after_request(add_headers)
+
+
+def add_headers(response: Response) -> Response:
+    h = response.headers
+    h.setdefault("Content-Security-Policy", CSP)
+    h.setdefault("X-Content-Type-Options", "nosniff")
+    h.setdefault("X-Frame-Options", "DENY")
+    h.setdefault("Referrer-Policy", "same-origin")
+    h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if request.endpoint in ("static", "vendor"):
+        h["Cache-Control"] = "public, max-age=86400"
+    else:  # case data must not linger in shared or browser caches
+        h["Cache-Control"] = "no-store"
+        h["Pragma"] = "no-cache"
+    return response
+
+
+def register_vendor_route(app: Flask, node_modules: Path) -> None:
+    @app.route("/vendor/<name>", endpoint="vendor")
+    def vendor(name: str) -> Response:
+        rel = VENDOR_FILES.get(name)
+        if rel is None or not (node_modules / rel).is_file():
+            abort(404)
+        path = node_modules / rel
+        return send_from_directory(path.parent, path.name, mimetype="text/javascript", max_age=86400)

@@ -1,0 +1,34 @@
+"""Template helpers: local times, rates, role and unit labels, the traffic-light badge."""
+from __future__ import annotations
+
+from flask import Flask
+
+from workflow.deadlines import parse_utc
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(localtime=localtime, rate=rate)
+    app.jinja_env.globals.update(role_label=role_label)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+
+def localtime(value: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """ISO UTC text as calendar-local (Beijing) time; '' for None."""
+    if not value:
+        return ""
+    from web.context import rf
+
+    return parse_utc(value).astimezone(rf().calendar.tzinfo).strftime(fmt)
+
+
+def rate(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def role_label(role: str) -> str:
+    from web.context import rf
+    from web.i18n import label
+
+    r = rf().roles.get(role)
+    return label(r.label, role) if r else role
