@@ -27,6 +27,15 @@ TOP_LEVEL_KEYS = frozenset({
     "name", "version", "title", "description", "initial", "roles", "fields", "states", "transitions",
     "escalation", "visible_to", "assigners", "editors", "openers", "source_clauses",
 })
+# Keys of the nested specs: a misspelt key (`gaurds:`) must be an error, never silently ignored.
+FIELD_KEYS = frozenset({"type", "label", "required", "immutable", "choices", "max_length", "help"})
+CHOICE_KEYS = frozenset({"value", "label"})
+STATE_KEYS = frozenset({"label", "stage", "terminal", "deadline"})
+DEADLINE_KEYS = frozenset({"within", "from_field", "on_reentry", "warn_before", "warn_at_percent"})
+TRANSITION_KEYS = frozenset({
+    "trigger", "label", "source", "dest", "roles", "requires", "optional", "comment", "guards",
+})
+RUNG_KEYS = frozenset({"name", "when", "notify", "level", "bulletin", "label"})
 
 
 @dataclass(frozen=True)

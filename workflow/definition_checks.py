@@ -1,12 +1,13 @@
-"""Whole-graph checks on a parsed definition: reachability, dead ends, terminal exits, duplicates."""
+"""Whole-graph checks on a parsed definition: reachability, dead ends, terminal exits, duplicates, guard references."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Mapping
 
 from workflow.definition import Definition
+from workflow.guards import Guard
 
 if TYPE_CHECKING:
-    from workflow.definition_parser import Problems
+    from workflow.definition_problems import Problems
 
 
 def check_graph(defn: Definition, data: Mapping[str, Any], problems: Problems) -> None:
@@ -33,6 +34,31 @@ def check_graph(defn: Definition, data: Mapping[str, Any], problems: Problems) -
             problems.add(states_raw, name, f"state {name!r} is not terminal but has no way out")
     if not any(s.terminal or s.stage == "closed" for s in defn.states.values()):
         problems.add(data, "states", "at least one state must be in stage closed")
+    for t, raw in zip(defn.transitions, transitions_raw):
+        for guard in t.guards:
+            problem = guard_problem(defn, guard)
+            if problem:
+                problems.add(raw, "guards", f"transition {t.trigger!r}: guard {guard.kind!r}: {problem}")
+
+
+def guard_problem(defn: Definition, guard: Guard) -> str | None:
+    """A guard that names a real field or trigger but could never mean what it says."""
+    args = guard.args
+    if guard.kind == "not_actor_of" and not any(t.trigger == args["trigger"] for t in defn.transitions):
+        return f"unknown trigger {args['trigger']!r}"
+    spec = defn.fields.get(args.get("field", ""))
+    if spec is None:
+        return None
+    if guard.kind == "min_attachments" and spec.type != "attachment":
+        return f"field {spec.name!r} is not an attachment field"
+    wanted = [args["value"]] if "value" in args else list(args.get("values") or [])
+    if spec.type == "choice":
+        bad = [v for v in wanted if v not in spec.choice_values]
+        if bad:
+            return f"{', '.join(map(repr, bad))} is not a choice of {spec.name!r} ({', '.join(spec.choice_values)})"
+    if spec.type == "boolean" and not all(isinstance(v, bool) for v in wanted):
+        return f"field {spec.name!r} is yes/no: compare it with true or false"
+    return None
 
 
 def _reachable(defn: Definition) -> set[str]:

@@ -2,6 +2,8 @@
 
 Every problem found is collected as ``PATH:LINE: message`` and raised together in one
 DefinitionError, so an operator fixes a file in one pass; nothing of an invalid file is used.
+Generic checks (known keys, flags, roles, labels) live in ``workflow.definition_problems``;
+whole-graph checks (reachability, dead ends, guard references) in ``workflow.definition_checks``.
 """
 from __future__ import annotations
 
@@ -9,39 +11,19 @@ from typing import Any, Iterable, Mapping
 
 from workflow.deadlines import parse_duration
 from workflow.definition import (
-    NAME_RE, RESERVED_TRIGGERS, STAGES, TOP_LEVEL_KEYS, DeadlineSpec, Definition, EscalationRung,
-    StateSpec, TransitionSpec, line_of,
+    CHOICE_KEYS, DEADLINE_KEYS, FIELD_KEYS, NAME_RE, RESERVED_TRIGGERS, RUNG_KEYS, STAGES, STATE_KEYS,
+    TOP_LEVEL_KEYS, TRANSITION_KEYS, DeadlineSpec, Definition, EscalationRung, StateSpec, TransitionSpec,
+)
+from workflow.definition_problems import (
+    READ_ONLY_ROLES, Problems, SpecReader, hashable, label_problem, mapping,
 )
 from workflow.errors import DefinitionError
-from workflow.fields import FIELD_TYPES, Choice, FieldSpec
+from workflow.fields import FIELD_TYPES, LONGTEXT_LIMIT, TEXT_LIMIT, Choice, FieldSpec
 from workflow.guards import Guard, fields_named, parse_guard
 
-READ_ONLY_ROLES = frozenset({"auditor", "admin"})  # may never act on cases
 NOTIFY_EXTRA = frozenset({"assignee"})
 
-
-class Problems:
-    """Collects ``PATH:LINE: message`` strings while a file is parsed."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.items: list[str] = []
-
-    def add(self, container: Any, key: Any, message: str) -> None:
-        line = line_of(container, key)
-        self.items.append(f"{self.source}:{line if line is not None else '?'}: {message}")
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            raise DefinitionError(self.items)
-
-
-def label_problem(value: Any) -> str | None:
-    """Labels are bilingual: both zh and en, non-empty strings."""
-    if not isinstance(value, Mapping):
-        return "needs a bilingual label {zh: …, en: …}"
-    missing = [lang for lang in ("zh", "en") if not isinstance(value.get(lang), str) or not value[lang].strip()]
-    return f"label is missing {' and '.join(missing)}" if missing else None
+__all__ = ["parse_definition", "Problems", "label_problem", "when_problem", "READ_ONLY_ROLES"]
 
 
 def parse_definition(data: Any, *, source: str, roles: Iterable[str], content_hash: str = "") -> Definition:
@@ -57,7 +39,7 @@ def parse_definition(data: Any, *, source: str, roles: Iterable[str], content_ha
     """
     problems = Problems(source)
     if not isinstance(data, Mapping):
-        problems.add(data, None, "a definition must be a mapping with name, version, states and transitions")
+        problems.add_at(1, "a definition must be a mapping with name, version, states and transitions")
         problems.raise_if_any()
     parser = _Parser(data, problems, frozenset(roles))
     definition = parser.definition(content_hash, source)
@@ -69,18 +51,14 @@ def parse_definition(data: Any, *, source: str, roles: Iterable[str], content_ha
     return definition
 
 
-class _Parser:
+class _Parser(SpecReader):
     def __init__(self, data: Mapping[str, Any], problems: Problems, roles: frozenset[str]) -> None:
-        self.data, self.problems, self.roles = data, problems, roles
-
-    def add(self, container: Any, key: Any, message: str) -> None:
-        self.problems.add(container, key, message)
+        super().__init__(problems, roles)
+        self.data = data
 
     def definition(self, content_hash: str, source: str) -> Definition:
         d = self.data
-        for key in d:
-            if key not in TOP_LEVEL_KEYS:
-                self.add(d, key, f"unknown key {key!r} (known: {', '.join(sorted(TOP_LEVEL_KEYS))})")
+        self.keys(d, TOP_LEVEL_KEYS, "")
         name = d.get("name")
         if not isinstance(name, str) or not NAME_RE.match(name):
             self.add(d, "name", "name must be a lower-case identifier such as rectification_item")
@@ -88,40 +66,25 @@ class _Parser:
         if not isinstance(version, int) or isinstance(version, bool) or version < 1:
             self.add(d, "version", "version must be a whole number ≥ 1")
         self.label(d, "title")
+        if d.get("description") is not None and label_problem(d["description"]):
+            self.add(d, "description", f"description: {label_problem(d['description'])}")
         roles = self.role_list(d, "roles", allow_read_only=False)
         fields = self.fields(d.get("fields") or {})
         states = self.states(d.get("states"), fields)
         transitions = self.transitions(d.get("transitions"), states, fields, set(roles))
         return Definition(
             name=str(name), version=int(version) if isinstance(version, int) else 0,
-            title=dict(d.get("title") or {}), initial=str(d.get("initial", "")), roles=tuple(roles),
+            title=mapping(d.get("title")), initial=str(d.get("initial", "")), roles=tuple(roles),
             fields=fields, states=states, transitions=transitions,
             escalation=self.escalation(d.get("escalation") or [], set(roles)),
             visible_to=tuple(self.role_list(d, "visible_to", allow_read_only=True)),
             assigners=tuple(self.role_list(d, "assigners", allow_read_only=False) or Definition.assigners),
             editors=tuple(self.role_list(d, "editors", allow_read_only=False) or Definition.editors),
             openers=tuple(self.role_list(d, "openers", allow_read_only=False)),
-            description=dict(d.get("description") or {}),
-            source_clauses=tuple(str(c) for c in d.get("source_clauses") or ()),
+            description=mapping(d.get("description")),
+            source_clauses=tuple(self.names(d, "source_clauses", "source_clauses")),
             content_hash=content_hash, source=source,
         )
-
-    def label(self, container: Any, key: str, what: str = "") -> None:
-        problem = label_problem(container.get(key) if isinstance(container, Mapping) else None)
-        if problem:
-            self.add(container, key, f"{what or key}: {problem}")
-
-    def role_list(self, container: Mapping[str, Any], key: str, *, allow_read_only: bool) -> list[str]:
-        value = container.get(key) or []
-        if not isinstance(value, list):
-            self.add(container, key, f"{key} must be a list of roles")
-            return []
-        for role in value:
-            if role not in self.roles:
-                self.add(container, key, f"unknown role {role!r} (known: {', '.join(sorted(self.roles))})")
-            elif role in READ_ONLY_ROLES and not allow_read_only:
-                self.add(container, key, f"role {role!r} is read-only and cannot act on cases")
-        return [str(r) for r in value]
 
     def fields(self, raw: Any) -> dict[str, FieldSpec]:
         if not isinstance(raw, Mapping):
@@ -135,26 +98,53 @@ class _Parser:
             if not isinstance(spec, Mapping):
                 self.add(raw, name, f"field {name!r} must be a mapping with type and label")
                 continue
-            if spec.get("type") not in FIELD_TYPES:
-                self.add(spec, "type", f"field {name!r}: bad type {spec.get('type')!r} (known: {', '.join(FIELD_TYPES)})")
-            self.label(spec, "label", f"field {name!r}")
-            choices = spec.get("choices") or []
-            if spec.get("type") == "choice" and (not isinstance(choices, list) or not choices):
-                self.add(spec, "choices", f"field {name!r}: a choice field needs a non-empty list of choices")
-                choices = []
-            for choice in choices if isinstance(choices, list) else []:
-                if not isinstance(choice, Mapping) or "value" not in choice:
-                    self.add(spec, "choices", f"field {name!r}: each choice needs value and label")
-                    continue
-                self.label(choice, "label", f"field {name!r} choice {choice.get('value')!r}")
-            out[name] = FieldSpec(
-                name=name, type=str(spec.get("type")), label=dict(spec.get("label") or {}),
-                required=bool(spec.get("required", False)), immutable=bool(spec.get("immutable", False)),
-                choices=tuple(Choice(str(c.get("value")), dict(c.get("label") or {}))
-                              for c in choices if isinstance(c, Mapping)),
-                max_length=spec.get("max_length"), help=dict(spec.get("help") or {}),
-            )
+            out[name] = self.field(name, spec, raw)
         return out
+
+    def field(self, name: str, spec: Mapping[str, Any], parent: Mapping[str, Any]) -> FieldSpec:
+        what = f"field {name!r}"
+        self.keys(spec, FIELD_KEYS, what)
+        kind = spec.get("type")
+        if not isinstance(kind, str) or kind not in FIELD_TYPES:
+            self.add(spec if "type" in spec else parent, "type" if "type" in spec else name,
+                     f"{what}: bad type {kind!r} (known: {', '.join(FIELD_TYPES)})")
+        self.label(spec, "label", what, missing_at=(parent, name))
+        max_length = spec.get("max_length")
+        if max_length is not None:
+            limit = LONGTEXT_LIMIT if kind == "longtext" else TEXT_LIMIT
+            if kind not in ("text", "longtext"):
+                self.add(spec, "max_length", f"{what}: max_length applies to text and longtext fields only")
+            elif isinstance(max_length, bool) or not isinstance(max_length, int) or not 1 <= max_length <= limit:
+                self.add(spec, "max_length", f"{what}: max_length must be a whole number 1–{limit}")
+            max_length = max_length if isinstance(max_length, int) and not isinstance(max_length, bool) else None
+        return FieldSpec(
+            name=name, type=str(kind), label=mapping(spec.get("label")),
+            required=self.flag(spec, "required", what), immutable=self.flag(spec, "immutable", what),
+            choices=self.choices(what, kind, spec), max_length=max_length, help=mapping(spec.get("help")),
+        )
+
+    def choices(self, what: str, kind: Any, spec: Mapping[str, Any]) -> tuple[Choice, ...]:
+        choices = spec.get("choices")
+        if kind != "choice":
+            if choices is not None:
+                self.add(spec, "choices", f"{what}: only a choice field has choices")
+            return ()
+        if not isinstance(choices, list) or not choices:
+            self.add(spec, "choices", f"{what}: a choice field needs a non-empty list of choices")
+            return ()
+        out: list[Choice] = []
+        for choice in choices:
+            if not isinstance(choice, Mapping) or not isinstance(choice.get("value"), (str, int)) \
+                    or isinstance(choice.get("value"), bool):
+                self.add(spec, "choices", f"{what}: each choice needs a value (text) and a label")
+                continue
+            self.keys(choice, CHOICE_KEYS, f"{what} choice {choice['value']!r}")
+            self.label(choice, "label", f"{what} choice {choice['value']!r}")
+            out.append(Choice(str(choice["value"]), mapping(choice.get("label"))))
+        values = [c.value for c in out]
+        for value in sorted({v for v in values if values.count(v) > 1}):
+            self.add(spec, "choices", f"{what}: choice {value!r} is listed twice")
+        return tuple(out)
 
     def states(self, raw: Any, fields: Mapping[str, FieldSpec]) -> dict[str, StateSpec]:
         if not isinstance(raw, Mapping) or not raw:
@@ -165,15 +155,18 @@ class _Parser:
             if not isinstance(name, str) or not NAME_RE.match(name):
                 self.add(raw, name, f"state name {name!r} must be a lower-case identifier")
                 continue
+            if spec is not None and not isinstance(spec, Mapping):
+                self.add(raw, name, f"state {name!r} must be a mapping with label and stage")
             spec = spec if isinstance(spec, Mapping) else {}
-            self.label(spec if spec else raw, "label", f"state {name!r}")
+            what = f"state {name!r}"
+            self.keys(spec, STATE_KEYS, what)
+            self.label(spec, "label", what, missing_at=(raw, name))
             if spec.get("stage") not in STAGES:
                 where = spec if "stage" in spec else raw
-                self.add(where, "stage" if "stage" in spec else name,
-                         f"state {name!r}: stage must be one of {', '.join(STAGES)}")
+                self.add(where, "stage" if "stage" in spec else name, f"{what}: stage must be one of {', '.join(STAGES)}")
             out[name] = StateSpec(
-                name=name, label=dict(spec.get("label") or {}), stage=str(spec.get("stage")),
-                terminal=bool(spec.get("terminal", False)),
+                name=name, label=mapping(spec.get("label")), stage=str(spec.get("stage")),
+                terminal=self.flag(spec, "terminal", what),
                 deadline=self.deadline(name, spec.get("deadline"), spec, fields),
             )
         return out
@@ -185,6 +178,7 @@ class _Parser:
         if not isinstance(raw, Mapping) or "within" not in raw:
             self.add(parent, "deadline", f"{where}: needs `within: <amount> <unit>`")
             return None
+        self.keys(raw, DEADLINE_KEYS, where)
         for key in ("within", "warn_before"):
             if raw.get(key) is not None:
                 try:
@@ -194,14 +188,17 @@ class _Parser:
         if raw.get("on_reentry", "restart") not in ("restart", "resume"):
             self.add(raw, "on_reentry", f"{where}: on_reentry must be restart or resume")
         pct = raw.get("warn_at_percent")
-        if pct is not None and (not isinstance(pct, int) or not 1 <= pct <= 99):
+        if pct is not None and (isinstance(pct, bool) or not isinstance(pct, int) or not 1 <= pct <= 99):
             self.add(raw, "warn_at_percent", f"{where}: warn_at_percent must be a whole number 1–99")
         from_field = raw.get("from_field")
-        if from_field is not None and (from_field not in fields or fields[from_field].type != "date"):
+        if from_field is not None and (not hashable(from_field) or from_field not in fields
+                                       or fields[from_field].type != "date"):
             self.add(raw, "from_field", f"{where}: from_field {from_field!r} must name a date field")
         return DeadlineSpec(
-            within=str(raw["within"]), from_field=from_field, on_reentry=str(raw.get("on_reentry", "restart")),
-            warn_before=None if raw.get("warn_before") is None else str(raw["warn_before"]), warn_at_percent=pct,
+            within=str(raw["within"]), from_field=from_field if isinstance(from_field, str) else None,
+            on_reentry=str(raw.get("on_reentry", "restart")),
+            warn_before=None if raw.get("warn_before") is None else str(raw["warn_before"]),
+            warn_at_percent=pct if isinstance(pct, int) else None,
         )
 
     def transitions(self, raw: Any, states: Mapping[str, Any], fields: Mapping[str, FieldSpec],
@@ -212,7 +209,7 @@ class _Parser:
         out = []
         for item in raw:
             if not isinstance(item, Mapping):
-                self.add(raw, None, "each transition must be a mapping")
+                self.add(self.data, "transitions", "each transition must be a mapping with trigger, source, dest")
                 continue
             out.append(self.transition(item, states, fields, roles))
         return tuple(out)
@@ -223,28 +220,44 @@ class _Parser:
         if not isinstance(trigger, str) or not NAME_RE.match(trigger) or trigger in RESERVED_TRIGGERS:
             self.add(t, "trigger", f"trigger {trigger!r} must be a lower-case identifier, not a reserved word")
         what = f"transition {trigger!r}"
+        self.keys(t, TRANSITION_KEYS, what)
         self.label(t, "label", what)
-        sources = t.get("source")
-        sources = sources if isinstance(sources, list) else [sources]
+        sources = self.names(t, "source", what)
+        if not sources:
+            self.add(t, "source", f"{what}: needs a source state")
         for s in sources:
             if s not in states:
                 self.add(t, "source", f"{what}: unknown source state {s!r}")
-        if t.get("dest") not in states:
-            self.add(t, "dest", f"{what}: unknown dest state {t.get('dest')!r}")
+        dest = t.get("dest")
+        if not isinstance(dest, str) or dest not in states:
+            self.add(t, "dest", f"{what}: unknown dest state {dest!r}")
         t_roles = self.role_list(t, "roles", allow_read_only=False)
         if not t_roles:
             self.add(t, "roles", f"{what}: needs at least one role")
         for r in t_roles:
             if r not in roles and r in self.roles:
                 self.add(t, "roles", f"{what}: role {r!r} is not listed in the definition's roles")
-        for key in ("requires", "optional"):
-            for f in t.get(key) or []:
+        step_fields = {key: self.names(t, key, what) for key in ("requires", "optional")}
+        for key, names in step_fields.items():
+            for f in names:
                 if f not in fields:
                     self.add(t, key, f"{what}: unknown field {f!r}")
         if t.get("comment", "optional") not in ("optional", "required"):
             self.add(t, "comment", f"{what}: comment must be optional or required")
+        return TransitionSpec(
+            trigger=str(trigger), label=mapping(t.get("label")), sources=tuple(sources),
+            dest=str(dest), roles=tuple(t_roles), requires=tuple(step_fields["requires"]),
+            optional=tuple(step_fields["optional"]), comment=str(t.get("comment", "optional")),
+            guards=self.guards(t, what, fields),
+        )
+
+    def guards(self, t: Mapping[str, Any], what: str, fields: Mapping[str, FieldSpec]) -> tuple[Guard, ...]:
+        raw = t.get("guards") or []
+        if not isinstance(raw, list):
+            self.add(t, "guards", f"{what}: guards must be a list")
+            return ()
         guards: list[Guard] = []
-        for g in t.get("guards") or []:
+        for g in raw:
             parsed = parse_guard(g)
             if isinstance(parsed, str):
                 self.add(t, "guards", f"{what}: {parsed}")
@@ -253,11 +266,7 @@ class _Parser:
                 if f not in fields:
                     self.add(t, "guards", f"{what}: guard {parsed.kind!r} names unknown field {f!r}")
             guards.append(parsed)
-        return TransitionSpec(
-            trigger=str(trigger), label=dict(t.get("label") or {}), sources=tuple(str(s) for s in sources),
-            dest=str(t.get("dest")), roles=tuple(t_roles), requires=tuple(t.get("requires") or ()),
-            optional=tuple(t.get("optional") or ()), comment=str(t.get("comment", "optional")), guards=tuple(guards),
-        )
+        return tuple(guards)
 
     def escalation(self, raw: Any, roles: set[str]) -> tuple[EscalationRung, ...]:
         if not isinstance(raw, list):
@@ -266,21 +275,25 @@ class _Parser:
         rungs = []
         for r in raw:
             if not isinstance(r, Mapping) or not isinstance(r.get("name"), str):
-                self.add(raw, None, "each escalation rung needs a name")
+                self.add(r if isinstance(r, Mapping) else self.data, "name" if isinstance(r, Mapping) else "escalation",
+                         "each escalation rung needs a name")
                 continue
+            what = f"rung {r['name']!r}"
+            self.keys(r, RUNG_KEYS, what)
             when = str(r.get("when", ""))
             problem = when_problem(when)
             if problem:
-                self.add(r, "when", f"rung {r['name']!r}: {problem}")
-            notify = r.get("notify") or []
+                self.add(r, "when", f"{what}: {problem}")
+            notify = self.names(r, "notify", what)
             for target in notify:
                 if target not in self.roles and target not in NOTIFY_EXTRA:
-                    self.add(r, "notify", f"rung {r['name']!r}: unknown role {target!r}")
+                    self.add(r, "notify", f"{what}: unknown role {target!r}")
             level = r.get("level", 0)
-            if level not in (0, 1, 2):
-                self.add(r, "level", f"rung {r['name']!r}: level must be 0, 1 (催办) or 2 (督办); 3 (挂牌) is manual")
-            rungs.append(EscalationRung(str(r["name"]), when, tuple(notify), int(level) if level in (0, 1, 2) else 0,
-                                        bool(r.get("bulletin", False)), dict(r.get("label") or {})))
+            if isinstance(level, bool) or level not in (0, 1, 2):
+                self.add(r, "level", f"{what}: level must be 0, 1 (催办) or 2 (督办); 3 (挂牌) is manual")
+                level = 0
+            rungs.append(EscalationRung(str(r["name"]), when, tuple(notify), int(level),
+                                        self.flag(r, "bulletin", what), mapping(r.get("label"))))
         if len({r.name for r in rungs}) != len(rungs):
             self.add(self.data, "escalation", "escalation rung names must be unique")
         return tuple(rungs)

@@ -61,7 +61,7 @@ def _field_not_in(args: Mapping[str, Any], ctx: GuardContext) -> str | None:
 
 def _min_attachments(args: Mapping[str, Any], ctx: GuardContext) -> str | None:
     have = len(ctx.fields.get(args["field"]) or [])
-    need = int(args.get("count", 1))
+    need = args.get("count", 1)
     return None if have >= need else f"needs at least {need} file(s) in {args['field']!r} (has {have})"
 
 
@@ -88,12 +88,16 @@ VOCABULARY: dict[str, tuple[tuple[str, ...], Callable[[Mapping[str, Any], GuardC
     "actor_is_assignee": ((), _actor_is_assignee),
     "before_deadline": ((), _before_deadline),
 }
+# Arguments a guard may take besides its required ones; any other argument is refused at load.
+OPTIONAL_ARGS: dict[str, tuple[str, ...]] = {"min_attachments": ("count",)}
 
 
 def parse_guard(raw: Any) -> Guard | str:
     """Parse one guard entry; return a message string when it is not valid."""
     if isinstance(raw, str) and raw in VOCABULARY and not VOCABULARY[raw][0]:
         return Guard(raw)
+    if isinstance(raw, str) and raw in VOCABULARY:
+        return f"guard {raw!r} needs {', '.join(VOCABULARY[raw][0])}, written as `- {raw}: …`"
     if not isinstance(raw, Mapping) or len(raw) != 1:
         return f"a guard is one of {', '.join(sorted(VOCABULARY))}, written as `- kind: argument`"
     kind, value = next(iter(raw.items()))
@@ -109,8 +113,17 @@ def parse_guard(raw: Any) -> Guard | str:
     missing = [n for n in names if n not in args]
     if missing:
         return f"guard {kind!r} needs {', '.join(missing)}"
+    unknown = sorted(str(a) for a in args if a not in names + OPTIONAL_ARGS.get(kind, ()))
+    if unknown:
+        return f"guard {kind!r} takes no argument {', '.join(unknown)}"
     if "values" in args and not isinstance(args["values"], list):
         return f"guard {kind!r}: values must be a list"
+    for name in ("field", "trigger"):
+        if name in args and not isinstance(args[name], str):
+            return f"guard {kind!r}: {name} must be a name"
+    count = args.get("count", 1)
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        return f"guard {kind!r}: count must be a whole number ≥ 1"
     return Guard(str(kind), args)
 
 

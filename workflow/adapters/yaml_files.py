@@ -84,7 +84,8 @@ def read_text(path: Path) -> tuple[str, str]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
-        raise DefinitionError(f"{path}:?: not UTF-8 text (byte {err.start})") from None
+        line = data.count(b"\n", 0, err.start) + 1
+        raise DefinitionError(f"{path}:{line}: not UTF-8 text (byte {err.start} of the file)") from None
     return text, hashlib.sha256(data).hexdigest()
 
 
