@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 import click
 
-from rectiflow.output import EXIT_ERROR, emit, fail
+from rectiflow.output import EXIT_ERROR, JsonAwareGroup, emit, fail
 from workflow.bootstrap import Rectiflow, build
 from workflow.config import Settings
 from workflow.errors import InvalidInput, WorkflowError
@@ -34,20 +34,39 @@ def handles_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from sqlalchemy import exc as db_errors
+
         try:
+            require_utf8(kwargs)
             return fn(*args, **kwargs)
         except WorkflowError as err:
             fail(err, bool(kwargs.get("as_json")))
         except OSError as err:
             fail(InvalidInput(f"{err.filename or ''}: {err.strerror}".strip(": ")), bool(kwargs.get("as_json")))
+        except (db_errors.ArgumentError, db_errors.NoSuchModuleError) as err:
+            fail(InvalidInput(f"RECTIFLOW_DATABASE_URL: {err}"), bool(kwargs.get("as_json")))
+        except db_errors.OperationalError as err:
+            reason = str(err.orig or err).strip().splitlines()[0]
+            fail(WorkflowError(f"the database is unavailable: {reason}"), bool(kwargs.get("as_json")))
 
     return wrapper
+
+
+def require_utf8(params: dict[str, Any]) -> None:
+    """Arguments that are not UTF-8 arrive as lone surrogates; refuse them before they reach the engine."""
+    for name, value in params.items():
+        for item in value if isinstance(value, tuple) else (value,):
+            if isinstance(item, (str, Path)):
+                try:
+                    str(item).encode("utf-8")
+                except UnicodeEncodeError:
+                    raise InvalidInput(f"{name.replace('_', '-')}: not valid UTF-8 text") from None
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object.")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=JsonAwareGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """rectiflow: case lifecycles for rectification campaigns (顽瘴痼疾专项整治)."""
 

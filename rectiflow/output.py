@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from workflow.errors import ConcurrencyConflict, NotAllowed, WorkflowError
+from workflow.errors import ConcurrencyConflict, DefinitionError, NotAllowed, WorkflowError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NOT_ALLOWED, EXIT_CONFLICT = 0, 1, 2, 3, 4
 
@@ -35,11 +35,35 @@ def emit(as_json: bool, data: dict[str, Any], text: str | None = None) -> None:
         click.echo(text)
 
 
+def error_object(kind: str, message: str, problems: list[str] | None = None) -> str:
+    return json.dumps({"ok": False, "error": kind, "message": message, "problems": problems or [message]},
+                      ensure_ascii=False)
+
+
 def fail(err: WorkflowError, as_json: bool) -> None:
     code = exit_code_for(err)
     message = str(err)
     if as_json:
-        click.echo(json.dumps({"ok": False, "error": kind_of(err), "message": message,
-                               "problems": getattr(err, "problems", [message])}, ensure_ascii=False))
-    click.echo(f"error: {message}", err=True)
+        click.echo(error_object(kind_of(err), message, getattr(err, "problems", None)))
+    if isinstance(err, DefinitionError):
+        # Each problem alone on its line as PATH:LINE: message, the form editors and CI jump to.
+        click.echo("\n".join(err.problems), err=True)
+    else:
+        click.echo(f"error: {message}", err=True)
     sys.exit(code)
+
+
+class JsonAwareGroup(click.Group):
+    """With --json, a usage error (exit 2) also prints its one JSON object on stdout."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta.setdefault("rectiflow.json", "--json" in args)
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as err:
+            if ctx.meta.get("rectiflow.json"):
+                click.echo(error_object("UsageError", err.format_message()))
+            raise

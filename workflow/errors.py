@@ -78,6 +78,10 @@ class ImmutableField(NotAllowed):
     """The field is fixed at intake and can never be edited (e.g. the discovery channel)."""
 
 
+class FieldNotAllowed(NotAllowed):
+    """This step does not take the field (another step sets it, or none does)."""
+
+
 class ConcurrencyConflict(WorkflowError):
     """Someone else changed the case first; reload and try again. Nothing was written."""
 

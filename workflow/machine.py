@@ -89,6 +89,11 @@ class Lifecycle:
             raise GuardRejected(model.refusal or f"{trigger!r} was refused")
         return model.state
 
+    def check(self, state: str, trigger: str) -> None:
+        """Raise TransitionNotAllowed unless `trigger` leaves `state` (guards are not evaluated here)."""
+        if trigger not in self.available(state):
+            raise TransitionNotAllowed(self._not_allowed(state, trigger))
+
     def available(self, state: str) -> list[str]:
         """Triggers that leave `state`, in definition order (no model needed)."""
         return [t.trigger for t in self.definition.transitions_from(state)]

@@ -15,8 +15,8 @@ from typing import Any, Callable, Iterable, Mapping
 
 from workflow.definition import Definition, TransitionSpec
 from workflow.errors import (
-    CaseNotFound, ConcurrencyConflict, ImmutableField, InvalidInput, MissingField, RoleNotAllowed,
-    TransitionNotAllowed, UnknownUnit, UnknownUser,
+    CaseNotFound, ConcurrencyConflict, FieldNotAllowed, ImmutableField, InvalidInput, MissingField,
+    RoleNotAllowed, TransitionNotAllowed, UnknownUnit, UnknownUser,
 )
 from workflow.events import (
     ADVANCED, ASSIGNED, COMMENTED, FIELDS_CHANGED, GENESIS_HASH, OPENED, Event, format_time, parse_time,
@@ -102,6 +102,8 @@ class CaseService:
         seen = self._seen(case_id, expected_version)
         defn = self.registry.get(seen.type, seen.definition_version)
         spec = defn.transition(seen.state, trigger)
+        if spec is None:  # wrong state or unknown trigger: say so before judging the step's fields
+            self.registry.lifecycle(defn).check(seen.state, trigger)
         allowed = set(spec.requires + spec.optional) if spec else set()
         values = self._parse_fields(defn, fields or {}, allowed=allowed, case=seen)
         files = self._store_files(defn, attachments, allowed=allowed)
@@ -282,11 +284,11 @@ class CaseService:
             spec = defn.fields.get(name)
             if spec is None:
                 raise InvalidInput(f"unknown field {name!r} for {defn.name} (known: {', '.join(defn.fields)})")
-            if allowed is not None and name not in allowed:
-                raise InvalidInput(f"field {name!r} cannot be set at this step"
-                                   f" (this step takes: {', '.join(sorted(allowed)) or 'no fields'})")
             if spec.immutable and case is not None and case.fields.get(name) not in (None, ""):
                 raise ImmutableField(f"field {name!r} is fixed at intake and cannot be changed")
+            if allowed is not None and name not in allowed:
+                raise FieldNotAllowed(f"field {name!r} cannot be set at this step"
+                                      f" (this step takes: {', '.join(sorted(allowed)) or 'no fields'})")
             values[name] = parse_value(spec, value)
         return values
 
@@ -301,7 +303,7 @@ class CaseService:
             if spec is None or spec.type != "attachment":
                 raise InvalidInput(f"{f.field!r} is not an attachment field of {defn.name}")
             if allowed is not None and f.field not in allowed:
-                raise InvalidInput(f"files for {f.field!r} cannot be added at this step")
+                raise FieldNotAllowed(f"files for {f.field!r} cannot be added at this step")
             if len(f.data) > self.max_attachment_bytes:
                 raise InvalidInput(f"file {f.name!r} is {len(f.data)} bytes; the limit is {self.max_attachment_bytes}")
             name = clean_text(f.name or "file", what="file name", limit=200)
