@@ -70,7 +70,7 @@ def case_problem(case_id: str, events: list[Event], row: CaseState | None) -> Pr
         return Problem(case_id, None, "events exist but the case row is missing")
     replayed = project_case(events)
     assert replayed is not None
-    if replayed.to_dict() != row.to_dict():
+    if replayed != row:  # dataclass equality, field by field: no copies on the hot path of verify
         diff = sorted(k for k, v in replayed.to_dict().items() if row.to_dict().get(k) != v)
         last = events[-1].version
         hint = " (events after the row's version are missing: the log was truncated)" if row.version > last else ""
@@ -80,17 +80,36 @@ def case_problem(case_id: str, events: list[Event], row: CaseState | None) -> Pr
 
 
 def verify(events: Iterable[Event], rows: Iterable[CaseState]) -> Report:
-    """Verify streams of events and case rows, both sorted by case id (events then by version)."""
+    """Verify streams of events and case rows, both sorted by case id (events then by version).
+
+    One case at a time: memory stays flat in the number of cases (a store streams both sides in
+    the same order, so a row waits in `pending` only while its events are still to come).
+    """
     report = Report()
-    by_case = {cid: list(evs) for cid, evs in itertools.groupby(events, key=lambda e: e.case_id)}
-    row_map = {r.id: r for r in rows}
-    for case_id in sorted(set(by_case) | set(row_map)):
-        case_events = by_case.get(case_id, [])
+    pending: dict[str, CaseState] = {}
+    row_stream = iter(rows)
+
+    def check(case_id: str, case_events: list[Event], row: CaseState | None) -> None:
         report.cases += 1
         report.events += len(case_events)
-        problem = case_problem(case_id, case_events, row_map.get(case_id))
+        problem = case_problem(case_id, case_events, row)
         if problem:
             report.problems.append(problem)
+
+    for case_id, group in itertools.groupby(events, key=lambda e: e.case_id):
+        row = pending.pop(case_id, None)
+        while row is None:
+            candidate = next(row_stream, None)
+            if candidate is None:
+                break
+            if candidate.id == case_id:
+                row = candidate
+            else:
+                pending[candidate.id] = candidate  # its events come later, or never (a problem below)
+        check(case_id, list(group), row)
+    for row in itertools.chain(pending.values(), row_stream):
+        check(row.id, [], row)
+    report.problems.sort(key=lambda p: p.case)
     return report
 
 
