@@ -31,7 +31,9 @@ TOP_LEVEL_KEYS = frozenset({
 FIELD_KEYS = frozenset({"type", "label", "required", "immutable", "choices", "max_length", "help"})
 CHOICE_KEYS = frozenset({"value", "label"})
 STATE_KEYS = frozenset({"label", "stage", "terminal", "deadline"})
-DEADLINE_KEYS = frozenset({"within", "from_field", "on_reentry", "warn_before", "warn_at_percent"})
+DEADLINE_KEYS = frozenset({
+    "within", "from_field", "on_reentry", "warn_before", "warn_at_percent", "extended_by", "carry",
+})
 TRANSITION_KEYS = frozenset({
     "trigger", "label", "source", "dest", "roles", "requires", "optional", "comment", "guards",
 })
@@ -47,6 +49,8 @@ class DeadlineSpec:
     on_reentry: str = "restart"  # "restart" the clock or "resume" the first deadline on loop-back
     warn_before: str | None = None
     warn_at_percent: int | None = None
+    extended_by: tuple[str, ...] = ()  # triggers into this state that approve an extension (延期)
+    carry: bool = False  # keep the deadline the case already has (e.g. while an extension waits)
 
 
 @dataclass(frozen=True)

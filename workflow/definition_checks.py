@@ -39,6 +39,7 @@ def check_graph(defn: Definition, data: Mapping[str, Any], problems: Problems) -
             problem = guard_problem(defn, guard)
             if problem:
                 problems.add(raw, "guards", f"transition {t.trigger!r}: guard {guard.kind!r}: {problem}")
+    _check_extensions(defn, states_raw, problems)
 
 
 def guard_problem(defn: Definition, guard: Guard) -> str | None:
@@ -59,6 +60,16 @@ def guard_problem(defn: Definition, guard: Guard) -> str | None:
     if spec.type == "boolean" and not all(isinstance(v, bool) for v in wanted):
         return f"field {spec.name!r} is yes/no: compare it with true or false"
     return None
+
+
+def _check_extensions(defn: Definition, states_raw: Mapping[str, Any], problems: Problems) -> None:
+    """`extended_by` must name transitions that enter the state it extends."""
+    for name, state in defn.states.items():
+        for trigger in state.deadline.extended_by if state.deadline else ():
+            if not any(t.trigger == trigger and t.dest == name for t in defn.transitions):
+                raw = (states_raw.get(name) or {}).get("deadline") or states_raw
+                problems.add(raw, "extended_by", f"state {name!r} deadline: extended_by {trigger!r} "
+                                                 f"is not a transition into {name!r}")
 
 
 def _reachable(defn: Definition) -> set[str]:

@@ -175,10 +175,14 @@ class _Parser(SpecReader):
         if raw is None:
             return None
         where = f"state {state!r} deadline"
-        if not isinstance(raw, Mapping) or "within" not in raw:
-            self.add(parent, "deadline", f"{where}: needs `within: <amount> <unit>`")
+        if not isinstance(raw, Mapping) or ("within" not in raw and "carry" not in raw):
+            self.add(parent, "deadline", f"{where}: needs `within: <amount> <unit>` (or `carry: true`)")
             return None
         self.keys(raw, DEADLINE_KEYS, where)
+        if "carry" in raw:
+            if raw["carry"] is not True or len(raw) > 1:
+                self.add(raw, "carry", f"{where}: write `carry: true` alone (the state keeps the case's deadline)")
+            return DeadlineSpec(within="", carry=True)
         for key in ("within", "warn_before"):
             if raw.get(key) is not None:
                 try:
@@ -194,11 +198,14 @@ class _Parser(SpecReader):
         if from_field is not None and (not hashable(from_field) or from_field not in fields
                                        or fields[from_field].type != "date"):
             self.add(raw, "from_field", f"{where}: from_field {from_field!r} must name a date field")
+        extended_by = self.names(raw, "extended_by", where)
+        if extended_by and from_field is None:
+            self.add(raw, "extended_by", f"{where}: extended_by needs from_field (the field with the new date)")
         return DeadlineSpec(
             within=str(raw["within"]), from_field=from_field if isinstance(from_field, str) else None,
             on_reentry=str(raw.get("on_reentry", "restart")),
             warn_before=None if raw.get("warn_before") is None else str(raw["warn_before"]),
-            warn_at_percent=pct if isinstance(pct, int) else None,
+            warn_at_percent=pct if isinstance(pct, int) else None, extended_by=tuple(extended_by),
         )
 
     def transitions(self, raw: Any, states: Mapping[str, Any], fields: Mapping[str, FieldSpec],

@@ -86,5 +86,9 @@ class ConcurrencyConflict(WorkflowError):
     """Someone else changed the case first; reload and try again. Nothing was written."""
 
 
+class CaseBusy(ConcurrencyConflict):
+    """Another transaction holds the case right now (asked not to wait for it). Nothing was written."""
+
+
 class AuditVerificationFailed(WorkflowError):
     """The audit chain or a replay disagrees with the stored data."""

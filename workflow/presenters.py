@@ -40,9 +40,15 @@ def deadline_view(case: CaseState, now: datetime, calendar: WorkingCalendar) -> 
     light = traffic_light(now, due, start=parse_utc(d["start"]),
                           warn_before=parse_duration(d["warn_before"]) if d.get("warn_before") else None,
                           warn_at_percent=d.get("warn_at_percent"), calendar=calendar)
-    basis = {k: d[k] for k in ("start", "amount", "unit", "calendar", "calendar_version", "skipped") if k in d}
+    basis = {k: d[k] for k in ("start", "amount", "unit", "calendar", "calendar_version", "skipped", "until",
+                               "from_field") if k in d}
+    fired = {f["rung"]: f["at"] for f in d.get("fired") or []}
     return {"due_at": d["due_at"], "basis": basis, "light": light,
-            "ever_overdue": case.ever_overdue or light == "red", "provisional": bool(d.get("provisional"))}
+            "ever_overdue": case.ever_overdue or light == "red", "provisional": bool(d.get("provisional")),
+            "yellow_at": d.get("yellow_at"), "first_due_at": d.get("first_due_at"), "key": d.get("key"),
+            "extension_count": case.extension_count,
+            "rungs": [{"name": r["name"], "level": r["level"], "due_at": r["due_at"], "fired_at": fired.get(r["name"])}
+                      for r in d.get("rungs") or []]}
 
 
 def case_summary(case: CaseState, d: Definition, now: datetime, calendar: WorkingCalendar) -> dict[str, Any]:

@@ -40,6 +40,8 @@ class CaseState:
     listed: bool = False
     extension_count: int = 0
     links: list[dict[str, str]] = field(default_factory=list)
+    flag_level: int = 0  # manual 督办 flag (1-3), see workflow.escalation_folds
+    deadline_memory: dict[str, dict[str, Any]] = field(default_factory=dict)  # last deadline per state
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -121,8 +123,19 @@ def _advanced(case: CaseState, event: Event) -> None:
 
 
 def _set_deadline(case: CaseState, event: Event) -> None:
-    if "deadline" in event.payload:  # absent: unchanged; null: the new state has no deadline
-        case.deadline = copy.deepcopy(event.payload["deadline"])
+    if "deadline" not in event.payload:  # absent: unchanged; null: the new state has no deadline
+        return
+    old = case.deadline
+    if old and old.get("state"):
+        case.deadline_memory[old["state"]] = old  # a loop-back may resume it (on_reentry: resume)
+        if old.get("due_at") and event.at >= old["due_at"]:
+            case.ever_overdue = True  # it was red when it was left or replaced
+    case.deadline = copy.deepcopy(event.payload["deadline"])
+    new = case.deadline or {}
+    if new.get("extension"):
+        case.extension_count = int(new["extension"]["number"])
+    fired_levels = [int(f.get("level", 0)) for f in new.get("fired") or []]
+    case.supervision_level = max([case.flag_level, *fired_levels])
 
 
 @applies_to(ASSIGNED)
@@ -141,3 +154,7 @@ def _fields_changed(case: CaseState, event: Event) -> None:
     _merge_attachments(case, event)
     if event.payload.get("comment"):
         case.comments += 1
+
+
+# Other modules' actions register their folds on import; every replay needs all of them.
+from workflow import escalation_folds  # noqa: E402,F401  (escalated, flagged, unflagged, deadline_recomputed)

@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from workflow.definition import Definition, TransitionSpec
 from workflow.errors import (
-    CaseNotFound, ConcurrencyConflict, FieldNotAllowed, ImmutableField, InvalidInput, MissingField,
+    CaseBusy, CaseNotFound, ConcurrencyConflict, FieldNotAllowed, ImmutableField, InvalidInput, MissingField,
     RoleNotAllowed, TransitionNotAllowed, UnknownUnit, UnknownUser,
 )
 from workflow.events import (
@@ -41,7 +41,9 @@ class Attachment:
     data: bytes
 
 
-DeadlineHook = Callable[[Definition, CaseState, str, Mapping[str, Any], datetime], "dict[str, Any] | None | type[Ellipsis]"]
+# (definition, case, dest state, fields, now, trigger or None at intake) -> deadline dict | None | ... (unchanged)
+DeadlineHook = Callable[[Definition, CaseState, str, Mapping[str, Any], datetime, "str | None"],
+                        "dict[str, Any] | None | type[Ellipsis]"]
 
 
 class CaseService:
@@ -121,7 +123,7 @@ class CaseService:
             payload: dict[str, Any] = {"trigger": trigger, "fields": values, "attachments": files}
             if text:
                 payload["comment"] = text
-            deadline = self._deadline(defn, case, dest, {**case.fields, **values}, now)
+            deadline = self._deadline(defn, case, dest, {**case.fields, **values}, now, trigger)
             if deadline is not ...:
                 payload["deadline"] = deadline
             return self._event(case, user, now, ADVANCED, dest, payload)
@@ -188,8 +190,14 @@ class CaseService:
 
     def record(self, case_id: str, *, actor: str, action: str, payload: Mapping[str, Any],
                to_state: str | None = None, expected_version: int | None = None,
-               check: Callable[[WriteTx, CaseState, User, Definition], None] | None = None) -> CaseState:
-        """Append an event of another module's action (escalations, flags, extensions) the same safe way."""
+               check: Callable[[WriteTx, CaseState, User, Definition], None] | None = None,
+               skip_locked: bool = False) -> CaseState:
+        """Append an event of another module's action (escalations, flags, extensions) the same safe way.
+
+        `check` runs inside the transaction, after the case is locked, and may fill in `payload`.
+        With `skip_locked`, a case another transaction holds is not waited for: CaseBusy is raised
+        (PostgreSQL FOR UPDATE SKIP LOCKED; the escalation sweep uses it to pass over claimed cases).
+        """
         seen = self._seen(case_id, expected_version)
 
         def build(tx: WriteTx, case: CaseState, user: User, now: datetime) -> Event:
@@ -197,7 +205,8 @@ class CaseService:
                 check(tx, case, user, self.registry.get(case.type, case.definition_version))
             return self._event(case, user, now, action, to_state, dict(payload))
 
-        return self._change(case_id, actor, seen.version, build, system_actor=actor.startswith("system:"))
+        return self._change(case_id, actor, seen.version, build, system_actor=actor.startswith("system:"),
+                            skip_locked=skip_locked)
 
     # ---- reading ------------------------------------------------------------------------
     def get(self, case_id: str) -> CaseState:
@@ -232,11 +241,14 @@ class CaseService:
         return case
 
     def _change(self, case_id: str, actor: str, seen_version: int,
-                build: Callable[[WriteTx, CaseState, User, datetime], Event], system_actor: bool = False) -> CaseState:
+                build: Callable[[WriteTx, CaseState, User, datetime], Event], system_actor: bool = False,
+                skip_locked: bool = False) -> CaseState:
         now = self.clock.now()
         with self.store.write() as tx:
-            case = tx.lock_case(case_id)
+            case = tx.lock_case(case_id, skip_locked=True) if skip_locked else tx.lock_case(case_id)
             if case is None:
+                if skip_locked and tx.get_case(case_id) is not None:
+                    raise CaseBusy(f"case {case_id} is being changed by another transaction")
                 raise CaseNotFound(case_id)
             if case.version != seen_version:
                 raise ConcurrencyConflict(
@@ -340,12 +352,12 @@ class CaseService:
             if kind == "unit" and tx.get_unit(value) is None:
                 raise InvalidInput(f"field {name!r}: unknown unit {value!r}")
 
-    def _deadline(self, defn: Definition, case: CaseState, dest: str, fields: Mapping[str, Any], now: datetime
-                  ) -> Any:
+    def _deadline(self, defn: Definition, case: CaseState, dest: str, fields: Mapping[str, Any], now: datetime,
+                  trigger: str | None = None) -> Any:
         """The deadline payload on entering `dest`: a dict, None (no deadline), or ... (unchanged)."""
         if self.deadline_hook is None:
             return ...
-        return self.deadline_hook(defn, case, dest, fields, now)
+        return self.deadline_hook(defn, case, dest, fields, now, trigger)
 
 
 def new_case_id() -> str:

@@ -101,3 +101,49 @@ access_log = Table(
     Index("ix_access_log_case", "case_id", "seq"),
     Index("ix_access_log_at", "at"),
 )
+
+# Escalations (migration esc_0001): the sweep's due-time index, exactly-once firings, alerts, the lease.
+cases.append_column(Column("next_escalation_at", TIME, nullable=True))
+Index("ix_cases_next_escalation_at", cases.c.next_escalation_at)
+
+escalation_firings = Table(
+    "escalation_firings", metadata,
+    # The primary key is the exactly-once guarantee: one firing per case, deadline instance and rung.
+    Column("case_id", String(40), primary_key=True),
+    Column("deadline_key", String(80), primary_key=True),
+    Column("rung", String(64), primary_key=True),
+    Column("level", Integer, nullable=False),
+    Column("bulletin", Boolean, nullable=False),
+    Column("due_at", TIME, nullable=False),
+    Column("fired_at", TIME, nullable=False),
+    Column("late", Boolean, nullable=False),
+    Column("event_version", Integer, nullable=False),
+    Column("fired_by", String(200), nullable=False),
+    Index("ix_escalation_firings_fired_at", "fired_at"),
+    Index("ix_escalation_firings_bulletin", "bulletin", "fired_at"),
+)
+
+alerts = Table(
+    "alerts", metadata,
+    Column("id", SeqType, primary_key=True, autoincrement=True),
+    Column("login", String(64), nullable=False),
+    Column("case_id", String(40), nullable=False),
+    Column("event_version", Integer, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("rung", String(64), nullable=True),
+    Column("level", Integer, nullable=False),
+    Column("at", TIME, nullable=False),
+    Column("due_at", TIME, nullable=True),
+    Column("late", Boolean, nullable=False),
+    Column("read_at", TIME, nullable=True),
+    UniqueConstraint("login", "case_id", "event_version", name="uq_alerts_login_case_event"),
+    Index("ix_alerts_login_at", "login", "at"),
+)
+
+scheduler_leases = Table(
+    "scheduler_leases", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("owner", String(200), nullable=False),
+    Column("acquired_at", TIME, nullable=False),
+    Column("expires_at", TIME, nullable=False),
+)

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 
 from workflow.adapters import schema as t
 from workflow.errors import ConcurrencyConflict
+from workflow.escalation import next_escalation_at
 from workflow.events import Event, canonical_json
 from workflow.ports import StoredDefinition, Unit, User
 from workflow.projection import CaseState
@@ -146,10 +147,11 @@ class SqlTx:
         snapshot = self.conn.execute(select(t.cases.c.snapshot).where(t.cases.c.id == case_id)).scalar()
         return None if snapshot is None else CaseState.from_dict(json.loads(snapshot))
 
-    def lock_case(self, case_id: str) -> CaseState | None:
+    def lock_case(self, case_id: str, *, skip_locked: bool = False) -> CaseState | None:
+        """The case, row-locked for this transaction; with skip_locked, None if another holds it (PostgreSQL)."""
         query = select(t.cases.c.snapshot).where(t.cases.c.id == case_id)
         if self.dialect == "postgresql":
-            query = query.with_for_update()
+            query = query.with_for_update(skip_locked=skip_locked)
         snapshot = self.conn.execute(query).scalar()
         return None if snapshot is None else CaseState.from_dict(json.loads(snapshot))
 
@@ -264,4 +266,6 @@ def case_row(case: CaseState, stage: str) -> dict[str, Any]:
         "unit": case.unit, "state": case.state, "stage": stage, "version": case.version, "assignee": case.assignee,
         "opened_at": case.opened_at, "updated_at": case.updated_at,
         "due_at": (case.deadline or {}).get("due_at"), "snapshot": canonical_json(case.to_dict()),
+        # Indexed: the escalation sweep reads only the cases whose next rung is due.
+        "next_escalation_at": next_escalation_at(case.deadline),
     }

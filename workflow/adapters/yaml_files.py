@@ -25,7 +25,12 @@ class LineDict(dict):  # type: ignore[type-arg]
     __lines__: dict[Any, int]
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml's parser when PyYAML has it (the pure-Python one made every command spend seconds reading
+# definitions); construction and resolution stay the safe Python ones either way.
+_SafeBase: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_SafeBase):  # type: ignore[misc, valid-type]
     pass
 
 

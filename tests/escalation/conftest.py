@@ -1,0 +1,81 @@
+"""Fixtures of the escalation tests: an engine on a private copy of the definitions, on both backends.
+
+  defs        a definitions folder: roles, calendar, rectification_item, clue and test-only types
+  esc_app     the engine (demo units and users seeded) on `database_url` (SQLite and PostgreSQL)
+  sqlite_esc_app  the same on SQLite only
+  esc         escalations(esc_app) with a fixed lease clock (`lease_clock`)
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from escalation_support import HERE, START, build_app, copy_definitions, seed_directory
+
+TEST_TYPES = (HERE / "data" / "loop_restart.yaml", HERE / "data" / "secret_item.yaml")
+
+
+@pytest.fixture
+def defs(tmp_path) -> Path:
+    return copy_definitions(tmp_path / "definitions", extra=TEST_TYPES)
+
+
+@pytest.fixture
+def lease_clock():
+    from workflow.clock import FixedClock
+
+    return FixedClock(START)
+
+
+@pytest.fixture
+def make_esc_app(tmp_path, defs, clock):
+    built = []
+
+    def _make(url: str, *, seed: bool = True, definitions: Path | None = None, **settings):
+        app = build_app(url, definitions or defs, tmp_path / "instance", clock, **settings)
+        if seed:
+            seed_directory(app)
+        built.append(app)
+        return app
+
+    yield _make
+    for app in built:
+        app.engine.dispose()
+
+
+@pytest.fixture
+def esc_app(make_esc_app, database_url):
+    return make_esc_app(database_url)
+
+
+@pytest.fixture
+def sqlite_esc_app(make_esc_app, sqlite_url):
+    return make_esc_app(sqlite_url)
+
+
+@pytest.fixture
+def esc(esc_app, lease_clock):
+    from workflow.escalation_root import escalations
+
+    return escalations(esc_app, lease_clock=lease_clock)
+
+
+@pytest.fixture
+def sqlite_esc(sqlite_esc_app, lease_clock):
+    from workflow.escalation_root import escalations
+
+    return escalations(sqlite_esc_app, lease_clock=lease_clock)
+
+
+@pytest.fixture
+def pg_url(pg_cluster, pg_template):
+    """A fresh migrated PostgreSQL database (for the tests about PostgreSQL's row locks only)."""
+    import uuid
+
+    name = f"t_{uuid.uuid4().hex}"
+    pg_cluster.create_database(name, template=pg_template)
+    try:
+        yield pg_cluster.url(name)
+    finally:
+        pg_cluster.drop_database(name)

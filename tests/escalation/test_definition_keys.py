@@ -1,0 +1,41 @@
+"""The `deadline:` keys this feature adds (carry, extended_by) are validated; shipped types use them."""
+from __future__ import annotations
+
+import copy
+
+import pytest
+import yaml
+
+from escalation_support import REPO
+from workflow.definition_parser import parse_definition
+from workflow.errors import DefinitionError
+
+ROLES = ["registrar", "handler", "unit_head", "supervisor", "leader", "auditor", "admin"]
+RECT = yaml.safe_load((REPO / "definitions" / "rectification_item.yaml").read_text("utf-8"))
+
+
+def parse(data):
+    return parse_definition(data, source="rect.yaml", roles=ROLES)
+
+
+def test_shipped_rectification_item_extends_and_carries() -> None:
+    d = parse(RECT)
+    assert d.states["rectifying"].deadline.extended_by == ("approve_extension",)
+    assert d.states["extension_pending"].deadline.carry is True
+    assert [r.when for r in d.escalation] == ["yellow", "red", "red + 5 working_days"]
+
+
+@pytest.mark.parametrize(("state", "deadline", "message"), [
+    ("extension_pending", {"carry": True, "within": "3 working_days"}, "write `carry: true` alone"),
+    ("extension_pending", {"carry": "yes"}, "write `carry: true` alone"),
+    ("rectifying", {"within": "20 working_days", "extended_by": ["approve_extension"]}, "extended_by needs from_field"),
+    ("rectifying", {"within": "20 working_days", "from_field": "rectify_by", "extended_by": ["verify"]},
+     "extended_by 'verify' is not a transition into 'rectifying'"),
+    ("verified", {"whithin": "3 working_days"}, "needs `within"),
+])
+def test_bad_deadline_keys_are_refused(state, deadline, message) -> None:
+    data = copy.deepcopy(RECT)
+    data["states"][state]["deadline"] = deadline
+    with pytest.raises(DefinitionError) as err:
+        parse(data)
+    assert message in str(err.value)
