@@ -1,0 +1,1 @@
+"""Baselines and peers the engine is measured against (raw drivers, naive transitions + ORM, SpiffWorkflow)."""

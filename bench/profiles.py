@@ -1,0 +1,55 @@
+"""Profiles (pyinstrument) of the slowest paths: a case lifecycle through the engine, and `audit verify`.
+
+Writes `<out>/profiles/<name>.txt` (call tree) and `<name>.flat.txt` (where the time is spent,
+by function) so BENCHMARKS.md can point at the hot spots and the fixes they led to.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+from bench.common import Config, banner, fresh_file, log, sqlite_url, write_result
+
+
+def profile(name: str, fn: Callable[[], Any], out: Path) -> dict[str, Any]:
+    try:
+        from pyinstrument import Profiler
+    except ImportError:
+        return {"status": "not available", "reason": "pyinstrument is not installed (pip install -e '.[bench]')"}
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    fn()
+    session = profiler.stop()
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{name}.txt").write_text(profiler.output_text(unicode=True, color=False, show_all=False))
+    flat = profiler.output_text(unicode=True, color=False, flat=True, time="percent_of_total")
+    (out / f"{name}.flat.txt").write_text(flat)
+    top = [line.strip() for line in flat.splitlines() if "%" in line][:12]
+    log(f"{name}: {session.duration:.2f} s profiled; top: " + "; ".join(top[:4]))
+    return {"seconds": round(session.duration, 3), "top": top, "files": [f"profiles/{name}.txt", f"profiles/{name}.flat.txt"]}
+
+
+def run(cfg: Config) -> dict[str, Any]:
+    from bench.engine_throughput import RectiflowVariant, drive
+
+    banner("profiles (pyinstrument)")
+    out = cfg.path("profiles")
+    work = cfg.work / "profiles"
+    variant = RectiflowVariant(sqlite_url(fresh_file(work / "engine.db")), "NORMAL", work / "instance")
+    drive(variant, 0, 5)  # warm caches before profiling
+    results: dict[str, Any] = {}
+    try:
+        results["engine_lifecycle"] = profile("engine_lifecycle", lambda: drive(variant, 5, cfg.throughput_cases), out)
+
+        def verify() -> None:
+            from workflow.audit import verify as audit_verify
+
+            with variant.app.store.read() as tx:
+                report = audit_verify(tx.iter_events(), tx.case_rows())
+            assert report.ok, report.problems[:3]
+
+        results["audit_verify"] = profile("audit_verify", verify, out)
+    finally:
+        variant.close()
+    write_result(cfg, "profiles", results)
+    return results

@@ -1,0 +1,174 @@
+"""Inbox queries (p50/p95 per role) and the battle map as of a past date, on the generated datasets.
+
+An inbox request is measured as the web page makes it: the first page of the user's default tab
+plus the capped count of every tab the role sees (workflow.queries.build_inbox_query →
+workflow.adapters.sqlqueries.SqlQueries). Users: a handler and a unit head of one line unit, the
+county supervisor, and the province-level supervisor who covers every unit. The dashboard is
+`SqlQueries.dashboard` + `summarise` (what /dashboard?as_of=… runs) for the province, as of 30
+days before the dataset's "now".
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from bench import dataset
+from bench.common import Config, banner, log, percentiles_ms, put_summary, time_calls, write_result
+
+USERS = {"handler": "k000-sfs-1-handler1", "unit_head": "k000-sfs-1-head", "supervisor": "k000-supervisor",
+         "province_supervisor": "prov-supervisor"}
+TABS = {"handler": ("todo", "queue", "all"), "unit_head": ("todo", "queue", "overdue", "all"),
+        "supervisor": ("todo", "queue", "overdue", "all")}
+
+
+def missing() -> str | None:
+    try:
+        import workflow.adapters.sqlqueries  # noqa: F401
+        import workflow.queries  # noqa: F401
+    except ImportError as err:
+        return f"the read side (workflow.queries / workflow.adapters.sqlqueries) has not landed: {err}"
+    return None
+
+
+def _tabs(role: str) -> tuple[str, ...]:
+    try:
+        from web.inbox import tabs_for
+
+        return tuple(tabs_for(role))
+    except ImportError:
+        return TABS.get(role, ("todo", "all"))
+
+
+def inbox_figures(app: Any, repeat: int) -> dict[str, Any]:
+    from workflow.adapters.sqlqueries import SqlQueries
+    from workflow.events import format_time
+    from workflow.queries import PAGE_SIZE, InboxFilter, build_inbox_query, viewer_for
+
+    queries = SqlQueries(app.engine)
+    with app.store.read() as tx:
+        units = tx.units()
+        users = {u.login: u for u in tx.users()}
+    now = format_time(dataset.NOW)
+    out: dict[str, Any] = {}
+    for label, login in USERS.items():
+        user = users[login]
+        viewer = viewer_for(user, units, app.registry)
+        tabs = _tabs(user.role)
+        filt = InboxFilter()
+
+        def page() -> int:
+            first = queries.inbox(build_inbox_query(tabs[0], viewer, app.registry, filt, now, units),
+                                  after=None, limit=PAGE_SIZE)
+            for kind in tabs:
+                queries.count(build_inbox_query(kind, viewer, app.registry, filt, now, units))
+            return len(first.rows)
+
+        def first_page() -> None:
+            queries.inbox(build_inbox_query(tabs[0], viewer, app.registry, filt, now, units), after=None, limit=PAGE_SIZE)
+
+        try:
+            rows = page()
+        except Exception as err:  # a query the database refuses is a finding, not a reason to stop
+            out[label] = {"login": login, "tabs": list(tabs), "error": f"{type(err).__name__}: {str(err)[:200]}"}
+            log(f"  inbox {label:<20} FAILED: {out[label]['error'][:120]}")
+            continue
+        out[label] = {"login": login, "tabs": list(tabs), "rows_on_first_page": rows,
+                      "page_with_counts_ms": percentiles_ms(time_calls(page, repeat=repeat)),
+                      "first_page_only_ms": percentiles_ms(time_calls(first_page, repeat=repeat))}
+        log(f"  inbox {label:<20} p50 {out[label]['page_with_counts_ms']['p50']:>8.2f} ms  "
+            f"p95 {out[label]['page_with_counts_ms']['p95']:>8.2f} ms  (first page only p95 "
+            f"{out[label]['first_page_only_ms']['p95']:.2f} ms, {rows} rows)")
+    return out
+
+
+def dashboard_figures(app: Any, repeat: int) -> dict[str, Any]:
+    from workflow.adapters.sqlqueries import SqlQueries
+    from workflow.deadlines import parse_utc
+    from workflow.events import format_time
+    from workflow.queries import summarise, viewer_for
+
+    queries = SqlQueries(app.engine)
+    with app.store.read() as tx:
+        units = tx.units()
+        user = tx.get_user(USERS["province_supervisor"])
+    viewer = viewer_for(user, units, app.registry)
+    as_of = dataset.NOW - timedelta(days=30)
+    at = format_time(as_of)
+    cal = app.calendar
+
+    def board() -> Any:
+        counts = queries.dashboard(at, viewer.units, viewer.types)
+        until = cal.local_date(as_of)
+        overdue = {c.due_at: cal.working_days_between(cal.local_date(parse_utc(c.due_at) - timedelta(microseconds=1)), until)
+                   for c in counts if c.due_at}
+        return summarise(at, counts, app.registry, overdue)
+
+    result = board()
+    figures = {"as_of": at, "cases_counted": result.total, "open": result.open, "open_red": result.open_red,
+               "ms": percentiles_ms(time_calls(board, repeat=repeat, warmup=1))}
+    log(f"  dashboard as of {at[:10]}: {result.total:,} cases counted, p50 {figures['ms']['p50']:.0f} ms, "
+        f"max {figures['ms']['max']:.0f} ms")
+    return figures
+
+
+def run(cfg: Config, datasets: list[tuple[int, str, str, dict[str, Any]]]) -> dict[str, Any]:
+    """datasets: (cases, db name, url, info) tuples."""
+    from bench.generate import make_app
+
+    banner("inbox queries and dashboard as of a past date")
+    reason = missing()
+    if reason:
+        for key in ("inbox_p95_ms", "dashboard_asof_ms"):
+            from bench.common import not_available
+
+            not_available(cfg, key, reason)
+        write_result(cfg, "readside", {"status": "not available", "reason": reason})
+        return {}
+    results: dict[str, Any] = {}
+    for n, db, url, info in datasets:
+        log(f"{db}, {n:,} cases, {info.get('events', 0):,} events:")
+        app = make_app(url, cfg.work / "readside-instance")
+        try:
+            entry = {"cases": n, "events": info.get("events"), "inbox": inbox_figures(app, 20 if cfg.quick else 100)}
+            try:
+                entry["dashboard"] = dashboard_figures(app, 2 if cfg.quick else 5)
+            except Exception as err:  # recorded as a failure in the summary, like an inbox query
+                entry["dashboard"] = {"error": f"{type(err).__name__}: {str(err)[:200]}"}
+                log(f"  dashboard FAILED: {entry['dashboard']['error'][:120]}")
+        finally:
+            app.engine.dispose()
+        results[f"{db}-{n}"] = entry
+    _summarise(cfg, results)
+    write_result(cfg, "readside", results)
+    return results
+
+
+def _summarise(cfg: Config, results: dict[str, Any]) -> None:
+    biggest = max(v["cases"] for v in results.values())
+    per_db: dict[str, float] = {}
+    failures: list[str] = []
+    for key, v in results.items():
+        if v["cases"] != biggest:
+            continue
+        db = key.split("-")[0]
+        failures += [f"{db} {role}: {r['error']}" for role, r in v["inbox"].items() if "error" in r]
+        ok = [r["page_with_counts_ms"]["p95"] for r in v["inbox"].values() if "error" not in r]
+        if ok:
+            per_db[db] = max(ok)
+    if failures:
+        put_summary(cfg, "inbox_p95_ms", None, biggest, None, status="failed", reason="; ".join(failures)[:400],
+                    per_db_worst_successful=per_db)
+    elif per_db:
+        db = max(per_db, key=lambda d: per_db[d])
+        put_summary(cfg, "inbox_p95_ms", per_db[db], biggest, db, per_db=per_db,
+                    measure="worst role, first page + every tab's capped count")
+    # The dashboard target is set at 100k cases: report the largest dataset not above that (else the smallest).
+    sizes = sorted({v["cases"] for v in results.values()})
+    target = max([s for s in sizes if s <= 100_000] or sizes[:1])
+    for key, v in results.items():
+        if v["cases"] == target and key.startswith("sqlite") and "error" in v["dashboard"]:
+            put_summary(cfg, "dashboard_asof_ms", None, target, "sqlite", status="failed", reason=v["dashboard"]["error"])
+        elif v["cases"] == target and key.startswith("sqlite"):
+            put_summary(cfg, "dashboard_asof_ms", v["dashboard"]["ms"]["p50"], target, "sqlite",
+                        events=v["events"], max=v["dashboard"]["ms"]["max"],
+                        postgresql=results.get(f"postgresql-{target}", {}).get("dashboard", {}).get("ms", {}).get("p50"))

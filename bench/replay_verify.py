@@ -1,0 +1,105 @@
+"""Replay of a 1,000-event case as of a middle instant, and `audit verify` throughput (events/s).
+
+The long case is written through the engine (a rectification item that goes back and forth
+between rectifying and extension requests, with comments in between), then read back with
+`CaseService.history(case, as_of=…)` — the query plus the fold — many times. `audit verify` runs
+exactly what `rectiflow audit verify` runs (stream every event and case row, recompute every
+hash, replay every case, compare) over the largest generated database.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from bench.common import (
+    Config, Stopwatch, banner, fresh_file, log, percentiles_ms, put_summary, sqlite_url, time_calls, write_result,
+)
+from bench.peers.workload import BASE_FIELDS, EVIDENCE
+
+
+def long_case(app: Any, events: int) -> tuple[str, Any]:
+    """A case with `events` events; returns its id and the instant of its middle event."""
+    from workflow.service import Attachment
+
+    s, clock = app.service, app.clock
+    case = s.open_case("rectification_item", actor="registrar", unit="xf-sfs-1", title="长周期整改事项", fields=BASE_FIELDS)
+    s.advance(case.id, "verify", actor="supervisor")
+    s.advance(case.id, "dispatch", actor="supervisor",
+              fields={"measure": "分阶段整改", "owner": "handler", "rectify_by": "2026-12-31"})
+    n, middle = 3, None
+    while n < events:
+        clock.advance(hours=1)
+        if n + 1 >= events // 2 and middle is None:
+            middle = clock.now()
+        s.add_comment(case.id, actor="handler", text=f"第{n}次进展报告：按计划推进。")
+        n += 1
+    if middle is None:
+        middle = clock.now()
+    clock.advance(hours=1)
+    s.advance(case.id, "report_rectified", actor="handler", attachments=[Attachment("evidence", "e.txt", EVIDENCE)],
+              fields={"result": "完成", "unit_head_signoff": "true"})
+    return case.id, middle
+
+
+def replay(cfg: Config) -> dict[str, Any]:
+    from bench.engine_throughput import RectiflowVariant
+
+    work = cfg.work / "replay"
+    variant = RectiflowVariant(sqlite_url(fresh_file(work / "replay.db")), "NORMAL", work / "instance")
+    try:
+        case_id, middle = long_case(variant.app, cfg.replay_events)
+        service = variant.app.service
+        events, state = service.history(case_id, as_of=middle)
+        full, _ = service.history(case_id)
+        samples = time_calls(lambda: service.history(case_id, as_of=middle), repeat=30 if cfg.quick else 100)
+        fold = time_calls(lambda: _fold(full), repeat=30 if cfg.quick else 100)
+    finally:
+        variant.close()
+    figures = {"events_in_case": len(full), "events_replayed": len(events), "as_of": str(middle),
+               "state_as_of": state.state if state else None, "history_as_of_ms": percentiles_ms(samples),
+               "fold_only_full_case_ms": percentiles_ms(fold)}
+    log(f"replay of a {len(full)}-event case as of its middle ({len(events)} events): "
+        f"p50 {figures['history_as_of_ms']['p50']} ms, p95 {figures['history_as_of_ms']['p95']} ms "
+        f"(fold alone, all {len(full)}: p50 {figures['fold_only_full_case_ms']['p50']} ms)")
+    put_summary(cfg, "replay_ms", figures["history_as_of_ms"]["p50"], 1, "sqlite",
+                events=len(full), p95=figures["history_as_of_ms"]["p95"])
+    return figures
+
+
+def _fold(events: list[Any]) -> None:
+    from workflow.projection import project_case
+
+    project_case(events)
+
+
+def verify(cfg: Config, url: str, n_cases: int) -> dict[str, Any]:
+    from workflow.adapters.sqlstore import SqlStore, make_engine
+    from workflow.audit import verify as audit_verify
+
+    engine = make_engine(url)
+    try:
+        store = SqlStore(engine)
+        watch = Stopwatch()
+        with store.read() as tx:
+            report = audit_verify(tx.iter_events(), tx.case_rows())
+        seconds = watch.seconds
+    finally:
+        engine.dispose()
+    rate = report.events / seconds if seconds else 0.0
+    log(f"audit verify: {report.cases:,} cases, {report.events:,} events in {seconds:.2f} s = {rate:,.0f} events/s "
+        f"({'OK' if report.ok else 'FAILED: ' + str(report.problems[:2])})")
+    return {"cases": report.cases, "events": report.events, "seconds": round(seconds, 3),
+            "events_per_s": round(rate), "ok": report.ok, "n": n_cases}
+
+
+def run(cfg: Config, datasets: dict[int, str]) -> dict[str, Any]:
+    banner("replay and audit verify")
+    results: dict[str, Any] = {"replay": replay(cfg), "verify": {}}
+    for n, url in sorted(datasets.items()):
+        if url.startswith("sqlite"):
+            results["verify"][str(n)] = verify(cfg, url, n)
+    if results["verify"]:
+        best = results["verify"][str(max(int(k) for k in results["verify"]))]
+        put_summary(cfg, "verify_events_per_s", best["events_per_s"], best["n"], "sqlite", events=best["events"],
+                    ok=best["ok"])
+    write_result(cfg, "replay_verify", results)
+    return results

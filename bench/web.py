@@ -1,0 +1,186 @@
+"""The web UI under 50 concurrent clients vs a bare Flask "hello" route served the same way.
+
+`rectiflow serve --no-scheduler` (waitress, 8 threads) runs on a generated dataset as its own
+process; a logged-in client's cookie is replayed by wrk (50 connections, 2 threads) against the
+inbox page `/` and a case page `/cases/<id>`. The baseline is a one-route Flask app on waitress
+with the same threads, in the same run. Figures: requests/s, p50/p95 latency, errors (non-2xx,
+socket errors, timeouts). Memory: the server's peak RSS (VmHWM) after the load.
+"""
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from bench.common import Config, banner, log, not_available, peak_rss_mb, put_summary, write_result
+
+THREADS = 8
+RSS_BY_CASES: dict[int, float] = {}  # server peak RSS per dataset size, to show it stays flat
+LUA = """
+done = function(summary, latency, requests)
+  io.write(string.format("BENCH p50_us=%d p95_us=%d p99_us=%d requests=%d non2xx=%d connect=%d read=%d write=%d timeout=%d\\n",
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), summary.requests,
+    summary.errors.status, summary.errors.connect, summary.errors.read, summary.errors.write, summary.errors.timeout))
+end
+"""
+HELLO = """
+import sys, waitress
+from flask import Flask
+app = Flask("hello")
+@app.route("/")
+def hello():
+    return "hello"
+waitress.serve(app, host="127.0.0.1", port=int(sys.argv[1]), threads=int(sys.argv[2]), ident="hello")
+"""
+
+
+def missing() -> str | None:
+    try:
+        import waitress  # noqa: F401
+
+        import web  # noqa: F401
+    except ImportError as err:
+        return f"the web UI (issue 4: web package, waitress) is not installed: {err}"
+    if shutil.which("wrk") is None:
+        return "wrk is not installed (make bench installs it with apt-get)"
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_up(port: int, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited: {proc.stderr.read().decode()[-500:] if proc.stderr else ''}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("server did not start")
+
+
+def login(port: int, user: str, password: str) -> str:
+    """Log in through the form (CSRF token included); return the Cookie header to replay."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"http://127.0.0.1:{port}/login", timeout=30).read().decode()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(r'value="([^"]+)"[^>]*name="csrf_token"', page)
+    form = {"username": user, "password": password, **({"csrf_token": token.group(1)} if token else {})}
+    opener.open(f"http://127.0.0.1:{port}/login", data=urllib.parse.urlencode(form).encode(), timeout=30).read()
+    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    check = opener.open(f"http://127.0.0.1:{port}/", timeout=30)
+    if "/login" in check.geturl():
+        raise RuntimeError(f"could not log in as {user}")
+    return cookie
+
+
+def wrk(url: str, seconds: int, clients: int, cookie: str | None, work: Path) -> dict[str, Any]:
+    script = work / "report.lua"
+    script.write_text(LUA)
+    cmd = ["wrk", "-t", "2", "-c", str(clients), "-d", f"{seconds}s", "--timeout", "10s", "-s", str(script), url]
+    if cookie:
+        cmd[1:1] = ["-H", f"Cookie: {cookie}"]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    nums = dict(re.findall(r"(\w+)=(\d+)", out.split("BENCH", 1)[1]))
+    errors = sum(int(nums[k]) for k in ("non2xx", "connect", "read", "write", "timeout"))
+    return {"requests_per_s": round(rps, 1), "p50_ms": int(nums["p50_us"]) / 1000, "p95_ms": int(nums["p95_us"]) / 1000,
+            "p99_ms": int(nums["p99_us"]) / 1000, "requests": int(nums["requests"]), "errors": errors,
+            "errors_detail": {k: int(nums[k]) for k in ("non2xx", "connect", "read", "write", "timeout")}}
+
+
+def serve_rectiflow(url: str, port: int, instance: Path) -> subprocess.Popen[bytes]:
+    exe = Path(sys.executable).with_name("rectiflow")
+    env = {**os.environ, "RECTIFLOW_DATABASE_URL": url, "RECTIFLOW_INSTANCE": str(instance),
+           "RECTIFLOW_NOW": "2026-04-01T02:00:00Z"}
+    return subprocess.Popen([str(exe), "serve", "--no-scheduler", "--port", str(port), "--threads", str(THREADS)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def run(cfg: Config, dataset: tuple[int, str, str, dict[str, Any]] | None) -> dict[str, Any]:
+    banner(f"web: {cfg.web_clients} concurrent clients vs a bare Flask route")
+    reason = missing() or (None if dataset else "no generated dataset")
+    if reason:
+        for key in ("web_vs_bare_flask", "server_rss_mb"):
+            not_available(cfg, key, reason)
+        write_result(cfg, "web", {"status": "not available", "reason": reason})
+        return {}
+    n, db, url, _info = dataset  # type: ignore[misc]
+    work = cfg.work / "web"
+    work.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Any] = {"cases": n, "db": db, "clients": cfg.web_clients, "seconds": cfg.web_seconds,
+                               "server_threads": THREADS, "tool": "wrk"}
+    port = free_port()
+    hello = subprocess.Popen([sys.executable, "-c", HELLO, str(port), str(THREADS)], stderr=subprocess.PIPE)
+    try:
+        wait_up(port, hello)
+        results["bare_flask"] = wrk(f"http://127.0.0.1:{port}/", cfg.web_seconds, cfg.web_clients, None, work)
+    finally:
+        stop(hello)
+    port = free_port()
+    server = serve_rectiflow(url, port, cfg.work / "web-instance")
+    try:
+        wait_up(port, server)
+        cookie = login(port, "k000-sfs-1-handler1", "rectiflow-demo")
+        case_id = _a_case(url)
+        results["rss_mb_idle"] = round(peak_rss_mb(server.pid), 1)
+        results["inbox_page"] = wrk(f"http://127.0.0.1:{port}/", cfg.web_seconds, cfg.web_clients, cookie, work)
+        results["case_page"] = wrk(f"http://127.0.0.1:{port}/cases/{case_id}", cfg.web_seconds, cfg.web_clients,
+                                   cookie, work)
+        results["server_peak_rss_mb"] = round(peak_rss_mb(server.pid), 1)
+    finally:
+        stop(server)
+    for name in ("bare_flask", "inbox_page", "case_page"):
+        r = results[name]
+        log(f"{name:<11} {r['requests_per_s']:>8,.0f} req/s  p50 {r['p50_ms']:>7.1f} ms  p95 {r['p95_ms']:>7.1f} ms  "
+            f"errors {r['errors']}")
+    ratio = results["inbox_page"]["requests_per_s"] / results["bare_flask"]["requests_per_s"]
+    results["inbox_vs_bare_flask"] = round(ratio, 3)
+    log(f"inbox page / bare Flask = {ratio:.3f}; server peak RSS {results['server_peak_rss_mb']} MB")
+    put_summary(cfg, "web_vs_bare_flask", ratio, n, db, inbox_p95_ms=results["inbox_page"]["p95_ms"],
+                inbox_errors=results["inbox_page"]["errors"], case_page_rps=results["case_page"]["requests_per_s"],
+                case_p95_ms=results["case_page"]["p95_ms"], case_errors=results["case_page"]["errors"])
+    RSS_BY_CASES[n] = results["server_peak_rss_mb"]
+    put_summary(cfg, "server_rss_mb", results["server_peak_rss_mb"], n, db, idle_mb=results["rss_mb_idle"],
+                peak_by_cases=dict(RSS_BY_CASES))
+    write_result(cfg, f"web_{n}", results)
+    return results
+
+
+def _a_case(url: str) -> str:
+    """An open case of the logged-in handler's unit (what they would click in their inbox)."""
+    from sqlalchemy import text
+
+    from workflow.adapters.sqlstore import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT id FROM cases WHERE unit = 'k000-sfs-1' AND stage <> 'closed' "
+                                     "ORDER BY id LIMIT 1")).scalar_one()
+    finally:
+        engine.dispose()
