@@ -161,3 +161,24 @@ def test_reading_alerts_marks_them(esc_app, esc, clock) -> None:
     assert esc.supervision.mark_read("leader") == 1
     assert esc.supervision.alerts_of("leader", unread_only=True) == []
     assert esc.supervision.alerts_of("leader")[0].read is True
+
+
+def test_the_sweep_finds_due_cases_through_the_next_due_index(sqlite_esc_app) -> None:
+    from sqlalchemy.dialects import sqlite
+
+    from workflow.adapters.escalation_sql import due_query
+
+    sql = str(due_query("2026-03-20T00:00:00.000000Z", 200).compile(dialect=sqlite.dialect(),
+                                                                    compile_kwargs={"literal_binds": True}))
+    with sqlite_esc_app.store.read() as tx:
+        plan = " ".join(str(row[-1]) for row in tx.extra().exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
+    assert "SEARCH cases USING INDEX ix_cases_next_escalation_at (next_escalation_at<?)" in plan  # a range seek
+
+
+def test_open_cases_with_nothing_due_cost_the_sweep_nothing(esc_app, esc, clock) -> None:
+    ids = [open_rect(esc_app).id for _ in range(5)]
+    clock.set(local("2026-03-03T09:00"))
+    assert esc.store.due_case_ids(utc_text(clock.now()), 200, set()) == []
+    result = sweep(esc)
+    assert result.fired == [] and not result.passed_over
+    assert all(esc_app.service.get(i).version == 1 for i in ids)

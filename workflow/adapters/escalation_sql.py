@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any, Collection, Iterable, Iterator
 
-from sqlalchemy import Connection, Table, and_, case, or_, select, update
+from sqlalchemy import Connection, Select, Table, and_, case, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from workflow.adapters import schema as t
@@ -31,6 +31,12 @@ def _insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]]) -
     # parameters (not inlined VALUES) so the compiled statement is cached.
     stmt = dialect.insert(table).on_conflict_do_nothing().returning(key)
     return len(conn.execute(stmt, rows).all())
+
+
+def due_query(now: str, limit: int) -> Select[tuple[str]]:
+    """The sweep's only read of the cases table: rows whose next rung is due, via ix_cases_next_escalation_at."""
+    c = t.cases.c
+    return select(c.id).where(c.next_escalation_at <= now).order_by(c.next_escalation_at, c.id).limit(limit)
 
 
 class SqlEscalationTx:
@@ -57,9 +63,7 @@ class SqlEscalations:
 
     def due_case_ids(self, now: str, limit: int, exclude: Collection[str]) -> list[str]:
         """Cases whose next rung is due, earliest first — an index range scan on next_escalation_at."""
-        c = t.cases.c
-        query = (select(c.id).where(c.next_escalation_at <= now).order_by(c.next_escalation_at, c.id)
-                 .limit(limit + len(exclude)))
+        query = due_query(now, limit + len(exclude))
         with self.store.read() as tx:
             ids = list(tx.extra().execute(query).scalars())
         return [i for i in ids if i not in exclude][:limit]
