@@ -95,6 +95,7 @@ def _safe_url(url: str) -> str:
 
 
 from rectiflow import cli_cases, cli_definitions, cli_directory, cli_audit, cli_demo, cli_escalation, cli_serve  # noqa: E402,F401
+from rectiflow import cli_campaign, cli_catalogue, cli_declarations  # noqa: E402,F401
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

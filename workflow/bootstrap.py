@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from workflow.adapters.blobs import FileBlobStore
+from workflow.adapters.campaign_tables import facts_hook
 from workflow.adapters.definition_files import (
     definition_paths, load_roles, read_definitions, registry_from_store, sync_definitions,
 )
@@ -83,7 +84,8 @@ def build(settings: Settings, *, clock: Clock | None = None, sync: bool = True,
     registry = registry_from_store(store, roles)
     calendar = load_calendar(settings)
     service = CaseService(store, registry, clock, FileBlobStore(settings.instance_dir / "attachments"),
-                          deadline_hook=DeadlinePolicy(calendar), max_attachment_bytes=settings.max_attachment_bytes)
+                          deadline_hook=DeadlinePolicy(calendar), max_attachment_bytes=settings.max_attachment_bytes,
+                          facts=facts_hook(calendar.tzinfo))
     return Rectiflow(settings, engine, store, roles, registry, calendar, clock, service,
                      Directory(store, set(roles)), warnings)
 

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from workflow.fields import FIELD_TYPES, Choice, FieldSpec
 from workflow.guards import Guard
+
+if TYPE_CHECKING:
+    from workflow.linking import OpenSpec
 
 STAGES = ("reported", "verified", "handled", "rectified", "closed")
 STAGE_LABELS = {
@@ -28,14 +31,14 @@ TOP_LEVEL_KEYS = frozenset({
     "escalation", "visible_to", "assigners", "editors", "openers", "source_clauses",
 })
 # Keys of the nested specs: a misspelt key (`gaurds:`) must be an error, never silently ignored.
-FIELD_KEYS = frozenset({"type", "label", "required", "immutable", "choices", "max_length", "help"})
+FIELD_KEYS = frozenset({"type", "label", "required", "immutable", "choices", "max_length", "help", "computed"})
 CHOICE_KEYS = frozenset({"value", "label"})
 STATE_KEYS = frozenset({"label", "stage", "terminal", "deadline"})
 DEADLINE_KEYS = frozenset({
     "within", "from_field", "on_reentry", "warn_before", "warn_at_percent", "extended_by", "carry",
 })
 TRANSITION_KEYS = frozenset({
-    "trigger", "label", "source", "dest", "roles", "requires", "optional", "comment", "guards",
+    "trigger", "label", "source", "dest", "roles", "requires", "optional", "comment", "guards", "opens",
 })
 RUNG_KEYS = frozenset({"name", "when", "notify", "level", "bulletin", "label"})
 
@@ -83,6 +86,7 @@ class TransitionSpec:
     optional: tuple[str, ...] = ()
     comment: str = "optional"  # "required" | "optional"
     guards: tuple[Guard, ...] = ()
+    opens: tuple[OpenSpec, ...] = ()  # cases this step opens, linked both ways (workflow.linking)
 
 
 @dataclass(frozen=True)

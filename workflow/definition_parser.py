@@ -14,6 +14,7 @@ from workflow.definition import (
     CHOICE_KEYS, DEADLINE_KEYS, FIELD_KEYS, NAME_RE, RESERVED_TRIGGERS, RUNG_KEYS, STAGES, STATE_KEYS,
     TOP_LEVEL_KEYS, TRANSITION_KEYS, DeadlineSpec, Definition, EscalationRung, StateSpec, TransitionSpec,
 )
+from workflow.definition_effects import EffectsReader
 from workflow.definition_problems import (
     READ_ONLY_ROLES, Problems, SpecReader, hashable, label_problem, mapping,
 )
@@ -51,7 +52,7 @@ def parse_definition(data: Any, *, source: str, roles: Iterable[str], content_ha
     return definition
 
 
-class _Parser(SpecReader):
+class _Parser(EffectsReader):
     def __init__(self, data: Mapping[str, Any], problems: Problems, roles: frozenset[str]) -> None:
         super().__init__(problems, roles)
         self.data = data
@@ -99,6 +100,7 @@ class _Parser(SpecReader):
                 self.add(raw, name, f"field {name!r} must be a mapping with type and label")
                 continue
             out[name] = self.field(name, spec, raw)
+        self.computed_references(raw, out)
         return out
 
     def field(self, name: str, spec: Mapping[str, Any], parent: Mapping[str, Any]) -> FieldSpec:
@@ -121,6 +123,7 @@ class _Parser(SpecReader):
             name=name, type=str(kind), label=mapping(spec.get("label")),
             required=self.flag(spec, "required", what), immutable=self.flag(spec, "immutable", what),
             choices=self.choices(what, kind, spec), max_length=max_length, help=mapping(spec.get("help")),
+            computed=self.computed(spec, what, kind),
         )
 
     def choices(self, what: str, kind: Any, spec: Mapping[str, Any]) -> tuple[Choice, ...]:
@@ -249,13 +252,14 @@ class _Parser(SpecReader):
             for f in names:
                 if f not in fields:
                     self.add(t, key, f"{what}: unknown field {f!r}")
+        self.step_fields_not_computed(t, what, step_fields, fields)
         if t.get("comment", "optional") not in ("optional", "required"):
             self.add(t, "comment", f"{what}: comment must be optional or required")
         return TransitionSpec(
             trigger=str(trigger), label=mapping(t.get("label")), sources=tuple(sources),
             dest=str(dest), roles=tuple(t_roles), requires=tuple(step_fields["requires"]),
             optional=tuple(step_fields["optional"]), comment=str(t.get("comment", "optional")),
-            guards=self.guards(t, what, fields),
+            guards=self.guards(t, what, fields), opens=self.opens(t, what, fields),
         )
 
     def guards(self, t: Mapping[str, Any], what: str, fields: Mapping[str, FieldSpec]) -> tuple[Guard, ...]:

@@ -8,9 +8,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from workflow.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from workflow.computed import Computation
 
 FIELD_TYPES = ("text", "longtext", "date", "integer", "boolean", "choice", "person", "unit", "attachment")
 
@@ -47,6 +50,7 @@ class FieldSpec:
     help: Mapping[str, str] = field(default_factory=dict)
 
     @property
+    computed: Computation | None = None  # derived by the engine, never set by a user (workflow.computed)
     def choice_values(self) -> tuple[str, ...]:
         return tuple(c.value for c in self.choices)
 

@@ -77,6 +77,13 @@ def _before_deadline(args: Mapping[str, Any], ctx: GuardContext) -> str | None:
     return "only possible before the deadline"
 
 
+def _after_deadline(args: Mapping[str, Any], ctx: GuardContext) -> str | None:
+    # e.g. the bureau cancels a licence only once the time set for applying has run out (二(四)措施(3))
+    if ctx.due_at is not None and ctx.now >= ctx.due_at:
+        return None
+    return "only possible once the deadline has passed"
+
+
 # kind -> (required argument names, evaluator). A scalar YAML argument fills the first name.
 VOCABULARY: dict[str, tuple[tuple[str, ...], Callable[[Mapping[str, Any], GuardContext], str | None]]] = {
     "not_actor_of": (("trigger",), _not_actor_of),
@@ -87,6 +94,7 @@ VOCABULARY: dict[str, tuple[tuple[str, ...], Callable[[Mapping[str, Any], GuardC
     "min_attachments": (("field",), _min_attachments),
     "actor_is_assignee": ((), _actor_is_assignee),
     "before_deadline": ((), _before_deadline),
+    "after_deadline": ((), _after_deadline),
 }
 # Arguments a guard may take besides its required ones; any other argument is refused at load.
 OPTIONAL_ARGS: dict[str, tuple[str, ...]] = {"min_attachments": ("count",)}

@@ -117,6 +117,7 @@ def _advanced(case: CaseState, event: Event) -> None:
     case.fields.update(copy.deepcopy(dict(p.get("fields") or {})))
     _merge_attachments(case, event)
     case.last_actor_by_trigger[p["trigger"]] = event.actor
+    case.links.extend(dict(link) for link in p.get("links") or [])  # cases this step opened (workflow.linking)
     _set_deadline(case, event)
     if p.get("comment"):
         case.comments += 1

@@ -22,7 +22,10 @@ from workflow.events import (
     ADVANCED, ASSIGNED, COMMENTED, FIELDS_CHANGED, GENESIS_HASH, OPENED, Event, format_time, parse_time,
 )
 from workflow.fields import COMMENT_LIMIT, TITLE_LIMIT, clean_text, parse_value
+from workflow.computed import ComputeContext, derive, subject_fields
 from workflow.guards import GuardContext
+from workflow.leniency import Facts
+from workflow.linking import open_linked
 from workflow.policy import Scope
 from workflow.ports import BlobStore, Clock, ReadTx, Store, User, WriteTx
 from workflow.projection import CaseState, apply, project_case
@@ -46,11 +49,17 @@ DeadlineHook = Callable[[Definition, CaseState, str, Mapping[str, Any], datetime
                         "dict[str, Any] | None | type[Ellipsis]"]
 
 
+# (transaction, case type -> subject field) -> the facts the 自查从宽 rule needs (workflow.leniency)
+FactsHook = Callable[[ReadTx, Mapping[str, str]], Facts]
+
+
 class CaseService:
     def __init__(self, store: Store, registry: DefinitionRegistry, clock: Clock, blobs: BlobStore, *,
-                 deadline_hook: DeadlineHook | None = None, max_attachment_bytes: int = MAX_ATTACHMENT_BYTES) -> None:
+                 deadline_hook: DeadlineHook | None = None, max_attachment_bytes: int = MAX_ATTACHMENT_BYTES,
+                 facts: FactsHook | None = None) -> None:
         self.store, self.registry, self.clock, self.blobs = store, registry, clock, blobs
         self.deadline_hook = deadline_hook
+        self.facts = facts
         self.max_attachment_bytes = max_attachment_bytes
 
     # ---- intake -------------------------------------------------------------------------
@@ -59,36 +68,58 @@ class CaseService:
                   comment: str | None = None, links: Iterable[Mapping[str, str]] = ()) -> CaseState:
         """Register a new case of `case_type` under its latest definition version."""
         defn = self.registry.latest(case_type)
+        self._parse_fields(defn, fields or {}, allowed=None)  # bad input fails before any file is stored
+        files = self._store_files(defn, attachments, allowed=None)
+        now = self.clock.now()
+        with self.store.write() as tx:
+            return self.open_in(tx, defn, self._user(tx, actor), now, title=title, unit=unit, fields=fields or {},
+                                files=files, comment=comment, links=links)
+
+    def open_in(self, tx: WriteTx, defn: Definition, user: User, now: datetime, *, title: str,
+                fields: Mapping[str, Any], unit: str | None = None, files: Iterable[dict[str, Any]] = (),
+                comment: str | None = None, links: Iterable[Mapping[str, str]] = (), case_id: str | None = None,
+                assignee: str | None = None, reported_at: datetime | None = None) -> CaseState:
+        """Open a case inside the caller's write transaction (intake, declarations, a step's linked cases).
+
+        The usual checks apply (the role may open the type, the unit is in scope); a ``system:`` user,
+        acting for the engine itself, skips them. `reported_at` (default: now) is when the problem
+        was reported, for the 自查从宽、被查从严 rule (workflow.leniency).
+        """
         title = clean_text(str(title), what="title", limit=TITLE_LIMIT)
         if not title:
             raise InvalidInput("title: must not be empty")
-        values = self._parse_fields(defn, fields or {}, allowed=None)
-        files = self._store_files(defn, attachments, allowed=None)
+        files = list(files)
+        case = CaseState(id=case_id or new_case_id(), state=defn.initial, fields={})
+        values = self._parse_fields(defn, fields, allowed=None)
+        values.update(self._derived(tx, defn, case, {}, values, reported_at or now, intake=True))
         self._require(defn, [f for f, spec in defn.fields.items() if spec.required], values, files, {}, "intake")
         text = self._comment(comment, required=False)
-        now = self.clock.now()
-        with self.store.write() as tx:
-            user = self._user(tx, actor)
-            case_unit = unit or user.unit
-            if not case_unit or tx.get_unit(case_unit) is None:
-                raise UnknownUnit(str(case_unit)) if case_unit else InvalidInput("the case needs a unit (--unit)")
-            scope = Scope(tx.units())
-            scope.check_act(user, defn, case_unit, opening=True)
-            self._check_references(tx, defn, values)
-            case = CaseState(id=new_case_id(), state=defn.initial, fields={})
-            payload: dict[str, Any] = {
-                "title": title, "unit": case_unit, "fields": values, "definition_hash": defn.content_hash,
-                "attachments": files, "links": [dict(link) for link in links],
-            }
-            if text:
-                payload["comment"] = text
-            deadline = self._deadline(defn, case, defn.initial, values, now)
-            if deadline is not ...:
-                payload["deadline"] = deadline
-            event = Event(case.id, 1, format_time(now), user.login, OPENED, None, defn.initial, payload,
-                          defn.name, defn.version, GENESIS_HASH).sealed()
-            new = apply(case, tx.append(event))
-            tx.insert_case(new, defn.states[new.state].stage)
+        case_unit = unit or user.unit
+        if not case_unit or tx.get_unit(case_unit) is None:
+            raise UnknownUnit(str(case_unit)) if case_unit else InvalidInput("the case needs a unit (--unit)")
+        if user.role != "system":
+            Scope(tx.units()).check_act(user, defn, case_unit, opening=True)
+        self._check_references(tx, defn, values)
+        payload: dict[str, Any] = {
+            "title": title, "unit": case_unit, "fields": values, "definition_hash": defn.content_hash,
+            "attachments": files, "links": [dict(link) for link in links],
+        }
+        if assignee is not None:
+            target = tx.get_user(assignee)
+            if target is None or not target.active:
+                raise UnknownUser(assignee)
+            payload["assignee"] = assignee
+        if reported_at is not None and reported_at != now:
+            payload["reported_at"] = format_time(reported_at)
+        if text:
+            payload["comment"] = text
+        deadline = self._deadline(defn, case, defn.initial, values, now)
+        if deadline is not ...:
+            payload["deadline"] = deadline
+        event = Event(case.id, 1, format_time(now), user.login, OPENED, None, defn.initial, payload,
+                      defn.name, defn.version, GENESIS_HASH).sealed()
+        new = apply(case, tx.append(event))
+        tx.insert_case(new, defn.states[new.state].stage)
         return new
 
     # ---- moving a case ------------------------------------------------------------------
@@ -115,17 +146,20 @@ class CaseService:
             t = defn.transition(case.state, trigger)
             if t is not None and user.role not in t.roles:
                 raise RoleNotAllowed(f"role {user.role!r} may not {trigger!r} (allowed: {', '.join(t.roles)})")
-            ctx = self._guard_ctx(case, user, values, files, now)
+            step = {**values, **self._derived(tx, defn, case, case.fields, values, None, intake=False)}
+            ctx = self._guard_ctx(case, user, step, files, now)
             dest = self.registry.lifecycle(defn).fire(case.state, trigger, ctx)  # raises when not possible
             assert t is not None
-            self._require(defn, list(t.requires), values, files, case.fields, f"step {trigger!r}")
-            self._check_references(tx, defn, values)
-            payload: dict[str, Any] = {"trigger": trigger, "fields": values, "attachments": files}
+            self._require(defn, list(t.requires), step, files, case.fields, f"step {trigger!r}")
+            self._check_references(tx, defn, step)
+            payload: dict[str, Any] = {"trigger": trigger, "fields": step, "attachments": files}
             if text:
                 payload["comment"] = text
-            deadline = self._deadline(defn, case, dest, {**case.fields, **values}, now, trigger)
+            deadline = self._deadline(defn, case, dest, {**case.fields, **step}, now, trigger)
             if deadline is not ...:
                 payload["deadline"] = deadline
+            if t.opens:  # linked cases, opened in this same transaction (workflow.linking)
+                payload["links"] = open_linked(self, tx, defn=defn, case=case, t=t, user=user, ctx=ctx, now=now)
             return self._event(case, user, now, ADVANCED, dest, payload)
 
         return self._change(case_id, actor, seen.version, build)
@@ -181,7 +215,8 @@ class CaseService:
             if defn.states[case.state].terminal:
                 raise TransitionNotAllowed(f"case {case.id} is in final state {case.state!r}")
             self._check_references(tx, defn, values)
-            payload: dict[str, Any] = {"fields": values, "attachments": files}
+            changed = {**values, **self._derived(tx, defn, case, case.fields, values, None, intake=False)}
+            payload: dict[str, Any] = {"fields": changed, "attachments": files}
             if text:
                 payload["comment"] = text
             return self._event(case, user, now, FIELDS_CHANGED, None, payload)
@@ -296,6 +331,8 @@ class CaseService:
             spec = defn.fields.get(name)
             if spec is None:
                 raise InvalidInput(f"unknown field {name!r} for {defn.name} (known: {', '.join(defn.fields)})")
+            if spec.computed is not None:
+                raise InvalidInput(f"field {name!r} is computed by the engine and cannot be set")
             if spec.immutable and case is not None and case.fields.get(name) not in (None, ""):
                 raise ImmutableField(f"field {name!r} is fixed at intake and cannot be changed")
             if allowed is not None and name not in allowed:
@@ -351,6 +388,19 @@ class CaseService:
                 raise InvalidInput(f"field {name!r}: unknown user {value!r}")
             if kind == "unit" and tx.get_unit(value) is None:
                 raise InvalidInput(f"field {name!r}: unknown unit {value!r}")
+
+    def _derived(self, tx: ReadTx, defn: Definition, case: CaseState, existing: Mapping[str, Any],
+                 values: Mapping[str, Any], reported_at: datetime | None, *, intake: bool) -> dict[str, Any]:
+        """Engine-computed field values to record with `values` (workflow.computed)."""
+        if not any(spec.computed is not None and (intake or set(spec.computed.inputs()) & set(values))
+                   for spec in defn.fields.values()):
+            return {}
+        if reported_at is None:  # a later step: the case was reported at intake (or when its source said)
+            first = tx.events(case.id, up_to_version=1)
+            reported_at = parse_time(first[0].payload.get("reported_at") or first[0].at)
+        facts = self.facts(tx, subject_fields(self.registry.all_latest())) if self.facts else None
+        return derive(defn.fields, existing, values, ComputeContext(case.id, defn.name, reported_at, facts),
+                      intake=intake)
 
     def _deadline(self, defn: Definition, case: CaseState, dest: str, fields: Mapping[str, Any], now: datetime,
                   trigger: str | None = None) -> Any:

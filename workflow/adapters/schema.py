@@ -147,3 +147,34 @@ scheduler_leases = Table(
     Column("acquired_at", TIME, nullable=False),
     Column("expires_at", TIME, nullable=False),
 )
+
+# Campaign plans (migration campaign_0001): loaded plans with their self-report windows, the
+# measure → case mapping that makes `campaign load` idempotent, and issued self-declarations.
+campaigns = Table(
+    "campaigns", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("title", String(400), nullable=False),
+    Column("source", String(500), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("windows", Text, nullable=False),  # JSON: [{"from": date, "until": date, "label": {…}}]
+    Column("plan", Text, nullable=False),  # JSON: the parsed plan (tasks, measures, targets)
+    Column("loaded_at", TIME, nullable=False),
+)
+
+campaign_measures = Table(
+    "campaign_measures", metadata,
+    Column("campaign", String(64), ForeignKey("campaigns.key"), primary_key=True),
+    Column("measure_id", String(64), primary_key=True),
+    Column("case_id", String(40), nullable=False, unique=True),
+)
+
+declarations = Table(
+    "declarations", metadata,
+    Column("case_type", String(64), primary_key=True),
+    Column("round", Integer, primary_key=True),
+    Column("declarant", String(64), primary_key=True),
+    Column("case_id", String(40), nullable=False, unique=True),
+    Column("unit", String(64), nullable=False),
+    Column("issued_at", TIME, nullable=False),
+    Index("ix_declarations_unit", "unit", "case_type", "round"),
+)

@@ -1,0 +1,41 @@
+"""Fixtures and helpers of the campaign tests (case types of the six tasks, plans, declarations).
+
+  app / sqlite_app   from tests/conftest.py: the engine with the demo directory, both backends
+  staff              adds unit heads of the bureau's offices (xf-zzb, xf-lsk) and returns their logins
+  plan_windows       load a copy of the Xifeng plan under another key with the given self-report windows
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from campaign_support import REPO, verify_all  # noqa: F401  (re-exported for the tests)
+
+XIFENG = REPO / "definitions" / "campaigns" / "xifeng-2021.yaml"
+
+
+@pytest.fixture
+def staff(app):
+    app.directory.add_user("zzb_head", role="unit_head", unit="xf-zzb", name="整治办主任 钱伟")
+    app.directory.add_user("lsk_head", role="unit_head", unit="xf-lsk", name="律管科长 冯洁")
+    return ["zzb_head", "lsk_head"]
+
+
+@pytest.fixture
+def plan_windows(app, tmp_path):
+    """Load the Xifeng plan as campaign `key` with self-report windows [(from, until), …]; returns its path."""
+
+    def load(windows: list[tuple[str, str]], key: str = "test-window") -> Path:
+        text = XIFENG.read_text(encoding="utf-8").replace("campaign: xifeng-2021", f"campaign: {key}")
+        block = "".join(f"  - {{from: {a}, until: {b}, label: {{zh: 测试窗口, en: Test window}}}}\n" for a, b in windows)
+        text = re.sub(r"self_report_windows:\n(  - .*\n)+", "self_report_windows:\n" + block, text)
+        path = tmp_path / f"{key}.yaml"
+        path.write_text(text, encoding="utf-8")
+        from workflow.campaign_loader import load_campaign
+
+        load_campaign(app.service, path)
+        return path
+
+    return load

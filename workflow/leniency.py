@@ -1,0 +1,56 @@
+"""自查从宽、被查从严 — when a self-report counts as one.
+
+The discovery channel is fixed at intake (an immutable field). Whether a self-report earns the
+lenient track is then decided by the engine, never by the person filing, and recorded as a
+computed field (``computed: {self_report: …}``) with one of these values:
+
+- ``not_self_report``: the channel is an organisation channel (investigation, public report,
+  inspection, look-back) — the strict track;
+- ``org_held``: the organisation already held the clue when the report came in — either the
+  case's own "clue held since" date (e.g. ``clue_received_at``) is on or before the reporting day,
+  or an earlier case about the same subject came in through an organisation channel;
+- ``late``: filed outside every self-report window of the loaded campaign plans
+  (``self_report_windows`` in definitions/campaigns/*.yaml; with no window loaded this test is
+  not applied);
+- ``counted``: a self-report that passed both tests — only then do definitions offer the
+  leniency recommendation.
+
+The reporting moment is the case's intake, or, for a case opened by another case's step (a
+declared problem filed from a self-declaration), the moment the declarant submitted.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Protocol
+
+SELF_REPORT_CHANNELS = ("self_report", "supplementary_self_report")
+ASSESSMENTS = ("counted", "late", "org_held", "not_self_report")
+
+
+class Facts(Protocol):
+    """What the rule needs from outside the case (implemented over the database by an adapter)."""
+
+    def local_date(self, instant: datetime) -> date:
+        """The calendar day of `instant` where the bureau is."""
+
+    def in_self_report_window(self, day: date) -> bool | None:
+        """True/False when campaign windows are loaded; None when there are none."""
+
+    def org_held_since(self, *, subject: str, before: datetime, exclude_case: str) -> datetime | None:
+        """When the organisation first held a case about `subject` through a non-self channel."""
+
+
+def assess_self_report(*, channel: object, reported_at: datetime, subject: object, held_since: object,
+                       facts: Facts | None, case_id: str) -> str:
+    """One of ASSESSMENTS for a case reported at `reported_at` through `channel`."""
+    if channel not in SELF_REPORT_CHANNELS:
+        return "not_self_report"
+    day = facts.local_date(reported_at) if facts else reported_at.date()
+    if held_since and date.fromisoformat(str(held_since)) <= day:
+        return "org_held"
+    if facts is not None and isinstance(subject, str) and subject.strip():
+        if facts.org_held_since(subject=subject.strip(), before=reported_at, exclude_case=case_id) is not None:
+            return "org_held"
+    if facts is not None and facts.in_self_report_window(day) is False:
+        return "late"
+    return "counted"
