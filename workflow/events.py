@@ -28,6 +28,18 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
+def json_copy(value: Any) -> Any:
+    """A deep copy of JSON-shaped data (dicts, lists, scalars) — several times faster than copy.deepcopy,
+    which replay and every case load used to spend most of their time in."""
+    if isinstance(value, dict):
+        return {k: json_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_copy(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(json_copy(v) for v in value)
+    return value  # str, int, float, bool, None (immutable)
+
+
 def format_time(moment: datetime) -> str:
     """Fixed-width UTC text (sortable as a string on every database)."""
     if moment.tzinfo is None:
