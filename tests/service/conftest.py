@@ -1,0 +1,50 @@
+"""Fixtures of the service and versioning tests: an engine on a private copy of the definitions.
+
+  defs_dir          the repo's definitions plus tests/service/data/ledger_item.yaml (a test-only type)
+  make_ledger_app   make_ledger_app(url, definitions=defs_dir, **settings) -> Rectiflow (clock: `clock`)
+  ledger_app        make_ledger_app(database_url) with the demo units and users: SQLite and PostgreSQL
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from service_support import DATA, REPO, seed_directory
+
+
+@pytest.fixture
+def defs_dir(tmp_path) -> Path:
+    target = tmp_path / "definitions"
+    shutil.copytree(REPO / "definitions", target)
+    shutil.copy(DATA / "ledger_item.yaml", target / "ledger_item.yaml")
+    return target
+
+
+@pytest.fixture
+def make_ledger_app(tmp_path, defs_dir, clock):
+    from workflow.bootstrap import build
+    from workflow.config import Settings
+
+    built = []
+
+    def _make(url: str, *, definitions: Path | None = None, expect_warnings: bool = False, **overrides):
+        settings = Settings(database_url=url, definitions_dir=definitions or defs_dir,
+                            instance_dir=tmp_path / "instance", **overrides)
+        app = build(settings, clock=clock)
+        if not expect_warnings:
+            assert not app.warnings, app.warnings
+        built.append(app)
+        return app
+
+    yield _make
+    for app in built:
+        app.engine.dispose()
+
+
+@pytest.fixture
+def ledger_app(make_ledger_app, database_url):
+    app = make_ledger_app(database_url)
+    seed_directory(app)
+    return app
