@@ -37,7 +37,13 @@ def label_problem(value: Any) -> str | None:
     if not isinstance(value, Mapping):
         return "needs a bilingual label {zh: …, en: …}"
     missing = [lang for lang in ("zh", "en") if not isinstance(value.get(lang), str) or not value[lang].strip()]
-    return f"label is missing {' and '.join(missing)}" if missing else None
+    if missing:
+        return f"label is missing {' and '.join(missing)}"
+    extra = [str(k) for k in value if k not in ("zh", "en")]
+    if extra:
+        # Usually a comma inside an unquoted flow-style text: {en: Rectified, awaiting acceptance}
+        return f"label has unknown key {', '.join(map(repr, extra))} (quote a text that contains a comma)"
+    return None
 
 
 def mapping(value: Any) -> dict[str, Any]:

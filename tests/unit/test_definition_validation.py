@@ -283,6 +283,18 @@ def test_transition_label_missing(tmp_path):
     assert_only(tmp_path, text, "trigger: finish", "transition 'finish': needs a bilingual label {zh: …, en: …}")
 
 
+def test_a_comma_in_an_unquoted_flow_label_is_caught(tmp_path):
+    # {en: Working, not done} is the mapping {en: Working, "not done": null}: the label would be cut short.
+    text = edited(("    label: {zh: 办理, en: Working}\n", "    label: {zh: 办理中, en: Working, not done}\n"))
+    assert_only(tmp_path, text, "en: Working, not done",
+                "state 'working': label has unknown key 'not done' (quote a text that contains a comma)")
+    quoted = edited(("    label: {zh: 办理, en: Working}\n", '    label: {zh: 办理中, en: "Working, not done"}\n'))
+    path = tmp_path / "quoted.yaml"
+    path.write_text(quoted, encoding="utf-8")
+    [loaded] = read_definitions([path], ROLES)
+    assert loaded.definition.states["working"].label["en"] == "Working, not done"
+
+
 def test_choice_label_missing(tmp_path):
     text = edited(("      - {value: b, label: {zh: 乙, en: B}}\n", "      - {value: b, label: {en: B}}\n"))
     assert_only(tmp_path, text, "{value: b", "field 'kind' choice 'b': label is missing zh")
