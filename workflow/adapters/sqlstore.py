@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from sqlalchemy import Engine, create_engine, event, exc, func, insert, select, update
+from sqlalchemy import Engine, bindparam, create_engine, event, exc, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from workflow.adapters import schema as t
@@ -144,16 +144,16 @@ class SqlTx:
 
     # ---- cases and events ----------------------------------------------------------------
     def get_case(self, case_id: str) -> CaseState | None:
-        snapshot = self.conn.execute(select(t.cases.c.snapshot).where(t.cases.c.id == case_id)).scalar()
-        return None if snapshot is None else CaseState.from_dict(json.loads(snapshot))
+        snapshot = self.conn.execute(_GET_SNAPSHOT, {"case_id": case_id}).scalar()
+        return None if snapshot is None else _load_case(snapshot)
 
     def lock_case(self, case_id: str, *, skip_locked: bool = False) -> CaseState | None:
         """The case, row-locked for this transaction; with skip_locked, None if another holds it (PostgreSQL)."""
-        query = select(t.cases.c.snapshot).where(t.cases.c.id == case_id)
+        query = _GET_SNAPSHOT
         if self.dialect == "postgresql":
-            query = query.with_for_update(skip_locked=skip_locked)
-        snapshot = self.conn.execute(query).scalar()
-        return None if snapshot is None else CaseState.from_dict(json.loads(snapshot))
+            query = _LOCK_SKIP if skip_locked else _LOCK
+        snapshot = self.conn.execute(query, {"case_id": case_id}).scalar()
+        return None if snapshot is None else _load_case(snapshot)
 
     def events(self, case_id: str, *, up_to_version: int | None = None, as_of: str | None = None) -> list[Event]:
         e = t.case_events.c
@@ -185,23 +185,21 @@ class SqlTx:
             yield CaseState.from_dict(json.loads(snapshot))
 
     def append(self, ev: Event) -> Event:
-        row = event_to_row(ev)
-        seq = self.conn.execute(insert(t.case_events).values(**row).returning(t.case_events.c.seq)).scalar_one()
+        seq = self.conn.execute(_APPEND, event_to_row(ev)).scalar_one()
         return Event(**{**ev.__dict__, "seq": seq})
 
     def insert_case(self, case: CaseState, stage: str) -> None:
         self.conn.execute(insert(t.cases).values(**case_row(case, stage)))
 
     def update_case(self, case: CaseState, stage: str, expected_version: int) -> None:
-        c = t.cases.c
-        done = self.conn.execute(
-            update(t.cases).where(c.id == case.id, c.version == expected_version).values(**case_row(case, stage)))
+        params = {**case_row(case, stage), "_case": case.id, "_expected": expected_version}
+        done = self.conn.execute(_UPDATE_CASE, params)
         if done.rowcount != 1:
             raise ConcurrencyConflict(f"case {case.id} changed while you acted: reload and try again")
 
     # ---- users, units, definitions ---------------------------------------------------------
     def get_user(self, login: str) -> User | None:
-        row = self.conn.execute(select(t.users).where(t.users.c.login == login)).mappings().first()
+        row = self.conn.execute(_GET_USER, {"login": login}).mappings().first()
         return None if row is None else User(**row)
 
     def users(self) -> list[User]:
@@ -218,7 +216,7 @@ class SqlTx:
         return None if row is None else Unit(**row)
 
     def units(self) -> list[Unit]:
-        return [Unit(**r) for r in self.conn.execute(select(t.units).order_by(t.units.c.code)).mappings()]
+        return [Unit(**r) for r in self.conn.execute(_UNITS).mappings()]
 
     def add_unit(self, unit: Unit) -> None:
         self.conn.execute(insert(t.units).values(**unit.__dict__))
@@ -240,6 +238,24 @@ class SqlTx:
 
     def count_cases(self) -> int:
         return int(self.conn.execute(select(func.count()).select_from(t.cases)).scalar() or 0)
+
+
+# The statements of the write path, built once: constructing a Core statement (and its cache key)
+# on every call cost more CPU than executing it. Values are bound at execution.
+_GET_SNAPSHOT = select(t.cases.c.snapshot).where(t.cases.c.id == bindparam("case_id"))
+_LOCK = _GET_SNAPSHOT.with_for_update()
+_LOCK_SKIP = _GET_SNAPSHOT.with_for_update(skip_locked=True)
+_APPEND = insert(t.case_events).returning(t.case_events.c.seq)
+# SET takes the columns named in the parameters (case_row's keys); _case/_expected bind the WHERE.
+_UPDATE_CASE = update(t.cases).where(t.cases.c.id == bindparam("_case"), t.cases.c.version == bindparam("_expected"))
+_GET_USER = select(t.users).where(t.users.c.login == bindparam("login"))
+_UNITS = select(t.units).order_by(t.units.c.code)
+_CASE_FIELDS = frozenset(CaseState.__dataclass_fields__)
+
+
+def _load_case(snapshot: str) -> CaseState:
+    """A case from its stored snapshot; json.loads made fresh objects, so nothing needs copying."""
+    return CaseState(**{k: v for k, v in json.loads(snapshot).items() if k in _CASE_FIELDS})
 
 
 def event_to_row(ev: Event) -> dict[str, Any]:
