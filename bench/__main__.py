@@ -107,7 +107,7 @@ def run_steps(cfg: Config, only: list[str]) -> list[str]:
             "readside": lambda: readside.run(cfg, data),
             "sweep": lambda: sweep.run(cfg, data),
             "web": lambda: [web.run(cfg, d) for d in sqlite_data],
-            "profiles": lambda: profiles.run(cfg),
+            "profiles": lambda: profiles.run(cfg, sqlite_data[-1][2] if sqlite_data else None),
         }
         for step in STEPS:
             if step in only:

@@ -79,29 +79,35 @@ class PeerVariant(RawVariant):
     pass
 
 
-def drive(variant: Any, first: int, cases: int) -> float:
-    """Transitions per second over `cases` whole lifecycles."""
-    t0 = time.perf_counter()
+def drive(variant: Any, first: int, cases: int) -> tuple[float, float]:
+    """(transitions per second, CPU ms of this process per transition) over `cases` whole lifecycles."""
+    t0, c0 = time.perf_counter(), time.process_time()
     for i in range(first, first + cases):
         case_id = variant.open(f"c{i:016x}", AT)
         for k in range(len(STEPS)):
             variant.step(case_id, k, AT)
-    return cases * TRANSITIONS_PER_CASE / (time.perf_counter() - t0)
+    n = cases * TRANSITIONS_PER_CASE
+    return n / (time.perf_counter() - t0), (time.process_time() - c0) * 1000 / n
 
 
 def compare(makers: dict[str, Callable[[], Any]], cases: int, rounds: int) -> dict[str, dict[str, Any]]:
     variants = {name: make() for name, make in makers.items()}
     per_round = max(1, cases // rounds)
     figures: dict[str, list[float]] = {name: [] for name in variants}
+    cpu: dict[str, list[float]] = {name: [] for name in variants}
     try:
         for r in range(rounds):
             for name, v in variants.items():
-                figures[name].append(drive(v, r * per_round, per_round))
+                tps, cpu_ms = drive(v, r * per_round, per_round)
+                figures[name].append(tps)
+                cpu[name].append(cpu_ms)
     finally:
         for v in variants.values():
             v.close()
+    # cpu_ms_per_transition: this process's CPU only (the PostgreSQL server's work is not in it).
     return {name: {"transitions_per_s": round(statistics.median(f), 1), "rounds": [round(x, 1) for x in f],
-                   "cases": per_round * rounds} for name, f in figures.items()}
+                   "cpu_ms_per_transition": round(statistics.median(cpu[name]), 3), "cases": per_round * rounds}
+            for name, f in figures.items()}
 
 
 def sqlite_makers(work: Path, sync: str) -> dict[str, Callable[[], Any]]:
@@ -164,7 +170,8 @@ def run(cfg: Config) -> dict[str, Any]:
         res = compare(sqlite_makers(work, sync), cfg.throughput_cases, rounds)
         results["sqlite"][sync] = {"variants": res, "ratios": ratios(res, "raw_sqlite3")}
         for name, fig in res.items():
-            log(f"sqlite {sync:<6} {name:<22} {fig['transitions_per_s']:>9,.0f} transitions/s")
+            log(f"sqlite {sync:<6} {name:<22} {fig['transitions_per_s']:>9,.0f} transitions/s  "
+                f"({fig['cpu_ms_per_transition']:.3f} ms CPU each)")
         log(f"sqlite {sync:<6} ratios {results['sqlite'][sync]['ratios']}")
     shipped = results["sqlite"]["NORMAL"]["ratios"]
     for key, value in shipped.items():
@@ -181,7 +188,8 @@ def run(cfg: Config) -> dict[str, Any]:
                 res = compare(pg_makers(cluster, work, commit, f"sc{commit}"), cfg.throughput_cases, rounds)
                 results["postgresql"][f"synchronous_commit={commit}"] = {"variants": res, "ratios": ratios(res, "raw_psycopg")}
                 for name, fig in res.items():
-                    log(f"postgresql sc={commit:<3} {name:<22} {fig['transitions_per_s']:>9,.0f} transitions/s")
+                    log(f"postgresql sc={commit:<3} {name:<22} {fig['transitions_per_s']:>9,.0f} transitions/s  "
+                        f"({fig['cpu_ms_per_transition']:.3f} ms CPU each)")
                 log(f"postgresql sc={commit:<3} ratios {ratios(res, 'raw_psycopg')}")
     write_result(cfg, "engine_throughput", results)
     return results

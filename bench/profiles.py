@@ -1,4 +1,4 @@
-"""Profiles (pyinstrument) of the slowest paths: a case lifecycle through the engine, and `audit verify`.
+"""Profiles (pyinstrument) of the slowest paths: a case lifecycle through the engine, `audit verify`, the inbox page.
 
 Writes `<out>/profiles/<name>.txt` (call tree) and `<name>.flat.txt` (where the time is spent,
 by function) so BENCHMARKS.md can point at the hot spots and the fixes they led to.
@@ -29,7 +29,30 @@ def profile(name: str, fn: Callable[[], Any], out: Path) -> dict[str, Any]:
     return {"seconds": round(session.duration, 3), "top": top, "files": [f"profiles/{name}.txt", f"profiles/{name}.flat.txt"]}
 
 
-def run(cfg: Config) -> dict[str, Any]:
+def inbox_page(url: str, cfg: Config, requests: int) -> Callable[[], Any] | None:
+    """The web inbox page of a handler, rendered `requests` times through Flask's test client."""
+    try:
+        from web import create_app
+    except ImportError:
+        return None
+    from bench.generate import make_app
+
+    rf = make_app(url, cfg.work / "profile-web-instance")
+    app = create_app(rectiflow=rf)
+    app.config["WTF_CSRF_ENABLED"] = False  # the test client posts the login form directly
+    client = app.test_client()
+    client.post("/login", data={"username": "k000-sfs-1-handler1", "password": "rectiflow-demo"})
+    if client.get("/").status_code != 200:
+        return None
+
+    def pages() -> None:
+        for _ in range(requests):
+            client.get("/")
+
+    return pages
+
+
+def run(cfg: Config, dataset_url: str | None = None) -> dict[str, Any]:
     from bench.engine_throughput import RectiflowVariant, drive
 
     banner("profiles (pyinstrument)")
@@ -49,6 +72,11 @@ def run(cfg: Config) -> dict[str, Any]:
             assert report.ok, report.problems[:3]
 
         results["audit_verify"] = profile("audit_verify", verify, out)
+        pages = inbox_page(dataset_url, cfg, 10 if cfg.quick else 50) if dataset_url else None
+        if pages is None:
+            results["inbox_page"] = {"status": "not available", "reason": "no web UI or no dataset"}
+        else:
+            results["inbox_page"] = profile("inbox_page", pages, out)
     finally:
         variant.close()
     write_result(cfg, "profiles", results)
