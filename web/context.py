@@ -84,6 +84,6 @@ def viewable_case(case_id: str) -> CaseState:
     if not scope().can_view(me(), defn, case.unit):
         abort(403)
     if defn.confidential:  # every view of a confidential case is itself an audit record
-        record("view_case" if request.endpoint == "cases.show" else "view_" + (request.endpoint or "?").split(".")[-1],
-               case_id=case.id, type=case.type)
+        action = "view_" + (request.endpoint or "?").split(".")[-1]
+        record("view_case" if action == "view_show" else action, case_id=case.id, type=case.type)
     return case

@@ -1,8 +1,9 @@
 """Languages: Chinese (zh_CN) by default, English on request; labels from definitions in both.
 
-UI strings are gettext messages (web/translations/*.po, compiled to .mo by `make` — and here,
-once at start-up, when a .mo is missing or older than its .po). Labels of case types, states,
-triggers, fields and choices come from the definition YAML's `{zh, en}` mappings.
+UI strings are gettext messages in web/translations/zh/LC_MESSAGES/messages.po (the folder is
+"zh": Babel expands zh_CN to zh_Hans_CN, which finds "zh" but not "zh_CN"), compiled to .mo by
+`make` — and here, once at start-up, when a .mo is missing or older than its .po. Labels of case
+types, states, triggers, fields and choices come from the definition YAML's `{zh, en}` mappings.
 """
 from __future__ import annotations
 

@@ -1,0 +1,85 @@
+"""`rectiflow serve`: waitress with the app, the demo seeding and the embedded sweep."""
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from webtools import REPO
+
+
+@pytest.fixture
+def env(sqlite_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("RECTIFLOW_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("RECTIFLOW_DEFINITIONS", str(REPO / "definitions"))
+    monkeypatch.setenv("RECTIFLOW_INSTANCE", str(tmp_path / "instance"))
+    monkeypatch.setenv("RECTIFLOW_NOW", "2026-03-02T01:00:00Z")
+
+
+def test_serve_runs_the_app_on_waitress_with_the_demo(env, monkeypatch):
+    import waitress
+
+    from rectiflow.cli import main
+
+    served = {}
+    monkeypatch.setattr(waitress, "serve", lambda app, **kw: served.update(app=app, **kw))
+    result = CliRunner().invoke(main, ["serve", "--demo", "--port", "5099", "--no-scheduler"])
+    assert result.exit_code == 0, result.output
+    assert served["port"] == 5099 and served["host"] == "127.0.0.1"
+    assert "http://127.0.0.1:5099/" in result.output
+    assert "supervisor" in result.output and "rectiflow-demo" in result.output
+    assert "demo seeded:" in result.output
+    client = served["app"].test_client()
+    assert client.get("/login").status_code == 200
+
+
+def test_demo_has_about_sixty_cases_with_every_light(make_app, sqlite_url):
+    from rectiflow.web_demo import seed_demo
+    from workflow.adapters.sqlqueries import SqlQueries
+    from workflow.queries import InboxFilter, build_inbox_query, viewer_for
+
+    app = make_app(sqlite_url)
+    result = seed_demo(app)
+    assert result["seeded"] and 50 <= result["cases"] <= 150  # ~60 (more when the campaign types add theirs)
+    assert seed_demo(app) == {"seeded": False, "cases": 0}  # only into an empty database
+    with app.store.read() as tx:
+        user, units = tx.get_user("leader"), tx.units()
+    from workflow.events import format_time
+
+    lights, stages = set(), set()
+    q = SqlQueries(app.engine)
+    query = build_inbox_query("all", viewer_for(user, units, app.registry), app.registry, InboxFilter(),
+                              format_time(app.clock.now()), units)
+    page = q.inbox(query, after=None, limit=200)
+    lights = {r.light for r in page.rows}
+    stages = {r.stage for r in page.rows}
+    assert {"red", "green", "none"} <= lights
+    assert {"reported", "verified", "handled", "closed"} <= stages
+
+
+def test_serve_embeds_the_sweep_when_the_scheduler_is_there(env, monkeypatch):
+    import waitress
+
+    from rectiflow.cli import main
+
+    started = []
+    monkeypatch.setattr(waitress, "serve", lambda app, **kw: None)
+    import rectiflow.cli_serve as cli_serve
+
+    monkeypatch.setattr(cli_serve, "embed_scheduler", lambda app: started.append(app) or (lambda: started.append("stopped")))
+    result = CliRunner().invoke(main, ["serve"])
+    assert result.exit_code == 0, result.output
+    assert len(started) == 2 and started[-1] == "stopped"
+
+
+def test_builtin_demo_cases_spread_over_stages_and_lights(app):
+    """The fallback spread used when no campaign seeding is installed."""
+    from rectiflow.web_demo import builtin_cases
+    from workflow.adapters.sqlqueries import SqlQueries
+    from workflow.events import format_time
+
+    assert builtin_cases(app, count=30) >= 25
+    counts = SqlQueries(app.engine).dashboard("2099-01-01T00:00:00.000000Z", None, tuple(app.registry.names()))
+    assert sum(c.count for c in counts) >= 25
+    now = SqlQueries(app.engine).dashboard(format_time(app.clock.now()), None, tuple(app.registry.names()))
+    assert {c.light for c in now} >= {"red", "none"}
+    assert any(c.state == "closed" for c in now)
