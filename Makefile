@@ -6,7 +6,11 @@ BIN    := $(VENV)/bin
 # The stamp changes whenever the package metadata changes, so `make` reinstalls exactly then.
 STAMP  := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint clean bench bench-quick bench-tools
+.PHONY: run test lint clean bench bench-quick bench-tools browser
+# Front-end libraries from npm (package.json/package-lock.json; served from node_modules, never copied).
+NODE_STAMP := node_modules/.installed-$(shell cat package.json package-lock.json | cksum | cut -d' ' -f1)
+# The UI's Chinese catalogue, compiled from the .po in the repository.
+MO := web/translations/zh/LC_MESSAGES/messages.mo
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,12 +19,27 @@ $(STAMP): setup.cfg pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-run: $(STAMP)
+$(NODE_STAMP): package.json package-lock.json
+	command -v npm >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm)
+	npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error
+	rm -f node_modules/.installed-*
+	touch $@
+
+$(MO): web/translations/zh/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile -d web/translations
+
+# Debian's Chromium for the browser tests (Playwright drives it; no browser is ever downloaded).
+browser:
+	test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	  apt-get install -y -qq chromium fonts-wqy-zenhei)
+
+# The web UI on the embedded SQLite database, with the demo campaign when the database is empty.
+run: $(STAMP) $(NODE_STAMP) $(MO)
 	$(BIN)/rectiflow db upgrade
 	$(BIN)/rectiflow definitions load
-	$(BIN)/rectiflow demo --if-empty
+	$(BIN)/rectiflow serve --demo
 
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP) $(MO) browser
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
