@@ -46,19 +46,48 @@ def engine(sqlite_template, tmp_path_factory, server_clock):
     rectiflow.engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def server(engine):
+def serve_in_thread(rectiflow):
+    """The app on waitress (as `rectiflow serve` runs it) on a free loopback port: (url, stop)."""
     from waitress import create_server
 
     from web import create_app
 
-    app = create_app(rectiflow=engine)
-    srv = create_server(app, host="127.0.0.1", port=0, threads=4)
+    srv = create_server(create_app(rectiflow=rectiflow), host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{srv.effective_port}"
-    srv.close()
-    thread.join(timeout=5)
+
+    def stop() -> None:
+        srv.close()
+        thread.join(timeout=5)
+
+    return f"http://127.0.0.1:{srv.effective_port}", stop
+
+
+@pytest.fixture(scope="session")
+def server(engine):
+    url, stop = serve_in_thread(engine)
+    yield url
+    stop()
+
+
+@pytest.fixture(scope="session")
+def demo_server(sqlite_template, tmp_path_factory):
+    """A second server on the demo campaign (`make run`'s data), as of Wednesday 2026-04-15."""
+    from rectiflow.web_demo import seed_demo
+    from workflow.bootstrap import build
+    from workflow.clock import FixedClock
+    from workflow.config import Settings
+
+    folder = tmp_path_factory.mktemp("browser-demo")
+    shutil.copyfile(sqlite_template, folder / "rectiflow.db")
+    settings = Settings(database_url=f"sqlite:///{folder / 'rectiflow.db'}", definitions_dir=REPO / "definitions",
+                        instance_dir=folder / "instance")
+    rectiflow = build(settings, clock=FixedClock(datetime(2026, 4, 15, 1, 0, tzinfo=timezone.utc)))
+    seed_demo(rectiflow)
+    url, stop = serve_in_thread(rectiflow)
+    yield url
+    stop()
+    rectiflow.engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -78,12 +107,12 @@ def browser():
 def page_as(browser, server):
     contexts = []
 
-    def _open(login: str | None, lang: str | None = None):
+    def _open(login: str | None, lang: str | None = None, base: str = server):
         context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN")
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15000)
-        page.goto(server + "/login")
+        page.goto(base + "/login")
         if lang:
             page.click(f"#lang-{lang}")
         if login:
@@ -102,9 +131,9 @@ def page_as(browser, server):
 def shot():
     ARTIFACTS.mkdir(exist_ok=True)
 
-    def _shot(page, name: str) -> Path:
+    def _shot(page, name: str, full: bool = True) -> Path:
         path = ARTIFACTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        page.screenshot(path=str(path), full_page=full)
         return path
 
     return _shot
