@@ -77,6 +77,16 @@ def describe_history(app: Rectiflow, case_id: str) -> list[str]:
     return lines
 
 
+def seed_cases(app: Rectiflow) -> dict[str, Any]:
+    """~60 demo cases of every campaign case type at past instants, and the Xifeng plan's 25 measures.
+
+    Runs once per database (a second call does nothing); see rectiflow/demo_cases.py.
+    """
+    from rectiflow.demo_cases import seed_campaign_cases  # it imports this module
+
+    return seed_campaign_cases(app)
+
+
 def run_demo(app: Rectiflow, *, if_empty: bool) -> dict[str, Any]:
     seeded = False
     if is_empty(app):
@@ -85,4 +95,5 @@ def run_demo(app: Rectiflow, *, if_empty: bool) -> dict[str, Any]:
     elif if_empty:
         return {"seeded": False, "case": None, "history": []}
     case = walk_rectification(app)
-    return {"seeded": seeded, "case": case.id, "history": describe_history(app, case.id)}
+    cases = seed_cases(app)["cases"] if seeded else None
+    return {"seeded": seeded, "case": case.id, "history": describe_history(app, case.id), "cases": cases}

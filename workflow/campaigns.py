@@ -112,9 +112,13 @@ def _unknown(p: Problems, container: Mapping[str, Any], known: frozenset[str], w
 
 
 def _label(p: Problems, container: Mapping[str, Any], key: str, what: str) -> None:
-    problem = label_problem(container.get(key))
+    value = container.get(key)
+    problem = label_problem(value)
     if problem:
         p.add(container, key if key in container else None, f"{what}: {problem}")
+    elif set(value) - {"zh", "en"}:  # `{zh: …, en: a, b}` reads `b` as a key: the text was cut at the comma
+        extra = ", ".join(repr(k) for k in value if k not in ("zh", "en"))
+        p.add(container, key, f"{what}: label has unknown key {extra} (quote a text that contains a comma)")
 
 
 def _list(p: Problems, data: Mapping[str, Any], key: str) -> list[Any]:

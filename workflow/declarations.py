@@ -61,6 +61,7 @@ class Declarations:
             if user is None or not user.active:
                 raise UnknownUser(actor)
             staff = self._staff(tx, unit, subunits)
+            Scope(tx.units()).check_act(user, defn, unit, opening=True)  # even when nobody is left to issue to
             existing = tables.declarations(tx.extra(), case_type, round_no)
             for person in staff:
                 entry = {"login": person.login, "name": person.name}
@@ -113,14 +114,14 @@ class Declarations:
             raise InvalidInput("rate must be more than 0 and at most 1 (e.g. 0.2 for 20%)")
         seed = secrets.randbelow(10**9) if seed is None else seed
         people = self.status(unit, case_type=case_type, round_no=round_no, subunits=subunits)["people"]
-        candidates = []
-        for row in people:
+        candidates = []  # ordered by declarant, so the same seed picks the same people in any database
+        for row in sorted(people, key=lambda r: r["login"]):
             if row["case"]:
                 case = self.service.get(row["case"])
                 if self.service.definition_of(case).transition(case.state, SPOT_CHECK_TRIGGER):
                     candidates.append(row["case"])
         size = math.ceil(rate * len(candidates)) if candidates else 0
-        chosen = sorted(random.Random(seed).sample(sorted(candidates), size))
+        chosen = random.Random(seed).sample(candidates, size)
         basis = f"rate {rate:g}, seed {seed}, {size} of {len(candidates)} filed"
         for case_id in chosen:
             self.service.advance(case_id, SPOT_CHECK_TRIGGER, actor=actor, fields={"sample_basis": basis})

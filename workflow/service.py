@@ -158,8 +158,9 @@ class CaseService:
             deadline = self._deadline(defn, case, dest, {**case.fields, **step}, now, trigger)
             if deadline is not ...:
                 payload["deadline"] = deadline
-            if t.opens:  # linked cases, opened in this same transaction (workflow.linking)
-                payload["links"] = open_linked(self, tx, defn=defn, case=case, t=t, user=user, ctx=ctx, now=now)
+            links = open_linked(self, tx, defn=defn, case=case, t=t, user=user, ctx=ctx, now=now) if t.opens else []
+            if links:  # linked cases, opened in this same transaction (workflow.linking)
+                payload["links"] = links
             return self._event(case, user, now, ADVANCED, dest, payload)
 
         return self._change(case_id, actor, seen.version, build)

@@ -250,7 +250,7 @@ def test_rectification_measure_extension_before_its_date(app, staff):
     s.advance(m.id, "request_extension", actor="lsk_head", fields={"extension_reason": "律所较多",
                                                                     "extension_until": later})
     m = s.advance(m.id, "approve_extension", actor="leader", fields={"due_date": later})
-    assert m.state == "in_progress" and m.deadline["due_at"] > due
+    assert m.state == "in_progress" and m.deadline["due_at"] > due and m.extension_count == 1
     s.advance(m.id, "complete", actor="lsk_head", attachments=[file("evidence")], fields={"completion_report": "完成"})
     m = s.advance(m.id, "accept", actor="supervisor")
     assert m.state == "accepted"
