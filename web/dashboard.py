@@ -17,7 +17,7 @@ from workflow.deadlines import parse_utc
 from workflow.definition import STAGES
 from workflow.events import format_time
 from workflow.policy import Scope
-from workflow.queries import Dashboard, summarise
+from workflow.battle_map import Dashboard, summarise
 
 bp = Blueprint("dashboard", __name__)
 
@@ -54,7 +54,6 @@ def index() -> str:
 
 
 def rows(board: Dashboard) -> list[list[object]]:
-    names = unit_names()
     titles = {d.name: label(d.title, d.name) for d in rf().registry.all_latest()}
     out: list[list[object]] = []
     for case_type, by_stage in sorted(board.matrix.items()):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping
 
-from flask import Blueprint, Flask, redirect, request, session, url_for
+from flask import Blueprint, Flask, redirect, request, session
 from flask_babel import Babel, get_locale
 from werkzeug.wrappers import Response
 

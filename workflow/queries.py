@@ -8,10 +8,9 @@ counts become rates. The adapter only decides *how* to fetch it fast.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterator, Literal, Mapping, Protocol
+from typing import Any, Iterator, Literal, Protocol
 
 from workflow.definition import STAGES, Definition
-from workflow.errors import WorkflowError
 from workflow.events import Event
 from workflow.policy import Scope
 from workflow.ports import Unit, User
@@ -219,13 +218,19 @@ def build_inbox_query(kind: InboxKind, viewer: Viewer, registry: DefinitionRegis
         filt = replace(filt, light="red")
     wanted = state_pairs(registry, types, stages)
     if kind == "todo":
-        wanted &= actionable_pairs(registry, viewer.role, types)
+        # Closed cases wait for nobody (a reopen is exceptional), unless their state keeps a deadline.
+        wanted &= {p for p in actionable_pairs(registry, viewer.role, types) if _awaits_work(registry, *p)}
         if viewer.role == "handler":  # a handler's to-do is what is assigned to them; the rest is the queue
             own_stages = sorted({stage_of_state(registry, t, s) for t, s in wanted})
             seeks = [Seek(assignee=viewer.login, stage=s) for s in own_stages]
             return InboxQuery(tuple(seeks), filt, now, frozenset(wanted), units)
     seeks = [Seek(type=t, state=s, unit=u) for t, s in sorted(wanted) for u in (units or (None,))]
     return InboxQuery(tuple(seeks), filt, now)
+
+
+def _awaits_work(registry: DefinitionRegistry, case_type: str, state: str) -> bool:
+    specs = [d.states[state] for d in _all_versions(registry, (case_type,)) if state in d.states]
+    return any(s.stage != "closed" or s.deadline is not None for s in specs)
 
 
 def stage_of_state(registry: DefinitionRegistry, case_type: str, state: str) -> str:
@@ -242,84 +247,3 @@ def _units_for(viewer: Viewer, chosen: str | None, all_units: list[Unit]) -> tup
     sub = Scope(all_units).subtree(chosen)
     allowed = sub if viewer.units is None else sub & set(viewer.units)
     return tuple(sorted(allowed)) or ("-",)  # "-" matches nothing: the unit is outside the scope
-
-
-# ---- the battle map -----------------------------------------------------------------------
-@dataclass
-class Cell:
-    count: int = 0
-    green: int = 0
-    yellow: int = 0
-    red: int = 0
-
-    def add(self, light: str, n: int) -> None:
-        self.count += n
-        if light in ("green", "yellow", "red"):
-            setattr(self, light, getattr(self, light) + n)
-
-    @property
-    def light(self) -> str:
-        return "red" if self.red else "yellow" if self.yellow else "green" if self.green else "none"
-
-
-@dataclass
-class Dashboard:
-    as_of: str
-    matrix: dict[str, dict[str, Cell]]  # type -> stage -> cell
-    by_unit: dict[str, dict[str, Cell]]  # unit -> stage -> cell
-    total: int = 0
-    closed: int = 0
-    closed_on_time: int = 0
-    open: int = 0
-    open_red: int = 0
-    overdue_working_days: int = 0  # summed over the open red cases
-
-    @property
-    def overdue_rate(self) -> float | None:
-        return _ratio(self.open_red, self.open)
-
-    @property
-    def on_time_rate(self) -> float | None:
-        return _ratio(self.closed_on_time, self.closed)
-
-    @property
-    def close_out_rate(self) -> float | None:
-        return _ratio(self.closed, self.total)
-
-    @property
-    def mean_overdue_working_days(self) -> float | None:
-        return round(self.overdue_working_days / self.open_red, 1) if self.open_red else None
-
-
-def _ratio(a: int, b: int) -> float | None:
-    return round(a / b, 4) if b else None
-
-
-def summarise(as_of: str, counts: list[DashboardCount], registry: DefinitionRegistry,
-              overdue_days: Mapping[str, int]) -> Dashboard:
-    """Fold raw counts into the type × stage matrix, the unit × stage table and the rates.
-
-    `overdue_days` maps each red case's due_at to working days overdue as of `as_of`.
-    """
-    board = Dashboard(as_of, {}, {})
-    for c in counts:
-        stage = _stage_of(registry, c)
-        board.matrix.setdefault(c.type, {s: Cell() for s in STAGES})[stage].add(c.light, c.count)
-        board.by_unit.setdefault(c.unit, {s: Cell() for s in STAGES})[stage].add(c.light, c.count)
-        board.total += c.count
-        if stage == "closed":
-            board.closed += c.count
-            board.closed_on_time += 0 if c.ever_late else c.count
-        else:
-            board.open += c.count
-            if c.light == "red":
-                board.open_red += c.count
-                board.overdue_working_days += overdue_days.get(c.due_at or "", 0) * c.count
-    return board
-
-
-def _stage_of(registry: DefinitionRegistry, c: DashboardCount) -> str:
-    try:
-        return registry.get(c.type, c.definition_version).states[c.state].stage
-    except (KeyError, WorkflowError):  # a version no longer loaded: fall back to any version's stage
-        return stage_of_state(registry, c.type, c.state)

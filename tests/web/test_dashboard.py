@@ -57,7 +57,7 @@ def test_dashboard_as_of_a_past_date_replays_the_log(as_role, campaign):
 
 
 def test_matrix_cells_by_type_stage_and_unit(app, campaign):
-    from web.dashboard import summarise
+    from workflow.battle_map import summarise
     from workflow.adapters.sqlqueries import SqlQueries
 
     counts = SqlQueries(app.engine).dashboard("2026-03-10T15:59:59.999999Z", None, ("rectification_item",))

@@ -1,8 +1,6 @@
 """Inboxes: who sees what in each tab, filters, deadline order and keyset pages (queries and pages)."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from webtools import open_item
@@ -32,6 +30,15 @@ def test_todo_holds_what_the_role_can_do_now(app):
     assert set(ids(page)) == {reported.id, verified.id} and count == 2
     page, _ = inbox(app, "unit_head", "todo")
     assert ids(page) == [reported.id]  # the unit head verifies, but does not dispatch
+
+
+def test_closed_cases_leave_the_todo(app):
+    from rectiflow.demo import walk_rectification
+
+    closed = walk_rectification(app)
+    assert closed.state == "closed"
+    assert closed.id not in ids(inbox(app, "supervisor", "todo")[0])  # reopening is possible, not pending
+    assert closed.id in ids(inbox(app, "supervisor", "all")[0])
 
 
 def test_a_handlers_todo_is_what_is_assigned_to_them_and_the_queue_the_rest(app):

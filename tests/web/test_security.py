@@ -5,7 +5,7 @@ import pytest
 
 from web.access import ROUTES
 from web.security import CSP
-from webtools import csrf_token_from, make_web, open_item, session_as
+from webtools import csrf_token_from, make_web, session_as
 
 
 @pytest.fixture

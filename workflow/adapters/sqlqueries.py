@@ -76,10 +76,10 @@ class SqlQueries:
     def _seek(self, query: InboxQuery, seek: Seek, cursor: re.Match[str] | None, limit: int,
               columns: tuple[Any, ...]) -> Any:
         conds: list[ColumnElement[bool]] = []
-        for column, value in ((c.type, seek.type), (c.state, seek.state), (c.unit, seek.unit),
-                              (c.assignee, seek.assignee), (c.stage, seek.stage)):
+        for col, value in ((c.type, seek.type), (c.state, seek.state), (c.unit, seek.unit),
+                           (c.assignee, seek.assignee), (c.stage, seek.stage)):
             if value is not None:
-                conds.append(column == value)
+                conds.append(col == value)
         if seek.assignee_is_null:
             conds.append(c.assignee.is_(None))
         if cursor:
