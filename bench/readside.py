@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from bench import dataset
-from bench.common import Config, banner, log, percentiles_ms, put_summary, time_calls, write_result
+from bench.common import Config, banner, log, put_summary, timed, write_result
 
 USERS = {"handler": "k000-sfs-1-handler1", "unit_head": "k000-sfs-1-head", "supervisor": "k000-supervisor",
          "province_supervisor": "prov-supervisor"}
@@ -73,10 +73,11 @@ def inbox_figures(app: Any, repeat: int) -> dict[str, Any]:
             log(f"  inbox {label:<20} FAILED: {out[label]['error'][:120]}")
             continue
         out[label] = {"login": login, "tabs": list(tabs), "rows_on_first_page": rows,
-                      "page_with_counts_ms": percentiles_ms(time_calls(page, repeat=repeat)),
-                      "first_page_only_ms": percentiles_ms(time_calls(first_page, repeat=repeat))}
+                      "page_with_counts_ms": timed(page, repeat=repeat),
+                      "first_page_only_ms": timed(first_page, repeat=repeat)}
         log(f"  inbox {label:<20} p50 {out[label]['page_with_counts_ms']['p50']:>8.2f} ms  "
-            f"p95 {out[label]['page_with_counts_ms']['p95']:>8.2f} ms  (first page only p95 "
+            f"p95 {out[label]['page_with_counts_ms']['p95']:>8.2f} ms  CPU {out[label]['page_with_counts_ms']['cpu_mean']:.2f} ms"
+            f"  (first page only p95 "
             f"{out[label]['first_page_only_ms']['p95']:.2f} ms, {rows} rows)")
     return out
 
@@ -105,9 +106,9 @@ def dashboard_figures(app: Any, repeat: int) -> dict[str, Any]:
 
     result = board()
     figures = {"as_of": at, "cases_counted": result.total, "open": result.open, "open_red": result.open_red,
-               "ms": percentiles_ms(time_calls(board, repeat=repeat, warmup=1))}
+               "ms": timed(board, repeat=repeat, warmup=1)}
     log(f"  dashboard as of {at[:10]}: {result.total:,} cases counted, p50 {figures['ms']['p50']:.0f} ms, "
-        f"max {figures['ms']['max']:.0f} ms")
+        f"max {figures['ms']['max']:.0f} ms, CPU {figures['ms']['cpu_mean']:.0f} ms")
     return figures
 
 
@@ -129,7 +130,7 @@ def run(cfg: Config, datasets: list[tuple[int, str, str, dict[str, Any]]]) -> di
         log(f"{db}, {n:,} cases, {info.get('events', 0):,} events:")
         app = make_app(url, cfg.work / "readside-instance")
         try:
-            entry = {"cases": n, "events": info.get("events"), "inbox": inbox_figures(app, 20 if cfg.quick else 100)}
+            entry = {"cases": n, "events": info.get("events"), "inbox": inbox_figures(app, 10 if cfg.quick else 20)}
             try:
                 entry["dashboard"] = dashboard_figures(app, 2 if cfg.quick else 5)
             except Exception as err:  # recorded as a failure in the summary, like an inbox query

@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from bench.common import (
-    Config, Stopwatch, banner, fresh_file, log, percentiles_ms, put_summary, sqlite_url, time_calls, write_result,
+    Config, Stopwatch, banner, fresh_file, log, put_summary, sqlite_url, timed, write_result,
 )
 from bench.peers.workload import BASE_FIELDS, EVIDENCE
 
@@ -51,18 +51,19 @@ def replay(cfg: Config) -> dict[str, Any]:
         service = variant.app.service
         events, state = service.history(case_id, as_of=middle)
         full, _ = service.history(case_id)
-        samples = time_calls(lambda: service.history(case_id, as_of=middle), repeat=30 if cfg.quick else 100)
-        fold = time_calls(lambda: _fold(full), repeat=30 if cfg.quick else 100)
+        samples = timed(lambda: service.history(case_id, as_of=middle), repeat=30 if cfg.quick else 100)
+        fold = timed(lambda: _fold(full), repeat=30 if cfg.quick else 100)
     finally:
         variant.close()
     figures = {"events_in_case": len(full), "events_replayed": len(events), "as_of": str(middle),
-               "state_as_of": state.state if state else None, "history_as_of_ms": percentiles_ms(samples),
-               "fold_only_full_case_ms": percentiles_ms(fold)}
+               "state_as_of": state.state if state else None, "history_as_of_ms": samples,
+               "fold_only_full_case_ms": fold}
     log(f"replay of a {len(full)}-event case as of its middle ({len(events)} events): "
-        f"p50 {figures['history_as_of_ms']['p50']} ms, p95 {figures['history_as_of_ms']['p95']} ms "
+        f"p50 {figures['history_as_of_ms']['p50']} ms, p95 {figures['history_as_of_ms']['p95']} ms, "
+        f"CPU {figures['history_as_of_ms']['cpu_mean']} ms "
         f"(fold alone, all {len(full)}: p50 {figures['fold_only_full_case_ms']['p50']} ms)")
     put_summary(cfg, "replay_ms", figures["history_as_of_ms"]["p50"], 1, "sqlite",
-                events=len(full), p95=figures["history_as_of_ms"]["p95"])
+                events=len(full), p95=figures["history_as_of_ms"]["p95"], cpu_ms=figures["history_as_of_ms"]["cpu_mean"])
     return figures
 
 
