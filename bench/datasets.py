@@ -29,6 +29,9 @@ def sqlite_dataset(cfg: Config, n: int) -> tuple[str, dict[str, Any]]:
         info = json.loads(marker.read_text())
         if all(info.get(k) == v for k, v in want.items()):
             log(f"dataset {n:,} cases: reusing {path}")
+            from workflow.adapters.sqlstore import upgrade_database
+
+            upgrade_database(sqlite_url(path))  # migrations added since it was made (new columns are nullable)
             return sqlite_url(path), info
     marker.unlink(missing_ok=True)
     log(f"dataset {n:,} cases: generating into {path} …")
