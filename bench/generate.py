@@ -126,6 +126,23 @@ def seed_directory(app: Rectiflow, n_cases: int) -> None:
 
 
 def make_app(url: str, instance: Path, now: Any = None) -> Rectiflow:
+    """The engine on a benchmark database, with the definitions of this checkout.
+
+    A dataset outlives the code that made it; its stored definition texts are replaced by the
+    current files (same names and versions), so a stricter parser or a fixed label does not lock
+    the benchmarks out of their own data. Never do this to a real database.
+    """
+    from sqlalchemy import delete
+
+    from workflow.adapters import schema as t
+    from workflow.adapters.sqlstore import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(delete(t.definitions))
+    finally:
+        engine.dispose()
     settings = Settings(database_url=url, definitions_dir=DEFINITIONS, instance_dir=instance)
     return build(settings, clock=FixedClock(now or dataset.NOW))
 

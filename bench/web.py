@@ -104,6 +104,11 @@ def wrk(url: str, seconds: int, clients: int, cookie: str | None, work: Path) ->
             "errors_detail": {k: int(nums[k]) for k in ("non2xx", "connect", "read", "write", "timeout")}}
 
 
+def settle(port: int) -> None:
+    """Return once the server answers a fresh request, i.e. its queue from the last run has drained."""
+    urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=300).read()
+
+
 def serve_rectiflow(url: str, port: int, instance: Path) -> subprocess.Popen[bytes]:
     exe = Path(sys.executable).with_name("rectiflow")
     env = {**os.environ, "RECTIFLOW_DATABASE_URL": url, "RECTIFLOW_INSTANCE": str(instance),
@@ -149,8 +154,10 @@ def run(cfg: Config, dataset: tuple[int, str, str, dict[str, Any]] | None) -> di
         case_id = _a_case(url)
         results["rss_mb_idle"] = round(peak_rss_mb(server.pid), 1)
         results["inbox_page"] = wrk(f"http://127.0.0.1:{port}/", cfg.web_seconds, cfg.web_clients, cookie, work)
+        settle(port)  # wrk leaves up to 50 requests queued in the server: let them drain first
         results["case_page"] = wrk(f"http://127.0.0.1:{port}/cases/{case_id}", cfg.web_seconds, cfg.web_clients,
                                    cookie, work)
+        settle(port)
         results["server_peak_rss_mb"] = round(peak_rss_mb(server.pid), 1)
     finally:
         stop(server)
