@@ -17,6 +17,7 @@ from workflow.deadlines import parse_utc
 from workflow.definition import STAGES
 from workflow.events import format_time
 from workflow.policy import Scope
+from workflow.queries import closed_keys
 from workflow.battle_map import Dashboard, summarise
 
 bp = Blueprint("dashboard", __name__)
@@ -34,7 +35,7 @@ def build_board() -> tuple[Dashboard, datetime, str | None]:
         sub = Scope(units()).subtree(chosen)
         scope_units = tuple(sorted(sub if v.units is None else sub & set(v.units)))
     at = format_time(as_of)
-    counts = queries().dashboard(at, scope_units, v.types)
+    counts = queries().dashboard(at, scope_units, v.types, closed_keys(rf().registry))
     cal = rf().calendar
     until = cal.local_date(as_of)
     overdue = {c.due_at: cal.working_days_between(cal.local_date(parse_utc(c.due_at) - timedelta(microseconds=1)),

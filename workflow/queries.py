@@ -145,7 +145,8 @@ class AlertRow:
 class ReadModel(Protocol):
     def inbox(self, query: InboxQuery, *, after: str | None, limit: int) -> InboxPage: ...
     def count(self, query: InboxQuery, *, cap: int = COUNT_CAP) -> int: ...
-    def dashboard(self, as_of: str, units: tuple[str, ...] | None, types: tuple[str, ...]) -> list[DashboardCount]: ...
+    def dashboard(self, as_of: str, units: tuple[str, ...] | None, types: tuple[str, ...],
+                  closed: tuple[str, ...]) -> list[DashboardCount]: ...
     def audit_events(self, filt: AuditFilter, *, before_seq: int | None, limit: int) -> list[Event]: ...
     def iter_audit_events(self, filt: AuditFilter) -> Iterator[Event]: ...
     def record_access(self, entry: AccessEntry) -> None: ...
@@ -212,18 +213,23 @@ def build_inbox_query(kind: InboxKind, viewer: Viewer, registry: DefinitionRegis
     if kind == "queue":  # unassigned open cases of my units, waiting to be claimed or assigned
         open_stages = tuple(s for s in stages if s in OPEN_STAGES)
         seeks = [Seek(unit=u, assignee_is_null=True, stage=s) for u in (units or (None,)) for s in open_stages]
-        return InboxQuery(tuple(seeks), filt, now, frozenset(state_pairs(registry, types, open_stages)))
+        every_type = set(types) == set(registry.names())  # then the seeks' stages say it all
+        return InboxQuery(tuple(seeks), filt, now,
+                          None if every_type else frozenset(state_pairs(registry, types, open_stages)))
     if kind == "overdue":
         stages = tuple(s for s in stages if s in OPEN_STAGES)
         filt = replace(filt, light="red")
     wanted = state_pairs(registry, types, stages)
+    if kind in ("all", "overdue"):  # walk each unit's cases in deadline order, keeping the wanted states
+        everything = state_pairs(registry, tuple(registry.names()), STAGES)
+        seeks = [Seek(unit=u) for u in (units or (None,))]
+        return InboxQuery(tuple(seeks), filt, now, None if wanted == everything else frozenset(wanted))
     if kind == "todo":
         # Closed cases wait for nobody (a reopen is exceptional), unless their state keeps a deadline.
         wanted &= {p for p in actionable_pairs(registry, viewer.role, types) if _awaits_work(registry, *p)}
         if viewer.role == "handler":  # a handler's to-do is what is assigned to them; the rest is the queue
-            own_stages = sorted({stage_of_state(registry, t, s) for t, s in wanted})
-            seeks = [Seek(assignee=viewer.login, stage=s) for s in own_stages]
-            return InboxQuery(tuple(seeks), filt, now, frozenset(wanted), units)
+            seeks = [Seek(type=t, state=s, assignee=viewer.login) for t, s in sorted(wanted)]
+            return InboxQuery(tuple(seeks), filt, now, None, units if filt.unit else None)
     seeks = [Seek(type=t, state=s, unit=u) for t, s in sorted(wanted) for u in (units or (None,))]
     return InboxQuery(tuple(seeks), filt, now)
 
@@ -231,6 +237,12 @@ def build_inbox_query(kind: InboxKind, viewer: Viewer, registry: DefinitionRegis
 def _awaits_work(registry: DefinitionRegistry, case_type: str, state: str) -> bool:
     specs = [d.states[state] for d in _all_versions(registry, (case_type,)) if state in d.states]
     return any(s.stage != "closed" or s.deadline is not None for s in specs)
+
+
+def closed_keys(registry: DefinitionRegistry) -> tuple[str, ...]:
+    """"type/state" of every closed-stage state (the battle map checks only these cases for lateness)."""
+    return tuple(sorted({f"{d.name}/{s.name}" for d in registry.definitions() for s in d.states.values()
+                         if s.stage == "closed"}))
 
 
 def stage_of_state(registry: DefinitionRegistry, case_type: str, state: str) -> str:

@@ -58,9 +58,11 @@ def test_dashboard_as_of_a_past_date_replays_the_log(as_role, campaign):
 
 def test_matrix_cells_by_type_stage_and_unit(app, campaign):
     from workflow.battle_map import summarise
+    from workflow.queries import closed_keys
     from workflow.adapters.sqlqueries import SqlQueries
 
-    counts = SqlQueries(app.engine).dashboard("2026-03-10T15:59:59.999999Z", None, ("rectification_item",))
+    counts = SqlQueries(app.engine).dashboard("2026-03-10T15:59:59.999999Z", None, ("rectification_item",),
+                                                closed_keys(app.registry))
     result = summarise("x", counts, app.registry, {c.due_at: 1 for c in counts if c.due_at})
     row = result.matrix["rectification_item"]
     assert (row["reported"].count, row["reported"].red) == (1, 1)

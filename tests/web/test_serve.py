@@ -78,8 +78,8 @@ def test_builtin_demo_cases_spread_over_stages_and_lights(app):
     from workflow.events import format_time
 
     assert builtin_cases(app, count=30) >= 25
-    counts = SqlQueries(app.engine).dashboard("2099-01-01T00:00:00.000000Z", None, tuple(app.registry.names()))
+    counts = SqlQueries(app.engine).dashboard("2099-01-01T00:00:00.000000Z", None, tuple(app.registry.names()), ())
     assert sum(c.count for c in counts) >= 25
-    now = SqlQueries(app.engine).dashboard(format_time(app.clock.now()), None, tuple(app.registry.names()))
+    now = SqlQueries(app.engine).dashboard(format_time(app.clock.now()), None, tuple(app.registry.names()), ())
     assert {c.light for c in now} >= {"red", "none"}
     assert any(c.state == "closed" for c in now)
