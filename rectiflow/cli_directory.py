@@ -43,12 +43,11 @@ def user_add(login: str, role: str, unit_code: str | None, name: str | None, pas
              as_json: bool) -> None:
     password = None
     if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
+        try:  # bytes, decoded here: the text stream's own decoding depends on the locale
+            password = sys.stdin.buffer.readline().decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError:
+            raise InvalidInput("the password on standard input is not valid UTF-8 text") from None
         if not password:
             raise InvalidInput("no password on standard input")
-        try:
-            password.encode("utf-8")
-        except UnicodeEncodeError:  # undecodable bytes arrive as lone surrogates
-            raise InvalidInput("the password on standard input is not valid UTF-8 text") from None
     u = engine().directory.add_user(login, role=role, unit=unit_code, name=name, password=password)
     emit(as_json, {"login": u.login, "role": u.role, "unit": u.unit}, f"user {u.login} ({u.role}) added")

@@ -69,7 +69,17 @@ def build(settings: Settings, *, clock: Clock | None = None, sync: bool = True,
     With `sync`, definition files are stored first; a file that cannot be loaded (invalid, or
     changed without a version bump) is reported in `warnings` and the stored versions stay in use.
     """
+    own_engine = engine is None
     engine = engine or make_engine(settings.database_url, synchronous=settings.sqlite_synchronous)
+    try:
+        return _assemble(settings, engine, clock, sync)
+    except BaseException:
+        if own_engine:  # a build that fails (schema not ready, bad files) leaves no pooled connection behind
+            engine.dispose()
+        raise
+
+
+def _assemble(settings: Settings, engine: Engine, clock: Clock | None, sync: bool) -> Rectiflow:
     ensure_schema(engine)
     store = SqlStore(engine)
     clock = clock or make_clock(settings)
