@@ -34,6 +34,8 @@ ROUTES: dict[str, frozenset[str] | None] = {
     "cases.assign": ASSIGNERS,
     "cases.give_back": ASSIGNERS,
     "cases.new": ACTORS,
+    "cases.flag": frozenset({"supervisor", "leader"}),
+    "cases.unflag": frozenset({"supervisor", "leader"}),
     "cases.definition": ALL_ROLES,
     "history.case_history": CASE_READERS,
     "history.audit": frozenset({"auditor"}),

@@ -148,6 +148,41 @@ def _back(case_id: str) -> str:
     return safe_next(target) if target else url_for("cases.show", case_id=case_id)
 
 
+@bp.route("/cases/<case_id>/flag", methods=["POST"])
+def flag(case_id: str) -> Response:
+    """Put the case under supervision: 1 催办, 2 督办, 3 挂牌督办 (audited; alerts the unit chain)."""
+    case = viewable_case(case_id)
+    try:
+        level = int(request.form.get("level", ""))
+    except ValueError:
+        abort(400)
+    supervision().flag(case.id, actor=me().login, level=level, reason=request.form.get("reason") or None,
+                       expected_version=_version())
+    flash(_("Supervision flag set."), "success")
+    return redirect(url_for("cases.show", case_id=case.id))
+
+
+@bp.route("/cases/<case_id>/unflag", methods=["POST"])
+def unflag(case_id: str) -> Response:
+    case = viewable_case(case_id)
+    supervision().unflag(case.id, actor=me().login, reason=request.form.get("reason") or None,
+                         expected_version=_version())
+    flash(_("Supervision flag removed."), "success")
+    return redirect(url_for("cases.show", case_id=case.id))
+
+
+def supervision():  # type: ignore[no-untyped-def]
+    """The escalation feature's flags and alerts on this app's engine (built once)."""
+    from flask import current_app
+
+    from workflow.escalation_root import escalations
+
+    ext = current_app.extensions
+    if "rectiflow.escalations" not in ext:
+        ext["rectiflow.escalations"] = escalations(rf())
+    return ext["rectiflow.escalations"].supervision
+
+
 @bp.route("/cases/<case_id>/files/<sha256>")
 def attachment(case_id: str, sha256: str) -> Response:
     case = viewable_case(case_id)

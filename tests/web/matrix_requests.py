@@ -20,6 +20,8 @@ REQUESTS = {
     "cases.assign": ("POST", f"/cases/{CASE}/assign", {"version": "x"}),
     "cases.give_back": ("POST", f"/cases/{CASE}/return", {"version": "x", "reason": "not ours"}),
     "cases.new": ("GET", "/cases/new", None),
+    "cases.flag": ("POST", f"/cases/{CASE}/flag", {"version": "1", "level": "x"}),
+    "cases.unflag": ("POST", f"/cases/{CASE}/unflag", {"version": "x"}),
     "cases.definition": ("GET", "/definitions/rectification_item", None),
     "history.case_history": ("GET", f"/cases/{CASE}/history", None),
     "history.audit": ("GET", "/audit", None),

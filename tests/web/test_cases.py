@@ -174,3 +174,17 @@ def test_auditors_read_but_cannot_act(app, as_role, rect_case):
     html = client.get(f"/cases/{rect_case.id}").get_data(as_text=True)
     assert 'id="step-' not in html and 'id="add-comment"' not in html
     assert client.post(f"/cases/{rect_case.id}/fire/verify", data={"version": rect_case.version}).status_code == 403
+
+
+def test_supervisors_flag_and_unflag_a_case(app, as_role, rect_case):
+    client = as_role("supervisor")
+    assert 'id="flag"' in client.get(f"/cases/{rect_case.id}").get_data(as_text=True)
+    response = client.post(f"/cases/{rect_case.id}/flag", data={"version": rect_case.version, "level": "2",
+                                                                  "reason": "超期未整改"})
+    assert response.status_code == 302
+    case = app.service.get(rect_case.id)
+    assert case.flag_level == 2 and events_of(app, case.id)[-1].action == "flagged"
+    assert 'id="supervision"' in client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert client.post(f"/cases/{case.id}/unflag", data={"version": case.version}).status_code == 302
+    assert app.service.get(case.id).flag_level == 0
+    assert as_role("handler").post(f"/cases/{case.id}/flag", data={"version": "1", "level": "1"}).status_code == 403
