@@ -1,0 +1,65 @@
+"""Whatever a definition file holds, loading it either succeeds or raises DefinitionError — never a crash.
+
+Hypothesis replaces random parts of the shipped definitions (and of MINI) with junk of every YAML
+shape; the parser must answer every such file with PATH:LINE problems, not a Python exception.
+"""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from definition_support import MINI, REPO, ROLES
+from workflow.adapters.yaml_files import load_yaml_text
+from workflow.definition_parser import parse_definition
+from workflow.errors import DefinitionError
+
+SOURCES = [load_yaml_text(MINI, "mini.yaml")] + [
+    load_yaml_text(path.read_text(encoding="utf-8"), str(path))
+    for path in (REPO / "definitions" / "rectification_item.yaml", REPO / "definitions" / "clue.yaml")
+]
+
+scalars = st.one_of(st.none(), st.booleans(), st.integers(-3, 10**6), st.floats(allow_nan=False),
+                    st.text(max_size=12), st.sampled_from(["on", "no", "reported", "closed", "5 working_days",
+                                                            "red + 2 wd", "supervisor", "zh", "en"]))
+junk = st.recursive(scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(["zh", "en", "label", "stage", "within", "x"]),
+                                                 inner, max_size=3)), max_leaves=6)
+
+
+def paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found += paths(value, prefix + (key,))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += paths(value, prefix + (index,))
+    return found
+
+
+def replaced(data: Any, path: tuple[Any, ...], value: Any) -> Any:
+    if not path:
+        return value
+    out = copy.deepcopy(data)  # keeps the line numbers the loader attached
+    node = out
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    return out
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_junk_anywhere_is_refused_cleanly(data):
+    doc = data.draw(st.sampled_from(SOURCES), label="definition")
+    for _ in range(data.draw(st.integers(1, 3), label="edits")):
+        path = data.draw(st.sampled_from(paths(doc)), label="path")
+        doc = replaced(doc, path, data.draw(junk, label="value"))
+    try:
+        parse_definition(doc, source="fuzz.yaml", roles=ROLES)
+    except DefinitionError as err:
+        assert err.problems and all(p.startswith("fuzz.yaml:") for p in err.problems)
