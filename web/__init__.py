@@ -79,7 +79,10 @@ def _instance_secret(instance: Path) -> str:
         return path.read_text().strip()
     instance.mkdir(parents=True, exist_ok=True)
     key = secrets.token_hex(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process created it first: use theirs
+        return path.read_text().strip()
     with os.fdopen(fd, "w") as fh:
         fh.write(key)
     return key

@@ -23,7 +23,10 @@ TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 
 def init_app(app: Flask) -> None:
-    compile_translations()
+    try:
+        compile_translations()
+    except OSError as err:  # a read-only install: `make`/`pybabel compile` must have built the .mo files
+        app.logger.warning("cannot compile the UI translations (%s); run `pybabel compile -d web/translations`", err)
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(TRANSLATIONS))
     app.jinja_env.globals.update(L=label, stage_label=stage_label, LANGUAGES=LANGUAGES, lang=lang)
 

@@ -5,10 +5,11 @@ Screenshots go to test-artifacts/.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
-from conftest import ARTIFACTS
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 ROLES = ["registrar", "handler", "unit_head", "supervisor", "leader", "auditor", "admin"]
 

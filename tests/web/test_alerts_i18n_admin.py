@@ -114,3 +114,11 @@ def test_mermaid_labels_cannot_break_out(app):
     evil = replace(d, states={**d.states, "reported": replace(state, label={"zh": 'x"\nclick s_reported "js:'})})
     line = [ln for ln in mermaid(evil).splitlines() if ln.endswith("as s_reported")][0]
     assert line.count('"') == 2 and "\n" not in line
+
+
+def test_the_session_key_is_kept_in_the_instance_folder(app, tmp_path):
+    from web import _instance_secret
+
+    first = _instance_secret(tmp_path / "inst")
+    assert first == _instance_secret(tmp_path / "inst") and len(first) == 64
+    assert oct((tmp_path / "inst" / "secret_key").stat().st_mode & 0o777) == "0o600"
