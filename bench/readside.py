@@ -86,7 +86,12 @@ def dashboard_figures(app: Any, repeat: int) -> dict[str, Any]:
     from workflow.adapters.sqlqueries import SqlQueries
     from workflow.deadlines import parse_utc
     from workflow.events import format_time
-    from workflow.queries import summarise, viewer_for
+    from workflow.queries import viewer_for
+
+    try:
+        from workflow.battle_map import summarise
+    except ImportError:  # before the battle map moved out of workflow.queries
+        from workflow.queries import summarise  # type: ignore[attr-defined,no-redef]
 
     queries = SqlQueries(app.engine)
     with app.store.read() as tx:
