@@ -64,19 +64,38 @@ def case_problem(case_id: str, events: list[Event], row: CaseState | None) -> Pr
     broken = chain_problem(case_id, events)
     if broken:
         return broken
-    if not events:
-        return Problem(case_id, None, "the case row has no events: its log was deleted or truncated")
+    if not events:  # the first missing link is version 1
+        return Problem(case_id, 1, "the case row has no events: its whole log was deleted")
     if row is None:
         return Problem(case_id, None, "events exist but the case row is missing")
-    replayed = project_case(events)
-    assert replayed is not None
+    last = events[-1].version
+    if row.version > last:
+        return Problem(case_id, last + 1, f"events {last + 1}..{row.version} are missing though the case row is at "
+                                          f"version {row.version}: the log was truncated")
+    replayed = _replay(case_id, events)
+    if isinstance(replayed, Problem):
+        return replayed
     if replayed != row:  # dataclass equality, field by field: no copies on the hot path of verify
         diff = sorted(k for k, v in replayed.to_dict().items() if row.to_dict().get(k) != v)
-        last = events[-1].version
-        hint = " (events after the row's version are missing: the log was truncated)" if row.version > last else ""
         return Problem(case_id, row.version, f"stored case differs from the replay of its events in "
-                                             f"{', '.join(diff)}{hint}")
+                                             f"{', '.join(diff)}")
     return None
+
+
+def _replay(case_id: str, events: list[Event]) -> CaseState | Problem:
+    """The replayed case, or the first event replay cannot fold (only a forged, re-hashed chain has one)."""
+    try:
+        replayed = project_case(events)
+    except Exception:  # noqa: BLE001 — any fold error on verified-looking data is a finding, not a crash
+        for n in range(1, len(events) + 1):
+            try:
+                project_case(events[:n])
+            except Exception as err:  # noqa: BLE001
+                return Problem(case_id, events[n - 1].version, f"the event cannot be replayed "
+                                                               f"({type(err).__name__}: {err}): it was forged")
+        raise
+    assert replayed is not None
+    return replayed
 
 
 def verify(events: Iterable[Event], rows: Iterable[CaseState]) -> Report:

@@ -30,6 +30,15 @@ def event_hash(e: dict) -> str:  # type: ignore[type-arg]
     return hashlib.sha256(canonical(content).encode("utf-8")).hexdigest()
 
 
+EVENT_KEYS = ("case", "version", "at", "actor", "action", "from", "to", "payload", "definition",
+              "definition_version", "prev_hash", "hash")
+
+
+def is_event(e: object) -> bool:
+    return (isinstance(e, dict) and all(k in e for k in EVENT_KEYS) and isinstance(e["case"], str)
+            and isinstance(e["version"], int))
+
+
 def verify_bundle(data: bytes) -> dict:  # type: ignore[type-arg]
     """Return {"ok", "cases", "events", "problems": [{"case", "version", "reason"}]}."""
     problems: list[dict] = []  # type: ignore[type-arg]
@@ -44,22 +53,30 @@ def verify_bundle(data: bytes) -> dict:  # type: ignore[type-arg]
     except ValueError:
         return {"ok": False, "cases": 0, "events": 0,
                 "problems": [{"case": None, "version": None, "reason": "a line is not JSON"}]}
+    if not isinstance(trailer, dict):
+        trailer = {}
     if hashlib.sha256(b"".join(body)).hexdigest() != trailer.get("digest"):
         problems.append({"case": None, "version": None, "reason": "bundle digest mismatch: lines were edited, "
                                                                  "added or removed"})
+    if not isinstance(records[0], dict) or "format" not in records[0]:
+        problems.append({"case": None, "version": None, "reason": "the first line is not the bundle header"})
     events = records[1:]
     heads: dict[str, tuple[int, str]] = {}
     for e in events:
+        if not is_event(e):  # an added line of anything else; it must not stop the check of the rest
+            problems.append({"case": None, "version": None, "reason": "a line is not an event record"})
+            continue
         version, prev = heads.get(e["case"], (0, GENESIS))
         reason = None
         if e["version"] != version + 1:
-            reason = f"expected version {version + 1}, found {e['version']}"
+            reason = f"expected version {version + 1}, found {e['version']}: events were removed, added or moved"
         elif e["prev_hash"] != prev:
             reason = "prev_hash does not match the previous event's hash"
         elif event_hash(e) != e["hash"]:
             reason = "hash does not match the event's content"
         if reason and not any(p["case"] == e["case"] for p in problems):
-            problems.append({"case": e["case"], "version": e["version"], "reason": reason})
+            # Name the first broken link: the version that should have come here.
+            problems.append({"case": e["case"], "version": version + 1, "reason": reason})
         heads[e["case"]] = (e["version"], e["hash"])
     if trailer.get("events") != len(events):
         problems.append({"case": None, "version": None, "reason": "event count differs from the trailer"})

@@ -23,6 +23,8 @@ LONGTEXT_LIMIT = 20_000
 TITLE_LIMIT = 200
 COMMENT_LIMIT = 4_000
 INTEGER_LIMIT = 10**12
+# Dates outside these years are typing mistakes here, and deadline arithmetic on them fails (year 999, 9999-12-31).
+DATE_MIN, DATE_MAX = date(1900, 1, 1), date(2199, 12, 31)
 
 _TRUE = {"true", "yes", "1", "y", "on", "是", "真"}
 _FALSE = {"false", "no", "0", "n", "off", "否", "假"}
@@ -48,9 +50,9 @@ class FieldSpec:
     choices: tuple[Choice, ...] = ()
     max_length: int | None = None
     help: Mapping[str, str] = field(default_factory=dict)
+    computed: Computation | None = None  # derived by the engine, never set by a user (workflow.computed)
 
     @property
-    computed: Computation | None = None  # derived by the engine, never set by a user (workflow.computed)
     def choice_values(self) -> tuple[str, ...]:
         return tuple(c.value for c in self.choices)
 
@@ -98,12 +100,13 @@ def _text(spec: FieldSpec, raw: Any, what: str) -> str:
 
 
 def _date(spec: FieldSpec, raw: Any, what: str) -> str:
-    if isinstance(raw, date):
-        return raw.isoformat()
     try:
-        return date.fromisoformat(str(raw).strip()).isoformat()
+        day = raw if type(raw) is date else date.fromisoformat(str(raw).strip())
     except ValueError:
         raise InvalidInput(f"{what}: expected a date like 2026-03-31, got {str(raw)[:40]!r}") from None
+    if not DATE_MIN <= day <= DATE_MAX:
+        raise InvalidInput(f"{what}: {day.isoformat()} is outside the years {DATE_MIN.year}–{DATE_MAX.year}")
+    return day.isoformat()
 
 
 def _integer(spec: FieldSpec, raw: Any, what: str) -> int:

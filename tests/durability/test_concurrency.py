@@ -1,0 +1,184 @@
+"""Concurrency: racing advances of one case — threads, separate processes, the CLI — on both databases.
+
+Whoever races, from the same state: exactly one advance succeeds, every other one gets a conflict
+(or, having seen the new state, a refusal), and exactly one event is written. Many cases advanced
+at once from several threads never surface "database is locked" (SQLite) or any other error.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable
+
+import pytest
+
+from durability_support import event_count, open_rectification_item, race_advance, run_cli, start_cli
+from workflow.audit import verify
+from workflow.errors import ConcurrencyConflict, TransitionNotAllowed, WorkflowError
+
+THREADS = 6
+ROUNDS = 4
+
+
+def race(n: int, fn: Callable[[], Any]) -> list[Any]:
+    """Run `fn` in n threads released together; return each result or the WorkflowError it raised."""
+    barrier = threading.Barrier(n)
+
+    def one() -> Any:
+        barrier.wait(timeout=30)
+        try:
+            return fn()
+        except WorkflowError as err:
+            return err
+
+    with ThreadPoolExecutor(n) as pool:
+        return [f.result(timeout=120) for f in [pool.submit(one) for _ in range(n)]]
+
+
+def assert_verified(app: Any) -> None:
+    with app.store.read() as tx:
+        report = verify(tx.iter_events(), tx.case_rows())
+    assert report.ok, report.problems
+
+
+@pytest.mark.parametrize("threads", [2, THREADS], ids=["two", "many"])
+def test_threads_with_the_same_expected_version_one_wins(shared_app, shared_url, threads):
+    for _ in range(ROUNDS):
+        case = open_rectification_item(shared_app)
+        outcomes = race(threads, lambda: shared_app.service.advance(case.id, "verify", actor="supervisor",
+                                                             expected_version=1))
+        winners = [o for o in outcomes if not isinstance(o, Exception)]
+        losers = [o for o in outcomes if isinstance(o, Exception)]
+        assert len(winners) == 1 and winners[0].version == 2 and winners[0].state == "verified"
+        assert all(type(err) is ConcurrencyConflict for err in losers), losers
+        assert event_count(shared_url, case.id) == 2
+        assert shared_app.service.get(case.id).to_dict() == winners[0].to_dict()
+    assert_verified(shared_app)
+
+
+def test_threads_without_expected_version_one_wins(shared_app, shared_url):
+    """Without a version the service uses the one it read first: never two `verify` events."""
+    for _ in range(ROUNDS):
+        case = open_rectification_item(shared_app)
+        outcomes = race(THREADS, lambda: shared_app.service.advance(case.id, "verify", actor="supervisor"))
+        winners = [o for o in outcomes if not isinstance(o, Exception)]
+        assert len(winners) == 1
+        # A loser either raced inside the window (conflict) or started after the winner committed
+        # and was told the trigger no longer applies; never "database is locked".
+        for err in outcomes:
+            if isinstance(err, Exception):
+                assert type(err) in (ConcurrencyConflict, TransitionNotAllowed), repr(err)
+        assert event_count(shared_url, case.id) == 2
+    assert_verified(shared_app)
+
+
+@pytest.mark.parametrize("expected", [None, 1], ids=["pre-read-version", "expected-version"])
+def test_a_change_between_reading_and_writing_is_a_conflict(shared_app, shared_url, expected):
+    """Deterministic interleaving: A reads v1, B commits v2, then A writes — A must get a conflict."""
+    case = open_rectification_item(shared_app)
+    service = shared_app.service
+    read_done, b_done = threading.Event(), threading.Event()
+    original_seen = service._seen
+    outcome: dict[str, Any] = {}
+
+    def slow_seen(case_id: str, expected_version: int | None) -> Any:
+        seen = original_seen(case_id, expected_version)
+        if threading.current_thread().name == "A":
+            read_done.set()
+            assert b_done.wait(30)
+        return seen
+
+    service._seen = slow_seen  # type: ignore[method-assign]
+    try:
+        def a() -> None:
+            try:
+                outcome["a"] = service.advance(case.id, "verify", actor="supervisor", expected_version=expected)
+            except WorkflowError as err:
+                outcome["a"] = err
+
+        thread_a = threading.Thread(target=a, name="A")
+        thread_a.start()
+        assert read_done.wait(30)
+        outcome["b"] = service.advance(case.id, "verify", actor="supervisor2")
+        b_done.set()
+        thread_a.join(30)
+    finally:
+        del service._seen
+    assert outcome["b"].version == 2
+    assert type(outcome["a"]) is ConcurrencyConflict
+    assert event_count(shared_url, case.id) == 2
+    assert service.get(case.id).version == 2
+    assert_verified(shared_app)
+
+
+@pytest.mark.parametrize("expected", [None, 1], ids=["pre-read-version", "expected-version"])
+def test_separate_processes_race_one_wins(shared_app, shared_url, shared_instance, expected):
+    """Spawned processes (own engine, own connection pool) released together at a barrier."""
+    ctx = multiprocessing.get_context("spawn")
+    processes = 4
+    case = open_rectification_item(shared_app)
+    barrier, results = ctx.Barrier(processes), ctx.Queue()
+    children = [ctx.Process(target=race_advance, args=(shared_url, str(shared_instance), case.id, expected,
+                                                        barrier, results)) for _ in range(processes)]
+    for child in children:
+        child.start()
+    try:
+        outcomes = [results.get(timeout=120) for _ in children]
+    finally:
+        for child in children:
+            child.join(60)
+    assert [child.exitcode for child in children] == [0] * processes
+    winners = [o for o in outcomes if o[0] == "ok"]
+    assert winners == [("ok", 2)], outcomes
+    allowed = {"ConcurrencyConflict"} | ({"TransitionNotAllowed"} if expected is None else set())
+    assert {kind for kind, _ in outcomes if kind != "ok"} <= allowed, outcomes
+    assert event_count(shared_url, case.id) == 2
+    assert_verified(shared_app)
+
+
+def test_cli_processes_race_one_wins_others_exit_4(shared_app, shared_url, shared_instance):
+    """`rectiflow case advance --expect-version` from several OS processes: one 0, the rest exit 4."""
+    case = open_rectification_item(shared_app)
+    procs = [start_cli(shared_url, shared_instance, "case", "advance", case.id, "verify", "--as", "supervisor",
+                       "--expect-version", "1", "--json") for _ in range(3)]
+    finished = [(p.wait(timeout=120), *p.communicate()) for p in procs]
+    codes = sorted(code for code, _, _ in finished)
+    assert codes == [0, 4, 4], finished
+    for code, out, err in finished:
+        assert "Traceback" not in err
+        if code == 4:
+            assert '"error": "ConcurrencyConflict"' in out
+    assert event_count(shared_url, case.id) == 2
+    verified = run_cli(shared_url, shared_instance, "audit", "verify", "--json")
+    assert verified.code == 0 and verified.json()["ok"] is True
+
+
+def test_many_cases_from_many_threads_never_surface_a_lock_error(shared_app, shared_url):
+    """Each thread drives its own cases through several steps while the others write too."""
+    cases = [open_rectification_item(shared_app) for _ in range(THREADS * 3)]
+    mine = [cases[i::THREADS] for i in range(THREADS)]
+    errors: list[BaseException] = []
+
+    def drive(own: list[Any]) -> None:
+        try:
+            for case in own:
+                s = shared_app.service
+                s.advance(case.id, "verify", actor="supervisor")
+                s.assign(case.id, actor="supervisor", assignee="handler")
+                s.add_comment(case.id, actor="handler", text="收到")
+                s.advance(case.id, "dispatch", actor="supervisor",
+                          fields={"measure": "整改", "owner": "handler", "rectify_by": "2026-06-30"})
+        except BaseException as err:  # noqa: BLE001 — any error at all fails the test
+            errors.append(err)
+
+    threads = [threading.Thread(target=drive, args=(own,)) for own in mine]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(300)
+    assert not errors, errors  # in particular no StoreBusy ("database is locked")
+    for case in cases:
+        assert shared_app.service.get(case.id).version == 5
+        assert event_count(shared_url, case.id) == 5
+    assert_verified(shared_app)

@@ -1,0 +1,74 @@
+"""Crash safety: a process SIGKILLed inside its write transaction leaves no trace of the change.
+
+A spawned child builds the engine and starts to advance (or open) a case; a hook installed in the
+child only (monkeypatching the store's own steps) stops it inside the transaction — after the event
+was appended, or after the case row was updated too — and the parent kills it with SIGKILL. Then:
+the audit log verifies, the case is at its previous version with its previous event count, and the
+next advance succeeds (no lock was left behind).
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+
+import pytest
+
+from durability_support import advance_then_hang, event_count, open_rectification_item, run_cli
+from workflow.audit import verify
+
+
+def kill_inside_transaction(url: str, instance: str, case_id: str, hook: str) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    parent_end, child_end = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=advance_then_hang, args=(url, instance, case_id, hook, child_end))
+    child.start()
+    try:
+        assert parent_end.poll(120), "the child never reached the hook"
+        assert parent_end.recv() == "in the transaction"
+        os.kill(child.pid, signal.SIGKILL)
+        child.join(60)
+    finally:
+        if child.is_alive():
+            child.kill()
+            child.join(10)
+    assert child.exitcode == -signal.SIGKILL
+
+
+@pytest.mark.parametrize("hook", ["after_append", "after_update"])
+def test_sigkill_while_advancing_leaves_no_partial_change(shared_app, shared_url, shared_instance, hook):
+    case = open_rectification_item(shared_app)
+    before_row = shared_app.service.get(case.id)
+    before_total = event_count(shared_url)
+
+    kill_inside_transaction(shared_url, str(shared_instance), case.id, hook)
+
+    after = shared_app.service.get(case.id)
+    assert after.to_dict() == before_row.to_dict()
+    assert event_count(shared_url) == before_total
+    with shared_app.store.read() as tx:
+        report = verify(tx.iter_events(), tx.case_rows())
+    assert report.ok, report.problems
+    cli = run_cli(shared_url, shared_instance, "audit", "verify", "--json")
+    assert cli.code == 0 and cli.json()["ok"] is True, cli
+    # Nothing is left locked: the same step now goes through, at the version the victim wanted.
+    moved = shared_app.service.advance(case.id, "verify", actor="supervisor", expected_version=1)
+    assert (moved.state, moved.version) == ("verified", 2)
+    assert event_count(shared_url, case.id) == 2
+
+
+def test_sigkill_while_opening_leaves_no_event_and_no_case(shared_app, shared_url, shared_instance):
+    existing = open_rectification_item(shared_app)
+    with shared_app.store.read() as tx:
+        ids_before = set(tx.all_case_ids())
+    before_total = event_count(shared_url)
+
+    kill_inside_transaction(shared_url, str(shared_instance), "", "open_after_append")
+
+    with shared_app.store.read() as tx:
+        assert set(tx.all_case_ids()) == ids_before
+        report = verify(tx.iter_events(), tx.case_rows())
+    assert report.ok, report.problems
+    assert event_count(shared_url) == before_total
+    assert open_rectification_item(shared_app).version == 1
+    assert shared_app.service.advance(existing.id, "verify", actor="supervisor").version == 2
