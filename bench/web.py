@@ -92,7 +92,9 @@ def login(port: int, user: str, password: str) -> str:
 def wrk(url: str, seconds: int, clients: int, cookie: str | None, work: Path) -> dict[str, Any]:
     script = work / "report.lua"
     script.write_text(LUA)
-    cmd = ["wrk", "-t", "2", "-c", str(clients), "-d", f"{seconds}s", "--timeout", "10s", "-s", str(script), url]
+    # A generous timeout: a request wrk gives up on stays queued in the server, and its replacement
+    # joins the queue too — with a short timeout a slow page snowballs into a backlog.
+    cmd = ["wrk", "-t", "2", "-c", str(clients), "-d", f"{seconds}s", "--timeout", "60s", "-s", str(script), url]
     if cookie:
         cmd[1:1] = ["-H", f"Cookie: {cookie}"]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60).stdout
@@ -104,9 +106,11 @@ def wrk(url: str, seconds: int, clients: int, cookie: str | None, work: Path) ->
             "errors_detail": {k: int(nums[k]) for k in ("non2xx", "connect", "read", "write", "timeout")}}
 
 
-def settle(port: int) -> None:
-    """Return once the server answers a fresh request, i.e. its queue from the last run has drained."""
-    urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=300).read()
+def settle(port: int, timeout: float = 900) -> float:
+    """Seconds until the server answers a fresh request, i.e. until its queue from the last run drained."""
+    t0 = time.perf_counter()
+    urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=timeout).read()
+    return round(time.perf_counter() - t0, 1)
 
 
 def serve_rectiflow(url: str, port: int, instance: Path) -> subprocess.Popen[bytes]:
@@ -154,10 +158,10 @@ def run(cfg: Config, dataset: tuple[int, str, str, dict[str, Any]] | None) -> di
         case_id = _a_case(url)
         results["rss_mb_idle"] = round(peak_rss_mb(server.pid), 1)
         results["inbox_page"] = wrk(f"http://127.0.0.1:{port}/", cfg.web_seconds, cfg.web_clients, cookie, work)
-        settle(port)  # wrk leaves up to 50 requests queued in the server: let them drain first
+        results["inbox_page"]["drain_s"] = settle(port)  # requests wrk left queued in the server
         results["case_page"] = wrk(f"http://127.0.0.1:{port}/cases/{case_id}", cfg.web_seconds, cfg.web_clients,
                                    cookie, work)
-        settle(port)
+        results["case_page"]["drain_s"] = settle(port)
         results["server_peak_rss_mb"] = round(peak_rss_mb(server.pid), 1)
     finally:
         stop(server)
