@@ -98,7 +98,8 @@ def _parse_one(item: Any, fields: Mapping[str, FieldSpec]) -> tuple[OpenSpec | N
         problems += [f"{what}: when names unknown field {f!r}" for f in fields_named(parsed) if f not in fields]
         guards.append(parsed)
     unit_from = item.get("unit_from")
-    if unit_from is not None and (unit_from not in fields or fields[unit_from].type != "unit"):
+    if unit_from is not None and (not isinstance(unit_from, str) or unit_from not in fields
+                                  or fields[unit_from].type != "unit"):
         problems.append(f"{what}: unit_from {unit_from!r} must name a unit field")
     reported_at = item.get("reported_at")
     if reported_at is not None and not isinstance(reported_at, str):
@@ -118,7 +119,7 @@ def _field_sources(raw: Any, fields: Mapping[str, FieldSpec], what: str, problem
     for name, src in raw.items():
         if isinstance(src, Mapping) and set(src) == {"from"}:
             ref = src["from"]
-            if ref not in fields or fields[ref].type == "attachment":
+            if not isinstance(ref, str) or ref not in fields or fields[ref].type == "attachment":
                 problems.append(f"{what}: field {name!r} copies unknown (or attachment) field {ref!r}")
             out[str(name)] = FieldSource(source=str(ref))
         elif isinstance(src, Mapping) and set(src) == {"value"} and isinstance(src["value"], (str, int, bool)):

@@ -4,6 +4,7 @@ Limits (workflow/fields.py): title 200, text 500, longtext 20000, comment 4000 c
 """
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -177,8 +178,6 @@ def test_non_utf8_bytes_from_a_real_shell(tmp_path, sqlite_url, cli_defs):
 
 
 def one_json_bytes(raw: bytes) -> dict:
-    import json
-
     lines = raw.decode("utf-8").splitlines()
     assert len(lines) == 1, raw
     return json.loads(lines[0])

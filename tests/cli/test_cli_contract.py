@@ -14,7 +14,7 @@ from cli_support import INTAKE, NOW, Cli, clean_failure, event_count, one_json
 from workflow.adapters.sqlstore import make_engine, schema_status
 from workflow.passwords import check_password
 
-READY_STATE_KEYS = {"name", "stage", "terminal", "label"}
+STATE_SUMMARY_KEYS = {"name", "stage", "terminal", "label"}
 
 
 # ---- db ---------------------------------------------------------------------------------------
@@ -50,7 +50,7 @@ def test_definitions_list_json_shape(cli):
     for d in data["definitions"]:
         assert set(d) == {"name", "version", "title", "initial", "roles", "states"}
         assert set(d["title"]) == {"zh", "en"} and isinstance(d["version"], int)
-        assert all(set(s) == READY_STATE_KEYS and set(s["label"]) == {"zh", "en"} for s in d["states"])
+        assert all(set(s) == STATE_SUMMARY_KEYS and set(s["label"]) == {"zh", "en"} for s in d["states"])
     ledger = by_name["ledger_item"]
     assert ledger["version"] == 1 and ledger["initial"] == "reported"
     assert ledger["title"] == {"zh": "测试台账", "en": "Test ledger item"}

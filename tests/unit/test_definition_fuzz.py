@@ -6,7 +6,6 @@ shape; the parser must answer every such file with PATH:LINE problems, not a Pyt
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
