@@ -196,16 +196,17 @@ def advance_then_hang(url: str, instance: str, case_id: str, hook: str, ready: A
 
     original_append, original_update = sqlstore.SqlTx.append, sqlstore.SqlTx.update_case
 
-    def append(self: Any, ev: Any) -> Any:
-        stored = original_append(self, ev)
+    def append(self: Any, *args: Any, **kwargs: Any) -> Any:
+        stored = original_append(self, *args, **kwargs)
         if hook in ("after_append", "open_after_append"):
             stop_here()
         return stored
 
-    def update_case(self: Any, case: Any, stage: str, expected_version: int) -> None:
-        original_update(self, case, stage, expected_version)
+    def update_case(self: Any, *args: Any, **kwargs: Any) -> Any:
+        done = original_update(self, *args, **kwargs)
         if hook == "after_update":
             stop_here()
+        return done
 
     sqlstore.SqlTx.append = append  # type: ignore[method-assign]
     sqlstore.SqlTx.update_case = update_case  # type: ignore[method-assign]
