@@ -77,11 +77,15 @@ class Lifecycle:
             GuardRejected: a guard of the transition refused, with its reason.
         """
         machine = self._machine()
+        if trigger not in machine.events:
+            # Checked up front: transitions reports an unknown event as AttributeError, which would
+            # also swallow a genuine AttributeError raised inside a guard.
+            raise TransitionNotAllowed(self._not_allowed(state, trigger))
         model = _Model()
         machine.add_model(model, initial=state)  # initial= keeps the stored state (pitfall T2)
         try:
             moved = model.trigger(trigger, ctx=ctx)
-        except (MachineError, AttributeError):
+        except MachineError:
             raise TransitionNotAllowed(self._not_allowed(state, trigger)) from None
         finally:
             machine.remove_model(model)
