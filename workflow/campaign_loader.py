@@ -14,7 +14,7 @@ from typing import Any
 from workflow.adapters import campaign_tables as tables
 from workflow.adapters.yaml_files import load_yaml_file
 from workflow.campaigns import Plan, PlanItem, parse_plan
-from workflow.errors import DefinitionError, NotFound
+from workflow.errors import DefinitionError, NotFound, UnknownUser
 from workflow.events import format_time
 from workflow.ports import User
 from workflow.service import CaseService
@@ -75,8 +75,6 @@ def _acting_user(tx: Any, actor: str | None) -> User:
         return User(SYSTEM_ACTOR, SYSTEM_ACTOR, "system", None)
     user = tx.get_user(actor)
     if user is None or not user.active:
-        from workflow.errors import UnknownUser
-
         raise UnknownUser(actor)
     return user
 
