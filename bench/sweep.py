@@ -77,12 +77,15 @@ def scheduler_rss_mb(url: str, now: str, instance: Path) -> float | None:
     if not exe.exists():
         return None
     env = {**os.environ, "RECTIFLOW_DATABASE_URL": url, "RECTIFLOW_INSTANCE": str(instance)}
-    proc = subprocess.Popen([str(exe), "escalate", "--now", now, "--json"], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    log_file = instance / "escalate.log"
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with log_file.open("wb") as sink:  # a file, not a pipe: nothing can block on a full pipe
+        proc = subprocess.Popen([str(exe), "escalate", "--now", now, "--json"], env=env, stdout=sink,
+                                stderr=subprocess.STDOUT)
     _pid, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
-        log(f"rectiflow escalate failed: {proc.stderr.read().decode()[-300:] if proc.stderr else ''}")
+        log(f"rectiflow escalate failed: {log_file.read_text(errors='replace')[-300:]}")
         return None
     return round(usage.ru_maxrss / 1024, 1)
 

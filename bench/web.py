@@ -65,7 +65,7 @@ def wait_up(port: int, proc: subprocess.Popen[bytes], timeout: float = 60) -> No
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {proc.stderr.read().decode()[-500:] if proc.stderr else ''}")
+            raise RuntimeError(f"server exited with status {proc.returncode} (see its log in the work directory)")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
                 return
@@ -113,12 +113,15 @@ def settle(port: int, timeout: float = 900) -> float:
     return round(time.perf_counter() - t0, 1)
 
 
-def serve_rectiflow(url: str, port: int, instance: Path) -> subprocess.Popen[bytes]:
+def serve_rectiflow(url: str, port: int, instance: Path, log_file: Path) -> subprocess.Popen[bytes]:
     exe = Path(sys.executable).with_name("rectiflow")
     env = {**os.environ, "RECTIFLOW_DATABASE_URL": url, "RECTIFLOW_INSTANCE": str(instance),
            "RECTIFLOW_NOW": "2026-04-01T02:00:00Z"}
-    return subprocess.Popen([str(exe), "serve", "--no-scheduler", "--port", str(port), "--threads", str(THREADS)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # The server's log goes to a file: a pipe nobody reads fills up under load (waitress warns about
+    # its queue depth on every request) and then blocks the server's main loop for good.
+    with log_file.open("wb") as sink:
+        return subprocess.Popen([str(exe), "serve", "--no-scheduler", "--port", str(port), "--threads", str(THREADS)],
+                                env=env, stdout=sink, stderr=subprocess.STDOUT)
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
@@ -144,14 +147,16 @@ def run(cfg: Config, dataset: tuple[int, str, str, dict[str, Any]] | None) -> di
     results: dict[str, Any] = {"cases": n, "db": db, "clients": cfg.web_clients, "seconds": cfg.web_seconds,
                                "server_threads": THREADS, "tool": "wrk"}
     port = free_port()
-    hello = subprocess.Popen([sys.executable, "-c", HELLO, str(port), str(THREADS)], stderr=subprocess.PIPE)
+    with (work / "hello.log").open("wb") as sink:
+        hello = subprocess.Popen([sys.executable, "-c", HELLO, str(port), str(THREADS)], stdout=sink,
+                                 stderr=subprocess.STDOUT)
     try:
         wait_up(port, hello)
         results["bare_flask"] = wrk(f"http://127.0.0.1:{port}/", cfg.web_seconds, cfg.web_clients, None, work)
     finally:
         stop(hello)
     port = free_port()
-    server = serve_rectiflow(url, port, cfg.work / "web-instance")
+    server = serve_rectiflow(url, port, cfg.work / "web-instance", work / "server.log")
     try:
         wait_up(port, server)
         cookie = login(port, "k000-sfs-1-handler1", "rectiflow-demo")
