@@ -43,8 +43,9 @@ def step_widgets(defn: Definition, t: TransitionSpec, people: list[tuple[str, st
 def intake_widgets(defn: Definition, people: list[tuple[str, str]], units: list[tuple[str, str]]) -> list[Widget]:
     """Fields asked at registration: the required ones, then optional ones no later step asks for."""
     later = {n for t in defn.transitions for n in (*t.requires, *t.optional)}
-    names = [(n, True) for n, f in defn.fields.items() if f.required]
-    names += [(n, False) for n, f in defn.fields.items() if not f.required and n not in later]
+    askable = {n: f for n, f in defn.fields.items() if f.computed is None}  # the engine derives the others
+    names = [(n, True) for n, f in askable.items() if f.required]
+    names += [(n, False) for n, f in askable.items() if not f.required and n not in later]
     return [_widget(defn.fields[n], req, people, units) for n, req in names]
 
 
