@@ -78,3 +78,26 @@ def test_the_standalone_scheduler_sweeps_and_releases_its_lease_on_sigterm(sqlit
     assert "lease released" in rest
     assert len(escalations(sqlite_esc_app).store.firings()) == 3
     assert escalations(sqlite_esc_app).lease(owner="another-host").acquire()
+
+
+def test_two_lease_guarded_schedulers_started_together_sweep_once(make_esc_app, database_url, clock,
+                                                                  lease_clock) -> None:
+    app = make_esc_app(database_url)
+    open_many(app, 100)
+    clock.set(local("2026-04-30T09:00"))
+    esc = escalations(app, lease_clock=lease_clock)
+    jobs = [SweepJob(esc, "host-a"), SweepJob(esc, "host-b")]
+    start, results = threading.Barrier(2), {}
+
+    def run(job: SweepJob) -> None:
+        start.wait()
+        results[job.owner] = job()
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    swept = [r for r in results.values() if r is not None]
+    assert len(swept) == 1 and len(swept[0].fired) == 300  # one swept everything, the other stood by
+    assert len(esc.store.firings()) == 300
