@@ -108,7 +108,7 @@ def is_late(due_at: str, now: datetime, late_after: timedelta) -> bool:
     return now - parse_utc(due_at) > late_after
 
 
-def escalation_payload(case_id: str, deadline: Mapping[str, Any], rung: Mapping[str, Any], *, now: datetime,
+def escalation_payload(deadline: Mapping[str, Any], rung: Mapping[str, Any], *, now: datetime,
                        late_after: timedelta, targets: list[str]) -> dict[str, Any]:
     """The audit payload of one firing: which rung, of which deadline, due when, fired when, to whom."""
     return {

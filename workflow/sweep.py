@@ -117,7 +117,7 @@ class EscalationSweeper:
                 raise _NothingToFire(case_id)
             rung = due[0]
             targets = alert_targets(tx.users(), tx.units(), defn, case, rung["notify"])
-            payload.update(escalation_payload(case.id, case.deadline, rung, now=now, late_after=self.late_after,
+            payload.update(escalation_payload(case.deadline, rung, now=now, late_after=self.late_after,
                                               targets=targets))
             writer = self.store.bound(tx)
             if not writer.add_firing(self._firing_row(case, payload)):

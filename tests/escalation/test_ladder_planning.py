@@ -94,7 +94,7 @@ def test_payload_marks_late_firings_and_keeps_the_due_time() -> None:
     d = deadline_for("2026-03-10T00:00", "2026-03-06T00:00")
     rung = d["rungs"][1]
     now = local("2026-03-12T00:00")
-    p = escalation_payload("c1", d, rung, now=now, late_after=timedelta(minutes=5), targets=["b", "a"])
+    p = escalation_payload(d, rung, now=now, late_after=timedelta(minutes=5), targets=["b", "a"])
     assert p["due_at"] == rung["due_at"] and p["fired_at"] == utc_text(now)
     assert p["late"] is True and p["targets"] == ["a", "b"] and p["deadline_key"] == "s@v1"
     assert not is_late(rung["due_at"], local("2026-03-10T00:04"), timedelta(minutes=5))
