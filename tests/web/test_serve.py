@@ -69,17 +69,3 @@ def test_serve_embeds_the_sweep_when_the_scheduler_is_there(env, monkeypatch):
     result = CliRunner().invoke(main, ["serve"])
     assert result.exit_code == 0, result.output
     assert len(started) == 2 and started[-1] == "stopped"
-
-
-def test_builtin_demo_cases_spread_over_stages_and_lights(app):
-    """The fallback spread used when no campaign seeding is installed."""
-    from rectiflow.web_demo import builtin_cases
-    from workflow.adapters.sqlqueries import SqlQueries
-    from workflow.events import format_time
-
-    assert builtin_cases(app, count=30) >= 25
-    counts = SqlQueries(app.engine).dashboard("2099-01-01T00:00:00.000000Z", None, tuple(app.registry.names()), ())
-    assert sum(c.count for c in counts) >= 25
-    now = SqlQueries(app.engine).dashboard(format_time(app.clock.now()), None, tuple(app.registry.names()), ())
-    assert {c.light for c in now} >= {"red", "none"}
-    assert any(c.state == "closed" for c in now)
