@@ -3,15 +3,20 @@
   app / sqlite_app   from tests/conftest.py: the engine with the demo directory, both backends
   staff              adds unit heads of the bureau's offices (xf-zzb, xf-lsk) and returns their logins
   plan_windows       load a copy of the Xifeng plan under another key with the given self-report windows
+  cli                run `rectiflow …` in-process against sqlite_app at the test clock; parses --json output
 """
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from campaign_support import REPO, verify_all  # noqa: F401  (re-exported for the tests)
+from rectiflow.cli import main
+from workflow.events import format_time
 
 XIFENG = REPO / "definitions" / "campaigns" / "xifeng-2021.yaml"
 
@@ -39,3 +44,16 @@ def plan_windows(app, tmp_path):
         return path
 
     return load
+
+
+@pytest.fixture
+def cli(sqlite_app, tmp_path, clock):
+    env = {"RECTIFLOW_DATABASE_URL": sqlite_app.settings.database_url, "RECTIFLOW_DEFINITIONS": str(REPO / "definitions"),
+           "RECTIFLOW_INSTANCE": str(tmp_path / "instance"), "RECTIFLOW_NOW": format_time(clock.now())}
+
+    def run(*args: str, code: int = 0):
+        result = CliRunner().invoke(main, list(args), env=env)
+        assert result.exit_code == code, (result.output, result.stderr)
+        return json.loads(result.stdout) if "--json" in args else result.output
+
+    return run

@@ -4,16 +4,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from campaign_support import REPO, verify_all
-from rectiflow.cli import main
 from workflow.adapters import schema
 from workflow.adapters.plan_files import read_plan_items
 from workflow.campaign_loader import campaign_progress, load_campaign, read_plan
 from workflow.errors import DefinitionError, RoleNotAllowed
-from workflow.events import format_time
 
 XIFENG = REPO / "definitions" / "campaigns" / "xifeng-2021.yaml"
 
@@ -115,17 +112,6 @@ def test_a_user_who_may_not_open_measures_loads_nothing(app):
     assert app.service.get(report.cases[0]).opened_by == "supervisor"
 
 
-@pytest.fixture
-def cli(sqlite_app, tmp_path, clock):
-    env = {"RECTIFLOW_DATABASE_URL": sqlite_app.settings.database_url, "RECTIFLOW_DEFINITIONS": str(REPO / "definitions"),
-           "RECTIFLOW_INSTANCE": str(tmp_path / "instance"), "RECTIFLOW_NOW": format_time(clock.now())}
-
-    def run(*args: str, code: int = 0):
-        result = CliRunner().invoke(main, list(args), env=env)
-        assert result.exit_code == code, (result.output, result.stderr)
-        return json.loads(result.stdout) if "--json" in args else result.output
-
-    return run
 
 
 def test_cli_campaign_load_prints_the_documented_json_and_is_idempotent(cli, tmp_path):

@@ -4,13 +4,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
 
 from campaign_support import REPO, verify_all
-from rectiflow.cli import main
 from workflow.declarations import Declarations
 from workflow.errors import GuardRejected, InvalidInput, UnknownUnit
-from workflow.events import format_time
 
 
 def test_issue_gives_every_staff_member_of_the_unit_one_form_and_skips_read_only_accounts(app):
@@ -114,17 +111,6 @@ def test_the_same_seed_gives_the_same_sample(make_app, sqlite_url, tmp_path):
     assert samples[0] == samples[1] and len(samples[0]) == 1
 
 
-@pytest.fixture
-def cli(sqlite_app, tmp_path, clock):
-    env = {"RECTIFLOW_DATABASE_URL": sqlite_app.settings.database_url, "RECTIFLOW_DEFINITIONS": str(REPO / "definitions"),
-           "RECTIFLOW_INSTANCE": str(tmp_path / "instance"), "RECTIFLOW_NOW": format_time(clock.now())}
-
-    def run(*args: str, code: int = 0):
-        result = CliRunner().invoke(main, list(args), env=env)
-        assert result.exit_code == code, (result.output, result.stderr)
-        return json.loads(result.stdout) if "--json" in args else result.output
-
-    return run
 
 
 def test_cli_issue_status_and_spot_check(cli, sqlite_app):
