@@ -218,8 +218,9 @@ def pytest_configure(config: pytest.Config) -> None:
 #
 #   clock        a FixedClock at 2026-03-02 09:00 Beijing time (a Monday);
 #                move it with clock.advance(days=…) / clock.set(…).
-#   make_app     make_app(url) -> workflow.bootstrap.Rectiflow on the repo's
-#                definitions, an instance dir under tmp_path and `clock`.
+#   make_app     make_app(url, definitions=None, expect_warnings=False, **settings)
+#                -> workflow.bootstrap.Rectiflow on the repo's definitions (or the
+#                folder given), an instance dir under tmp_path and `clock`.
 #   app          make_app(database_url) with the demo directory seeded (units
 #                and one user per role, see rectiflow/demo.py): runs on both
 #                backends.
@@ -246,11 +247,12 @@ def make_app(tmp_path, clock):
 
     built = []
 
-    def _make(url: str, **settings_overrides):
-        settings = Settings(database_url=url, definitions_dir=REPO / "definitions",
+    def _make(url: str, *, definitions: Path | None = None, expect_warnings: bool = False, **settings_overrides):
+        settings = Settings(database_url=url, definitions_dir=definitions or REPO / "definitions",
                             instance_dir=tmp_path / "instance", **settings_overrides)
         app = build(settings, clock=clock)
-        assert not app.warnings, app.warnings
+        if not expect_warnings:
+            assert not app.warnings, app.warnings
         built.append(app)
         return app
 

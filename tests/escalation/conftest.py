@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from escalation_support import HERE, START, build_app, copy_definitions, seed_directory
+from escalation_support import HERE, START, copy_definitions, seed_directory
 
 TEST_TYPES = (HERE / "data" / "loop_restart.yaml", HERE / "data" / "secret_item.yaml")
 
@@ -29,19 +29,14 @@ def lease_clock():
 
 
 @pytest.fixture
-def make_esc_app(tmp_path, defs, clock):
-    built = []
-
+def make_esc_app(make_app, defs):
     def _make(url: str, *, seed: bool = True, definitions: Path | None = None, **settings):
-        app = build_app(url, definitions or defs, tmp_path / "instance", clock, **settings)
+        app = make_app(url, definitions=definitions or defs, **settings)
         if seed:
             seed_directory(app)
-        built.append(app)
         return app
 
-    yield _make
-    for app in built:
-        app.engine.dispose()
+    return _make
 
 
 @pytest.fixture

@@ -23,24 +23,11 @@ def defs_dir(tmp_path) -> Path:
 
 
 @pytest.fixture
-def make_ledger_app(tmp_path, defs_dir, clock):
-    from workflow.bootstrap import build
-    from workflow.config import Settings
+def make_ledger_app(make_app, defs_dir):
+    def _make(url: str, *, definitions: Path | None = None, **options):
+        return make_app(url, definitions=definitions or defs_dir, **options)
 
-    built = []
-
-    def _make(url: str, *, definitions: Path | None = None, expect_warnings: bool = False, **overrides):
-        settings = Settings(database_url=url, definitions_dir=definitions or defs_dir,
-                            instance_dir=tmp_path / "instance", **overrides)
-        app = build(settings, clock=clock)
-        if not expect_warnings:
-            assert not app.warnings, app.warnings
-        built.append(app)
-        return app
-
-    yield _make
-    for app in built:
-        app.engine.dispose()
+    return _make
 
 
 @pytest.fixture
