@@ -16,7 +16,7 @@ from workflow.definition import (
 )
 from workflow.definition_effects import EffectsReader
 from workflow.definition_problems import (
-    READ_ONLY_ROLES, Problems, SpecReader, hashable, label_problem, mapping,
+    READ_ONLY_ROLES, Problems, hashable, label_problem, mapping,
 )
 from workflow.errors import DefinitionError
 from workflow.fields import FIELD_TYPES, LONGTEXT_LIMIT, TEXT_LIMIT, Choice, FieldSpec

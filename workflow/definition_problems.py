@@ -9,8 +9,7 @@ from typing import Any, Mapping
 
 from workflow.definition import line_of
 from workflow.errors import DefinitionError
-
-READ_ONLY_ROLES = frozenset({"auditor", "admin"})  # may never act on cases
+from workflow.policy import READ_ONLY_ROLES  # noqa: F401  (one list: the roles that may never act on cases)
 
 
 class Problems:

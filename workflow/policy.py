@@ -11,7 +11,7 @@ from workflow.definition import Definition
 from workflow.errors import RoleNotAllowed
 from workflow.ports import Unit, User
 
-READ_ONLY_ROLES = frozenset({"auditor", "admin"})
+READ_ONLY_ROLES = frozenset({"auditor", "admin"})  # may never act on cases (definitions are checked too)
 
 
 class Scope:
