@@ -2,12 +2,13 @@
 
 Every change is one write transaction: load and lock the case, check state, role, scope, guards
 and fields, append one sealed audit event, update the case row. Either all of it is committed or
-nothing is. A caller may pass the version it saw; without one, the version read just before the
-write is used, so two racing requests from the same state can never both succeed.
+nothing is. A caller may pass the version it saw (a web form does): if the case has moved on since,
+ConcurrencyConflict. Without one, the request applies to the case as it is when locked — racing
+requests are serialised by the lock, and the second is judged against the first one's result.
+Files are the one thing handled before the transaction (see `advance`).
 """
 from __future__ import annotations
 
-import copy
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -47,6 +48,11 @@ class Attachment:
 # (definition, case, dest state, fields, now, trigger or None at intake) -> deadline dict | None | ... (unchanged)
 DeadlineHook = Callable[[Definition, CaseState, str, Mapping[str, Any], datetime, "str | None"],
                         "dict[str, Any] | None | type[Ellipsis]"]
+
+
+# Makes a change's event inside the write transaction: (tx, locked case, acting user, now, the case
+# unit's scope — None for the engine's own system actors).
+Builder = Callable[[WriteTx, CaseState, User, datetime, Scope | None], Event]
 
 
 # (transaction, case type -> subject field) -> the facts the 自查从宽 rule needs (workflow.leniency)
@@ -95,10 +101,13 @@ class CaseService:
         self._require(defn, [f for f, spec in defn.fields.items() if spec.required], values, files, {}, "intake")
         text = self._comment(comment, required=False)
         case_unit = unit or user.unit
-        if not case_unit or tx.get_unit(case_unit) is None:
-            raise UnknownUnit(str(case_unit)) if case_unit else InvalidInput("the case needs a unit (--unit)")
+        if not case_unit:
+            raise InvalidInput("the case needs a unit (--unit)")
+        chain = tx.unit_chain(case_unit)
+        if not chain:
+            raise UnknownUnit(str(case_unit))
         if user.role != "system":
-            Scope(tx.units()).check_act(user, defn, case_unit, opening=True)
+            Scope(chain).check_act(user, defn, case_unit, opening=True)
         self._check_references(tx, defn, values)
         payload: dict[str, Any] = {
             "title": title, "unit": case_unit, "fields": values, "definition_hash": defn.content_hash,
@@ -132,24 +141,31 @@ class CaseService:
             TransitionNotAllowed, RoleNotAllowed, GuardRejected, MissingField, InvalidInput: nothing written.
             ConcurrencyConflict: the case changed since `expected_version`; nothing written.
         """
-        seen = self._seen(case_id, expected_version)
-        defn = self.registry.get(seen.type, seen.definition_version)
-        spec = defn.transition(seen.state, trigger)
-        if spec is None:  # wrong state or unknown trigger: say so before judging the step's fields
-            self.registry.lifecycle(defn).check(seen.state, trigger)
-        allowed = set(spec.requires + spec.optional) if spec else set()
-        values = self._parse_fields(defn, fields or {}, allowed=allowed, case=seen)
-        files = self._store_files(defn, attachments, allowed=allowed)
-        text = self._comment(comment, required=bool(spec and spec.comment == "required"))
+        attachments = list(attachments)
+        files: list[dict[str, Any]] = []
+        if attachments:
+            # Files are stored before the write transaction, so that writing megabytes never holds the
+            # database's write lock; judging them needs the step, hence one read first. The version
+            # read then is the one the transaction insists on. (Blobs are content-addressed: one left
+            # by a refused step is harmless and reused.)
+            seen = self._seen(case_id, expected_version)
+            expected_version = seen.version
+            seen_defn = self.definition_of(seen)
+            files = self._store_files(seen_defn, attachments,
+                                      allowed=self._step_fields(seen_defn, seen.state, trigger))
 
-        def build(tx: WriteTx, case: CaseState, user: User, now: datetime) -> Event:
+        def build(tx: WriteTx, case: CaseState, user: User, now: datetime, scope: Scope | None) -> Event:
+            defn = self.registry.get(case.type, case.definition_version)
+            allowed = self._step_fields(defn, case.state, trigger)  # wrong state or unknown trigger: said first
+            values = self._parse_fields(defn, fields or {}, allowed=allowed, case=case)
             t = defn.transition(case.state, trigger)
-            if t is not None and user.role not in t.roles:
+            assert t is not None  # _step_fields raised otherwise
+            text = self._comment(comment, required=t.comment == "required")
+            if user.role not in t.roles:
                 raise RoleNotAllowed(f"role {user.role!r} may not {trigger!r} (allowed: {', '.join(t.roles)})")
             step = {**values, **self._derived(tx, defn, case, case.fields, values, None, intake=False)}
             ctx = self._guard_ctx(case, user, step, files, now)
             dest = self.registry.lifecycle(defn).fire(case.state, trigger, ctx)  # raises when not possible
-            assert t is not None
             self._require(defn, list(t.requires), step, files, case.fields, f"step {trigger!r}")
             self._check_references(tx, defn, step)
             payload: dict[str, Any] = {"trigger": trigger, "fields": step, "attachments": files}
@@ -163,15 +179,14 @@ class CaseService:
                 payload["links"] = links
             return self._event(case, user, now, ADVANCED, dest, payload)
 
-        return self._change(case_id, actor, seen.version, build)
+        return self._change(case_id, actor, expected_version, build)
 
     def assign(self, case_id: str, *, actor: str, assignee: str | None, expected_version: int | None = None) -> CaseState:
         """Give the case to a handler (or take it back with assignee=None); 签收 is assigning oneself."""
-        seen = self._seen(case_id, expected_version)
 
-        def build(tx: WriteTx, case: CaseState, user: User, now: datetime) -> Event:
+        def build(tx: WriteTx, case: CaseState, user: User, now: datetime, scope: Scope | None) -> Event:
             defn = self.registry.get(case.type, case.definition_version)
-            scope = Scope(tx.units())
+            scope = scope or Scope(tx.unit_chain(case.unit))
             claiming = assignee == user.login and case.assignee is None
             if not claiming and user.role not in defn.assigners:
                 raise RoleNotAllowed(f"role {user.role!r} may not assign {defn.name} cases "
@@ -183,33 +198,36 @@ class CaseService:
                 scope.check_act(target, defn, case.unit)
             return self._event(case, user, now, ASSIGNED, None, {"assignee": assignee})
 
-        return self._change(case_id, actor, seen.version, build)
+        return self._change(case_id, actor, expected_version, build)
 
     def add_comment(self, case_id: str, *, actor: str, text: str, expected_version: int | None = None) -> CaseState:
-        seen = self._seen(case_id, expected_version)
         body = self._comment(text, required=True)
 
-        def build(tx: WriteTx, case: CaseState, user: User, now: datetime) -> Event:
+        def build(tx: WriteTx, case: CaseState, user: User, now: datetime, scope: Scope | None) -> Event:
             return self._event(case, user, now, COMMENTED, None, {"comment": body})
 
-        return self._change(case_id, actor, seen.version, build)
+        return self._change(case_id, actor, expected_version, build)
 
     def update_fields(self, case_id: str, *, actor: str, fields: Mapping[str, Any],
                       attachments: Iterable[Attachment] = (), comment: str | None = None,
                       expected_version: int | None = None) -> CaseState:
         """Correct field values outside a step (definition `editors` only; never immutable fields)."""
-        seen = self._seen(case_id, expected_version)
-        defn = self.registry.get(seen.type, seen.definition_version)
-        values = self._parse_fields(defn, fields, allowed=None, case=seen)
-        for name in values:
-            if defn.fields[name].immutable:
-                raise ImmutableField(f"field {name!r} is fixed at intake and cannot be changed")
-        files = self._store_files(defn, attachments, allowed=None)
-        if not values and not files:
+        attachments = list(attachments)
+        if not fields and not attachments:
             raise InvalidInput("nothing to change: give at least one field or file")
         text = self._comment(comment, required=False)
+        files: list[dict[str, Any]] = []
+        if attachments:  # stored before the write transaction, as in `advance`
+            seen = self._seen(case_id, expected_version)
+            expected_version = seen.version
+            files = self._store_files(self.definition_of(seen), attachments, allowed=None)
 
-        def build(tx: WriteTx, case: CaseState, user: User, now: datetime) -> Event:
+        def build(tx: WriteTx, case: CaseState, user: User, now: datetime, scope: Scope | None) -> Event:
+            defn = self.registry.get(case.type, case.definition_version)
+            values = self._parse_fields(defn, fields, allowed=None, case=case)
+            for name in values:
+                if defn.fields[name].immutable:
+                    raise ImmutableField(f"field {name!r} is fixed at intake and cannot be changed")
             if user.role not in defn.editors:
                 raise RoleNotAllowed(f"role {user.role!r} may not edit {defn.name} fields "
                                      f"(editors: {', '.join(defn.editors)})")
@@ -222,7 +240,7 @@ class CaseService:
                 payload["comment"] = text
             return self._event(case, user, now, FIELDS_CHANGED, None, payload)
 
-        return self._change(case_id, actor, seen.version, build)
+        return self._change(case_id, actor, expected_version, build)
 
     def record(self, case_id: str, *, actor: str, action: str, payload: Mapping[str, Any],
                to_state: str | None = None, expected_version: int | None = None,
@@ -234,14 +252,13 @@ class CaseService:
         With `skip_locked`, a case another transaction holds is not waited for: CaseBusy is raised
         (PostgreSQL FOR UPDATE SKIP LOCKED; the escalation sweep uses it to pass over claimed cases).
         """
-        seen = self._seen(case_id, expected_version)
 
-        def build(tx: WriteTx, case: CaseState, user: User, now: datetime) -> Event:
+        def build(tx: WriteTx, case: CaseState, user: User, now: datetime, scope: Scope | None) -> Event:
             if check is not None:
                 check(tx, case, user, self.registry.get(case.type, case.definition_version))
             return self._event(case, user, now, action, to_state, dict(payload))
 
-        return self._change(case_id, actor, seen.version, build, system_actor=actor.startswith("system:"),
+        return self._change(case_id, actor, expected_version, build, system_actor=actor.startswith("system:"),
                             skip_locked=skip_locked)
 
     # ---- reading ------------------------------------------------------------------------
@@ -276,9 +293,16 @@ class CaseService:
                 "someone else acted first — reload and try again")
         return case
 
-    def _change(self, case_id: str, actor: str, seen_version: int,
-                build: Callable[[WriteTx, CaseState, User, datetime], Event], system_actor: bool = False,
-                skip_locked: bool = False) -> CaseState:
+    def _step_fields(self, defn: Definition, state: str, trigger: str) -> set[str]:
+        """The fields `trigger` takes from `state`; TransitionNotAllowed when it does not leave `state`."""
+        spec = defn.transition(state, trigger)
+        if spec is None:
+            self.registry.lifecycle(defn).check(state, trigger)  # raises, naming what is possible
+            raise TransitionNotAllowed(f"{trigger!r} is not possible from state {state!r}")
+        return set(spec.requires + spec.optional)
+
+    def _change(self, case_id: str, actor: str, expected_version: int | None, build: Builder,
+                system_actor: bool = False, skip_locked: bool = False) -> CaseState:
         now = self.clock.now()
         with self.store.write() as tx:
             case = tx.lock_case(case_id, skip_locked=True) if skip_locked else tx.lock_case(case_id)
@@ -286,17 +310,21 @@ class CaseService:
                 if skip_locked and tx.get_case(case_id) is not None:
                     raise CaseBusy(f"case {case_id} is being changed by another transaction")
                 raise CaseNotFound(case_id)
-            if case.version != seen_version:
+            if expected_version is not None and case.version != expected_version:
                 raise ConcurrencyConflict(
-                    f"case {case_id} changed (version {seen_version} → {case.version}) while you acted: "
-                    "reload and try again")
+                    f"case {case_id} is at version {case.version}, you saw version {expected_version}: "
+                    "someone else acted first — reload and try again")
             user = User(actor, actor, "system", None) if system_actor else self._user(tx, actor)
             defn = self.registry.get(case.type, case.definition_version)
+            scope = None
             if not system_actor:
-                Scope(tx.units()).check_act(user, defn, case.unit)
-            event = tx.append(build(tx, case, user, now))
-            new = apply(copy.deepcopy(case), event)
-            tx.update_case(new, defn.states[new.state].stage, expected_version=case.version)
+                scope = Scope(tx.unit_chain(case.unit))  # the case's unit and its ancestors: all a check needs
+                scope.check_act(user, defn, case.unit)
+            locked_version = case.version
+            event = tx.append(build(tx, case, user, now, scope))
+            # The locked case was loaded by this transaction for it alone: fold the event in place.
+            new = apply(case, event)
+            tx.update_case(new, defn.states[new.state].stage, expected_version=locked_version)
         return new
 
     @staticmethod
@@ -316,7 +344,7 @@ class CaseService:
     @staticmethod
     def _guard_ctx(case: CaseState, user: User, values: Mapping[str, Any], files: list[dict[str, Any]],
                    now: datetime) -> GuardContext:
-        merged = {**copy.deepcopy(case.fields), **values}
+        merged = {**case.fields, **values}  # guards only read (workflow.guards): no deep copy needed
         for item in files:
             merged.setdefault(item["field"], [])
             merged[item["field"]] = list(merged[item["field"]]) + [item]

@@ -58,14 +58,14 @@ def test_threads_with_the_same_expected_version_one_wins(shared_app, shared_url,
 
 
 def test_threads_without_expected_version_one_wins(shared_app, shared_url):
-    """Without a version the service uses the one it read first: never two `verify` events."""
+    """Without a version, racing advances are serialised by the row lock: never two `verify` events."""
     for _ in range(ROUNDS):
         case = open_rectification_item(shared_app)
         outcomes = race(THREADS, lambda: shared_app.service.advance(case.id, "verify", actor="supervisor"))
         winners = [o for o in outcomes if not isinstance(o, Exception)]
         assert len(winners) == 1
-        # A loser either raced inside the window (conflict) or started after the winner committed
-        # and was told the trigger no longer applies; never "database is locked".
+        # A loser is judged against the winner's result (the trigger no longer applies) or, on a
+        # lost race for the lock, told of the conflict; never "database is locked".
         for err in outcomes:
             if isinstance(err, Exception):
                 assert type(err) in (ConcurrencyConflict, TransitionNotAllowed), repr(err)
@@ -73,42 +73,74 @@ def test_threads_without_expected_version_one_wins(shared_app, shared_url):
     assert_verified(shared_app)
 
 
-@pytest.mark.parametrize("expected", [None, 1], ids=["pre-read-version", "expected-version"])
-def test_a_change_between_reading_and_writing_is_a_conflict(shared_app, shared_url, expected):
-    """Deterministic interleaving: A reads v1, B commits v2, then A writes — A must get a conflict."""
+def test_a_version_seen_before_someone_else_acted_is_a_conflict(shared_app, shared_url):
+    """A form shows v1; B commits v2; A submits saying it saw v1 — a conflict, even though the step
+    would still be possible from the new state: a concurrent change is never silently merged."""
     case = open_rectification_item(shared_app)
     service = shared_app.service
-    read_done, b_done = threading.Event(), threading.Event()
-    original_seen = service._seen
-    outcome: dict[str, Any] = {}
+    service.add_comment(case.id, actor="supervisor2", text="先看一下材料")  # B: v2, same state
+    with pytest.raises(ConcurrencyConflict, match="you saw version 1"):
+        service.advance(case.id, "verify", actor="supervisor", expected_version=1)
+    assert event_count(shared_url, case.id) == 2
+    assert service.get(case.id).state == "reported"
+    assert_verified(shared_app)
 
-    def slow_seen(case_id: str, expected_version: int | None) -> Any:
-        seen = original_seen(case_id, expected_version)
+
+class _BlockingBlobs:
+    """The service's blob store, holding thread A's upload until B has committed."""
+
+    def __init__(self, inner: Any, stored: threading.Event, release: threading.Event) -> None:
+        self.inner, self.stored, self.release = inner, stored, release
+
+    def put(self, data: bytes) -> str:
+        digest = self.inner.put(data)
         if threading.current_thread().name == "A":
-            read_done.set()
-            assert b_done.wait(30)
-        return seen
+            self.stored.set()
+            assert self.release.wait(30)
+        return digest
 
-    service._seen = slow_seen  # type: ignore[method-assign]
+    def get(self, sha256: str) -> bytes | None:
+        return self.inner.get(sha256)
+
+
+@pytest.mark.parametrize("expected", [None, 3], ids=["no-version-given", "expected-version"])
+def test_a_change_while_files_are_being_stored_is_a_conflict(shared_app, shared_url, expected):
+    """Files are stored before the write transaction (the lock is never held for an upload); the
+    version read before storing them is the one the transaction insists on — with or without a
+    version from the caller. Deterministic interleaving: A stores its file, B commits, A writes."""
+    from workflow.service import Attachment
+
+    case = open_rectification_item(shared_app)
+    service = shared_app.service
+    service.advance(case.id, "verify", actor="supervisor")
+    service.advance(case.id, "dispatch", actor="supervisor",  # v3: the next step takes evidence files
+                    fields={"measure": "补齐材料", "owner": "handler", "rectify_by": "2026-12-31"})
+    stored, release = threading.Event(), threading.Event()
+    plain = service.blobs
+    service.blobs = _BlockingBlobs(plain, stored, release)
+    outcome: dict[str, Any] = {}
     try:
         def a() -> None:
             try:
-                outcome["a"] = service.advance(case.id, "verify", actor="supervisor", expected_version=expected)
+                outcome["a"] = service.advance(
+                    case.id, "report_rectified", actor="handler", expected_version=expected,
+                    fields={"result": "材料已补齐", "unit_head_signoff": "true"},
+                    attachments=[Attachment("evidence", "a.txt", b"evidence")])
             except WorkflowError as err:
                 outcome["a"] = err
 
         thread_a = threading.Thread(target=a, name="A")
         thread_a.start()
-        assert read_done.wait(30)
-        outcome["b"] = service.advance(case.id, "verify", actor="supervisor2")
-        b_done.set()
+        assert stored.wait(30)
+        outcome["b"] = service.add_comment(case.id, actor="supervisor2", text="B 先动了")
+        release.set()
         thread_a.join(30)
     finally:
-        del service._seen
-    assert outcome["b"].version == 2
-    assert type(outcome["a"]) is ConcurrencyConflict
-    assert event_count(shared_url, case.id) == 2
-    assert service.get(case.id).version == 2
+        service.blobs = plain
+    assert outcome["b"].version == 4
+    assert type(outcome["a"]) is ConcurrencyConflict, outcome["a"]
+    assert event_count(shared_url, case.id) == 4
+    assert service.get(case.id).state == "rectifying"
     assert_verified(shared_app)
 
 

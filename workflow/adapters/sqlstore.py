@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from sqlalchemy import Engine, bindparam, create_engine, event, exc, func, insert, select, update
+from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Connection
 
 from workflow.adapters import schema as t
@@ -220,6 +221,10 @@ class SqlTx:
     def units(self) -> list[Unit]:
         return [Unit(**r) for r in self.conn.execute(_UNITS).mappings()]
 
+    def unit_chain(self, code: str) -> list[Unit]:
+        """The unit and its ancestors — what a scope check needs — in one statement, not the whole tree."""
+        return [Unit(**r) for r in self.conn.execute(_UNIT_CHAIN, {"code": code}).mappings()]
+
     def add_unit(self, unit: Unit) -> None:
         self.conn.execute(insert(t.units).values(**unit.__dict__))
 
@@ -252,6 +257,12 @@ _APPEND = insert(t.case_events).returning(t.case_events.c.seq)
 _UPDATE_CASE = update(t.cases).where(t.cases.c.id == bindparam("_case"), t.cases.c.version == bindparam("_expected"))
 _GET_USER = select(t.users).where(t.users.c.login == bindparam("login"))
 _UNITS = select(t.units).order_by(t.units.c.code)
+_UNIT_CHAIN = sql_text(
+    # UNION (not UNION ALL) ends the walk even if a bad edit made a cycle.
+    "WITH RECURSIVE chain(code, name, parent) AS ("
+    " SELECT code, name, parent FROM units WHERE code = :code"
+    " UNION SELECT u.code, u.name, u.parent FROM units u JOIN chain ON u.code = chain.parent)"
+    " SELECT code, name, parent FROM chain")
 _CASE_FIELDS = frozenset(CaseState.__dataclass_fields__)
 
 
@@ -288,12 +299,20 @@ def _payload(text: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {"unreadable_payload": text}
 
 
+def _snapshot(case: CaseState) -> str:
+    # Serialised straight from the fields: to_dict() would deep-copy everything only to encode it.
+    return canonical_json({name: getattr(case, name) for name in _CASE_FIELDS_ORDER})
+
+
+_CASE_FIELDS_ORDER = tuple(CaseState.__dataclass_fields__)
+
+
 def case_row(case: CaseState, stage: str) -> dict[str, Any]:
     return {
         "id": case.id, "type": case.type, "definition_version": case.definition_version, "title": case.title,
         "unit": case.unit, "state": case.state, "stage": stage, "version": case.version, "assignee": case.assignee,
         "opened_at": case.opened_at, "updated_at": case.updated_at,
-        "due_at": (case.deadline or {}).get("due_at"), "snapshot": canonical_json(case.to_dict()),
+        "due_at": (case.deadline or {}).get("due_at"), "snapshot": _snapshot(case),
         # Indexed: the escalation sweep reads only the cases whose next rung is due.
         "next_escalation_at": next_escalation_at(case.deadline),
     }
