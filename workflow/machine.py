@@ -2,9 +2,11 @@
 
 `Lifecycle(definition).fire(state, trigger, ctx)` answers "where does this trigger take a case in
 `state`?" and raises when it may not. No machine lives per case: each thread keeps one machine
-per definition and attaches a throw-away model for the duration of one call, so memory does not
-grow with the number of cases and no two threads ever touch the same machine (`add_model` is
-not thread-safe; see shared/pitfalls.md T1, T2, T5).
+per definition with one small model attached for good, and every call first sets that model's
+state to the case's (never the machine's initial: pitfall T2) — so memory does not grow with the
+number of cases, no two threads ever touch the same machine or model (`transitions` is not
+thread-safe; T5), and the model list stays one long (T1). Attaching and detaching a model per call
+(`add_model` binds a dozen methods) cost more than the rest of the computation.
 """
 from __future__ import annotations
 
@@ -36,6 +38,14 @@ class Lifecycle:
         if machine is None:
             machine = self._local.machine = self._build()
         return machine
+
+    def _model(self) -> _Model:
+        """This thread's model, attached to this thread's machine once."""
+        model = getattr(self._local, "model", None)
+        if model is None:
+            model = self._local.model = _Model()
+            self._machine().add_model(model, initial=self.definition.initial)
+        return model
 
     def _build(self) -> Machine:
         transitions = [
@@ -81,14 +91,13 @@ class Lifecycle:
             # Checked up front: transitions reports an unknown event as AttributeError, which would
             # also swallow a genuine AttributeError raised inside a guard.
             raise TransitionNotAllowed(self._not_allowed(state, trigger))
-        model = _Model()
-        machine.add_model(model, initial=state)  # initial= keeps the stored state (pitfall T2)
+        model = self._model()
+        machine.set_state(state, model=model)  # the case's stored state, whatever the last call left
+        model.refusal = None
         try:
             moved = model.trigger(trigger, ctx=ctx)
         except MachineError:
             raise TransitionNotAllowed(self._not_allowed(state, trigger)) from None
-        finally:
-            machine.remove_model(model)
         if not moved:
             raise GuardRejected(model.refusal or f"{trigger!r} was refused")
         return model.state
@@ -110,5 +119,5 @@ class Lifecycle:
 
     @property
     def attached_models(self) -> int:
-        """Models attached to this thread's machine (always 0 between calls)."""
+        """Models attached to this thread's machine (never more than one: its own)."""
         return len(self._machine().models)

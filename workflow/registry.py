@@ -26,15 +26,19 @@ class DefinitionRegistry:
         for d in definitions:
             self._by_key[d.key] = d
             self._lifecycles[d.key] = Lifecycle(d)
+        # A registry never changes after it is built (a reload builds a new one): look-ups are precomputed.
+        self._latest: dict[str, Definition] = {}
+        for (name, version), d in sorted(self._by_key.items()):
+            self._latest[name] = d
 
     def names(self) -> list[str]:
-        return sorted({name for name, _ in self._by_key})
+        return sorted(self._latest)
 
     def latest(self, name: str) -> Definition:
-        versions = [v for (n, v) in self._by_key if n == name]
-        if not versions:
+        found = self._latest.get(name)
+        if found is None:
             raise UnknownCaseType(name, self.names())
-        return self._by_key[(name, max(versions))]
+        return found
 
     def get(self, name: str, version: int) -> Definition:
         try:

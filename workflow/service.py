@@ -67,6 +67,7 @@ class CaseService:
         self.deadline_hook = deadline_hook
         self.facts = facts
         self.max_attachment_bytes = max_attachment_bytes
+        self._subjects: tuple[DefinitionRegistry, Mapping[str, str]] | None = None
 
     # ---- intake -------------------------------------------------------------------------
     def open_case(self, case_type: str, *, actor: str, title: str, unit: str | None = None,
@@ -427,9 +428,16 @@ class CaseService:
         if reported_at is None:  # a later step: the case was reported at intake (or when its source said)
             first = tx.events(case.id, up_to_version=1)
             reported_at = parse_time(first[0].payload.get("reported_at") or first[0].at)
-        facts = self.facts(tx, subject_fields(self.registry.all_latest())) if self.facts else None
+        facts = self.facts(tx, self._subject_fields()) if self.facts else None
         return derive(defn.fields, existing, values, ComputeContext(case.id, defn.name, reported_at, facts),
                       intake=intake)
+
+    def _subject_fields(self) -> Mapping[str, str]:
+        """workflow.computed.subject_fields of the current registry, worked out once per registry."""
+        memo = self._subjects
+        if memo is None or memo[0] is not self.registry:
+            memo = self._subjects = (self.registry, subject_fields(self.registry.all_latest()))
+        return memo[1]
 
     def _deadline(self, defn: Definition, case: CaseState, dest: str, fields: Mapping[str, Any], now: datetime,
                   trigger: str | None = None) -> Any:

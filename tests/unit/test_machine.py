@@ -98,15 +98,20 @@ def test_available_lists_the_triggers_out_of_a_state():
     assert lc.available("done") == []
 
 
-def test_no_model_stays_attached_after_calls():
+def test_models_do_not_accumulate_and_no_call_leaks_into_the_next():
     lc = lifecycle()
     for _ in range(200):
-        lc.fire("open", "start", ctx())
+        assert lc.fire("open", "start", ctx()) == "working"
         with pytest.raises(TransitionNotAllowed):
             lc.fire("open", "finish", ctx())
-        with pytest.raises(GuardRejected):
+        with pytest.raises(GuardRejected, match="'note' must be filled in"):
             lc.fire("working", "finish", ctx())
-    assert lc.attached_models == 0
+        # The previous call left the machine's model in "working" with a refusal recorded: neither
+        # the state nor the reason may carry over to a case in another state.
+        with pytest.raises(TransitionNotAllowed, match="'finish' is not possible from state 'open'"):
+            lc.fire("open", "finish", ctx(note="x"))
+        assert lc.fire("working", "finish", ctx(note="x")) == "done"
+    assert lc.attached_models <= 1
 
 
 def test_threads_each_get_correct_answers():
@@ -124,7 +129,7 @@ def test_threads_each_get_correct_answers():
                 dest = lc.fire(state, trigger, ctx(note="x"))
                 with lock:
                     results.append(f"{state}->{dest}")
-            assert lc.attached_models == 0
+            assert lc.attached_models == 1  # this thread's own machine holds this thread's own model
         except BaseException as exc:  # reported below, in the test's thread
             errors.append(exc)
 

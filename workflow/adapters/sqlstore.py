@@ -19,6 +19,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Connection
 
 from workflow.adapters import schema as t
+from workflow.adapters.driver_sql import DriverStatements
 from workflow.adapters.stored_rows import stored_case
 from workflow.errors import ConcurrencyConflict
 from workflow.escalation import next_escalation_at
@@ -140,22 +141,23 @@ class SqlTx:
 
     def __init__(self, conn: Connection, dialect: str) -> None:
         self.conn, self.dialect = conn, dialect
+        self.hot = _hot_statements(conn.dialect)
 
     def extra(self) -> Connection:
         return self.conn
 
     # ---- cases and events ----------------------------------------------------------------
     def get_case(self, case_id: str) -> CaseState | None:
-        snapshot = self.conn.execute(_GET_SNAPSHOT, {"case_id": case_id}).scalar()
-        return None if snapshot is None else _load_case(snapshot)
+        row = self.hot.one(self.conn, "get_snapshot", {"case_id": case_id})
+        return None if row is None else _load_case(row[0])
 
     def lock_case(self, case_id: str, *, skip_locked: bool = False) -> CaseState | None:
         """The case, row-locked for this transaction; with skip_locked, None if another holds it (PostgreSQL)."""
-        query = _GET_SNAPSHOT
+        query = "get_snapshot"  # SQLite: BEGIN IMMEDIATE already holds the database's write lock
         if self.dialect == "postgresql":
-            query = _LOCK_SKIP if skip_locked else _LOCK
-        snapshot = self.conn.execute(query, {"case_id": case_id}).scalar()
-        return None if snapshot is None else _load_case(snapshot)
+            query = "lock_skip" if skip_locked else "lock"
+        row = self.hot.one(self.conn, query, {"case_id": case_id})
+        return None if row is None else _load_case(row[0])
 
     def events(self, case_id: str, *, up_to_version: int | None = None, as_of: str | None = None) -> list[Event]:
         e = t.case_events.c
@@ -188,22 +190,27 @@ class SqlTx:
             yield stored_case(row)
 
     def append(self, ev: Event) -> Event:
-        seq = self.conn.execute(_APPEND, event_to_row(ev)).scalar_one()
+        row = self.hot.one(self.conn, "append", event_to_row(ev))
+        assert row is not None  # RETURNING always gives the new row's seq
+        seq = row[0]
         return Event(**{**ev.__dict__, "seq": seq})
 
     def insert_case(self, case: CaseState, stage: str) -> None:
-        self.conn.execute(insert(t.cases).values(**case_row(case, stage)))
+        self.hot.rowcount(self.conn, "insert_case", case_row(case, stage))
 
     def update_case(self, case: CaseState, stage: str, expected_version: int) -> None:
         params = {**case_row(case, stage), "_case": case.id, "_expected": expected_version}
-        done = self.conn.execute(_UPDATE_CASE, params)
-        if done.rowcount != 1:
+        if self.hot.rowcount(self.conn, "update_case", params) != 1:
             raise ConcurrencyConflict(f"case {case.id} changed while you acted: reload and try again")
 
     # ---- users, units, definitions ---------------------------------------------------------
     def get_user(self, login: str) -> User | None:
-        row = self.conn.execute(_GET_USER, {"login": login}).mappings().first()
-        return None if row is None else User(**row)
+        row = self.hot.one(self.conn, "get_user", {"login": login})
+        if row is None:
+            return None
+        values = dict(zip(_USER_COLUMNS, row))
+        values["active"] = bool(values["active"])  # SQLite hands booleans back as 0/1
+        return User(**values)
 
     def users(self) -> list[User]:
         return [User(**r) for r in self.conn.execute(select(t.users).order_by(t.users.c.login)).mappings()]
@@ -223,7 +230,7 @@ class SqlTx:
 
     def unit_chain(self, code: str) -> list[Unit]:
         """The unit and its ancestors — what a scope check needs — in one statement, not the whole tree."""
-        return [Unit(**r) for r in self.conn.execute(_UNIT_CHAIN, {"code": code}).mappings()]
+        return [Unit(*r) for r in self.hot.all(self.conn, "unit_chain", {"code": code})]
 
     def add_unit(self, unit: Unit) -> None:
         self.conn.execute(insert(t.units).values(**unit.__dict__))
@@ -255,7 +262,6 @@ _LOCK_SKIP = _GET_SNAPSHOT.with_for_update(skip_locked=True)
 _APPEND = insert(t.case_events).returning(t.case_events.c.seq)
 # SET takes the columns named in the parameters (case_row's keys); _case/_expected bind the WHERE.
 _UPDATE_CASE = update(t.cases).where(t.cases.c.id == bindparam("_case"), t.cases.c.version == bindparam("_expected"))
-_GET_USER = select(t.users).where(t.users.c.login == bindparam("login"))
 _UNITS = select(t.units).order_by(t.units.c.code)
 _UNIT_CHAIN = sql_text(
     # UNION (not UNION ALL) ends the walk even if a bad edit made a cycle.
@@ -264,6 +270,26 @@ _UNIT_CHAIN = sql_text(
     " UNION SELECT u.code, u.name, u.parent FROM units u JOIN chain ON u.code = chain.parent)"
     " SELECT code, name, parent FROM chain")
 _CASE_FIELDS = frozenset(CaseState.__dataclass_fields__)
+_USER_COLUMNS = tuple(c.name for c in t.users.c)
+_EVENT_COLUMNS = tuple(c.name for c in t.case_events.c if c.name != "seq")
+_CASE_COLUMNS = ("id", "type", "definition_version", "title", "unit", "state", "stage", "version", "assignee",
+                 "opened_at", "updated_at", "due_at", "snapshot", "next_escalation_at")  # case_row's keys
+# Run on the driver's cursor (workflow.adapters.driver_sql); column keys fix the INSERT/UPDATE columns.
+_HOT = {
+    "get_snapshot": (_GET_SNAPSHOT, None), "lock": (_LOCK, None), "lock_skip": (_LOCK_SKIP, None),
+    "append": (_APPEND, _EVENT_COLUMNS), "insert_case": (insert(t.cases), _CASE_COLUMNS), "update_case": (_UPDATE_CASE, _CASE_COLUMNS),
+    "get_user": (select(*t.users.c).where(t.users.c.login == bindparam("login")), None),
+    "unit_chain": (_UNIT_CHAIN, None),
+}
+_HOT_BY_DIALECT: dict[tuple[str, str], DriverStatements] = {}
+
+
+def _hot_statements(dialect: Any) -> DriverStatements:
+    key = (dialect.name, dialect.paramstyle)
+    found = _HOT_BY_DIALECT.get(key)
+    if found is None:
+        found = _HOT_BY_DIALECT[key] = DriverStatements(dialect, _HOT)
+    return found
 
 
 def _load_case(snapshot: str) -> CaseState:
