@@ -17,7 +17,7 @@ from workflow.escalation import FLAGGED, UNFLAGGED
 from workflow.events import format_time
 from workflow.fields import COMMENT_LIMIT, clean_text
 from workflow.policy import Scope
-from workflow.ports import Unit, User, WriteTx
+from workflow.ports import ReadTx, Unit, User, WriteTx
 from workflow.projection import CaseState
 from workflow.service import CaseService
 
@@ -56,12 +56,23 @@ class AlertStore(Protocol):
     def mark_read(self, login: str, ids: Iterable[int] | None, at: str) -> int: ...
 
 
-def alert_targets(users: Iterable[User], units: Iterable[Unit], defn: Definition, case: CaseState,
-                  notify: Iterable[str]) -> list[str]:
+def alert_targets(tx: ReadTx, defn: Definition, case: CaseState, notify: Iterable[str]) -> list[str]:
     """Active users of the named roles in the case's unit chain, plus the assignee if named.
 
-    Only users who may see the case (unit scope, confidential case types) are alerted.
+    Only users who may see the case (unit scope, confidential case types) are alerted. Reads only
+    the case unit's chain and the few users who could qualify — not the whole directory — since
+    the sweep asks once per rung it fires.
     """
+    wanted = sorted(set(notify))
+    chain = tx.unit_chain(case.unit)
+    assignee = case.assignee if "assignee" in wanted else None
+    candidates = tx.alert_candidates([u.code for u in chain], [r for r in wanted if r != "assignee"], assignee)
+    return eligible_targets(candidates, chain, defn, case, wanted)
+
+
+def eligible_targets(users: Iterable[User], units: Iterable[Unit], defn: Definition, case: CaseState,
+                     notify: Iterable[str]) -> list[str]:
+    """Of `users`, those to alert: the rule of alert_targets over any superset of its candidates."""
     scope, wanted = Scope(units), set(notify)
     out = set()
     for user in users:
@@ -101,7 +112,7 @@ class Supervision:
             if case.listed:
                 raise NotAllowed(f"case {case.id} is listed (挂牌督办); the listing comes down only when it closes")
             notify = ("assignee", "unit_head", "leader") if level == LISTED else ("assignee", "unit_head")
-            targets = alert_targets(tx.users(), tx.units(), defn, case, notify)
+            targets = alert_targets(tx, defn, case, notify)
             payload.update(previous_level=case.flag_level, targets=targets)
             at = format_time(self.service.clock.now())
             self.alerts.bound(tx).add_alerts(alert_rows(case, targets, kind="flag", at=at, level=level))

@@ -116,7 +116,7 @@ class EscalationSweeper:
             if not due or case.deadline is None:
                 raise _NothingToFire(case_id)
             rung = due[0]
-            targets = alert_targets(tx.users(), tx.units(), defn, case, rung["notify"])
+            targets = alert_targets(tx, defn, case, rung["notify"])
             payload.update(escalation_payload(case.deadline, rung, now=now, late_after=self.late_after,
                                               targets=targets))
             writer = self.store.bound(tx)

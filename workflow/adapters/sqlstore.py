@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from sqlalchemy import Engine, bindparam, create_engine, event, exc, func, insert, select, update
+from sqlalchemy import Engine, bindparam, create_engine, event, exc, func, insert, or_, select, update
 from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Connection
 
@@ -211,6 +211,20 @@ class SqlTx:
         values = dict(zip(_USER_COLUMNS, row))
         values["active"] = bool(values["active"])  # SQLite hands booleans back as 0/1
         return User(**values)
+
+    def alert_candidates(self, units: list[str], roles: list[str], login: str | None) -> list[User]:
+        u = t.users.c
+        wanted = []
+        if roles:
+            wanted.append(u.role.in_(roles) & (u.unit.in_(units) | u.unit.is_(None)))
+        if "auditor" in roles:  # auditors see every case, whatever their unit
+            wanted.append(u.role == "auditor")
+        if login:
+            wanted.append(u.login == login)
+        if not wanted:
+            return []
+        query = select(t.users).where(u.active.is_(True), or_(*wanted)).order_by(u.login)
+        return [User(**r) for r in self.conn.execute(query).mappings()]
 
     def users(self) -> list[User]:
         return [User(**r) for r in self.conn.execute(select(t.users).order_by(t.users.c.login)).mappings()]
