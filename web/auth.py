@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 
 from web.context import client_ip, now, queries, record, rf
 from workflow.events import format_time
-from workflow.passwords import DUMMY_HASH, check_password
+from workflow.passwords import check_password, dummy_hash
 from workflow.ports import User
 
 bp = Blueprint("auth", __name__)
@@ -73,7 +73,7 @@ def login() -> Response | str | tuple[str, int]:
     with rf().store.read() as tx:
         user = tx.get_user(username) if username else None
     # Always hash, even for unknown logins, so timing does not tell which logins exist.
-    ok = check_password(user.password_hash if user else DUMMY_HASH, password)
+    ok = check_password(user.password_hash if user else dummy_hash(), password)
     if not ok or user is None or not user.active:
         record("login", actor=username or "-", outcome="failed")
         flash(_("Wrong user name or password."), "error")

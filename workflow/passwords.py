@@ -1,6 +1,8 @@
 """Password hashing with Argon2id (argon2-cffi); the engine never stores or logs a plain password."""
 from __future__ import annotations
 
+import functools
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -26,5 +28,9 @@ def check_password(password_hash: str, password: str) -> bool:
         return False
 
 
-# A valid hash to check against when the login is unknown, so timing does not reveal which logins exist.
-DUMMY_HASH = _hasher.hash("rectiflow-dummy-password")
+@functools.cache
+def dummy_hash() -> str:
+    """A valid hash to check against when the login is unknown, so timing does not reveal which
+    logins exist. Made on first use, not at import: an Argon2 hash takes ~64 MB and ~0.3 s, which
+    every CLI command and the scheduler would otherwise pay without ever checking a password."""
+    return _hasher.hash("rectiflow-dummy-password")
