@@ -88,6 +88,13 @@ class MemoryStore:
     def units(self) -> list[Unit]:
         return self._units
 
+    def unit_chain(self, code: str) -> list[Unit]:
+        chain: list[Unit] = []
+        while code in self._unit_map and all(u.code != code for u in chain):
+            chain.append(self._unit_map[code])
+            code = self._unit_map[code].parent or ""
+        return chain
+
     def all_case_ids(self) -> list[str]:
         return sorted(self.cases)
 

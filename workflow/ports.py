@@ -59,9 +59,10 @@ class ReadTx(Protocol):
     def unit_chain(self, code: str) -> list[Unit]:
         """The unit and its ancestors up to the root; empty when the unit does not exist."""
     def users(self) -> list[User]: ...
-    def alert_candidates(self, units: list[str], roles: list[str], login: str | None) -> list[User]:
-        """Active users who might be alerted about a case: of `roles` in `units` or in no unit, any
-        auditor, and the user `login` — a superset that workflow.supervision then filters."""
+    def alert_candidates(self, unit: str, *, auditors: bool, login: str | None) -> list[User]:
+        """Active users who might be alerted about a case of `unit`: those in the unit's chain or in
+        no unit, every auditor if `auditors`, and the user `login` — a superset that
+        workflow.supervision then filters."""
     def stored_definitions(self) -> list[StoredDefinition]: ...
     def definition_in_use(self, name: str, version: int) -> bool: ...
 

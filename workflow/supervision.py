@@ -66,7 +66,7 @@ def alert_targets(tx: ReadTx, defn: Definition, case: CaseState, notify: Iterabl
     wanted = sorted(set(notify))
     chain = tx.unit_chain(case.unit)
     assignee = case.assignee if "assignee" in wanted else None
-    candidates = tx.alert_candidates([u.code for u in chain], [r for r in wanted if r != "assignee"], assignee)
+    candidates = tx.alert_candidates(case.unit, auditors="auditor" in wanted, login=assignee)
     return eligible_targets(candidates, chain, defn, case, wanted)
 
 

@@ -25,12 +25,19 @@ def _insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]]) -
     """Insert rows, skipping any whose unique key is taken; returns how many were inserted."""
     if not rows:
         return 0
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    key = list(table.primary_key.columns)[0]
-    # RETURNING, not rowcount: drivers may report -1 for INSERT … ON CONFLICT DO NOTHING. Rows go as
-    # parameters (not inlined VALUES) so the compiled statement is cached.
-    stmt = dialect.insert(table).on_conflict_do_nothing().returning(key)
+    stmt = _INSERT_IGNORE.get((conn.dialect.name, table.name))
+    if stmt is None:
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        key = list(table.primary_key.columns)[0]
+        # RETURNING, not rowcount: drivers may report -1 for INSERT … ON CONFLICT DO NOTHING. Rows go as
+        # parameters (not inlined VALUES) so the compiled statement is cached; the statement itself is
+        # built once (building it and its cache key cost more than running it, once per rung fired).
+        stmt = _INSERT_IGNORE[(conn.dialect.name, table.name)] = (
+            dialect.insert(table).on_conflict_do_nothing().returning(key))
     return len(conn.execute(stmt, rows).all())
+
+
+_INSERT_IGNORE: dict[tuple[str, str], Any] = {}
 
 
 def due_query(now: str, limit: int) -> Select[tuple[str]]:

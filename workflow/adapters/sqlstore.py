@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from sqlalchemy import Engine, bindparam, create_engine, event, exc, func, insert, or_, select, update
+from sqlalchemy import Engine, bindparam, create_engine, event, exc, func, insert, select, update
 from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Connection
 
@@ -206,25 +206,11 @@ class SqlTx:
     # ---- users, units, definitions ---------------------------------------------------------
     def get_user(self, login: str) -> User | None:
         row = self.hot.one(self.conn, "get_user", {"login": login})
-        if row is None:
-            return None
-        values = dict(zip(_USER_COLUMNS, row))
-        values["active"] = bool(values["active"])  # SQLite hands booleans back as 0/1
-        return User(**values)
+        return None if row is None else _user(row)
 
-    def alert_candidates(self, units: list[str], roles: list[str], login: str | None) -> list[User]:
-        u = t.users.c
-        wanted = []
-        if roles:
-            wanted.append(u.role.in_(roles) & (u.unit.in_(units) | u.unit.is_(None)))
-        if "auditor" in roles:  # auditors see every case, whatever their unit
-            wanted.append(u.role == "auditor")
-        if login:
-            wanted.append(u.login == login)
-        if not wanted:
-            return []
-        query = select(t.users).where(u.active.is_(True), or_(*wanted)).order_by(u.login)
-        return [User(**r) for r in self.conn.execute(query).mappings()]
+    def alert_candidates(self, unit: str, *, auditors: bool, login: str | None) -> list[User]:
+        rows = self.hot.all(self.conn, "alert_candidates", {"unit": unit, "auditors": auditors, "login": login})
+        return [_user(row) for row in rows]
 
     def users(self) -> list[User]:
         return [User(**r) for r in self.conn.execute(select(t.users).order_by(t.users.c.login)).mappings()]
@@ -283,6 +269,13 @@ _UNIT_CHAIN = sql_text(
     " SELECT code, name, parent FROM units WHERE code = :code"
     " UNION SELECT u.code, u.name, u.parent FROM units u JOIN chain ON u.code = chain.parent)"
     " SELECT code, name, parent FROM chain")
+_ALERT_CANDIDATES = sql_text(
+    "WITH RECURSIVE chain(code, parent) AS ("
+    " SELECT code, parent FROM units WHERE code = :unit"
+    " UNION SELECT u.code, u.parent FROM units u JOIN chain ON u.code = chain.parent)"
+    " SELECT " + ", ".join(c.name for c in t.users.c) + " FROM users"
+    " WHERE active = TRUE AND (unit IN (SELECT code FROM chain) OR unit IS NULL"
+    " OR (role = 'auditor' AND :auditors = TRUE) OR login = :login) ORDER BY login")
 _CASE_FIELDS = frozenset(CaseState.__dataclass_fields__)
 _USER_COLUMNS = tuple(c.name for c in t.users.c)
 _EVENT_COLUMNS = tuple(c.name for c in t.case_events.c if c.name != "seq")
@@ -293,7 +286,7 @@ _HOT = {
     "get_snapshot": (_GET_SNAPSHOT, None), "lock": (_LOCK, None), "lock_skip": (_LOCK_SKIP, None),
     "append": (_APPEND, _EVENT_COLUMNS), "insert_case": (insert(t.cases), _CASE_COLUMNS), "update_case": (_UPDATE_CASE, _CASE_COLUMNS),
     "get_user": (select(*t.users.c).where(t.users.c.login == bindparam("login")), None),
-    "unit_chain": (_UNIT_CHAIN, None),
+    "unit_chain": (_UNIT_CHAIN, None), "alert_candidates": (_ALERT_CANDIDATES, None),
 }
 _HOT_BY_DIALECT: dict[tuple[str, str], DriverStatements] = {}
 
@@ -304,6 +297,12 @@ def _hot_statements(dialect: Any) -> DriverStatements:
     if found is None:
         found = _HOT_BY_DIALECT[key] = DriverStatements(dialect, _HOT)
     return found
+
+
+def _user(row: tuple[Any, ...]) -> User:
+    values = dict(zip(_USER_COLUMNS, row))
+    values["active"] = bool(values["active"])  # SQLite hands booleans back as 0/1
+    return User(**values)
 
 
 def _load_case(snapshot: str) -> CaseState:
