@@ -5,10 +5,10 @@ to n again — so a page reads at most n rows per seek however many cases match,
 by keyset (after the last row's deadline key and id), never by OFFSET. The deadline key is
 `coalesce(due_at, <far future>)`, the exact expression the web_0001 indexes are built on.
 
-The battle map as of an instant T is computed from case_events alone (plus the case's unit): a
-case's state is the to_state of its last state-carrying event at or before T, its deadline the
-one in its last event that set a deadline, and "ever late" whether any deadline ran out before
-the case left that state — all in one grouped SQL statement.
+The battle map as of an instant T reads the case timeline (workflow.adapters.timeline, derived
+from case_events in the same transaction as each event): the row of each case valid at T gives
+its state, unit and deadline — the same as its last state- and deadline-setting events at or
+before T — and whether an earlier deadline already ran out; one grouped statement over an index.
 """
 from __future__ import annotations
 
@@ -159,57 +159,24 @@ class SqlQueries:
         return [DashboardCount(u, ty, int(v), st, light, bool(late), int(n), red_due)
                 for u, ty, v, st, light, late, red_due, n in rows]
 
-    def _deadline_field(self, alias: str, key: str) -> str:
-        """SQL for payload.deadline.<key> (an instant) of event `alias`; NULL when there is none."""
-        if self.dialect == "postgresql":
-            return f"json_extract_path_text({alias}.payload::json, 'deadline', '{key}')"
-        # SQLite: the payload is canonical JSON (sorted keys, no spaces) and instants are fixed-width
-        # text, so the value is cut out of the deadline object with instr/substr — about three times
-        # faster than json_extract over every event, which matters as of a date at a million events.
-        obj = f"substr({alias}.payload, instr({alias}.payload, '\"deadline\":{{'))"
-        at = f"instr({obj}, '\"{key}\":\"')"
-        return (f"CASE WHEN instr({alias}.payload, '\"deadline\":{{') > 0 AND {at} > 0 "
-                f"THEN substr({obj}, {at} + {len(key) + 4}, 27) END")
-
-    def _dashboard_sql(self, by_unit: bool) -> str:
-        field = self._deadline_field
-        has_deadline = "payload LIKE '%\"deadline\":%'"
-        unit_filter = "AND c.unit IN :units" if by_unit else ""
-        # last: each case's last state-setting and last deadline-setting event at or before :t.
-        # late: closed cases whose deadline ran out before they left that state (a deadline lasts until the
-        # next event that sets one, or :t) — only closed cases need it, for the on-time rate.
+    @staticmethod
+    def _dashboard_sql(by_unit: bool) -> str:
+        # The rows of case_timeline valid at :t — each case's row from its last event at or before :t
+        # that moved it on the battle map (workflow.adapters.timeline) — read from a covering index
+        # (migration dash_0001): by validity end for everyone, by unit for a unit's map.
+        # ever_late (closed cases only, for the on-time rate): an earlier deadline ran out before it
+        # was replaced (`late`), or the deadline the case still held at :t had run out by then.
+        unit_filter = "AND unit IN :units" if by_unit else ""
         return f"""
-        WITH last AS (
-          SELECT case_id,
-                 MAX(CASE WHEN to_state IS NOT NULL THEN version END) AS sv,
-                 MAX(CASE WHEN {has_deadline} THEN version END) AS dv
-          FROM case_events WHERE at <= :t GROUP BY case_id
-        ),
-        cur AS (
-          SELECT last.case_id, s.definition AS type, s.definition_version AS dver, s.to_state AS state,
-                 {field('d', 'due_at')} AS due, {field('d', 'yellow_at')} AS yellow
-          FROM last
-          JOIN case_events s ON s.case_id = last.case_id AND s.version = last.sv
-          LEFT JOIN case_events d ON d.case_id = last.case_id AND d.version = last.dv
-        ),
-        spans AS (
-          SELECT e.case_id, {field('e', 'due_at')} AS due,
-                 LEAD(e.at) OVER (PARTITION BY e.case_id ORDER BY e.version) AS left_at
-          FROM case_events e
-          WHERE e.at <= :t AND e.{has_deadline}
-            AND e.case_id IN (SELECT case_id FROM cur WHERE cur.type || '/' || cur.state IN :closed)
-        ),
-        late AS (SELECT DISTINCT case_id FROM spans WHERE due IS NOT NULL AND due <= COALESCE(left_at, :t))
-        SELECT c.unit, cur.type, cur.dver, cur.state,
-               CASE WHEN cur.due IS NULL THEN 'none' WHEN cur.due <= :t THEN 'red'
-                    WHEN cur.yellow IS NOT NULL AND cur.yellow <= :t THEN 'yellow' ELSE 'green' END AS light,
-               CASE WHEN late.case_id IS NULL THEN 0 ELSE 1 END AS ever_late,
-               CASE WHEN cur.due <= :t THEN cur.due END AS red_due,
+        SELECT unit, type, definition_version, state,
+               CASE WHEN due_at IS NULL THEN 'none' WHEN due_at <= :t THEN 'red'
+                    WHEN yellow_at IS NOT NULL AND yellow_at <= :t THEN 'yellow' ELSE 'green' END AS light,
+               CASE WHEN type || '/' || state IN :closed AND (late OR due_at <= :t) THEN 1 ELSE 0 END AS ever_late,
+               CASE WHEN due_at <= :t THEN due_at END AS red_due,
                COUNT(*) AS n
-        FROM cur JOIN cases c ON c.id = cur.case_id
-        LEFT JOIN late ON late.case_id = cur.case_id
-        WHERE cur.type IN :types {unit_filter}
-        GROUP BY c.unit, cur.type, cur.dver, cur.state, light, ever_late, red_due
+        FROM case_timeline
+        WHERE valid_to > :t AND valid_from <= :t AND type IN :types {unit_filter}
+        GROUP BY unit, type, definition_version, state, light, ever_late, red_due
         """
 
     # ---- the audit log ------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, bindparam, create_engine, event, exc, func, inser
 from sqlalchemy.engine import Connection
 
 from workflow.adapters import schema as t
+from workflow.adapters import timeline
 from workflow.adapters.stored_rows import stored_case
 from workflow.errors import ConcurrencyConflict
 from workflow.escalation import next_escalation_at
@@ -188,6 +189,7 @@ class SqlTx:
 
     def append(self, ev: Event) -> Event:
         seq = self.conn.execute(_APPEND, event_to_row(ev)).scalar_one()
+        timeline.record(self.conn, ev)  # the battle map's derived rows, in the same transaction
         return Event(**{**ev.__dict__, "seq": seq})
 
     def insert_case(self, case: CaseState, stage: str) -> None:
