@@ -8,8 +8,10 @@ fold of every event up to T.
 
 The rows are derived data, like `cases`: `record` writes them in the transaction that appends the
 event (called from SqlTx.append), `rebuild` recomputes them from case_events (the migration's
-backfill, bulk loaders, repair), and `problems` compares them with the log (`rectiflow audit verify`).
-The fold itself is workflow.battle_map.timeline_step.
+backfill; anything that bulk-inserts events or copies cases without the store must call it, or copy
+the rows along), and `problems` compares them with the log, case by case (`expected` gives one case's
+rows from its events, for a verifier that already holds them). The fold itself is
+workflow.battle_map.timeline_step.
 """
 from __future__ import annotations
 
