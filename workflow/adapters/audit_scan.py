@@ -32,6 +32,7 @@ Range = tuple[str | None, str | None]  # [low, high): None is open on that side
 
 # Below this many cases per process, starting processes costs more than it saves.
 MIN_CASES_PER_JOB = 5000
+RANGES_PER_JOB = 4
 _FETCH = 2000  # rows per round trip of a server-side cursor
 
 
@@ -55,7 +56,8 @@ def verify_database(url: str, *, case_id: str | None = None, jobs: int = 1,
         engine.dispose()  # before any fork: no process shares a connection with another
     report = Report()
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-    with context.Pool(min(jobs, len(ranges)), initializer=_worker_start, initargs=(url,)) as pool:
+    processes = min(jobs, math.ceil(len(ranges) / RANGES_PER_JOB))
+    with context.Pool(processes, initializer=_worker_start, initargs=(url,)) as pool:
         for part in pool.imap(_worker_verify, ranges):  # imap: in range order
             report.merge(part)
         pool.close()
@@ -64,14 +66,14 @@ def verify_database(url: str, *, case_id: str | None = None, jobs: int = 1,
 
 
 def case_ranges(engine: Engine, jobs: int, min_cases_per_job: int = MIN_CASES_PER_JOB) -> list[Range]:
-    """Ranges of case ids for up to `jobs` processes: four per process, so one slow range does not hold
-    up the end; a single open range when one process is enough."""
+    """Ranges of case ids for up to `jobs` processes, a few per process (so one slow range does not
+    hold up the end); a single open range when one process is enough."""
     with engine.connect() as conn:
         total = conn.exec_driver_sql("SELECT count(*) FROM cases").scalar_one()
         processes = min(jobs, total // max(min_cases_per_job, 1))
         if processes <= 1:
             return [(None, None)]
-        step = math.ceil(total / (processes * 4))
+        step = math.ceil(total / (processes * RANGES_PER_JOB))
         # Every step-th id in the database's own order (integer division: no `%`, which drivers
         # with `%s` placeholders would misread): the boundaries of the ranges.
         bounds = list(conn.exec_driver_sql(
