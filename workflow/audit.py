@@ -44,7 +44,7 @@ class Report:
         return {"ok": self.ok, "cases": self.cases, "events": self.events,
                 "problems": [p.to_dict() for p in self.problems]}
 
-    def add(self, case_id: str, events: int, problem: Problem | None) -> None:
+    def add(self, events: int, problem: Problem | None) -> None:
         """Count one checked case (and its problem, if any)."""
         self.cases += 1
         self.events += events
@@ -123,7 +123,7 @@ def verify(events: Iterable[Event], rows: Iterable[CaseState]) -> Report:
     """Verify streams of events and case rows, both sorted by case id (events then by version)."""
     report = Report()
     for case_id, case_events, row in pair_by_case(events, rows, lambda e: e.case_id, lambda r: r.id):
-        report.add(case_id, len(case_events), case_problem(case_id, case_events, row))
+        report.add(len(case_events), case_problem(case_id, case_events, row))
     return report.sorted()
 
 

@@ -92,7 +92,7 @@ def verify_range(engine: Engine, span: Range, case_id: str | None = None) -> Rep
             events = read(_select("case_events", EVENT_COLUMNS, "case_id", "case_id, version", span, case_id))
             rows = read(_select("cases", CASE_COLUMNS, "id", "id", span, case_id))
             for cid, case_events, row in pair_by_case(events, rows, _case_id, _case_id):
-                report.add(cid, len(case_events), case_problem_from_rows(cid, case_events, row))
+                report.add(len(case_events), case_problem_from_rows(cid, case_events, row))
     finally:
         raw.close()
     return report
