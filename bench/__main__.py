@@ -28,6 +28,7 @@ OWNS = {"engine": ("engine_vs_raw", "engine_vs_spiffworkflow", "engine_vs_naive_
 def config(args: argparse.Namespace) -> Config:
     out = Path(args.out).resolve()
     cfg = Config(out=out, quick=not args.full, seed=args.seed, postgres=not args.no_postgres,
+                 dashboard=not args.no_dashboard,
                  work=Path(args.work).resolve() if args.work else DEFAULT_OUT.parent / ".work")
     if args.full:
         cfg.throughput_cases, cfg.dataset_sizes, cfg.web_seconds, cfg.replay_events = 1000, (100_000, 1_000_000), 20, 1000
@@ -67,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", default="", help="scratch directory (databases); default bench/.work")
     parser.add_argument("--seed", type=int, default=20260302)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-dashboard", action="store_true", help="readside: the inbox figures only")
     args = parser.parse_args(argv)
     cfg = config(args)
     only = [s.strip() for s in args.only.split(",") if s.strip()]

@@ -37,6 +37,7 @@ class Config:
     quick: bool = True
     seed: int = 20260302
     postgres: bool = True
+    dashboard: bool = True  # the read-side benchmark's battle map part (off: inbox figures only)
     work: Path = field(default_factory=lambda: DEFAULT_OUT.parent / ".work")
     # Sizes; quick runs use the small ones (see bench/__main__.py for the presets).
     throughput_cases: int = 200           # cases driven through their lifecycle per variant

@@ -48,6 +48,7 @@ def copy_to_postgres(src_url: str, cluster: Any, n: int, seed: int, instance: Pa
     from bench.generate import make_app, seed_directory
     from workflow.adapters import schema as t
     from workflow.adapters.sqlstore import make_engine, upgrade_database
+    from workflow.adapters.timeline import case_timeline_t
 
     name = f"cases_{n}_seed{seed}"
     cluster.create_database(name)
@@ -59,7 +60,8 @@ def copy_to_postgres(src_url: str, cluster: Any, n: int, seed: int, instance: Pa
         seed_directory(app, n)
         src = make_engine(src_url)
         try:
-            for table, order in ((t.case_events, t.case_events.c.seq), (t.cases, t.cases.c.id)):
+            for table, order in ((t.case_events, t.case_events.c.seq), (t.cases, t.cases.c.id),
+                                 (case_timeline_t, case_timeline_t.c.case_id)):
                 cols = [c for c in table.c if not (table is t.case_events and c.name == "seq")]
                 for batch in _batches(src, select(*cols).order_by(order)):
                     with app.engine.begin() as conn:

@@ -24,6 +24,7 @@ import workflow.service as service_module
 from bench import dataset
 from bench.common import DEFINITIONS, log
 from workflow.adapters import schema as t
+from workflow.adapters import timeline
 from workflow.adapters.blobs import MemoryBlobStore
 from workflow.adapters.sqlstore import case_row, event_to_row, upgrade_database
 from workflow.bootstrap import Rectiflow, build
@@ -232,6 +233,8 @@ def generate(url: str, n_cases: int, *, seed: int, instance: Path, through_engin
                         log(f"generated {i + 1:,} cases, {events:,} events ({time.perf_counter() - t0:.0f} s)")
             if not through_engine:
                 events += _flush(app, memory, stages)
+                with app.engine.begin() as conn:  # bulk inserts bypass the store: derive the battle map's rows
+                    timeline.rebuild(conn)
         if through_engine:
             events, stages = _count(app)
         return Generated(n_cases, events, time.perf_counter() - t0, dict(sorted(stages.items())), refused)

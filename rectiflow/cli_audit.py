@@ -8,7 +8,8 @@ import click
 
 from rectiflow.cli import engine, handles_errors, json_option, main, settings
 from rectiflow.output import EXIT_ERROR, emit
-from workflow.audit import Report, verify, write_bundle
+from workflow.adapters.audit_scan import default_jobs, verify_database
+from workflow.audit import Report, write_bundle
 from workflow.bundle_verify import verify_bundle
 from workflow.errors import CaseNotFound
 from workflow.events import format_time
@@ -23,16 +24,18 @@ def audit() -> None:
 @click.option("--case", "case_id", default=None, help="Only this case.")
 @click.option("--bundle", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Check an exported bundle instead of the database (no database needed).")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Processes checking ranges of cases in parallel (default: the number of CPUs).")
 @json_option
 @handles_errors
-def verify_cmd(case_id: str | None, bundle: Path | None, as_json: bool) -> None:
+def verify_cmd(case_id: str | None, bundle: Path | None, jobs: int | None, as_json: bool) -> None:
     """Walk every chain, recompute every hash, replay every case; exit 1 on any problem."""
     if bundle is not None:
         result = verify_bundle(bundle.read_bytes())
     else:
         app = engine(sync=False)
-        with app.store.read() as tx:
-            report: Report = verify(tx.iter_events(case_id), tx.case_rows(case_id))
+        app.store.engine.dispose()  # the workers open their own connections; none is shared across a fork
+        report: Report = verify_database(app.settings.database_url, case_id=case_id, jobs=jobs or default_jobs())
         if case_id and report.cases == 0:
             raise CaseNotFound(case_id)
         result = report.to_dict()

@@ -1,7 +1,7 @@
 """Inboxes at `/`: to do, the unit queue (claim / assign / return), overdue and escalated, all cases.
 
-Each tab is one read-model query (index seeks, keyset pages) plus a capped count per tab;
-sorted by deadline with the traffic light on every row.
+Each tab is one read-model query (index seeks, keyset pages); the page and every tab's capped
+count are read together; rows are sorted by deadline with the traffic light on every row.
 """
 from __future__ import annotations
 
@@ -46,9 +46,10 @@ def index() -> str:
     filt = read_filter()
     now = now_text()
     v, reg, all_units = viewer(), rf().registry, units()
-    page = queries().inbox(build_inbox_query(tab, v, reg, filt, now, all_units),
-                           after=request.args.get("after"), limit=PAGE_SIZE)
-    counts = {k: queries().count(build_inbox_query(k, v, reg, filt, now, all_units)) for k in tabs}
+    counted = [build_inbox_query(k, v, reg, filt, now, all_units) for k in tabs]
+    page, found = queries().inbox_with_counts(counted[tabs.index(tab)], counted, after=request.args.get("after"),
+                                              limit=PAGE_SIZE)
+    counts = dict(zip(tabs, found))
     return render_template(
         "inbox/index.html", tab=tab, tabs=tabs, page=page, counts=counts, cap=COUNT_CAP, filt=filt,
         definitions={d.name: d for d in reg.all_latest()}, unit_names=unit_names(),

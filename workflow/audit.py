@@ -9,12 +9,15 @@ from __future__ import annotations
 import hashlib
 import itertools
 from dataclasses import dataclass, field
-from typing import IO, Iterable, Iterator
+from typing import IO, Callable, Iterable, Iterator, TypeVar
 
 from workflow.events import GENESIS_HASH, Event, canonical_json
 from workflow.projection import CaseState, project_case
 
 BUNDLE_FORMAT = "rectiflow-audit-bundle/1"
+
+E = TypeVar("E")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,24 @@ class Report:
     def to_dict(self) -> dict[str, object]:
         return {"ok": self.ok, "cases": self.cases, "events": self.events,
                 "problems": [p.to_dict() for p in self.problems]}
+
+    def add(self, events: int, problem: Problem | None) -> None:
+        """Count one checked case (and its problem, if any)."""
+        self.cases += 1
+        self.events += events
+        if problem:
+            self.problems.append(problem)
+
+    def merge(self, other: Report) -> None:
+        """Add the counts and problems of a report on other cases (a worker's share)."""
+        self.cases += other.cases
+        self.events += other.events
+        self.problems.extend(other.problems)
+
+    def sorted(self) -> Report:
+        """This report with its problems in case order (one problem per case: the order is total)."""
+        self.problems.sort(key=lambda p: p.case)
+        return self
 
 
 def chain_problem(case_id: str, events: list[Event]) -> Problem | None:
@@ -99,37 +120,36 @@ def _replay(case_id: str, events: list[Event]) -> CaseState | Problem:
 
 
 def verify(events: Iterable[Event], rows: Iterable[CaseState]) -> Report:
-    """Verify streams of events and case rows, both sorted by case id (events then by version).
-
-    One case at a time: memory stays flat in the number of cases (a store streams both sides in
-    the same order, so a row waits in `pending` only while its events are still to come).
-    """
+    """Verify streams of events and case rows, both sorted by case id (events then by version)."""
     report = Report()
-    pending: dict[str, CaseState] = {}
+    for case_id, case_events, row in pair_by_case(events, rows, lambda e: e.case_id, lambda r: r.id):
+        report.add(len(case_events), case_problem(case_id, case_events, row))
+    return report.sorted()
+
+
+def pair_by_case(events: Iterable[E], rows: Iterable[R], event_case: Callable[[E], str],
+                 row_case: Callable[[R], str]) -> Iterator[tuple[str, list[E], R | None]]:
+    """(case id, its events, its row or None) for every case on either side, one case at a time.
+
+    Memory stays flat in the number of cases: a store streams both sides in the same order, so a
+    row waits in `pending` only while its events are still to come. Only equality of case ids is
+    used (never their order), so a database collation that sorts unlike Python changes nothing.
+    """
+    pending: dict[str, R] = {}
     row_stream = iter(rows)
-
-    def check(case_id: str, case_events: list[Event], row: CaseState | None) -> None:
-        report.cases += 1
-        report.events += len(case_events)
-        problem = case_problem(case_id, case_events, row)
-        if problem:
-            report.problems.append(problem)
-
-    for case_id, group in itertools.groupby(events, key=lambda e: e.case_id):
+    for case_id, group in itertools.groupby(events, key=event_case):
         row = pending.pop(case_id, None)
         while row is None:
             candidate = next(row_stream, None)
             if candidate is None:
                 break
-            if candidate.id == case_id:
+            if row_case(candidate) == case_id:
                 row = candidate
             else:
-                pending[candidate.id] = candidate  # its events come later, or never (a problem below)
-        check(case_id, list(group), row)
+                pending[row_case(candidate)] = candidate  # its events come later, or never (a problem)
+        yield case_id, list(group), row
     for row in itertools.chain(pending.values(), row_stream):
-        check(row.id, [], row)
-    report.problems.sort(key=lambda p: p.case)
-    return report
+        yield row_case(row), [], row
 
 
 def write_bundle(events: Iterator[Event], out: IO[bytes], *, exported_at: str, scope: str) -> tuple[int, str]:

@@ -2,16 +2,76 @@
 
 `summarise` turns `DashboardCount`s (one per unit, type, state and light, as of an instant) into
 the category × stage matrix, the unit × stage table and the overdue, on-time and close-out rates.
+
+`timeline_step` is the fold behind "as of a past date": what a case shows on the battle map after
+each event (type, state, unit, deadline, whether an earlier deadline of it already ran out). The
+store keeps one row per such change, valid until the next, so "as of T" is one range read instead
+of a replay of the whole log (workflow.adapters.timeline).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Iterable, Mapping
 
 from workflow.definition import STAGES
 from workflow.errors import WorkflowError
+from workflow.events import OPENED, Event
 from workflow.queries import DashboardCount, stage_of_state
 from workflow.registry import DefinitionRegistry
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    """What the battle map shows of one case from event `version` (at `valid_from`) until its next row."""
+
+    case_id: str
+    version: int
+    valid_from: str
+    type: str
+    definition_version: int
+    state: str
+    unit: str
+    due_at: str | None
+    yellow_at: str | None
+    late: bool  # an earlier deadline of the case ran out before the event that replaced it
+
+
+def changes_timeline(ev: Event) -> bool:
+    """Whether the event moves the case on the battle map: a new state, or a deadline set or cleared."""
+    return ev.to_state is not None or "deadline" in ev.payload
+
+
+def timeline_step(prev: TimelineRow | None, ev: Event) -> TimelineRow | None:
+    """The case's row after `ev`, or None when the event changes nothing the battle map shows.
+
+    A deadline lasts until the next event that sets one (or clears it: ``"deadline": null``); it
+    made the case late if it ran out at or before that event — the on-time rate's definition.
+    """
+    if prev is None:
+        if ev.action != OPENED or ev.to_state is None:
+            raise ValueError(f"event {ev.case_id}@{ev.version}: a case's timeline starts with its opening")
+        deadline = ev.payload.get("deadline") or {}
+        return TimelineRow(ev.case_id, ev.version, ev.at, ev.definition, ev.definition_version, ev.to_state,
+                           str(ev.payload["unit"]), deadline.get("due_at"), deadline.get("yellow_at"), False)
+    if not changes_timeline(ev):
+        return None
+    due, yellow, late = prev.due_at, prev.yellow_at, prev.late
+    if "deadline" in ev.payload:
+        late = late or (due is not None and due <= ev.at)
+        deadline = ev.payload["deadline"] or {}
+        due, yellow = deadline.get("due_at"), deadline.get("yellow_at")
+    return TimelineRow(ev.case_id, ev.version, ev.at, ev.definition, ev.definition_version,
+                       ev.to_state or prev.state, prev.unit, due, yellow, late)
+
+
+def case_timeline(events: Iterable[Event]) -> list[TimelineRow]:
+    """Every row of one case's timeline, from its events in version order."""
+    rows: list[TimelineRow] = []
+    for ev in events:
+        row = timeline_step(rows[-1] if rows else None, ev)
+        if row is not None:
+            rows.append(row)
+    return rows
 
 
 @dataclass

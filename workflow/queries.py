@@ -8,7 +8,8 @@ counts become rates. The adapter only decides *how* to fetch it fast.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterator, Literal, Protocol
+from typing import Any, Iterator, Literal, Protocol, Sequence
+from weakref import WeakKeyDictionary
 
 from workflow.definition import STAGES, Definition
 from workflow.events import Event
@@ -43,25 +44,27 @@ class InboxFilter:
     source: str | None = None  # the discovery channel field
 
 
-@dataclass(frozen=True)
-class Seek:
-    """One index range: equality on some columns, then ordered by deadline (see the adapter)."""
-
-    type: str | None = None
-    state: str | None = None
-    unit: str | None = None
-    assignee: str | None = None
-    assignee_is_null: bool = False
-    stage: str | None = None
+SeekColumns = Literal["", "unit", "type,state", "stage"]
 
 
 @dataclass(frozen=True)
 class InboxQuery:
-    seeks: tuple[Seek, ...]
+    """An inbox tab as index seeks: each walks the rows with one key in deadline order (see the adapter).
+
+    `seek_by` names the leading index columns every seek fixes ("unit", "type,state", "stage" under a
+    fixed assignee, or "" for a single walk of every case); `keys` holds one value tuple per seek.
+    The conditions after that are applied to the few rows each seek reads, from the index alone
+    except the yellow/green light and the source, which are in the snapshot.
+    """
+
+    seek_by: SeekColumns
+    keys: tuple[tuple[str, ...], ...]  # empty: nothing can match
     filt: InboxFilter
     now: str  # ISO UTC text: red means due_at <= now
-    residual_pairs: frozenset[tuple[str, str]] | None = None  # (type, state) the rows must be in
-    residual_units: tuple[str, ...] | None = None  # units the rows must be in (seeks without a unit)
+    assignee: str | None = None  # every row is assigned to this login (a handler's own cases)
+    unassigned: bool = False  # every row is unassigned (the unit queue)
+    pairs: frozenset[tuple[str, str]] | None = None  # (type, state) the rows must be in; None: any
+    units: tuple[str, ...] | None = None  # units the rows must be in; None: any
 
 
 @dataclass
@@ -145,6 +148,9 @@ class AlertRow:
 class ReadModel(Protocol):
     def inbox(self, query: InboxQuery, *, after: str | None, limit: int) -> InboxPage: ...
     def count(self, query: InboxQuery, *, cap: int = COUNT_CAP) -> int: ...
+    def counts(self, queries: Sequence[InboxQuery], *, cap: int = COUNT_CAP) -> list[int]: ...
+    def inbox_with_counts(self, query: InboxQuery, counted: Sequence[InboxQuery], *, after: str | None, limit: int,
+                          cap: int = COUNT_CAP) -> tuple[InboxPage, list[int]]: ...
     def dashboard(self, as_of: str, units: tuple[str, ...] | None, types: tuple[str, ...],
                   closed: tuple[str, ...]) -> list[DashboardCount]: ...
     def audit_events(self, filt: AuditFilter, *, before_seq: int | None, limit: int) -> list[Event]: ...
@@ -206,32 +212,70 @@ def _all_versions(registry: DefinitionRegistry, types: tuple[str, ...]) -> list[
 
 def build_inbox_query(kind: InboxKind, viewer: Viewer, registry: DefinitionRegistry, filt: InboxFilter,
                       now: str, all_units: list[Unit]) -> InboxQuery:
-    """Translate an inbox tab plus filters into index seeks (the adapter runs them as one union)."""
+    """Translate an inbox tab plus filters into index seeks.
+
+    Every seek reads rows with one key in deadline order and keeps those of the wanted (type, state)
+    pairs, so the cost of a page is bounded by what one key holds, never by the number of pairs:
+    a viewer limited to some units seeks per unit (a unit holds a few thousand cases at most); a
+    viewer who sees every unit seeks per wanted (type, state) pair — exact, nothing read in vain —
+    or walks all cases in deadline order when every pair is wanted. A handler's to-do and the
+    province-wide queue seek per stage under a fixed assignee (the login, or none).
+    """
     types = tuple(t for t in viewer.types if not filt.types or t in filt.types)
     stages = tuple(s for s in (filt.stages or STAGES) if s in STAGES)
     units = _units_for(viewer, filt.unit, all_units)
-    if kind == "queue":  # unassigned open cases of my units, waiting to be claimed or assigned
-        open_stages = tuple(s for s in stages if s in OPEN_STAGES)
-        seeks = [Seek(unit=u, assignee_is_null=True, stage=s) for u in (units or (None,)) for s in open_stages]
-        every_type = set(types) == set(registry.names())  # then the seeks' stages say it all
-        return InboxQuery(tuple(seeks), filt, now,
-                          None if every_type else frozenset(state_pairs(registry, types, open_stages)))
-    if kind == "overdue":
+    if kind in ("queue", "overdue"):
         stages = tuple(s for s in stages if s in OPEN_STAGES)
+    if kind == "overdue":
         filt = replace(filt, light="red")
-    wanted = state_pairs(registry, types, stages)
-    if kind in ("all", "overdue"):  # walk each unit's cases in deadline order, keeping the wanted states
-        everything = state_pairs(registry, tuple(registry.names()), STAGES)
-        seeks = [Seek(unit=u) for u in (units or (None,))]
-        return InboxQuery(tuple(seeks), filt, now, None if wanted == everything else frozenset(wanted))
-    if kind == "todo":
-        # Closed cases wait for nobody (a reopen is exceptional), unless their state keeps a deadline.
-        wanted &= {p for p in actionable_pairs(registry, viewer.role, types) if _awaits_work(registry, *p)}
-        if viewer.role == "handler":  # a handler's to-do is what is assigned to them; the rest is the queue
-            seeks = [Seek(type=t, state=s, assignee=viewer.login) for t, s in sorted(wanted)]
-            return InboxQuery(tuple(seeks), filt, now, None, units if filt.unit else None)
-    seeks = [Seek(type=t, state=s, unit=u) for t, s in sorted(wanted) for u in (units or (None,))]
-    return InboxQuery(tuple(seeks), filt, now)
+    wanted = _wanted_pairs(registry, kind, viewer.role, types, stages)
+    if kind == "todo" and viewer.role == "handler":  # their own cases to do; the rest is the queue
+        return InboxQuery("stage", _stage_keys(registry, wanted), filt, now, assignee=viewer.login,
+                          pairs=wanted, units=units if filt.unit else None)
+    if kind == "queue" and units is None:  # unassigned open cases of every unit, stage by stage
+        every_type = set(types) == set(registry.names())  # then the seeks' stages say it all
+        return InboxQuery("stage", tuple((s,) for s in stages), filt, now, unassigned=True,
+                          pairs=None if every_type else wanted)
+    if units is not None:
+        return InboxQuery("unit", tuple((u,) for u in units) if wanted else (), filt, now,
+                          unassigned=kind == "queue", pairs=wanted)
+    if wanted == _wanted_pairs(registry, "all", "", tuple(registry.names()), STAGES):
+        return InboxQuery("", ((),), filt, now)
+    return InboxQuery("type,state", tuple(sorted(wanted)), filt, now)
+
+
+# The registry never changes once built (a reload builds a new one), so what follows from it alone
+# is worked out once per registry instead of on every page view.
+_MEMO: WeakKeyDictionary[DefinitionRegistry, dict[tuple[Any, ...], Any]] = WeakKeyDictionary()
+
+
+def _memo(registry: DefinitionRegistry) -> dict[tuple[Any, ...], Any]:
+    found = _MEMO.get(registry)
+    if found is None:
+        found = _MEMO[registry] = {}
+    return found
+
+
+def _wanted_pairs(registry: DefinitionRegistry, kind: InboxKind, role: str, types: tuple[str, ...],
+                  stages: tuple[str, ...]) -> frozenset[tuple[str, str]]:
+    """The (type, state) pairs a tab lists: of these types and stages, and for a to-do, actionable by the role."""
+    memo, key = _memo(registry), ("wanted", role if kind == "todo" else None, types, stages)
+    if key not in memo:
+        wanted = frozenset(state_pairs(registry, types, stages))
+        if kind == "todo":
+            # Closed cases wait for nobody (a reopen is exceptional), unless their state keeps a deadline.
+            wanted &= {p for p in actionable_pairs(registry, role, types) if _awaits_work(registry, *p)}
+        memo[key] = wanted
+    return memo[key]  # type: ignore[no-any-return]
+
+
+def _stage_keys(registry: DefinitionRegistry, pairs: frozenset[tuple[str, str]]) -> tuple[tuple[str, ...], ...]:
+    """The stages the pairs' states belong to, in any version (the seek is on the stored stage)."""
+    memo, key = _memo(registry), ("stages", pairs)
+    if key not in memo:
+        memo[key] = tuple((s,) for s in sorted({d.states[st].stage for t, st in pairs
+                                                for d in _all_versions(registry, (t,)) if st in d.states}))
+    return memo[key]  # type: ignore[no-any-return]
 
 
 def _awaits_work(registry: DefinitionRegistry, case_type: str, state: str) -> bool:

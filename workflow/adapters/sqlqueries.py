@@ -1,50 +1,54 @@
 """SQL for the read side (workflow.queries.ReadModel): inboxes, the battle map, the audit and access logs.
 
-Inboxes are a UNION ALL of index seeks, each `ORDER BY <deadline key>, id LIMIT n`, merged and cut
-to n again — so a page reads at most n rows per seek however many cases match, and pages follow
-by keyset (after the last row's deadline key and id), never by OFFSET. The deadline key is
-`coalesce(due_at, <far future>)`, the exact expression the web_0001 indexes are built on.
+Inboxes are index seeks, each reading one key's rows in deadline order and cut to n, merged and
+cut to n again — so a page reads at most n index entries per seek however many cases match, and
+pages follow by keyset (after the last row's deadline key and id), never by OFFSET. The statements
+are built once per inbox shape (workflow.adapters.inbox_sql) and run as plain driver SQL.
 
-The battle map as of an instant T is computed from case_events alone (plus the case's unit): a
-case's state is the to_state of its last state-carrying event at or before T, its deadline the
-one in its last event that set a deadline, and "ever late" whether any deadline ran out before
-the case left that state — all in one grouped SQL statement.
+The battle map as of an instant T reads the case timeline (workflow.adapters.timeline, derived
+from case_events in the same transaction as each event): the row of each case valid at T gives
+its state, unit and deadline — the same as its last state- and deadline-setting events at or
+before T — and whether an earlier deadline already ran out; one grouped statement over an index.
 """
 from __future__ import annotations
 
 import json
 import re
 from dataclasses import replace
-from functools import lru_cache
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
-from sqlalchemy import (
-    JSON, Engine, bindparam, cast, column, func, insert, literal_column, or_, select, table, text, tuple_,
-    union_all, update,
-)
+from sqlalchemy import Connection, Engine, bindparam, column, func, insert, select, table, text, update
 from sqlalchemy.sql import ColumnElement
 
 from workflow.adapters import schema as t
+from workflow.adapters.inbox_sql import counts_statement, page_statement
 from workflow.adapters.sqlstore import event_from_row
 from workflow.events import Event
 from workflow.queries import (
-    COUNT_CAP, AccessEntry, AlertRow, AuditFilter, CaseRow, DashboardCount, InboxPage, InboxQuery, Seek, light_of,
+    COUNT_CAP, AccessEntry, AlertRow, AuditFilter, CaseRow, DashboardCount, InboxPage, InboxQuery, light_of,
 )
 
-FAR_FUTURE = "9999-12-31T23:59:59.999999Z"
 c = t.cases.c
-DUE_KEY = func.coalesce(c.due_at, literal_column(f"'{FAR_FUTURE}'"))
 _CURSOR = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z)\|([A-Za-z0-9_-]{1,40})$")
 # The escalation feature's table (migration esc_0001), named here so the read side needs only its columns.
 alerts_t = table("alerts", column("id"), column("login"), column("case_id"), column("kind"), column("rung"),
                  column("level"), column("at"), column("due_at"), column("late"), column("read_at"))
+
+
+def _matches_nothing(query: InboxQuery) -> bool:
+    return not query.keys or query.pairs == frozenset() or query.units == ()
+
+
+def _extras(found: Any) -> Any:
+    """(supervision level, ever overdue, yellow_at) from a row's `extras` (see inbox_sql.EXTRAS)."""
+    if isinstance(found, dict):  # the whole snapshot
+        return found.get("supervision_level"), found.get("ever_overdue"), (found.get("deadline") or {}).get("yellow_at")
+    return found
+
+
 def _shape(query: InboxQuery) -> InboxQuery:
-    """The query without its instant and source value: what the statement's structure depends on."""
+    """The query without its instant and source value: what the statement's text depends on."""
     return replace(query, now="", filt=replace(query.filt, source="?" if query.filt.source else None))
-
-
-ROW_COLUMNS = (c.id, c.type, c.definition_version, c.title, c.unit, c.state, c.stage, c.version, c.assignee,
-               c.due_at, c.updated_at, c.snapshot)
 
 
 class SqlQueries:
@@ -56,92 +60,52 @@ class SqlQueries:
 
     # ---- inboxes ---------------------------------------------------------------------------
     def inbox(self, query: InboxQuery, *, after: str | None, limit: int) -> InboxPage:
-        if not query.seeks:
+        with self.engine.connect() as conn:
+            return self._page(conn, query, after, limit)
+
+    def count(self, query: InboxQuery, *, cap: int = COUNT_CAP) -> int:
+        return self.counts([query], cap=cap)[0]
+
+    def counts(self, queries: Sequence[InboxQuery], *, cap: int = COUNT_CAP) -> list[int]:
+        with self.engine.connect() as conn:
+            return self._counts(conn, queries, cap)
+
+    def inbox_with_counts(self, query: InboxQuery, counted: Sequence[InboxQuery], *, after: str | None, limit: int,
+                          cap: int = COUNT_CAP) -> tuple[InboxPage, list[int]]:
+        """A page and the tabs' counts on one connection, in two statements (each round trip costs)."""
+        with self.engine.connect() as conn:
+            return self._page(conn, query, after, limit), self._counts(conn, counted, cap)
+
+    def _page(self, conn: Connection, query: InboxQuery, after: str | None, limit: int) -> InboxPage:
+        if _matches_nothing(query):
             return InboxPage([], None)
         cursor = _CURSOR.match(after or "")
-        stmt = self._page_statement(_shape(query), cursor is not None, limit + 1)
-        params = {"now": query.now, "source": query.filt.source or ""}
+        stmt = page_statement(self.dialect, _shape(query), cursor is not None, limit + 1)
+        params = {**stmt.params, "now": query.now, "source": query.filt.source or ""}
         if cursor:
             params.update(after_due=cursor.group(1), after_id=cursor.group(2))
-        with self.engine.connect() as conn:
-            rows = conn.execute(stmt, params).mappings().all()
+        rows = conn.exec_driver_sql(stmt.sql, params).mappings().all()
         page = [self._row(r, query.now) for r in rows[:limit]]
         more = len(rows) > limit
         return InboxPage(page, f"{rows[limit - 1]['due_key']}|{rows[limit - 1]['id']}" if more else None)
 
-    def count(self, query: InboxQuery, *, cap: int = COUNT_CAP) -> int:
-        if not query.seeks:
-            return 0
-        stmt = self._count_statement(_shape(query), cap)
-        with self.engine.connect() as conn:
-            found = conn.execute(stmt, {"now": query.now, "source": query.filt.source or ""}).scalar()
-        return min(int(found or 0), cap)
-
-    # Statements are built once per inbox shape (role, units, tab, filters) and reused, so a page view
-    # costs no query building and SQLAlchemy's compiled cache always hits; values are bound parameters.
-    @lru_cache(maxsize=512)
-    def _page_statement(self, shape: InboxQuery, with_cursor: bool, limit: int) -> Any:
-        subs = [self._seek(shape, s, with_cursor, limit, ROW_COLUMNS + (DUE_KEY.label("due_key"),))
-                for s in shape.seeks]
-        if len(subs) == 1:
-            return subs[0]
-        merged = union_all(*[select(s.subquery().c) for s in subs]).subquery()
-        return select(merged).order_by(merged.c.due_key, merged.c.id).limit(limit)
-
-    @lru_cache(maxsize=512)
-    def _count_statement(self, shape: InboxQuery, cap: int) -> Any:
-        merged = union_all(*[select(self._seek(shape, s, False, cap, (c.id,)).subquery().c)
-                             for s in shape.seeks]).subquery()
-        return select(func.count()).select_from(merged)
-
-    def _seek(self, query: InboxQuery, seek: Seek, with_cursor: bool, limit: int, columns: tuple[Any, ...]) -> Any:
-        conds: list[ColumnElement[bool]] = []
-        for col, value in ((c.type, seek.type), (c.state, seek.state), (c.unit, seek.unit),
-                           (c.assignee, seek.assignee), (c.stage, seek.stage)):
-            if value is not None:
-                conds.append(col == value)
-        if seek.assignee_is_null:
-            conds.append(c.assignee.is_(None))
-        if with_cursor:
-            conds.append(tuple_(DUE_KEY, c.id) > tuple_(bindparam("after_due"), bindparam("after_id")))
-        conds += self._residual(query)
-        return select(*columns).where(*conds).order_by(DUE_KEY, c.id).limit(limit)
-
-    def _residual(self, query: InboxQuery) -> list[ColumnElement[bool]]:
-        out: list[ColumnElement[bool]] = []
-        f = query.filt
-        now = bindparam("now")
-        if query.residual_pairs is not None:
-            # One IN over "type/state" keys: cheap to evaluate, and one bound list instead of a big OR.
-            keys = sorted(f"{t}/{s}" for t, s in query.residual_pairs) or ["-"]
-            out.append((c.type + "/" + c.state).in_(keys))
-        if query.residual_units is not None:
-            out.append(c.unit.in_(query.residual_units))
-        yellow = self._json(c.snapshot, "deadline", "yellow_at")
-        if f.light == "red":
-            out.append(DUE_KEY <= now)
-        elif f.light == "yellow":
-            out += [DUE_KEY > now, yellow <= now]
-        elif f.light == "green":
-            out += [c.due_at.is_not(None), DUE_KEY > now, or_(yellow.is_(None), yellow > now)]
-        elif f.light == "none":
-            out.append(c.due_at.is_(None))
-        if f.source:
-            out.append(self._json(c.snapshot, "fields", "discovery_channel") == bindparam("source"))
-        return out
-
-    def _json(self, column: Any, *path: str) -> Any:
-        if self.dialect == "postgresql":
-            return func.json_extract_path_text(cast(column, JSON), *path)
-        return func.json_extract(column, "$." + ".".join(path))
+    def _counts(self, conn: Connection, queries: Sequence[InboxQuery], cap: int) -> list[int]:
+        asked = [q for q in queries if not _matches_nothing(q)]
+        if not asked:
+            return [0] * len(queries)
+        if len({(q.now, q.filt.source) for q in asked}) > 1:
+            raise ValueError("counts in one statement share the instant and the source filter")
+        stmt = counts_statement(self.dialect, tuple(_shape(q) for q in asked), cap)
+        found = iter(conn.exec_driver_sql(stmt.sql, {**stmt.params, "now": asked[0].now,
+                                                     "source": asked[0].filt.source or ""}).one())
+        return [0 if _matches_nothing(q) else min(int(next(found) or 0), cap) for q in queries]
 
     @staticmethod
     def _row(r: Any, now: str) -> CaseRow:
-        snap = json.loads(r["snapshot"])
-        deadline = snap.get("deadline") or {}
+        supervision_level, ever_overdue, yellow_at = _extras(json.loads(r["extras"]))
         row = CaseRow(r["id"], r["type"], r["definition_version"], r["title"], r["unit"], r["state"], r["stage"],
-                      r["version"], r["assignee"], r["due_at"], deadline.get("yellow_at"), r["updated_at"],
-                      int(snap.get("supervision_level") or 0), bool(snap.get("ever_overdue")))
+                      r["version"], r["assignee"], r["due_at"], yellow_at, r["updated_at"],
+                      int(supervision_level or 0), bool(ever_overdue))
         row.light = light_of(row.due_at, row.yellow_at, now)
         return row
 
@@ -159,57 +123,24 @@ class SqlQueries:
         return [DashboardCount(u, ty, int(v), st, light, bool(late), int(n), red_due)
                 for u, ty, v, st, light, late, red_due, n in rows]
 
-    def _deadline_field(self, alias: str, key: str) -> str:
-        """SQL for payload.deadline.<key> (an instant) of event `alias`; NULL when there is none."""
-        if self.dialect == "postgresql":
-            return f"json_extract_path_text({alias}.payload::json, 'deadline', '{key}')"
-        # SQLite: the payload is canonical JSON (sorted keys, no spaces) and instants are fixed-width
-        # text, so the value is cut out of the deadline object with instr/substr — about three times
-        # faster than json_extract over every event, which matters as of a date at a million events.
-        obj = f"substr({alias}.payload, instr({alias}.payload, '\"deadline\":{{'))"
-        at = f"instr({obj}, '\"{key}\":\"')"
-        return (f"CASE WHEN instr({alias}.payload, '\"deadline\":{{') > 0 AND {at} > 0 "
-                f"THEN substr({obj}, {at} + {len(key) + 4}, 27) END")
-
-    def _dashboard_sql(self, by_unit: bool) -> str:
-        field = self._deadline_field
-        has_deadline = "payload LIKE '%\"deadline\":%'"
-        unit_filter = "AND c.unit IN :units" if by_unit else ""
-        # last: each case's last state-setting and last deadline-setting event at or before :t.
-        # late: closed cases whose deadline ran out before they left that state (a deadline lasts until the
-        # next event that sets one, or :t) — only closed cases need it, for the on-time rate.
+    @staticmethod
+    def _dashboard_sql(by_unit: bool) -> str:
+        # The rows of case_timeline valid at :t — each case's row from its last event at or before :t
+        # that moved it on the battle map (workflow.adapters.timeline) — read from a covering index
+        # (migration dash_0001): by validity end for everyone, by unit for a unit's map.
+        # ever_late (closed cases only, for the on-time rate): an earlier deadline ran out before it
+        # was replaced (`late`), or the deadline the case still held at :t had run out by then.
+        unit_filter = "AND unit IN :units" if by_unit else ""
         return f"""
-        WITH last AS (
-          SELECT case_id,
-                 MAX(CASE WHEN to_state IS NOT NULL THEN version END) AS sv,
-                 MAX(CASE WHEN {has_deadline} THEN version END) AS dv
-          FROM case_events WHERE at <= :t GROUP BY case_id
-        ),
-        cur AS (
-          SELECT last.case_id, s.definition AS type, s.definition_version AS dver, s.to_state AS state,
-                 {field('d', 'due_at')} AS due, {field('d', 'yellow_at')} AS yellow
-          FROM last
-          JOIN case_events s ON s.case_id = last.case_id AND s.version = last.sv
-          LEFT JOIN case_events d ON d.case_id = last.case_id AND d.version = last.dv
-        ),
-        spans AS (
-          SELECT e.case_id, {field('e', 'due_at')} AS due,
-                 LEAD(e.at) OVER (PARTITION BY e.case_id ORDER BY e.version) AS left_at
-          FROM case_events e
-          WHERE e.at <= :t AND e.{has_deadline}
-            AND e.case_id IN (SELECT case_id FROM cur WHERE cur.type || '/' || cur.state IN :closed)
-        ),
-        late AS (SELECT DISTINCT case_id FROM spans WHERE due IS NOT NULL AND due <= COALESCE(left_at, :t))
-        SELECT c.unit, cur.type, cur.dver, cur.state,
-               CASE WHEN cur.due IS NULL THEN 'none' WHEN cur.due <= :t THEN 'red'
-                    WHEN cur.yellow IS NOT NULL AND cur.yellow <= :t THEN 'yellow' ELSE 'green' END AS light,
-               CASE WHEN late.case_id IS NULL THEN 0 ELSE 1 END AS ever_late,
-               CASE WHEN cur.due <= :t THEN cur.due END AS red_due,
+        SELECT unit, type, definition_version, state,
+               CASE WHEN due_at IS NULL THEN 'none' WHEN due_at <= :t THEN 'red'
+                    WHEN yellow_at IS NOT NULL AND yellow_at <= :t THEN 'yellow' ELSE 'green' END AS light,
+               CASE WHEN type || '/' || state IN :closed AND (late OR due_at <= :t) THEN 1 ELSE 0 END AS ever_late,
+               CASE WHEN due_at <= :t THEN due_at END AS red_due,
                COUNT(*) AS n
-        FROM cur JOIN cases c ON c.id = cur.case_id
-        LEFT JOIN late ON late.case_id = cur.case_id
-        WHERE cur.type IN :types {unit_filter}
-        GROUP BY c.unit, cur.type, cur.dver, cur.state, light, ever_late, red_due
+        FROM case_timeline
+        WHERE valid_to > :t AND valid_from <= :t AND type IN :types {unit_filter}
+        GROUP BY unit, type, definition_version, state, light, ever_late, red_due
         """
 
     # ---- the audit log ------------------------------------------------------------------------

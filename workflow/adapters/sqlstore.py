@@ -19,6 +19,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Connection
 
 from workflow.adapters import schema as t
+from workflow.adapters import timeline
 from workflow.adapters.driver_sql import DriverStatements
 from workflow.adapters.stored_rows import stored_case
 from workflow.errors import ConcurrencyConflict
@@ -193,6 +194,7 @@ class SqlTx:
         row = self.hot.one(self.conn, "append", event_to_row(ev))
         assert row is not None  # RETURNING always gives the new row's seq
         seq = row[0]
+        timeline.record(self.conn, ev)  # the battle map's derived rows, in the same transaction
         return Event(**{**ev.__dict__, "seq": seq})
 
     def insert_case(self, case: CaseState, stage: str) -> None:
