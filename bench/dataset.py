@@ -36,11 +36,11 @@ def county(i: int) -> str:
     return f"k{i:03d}"
 
 
-def directory(n_cases: int) -> tuple[list[Unit], list[User]]:
-    """Units (parents first) and users of a campaign sized for `n_cases`."""
+def directory(n_cases: int, counties: int | None = None) -> tuple[list[Unit], list[User]]:
+    """Units (parents first) and users of a campaign sized for `n_cases` (or with `counties` counties)."""
     units = [Unit("prov", "省司法厅", None)]
     users = [User("auditor", "审计 吴晨", "auditor", "prov"), User("prov-supervisor", "省整治办", "supervisor", "prov")]
-    for i in range(counties_for(n_cases)):
+    for i in range(counties_for(n_cases) if counties is None else counties):
         k = county(i)
         units.append(Unit(k, f"第{i + 1}县司法局", "prov"))
         units.append(Unit(f"{k}-zzb", "专项整治办公室", k))

@@ -53,7 +53,7 @@ def index() -> str:
     return render_template(
         "inbox/index.html", tab=tab, tabs=tabs, page=page, counts=counts, cap=COUNT_CAP, filt=filt,
         definitions={d.name: d for d in reg.all_latest()}, unit_names=unit_names(),
-        scope_units=_scope_units(), sources=_sources(), assignees=_assignees(page.rows),
+        scope_units=_scope_units(), sources=_sources(), assignees=_assignees(tab, page.rows),
         args={k: v for k, v in request.args.items(multi=True) if k != "after"})
 
 
@@ -71,11 +71,16 @@ def _sources() -> list[tuple[str, object]]:
     return list(seen.items())
 
 
-def _assignees(rows: list) -> dict[str, list[tuple[str, str]]]:  # type: ignore[type-arg]
-    """For each unassigned row, the people who could be given the case (handlers and unit heads covering it)."""
-    if me().role not in ("registrar", "supervisor", "unit_head"):
+def _assignees(tab: str, rows: list) -> dict[str, list[tuple[str, str]]]:  # type: ignore[type-arg]
+    """For each unassigned row of the queue, the people who could be given the case (handlers and unit
+    heads covering it) — the only rows the page offers an "Assign" for."""
+    rows = [r for r in rows if r.assignee is None] if tab == "queue" else []
+    if me().role not in ("registrar", "supervisor", "unit_head") or not rows:
         return {}
     with rf().store.read() as tx:
         people = [u for u in tx.users() if u.active and u.role in ("handler", "unit_head")]
-    sc = scope()
-    return {r.id: [(u.login, u.name) for u in people if sc.covers(u, r.unit)] for r in rows}
+    by_unit: dict[str, list[tuple[str, str]]] = {}
+    for unit in {r.unit for r in rows}:  # a page holds a few units: who covers each, worked out once
+        above = set(scope().chain(unit))
+        by_unit[unit] = [(u.login, u.name) for u in people if u.unit is None or u.unit in above]
+    return {r.id: by_unit[r.unit] for r in rows}

@@ -129,3 +129,18 @@ def test_admin_home_has_no_case_inbox(as_role):
 def test_a_malformed_cursor_gives_the_first_page(app):
     case = open_item(app)
     assert ids(inbox(app, "supervisor", "all", after="'; drop table cases; --")[0]) == [case.id]
+
+
+def test_the_queue_offers_to_assign_each_case_to_the_people_covering_its_unit(app, as_role):
+    import re
+
+    app.directory.add_user("h2", role="handler", unit="xf-sfs-2", name="平岗所 二号", password="rectiflow-demo")
+    here, there = open_item(app, "here", unit="xf-sfs-1"), open_item(app, "there", unit="xf-sfs-2")
+    html = as_role("supervisor").get("/?tab=queue").get_data(as_text=True)
+
+    def offered(case):
+        row = re.search(rf'<tr [^>]*data-case="{case.id}">(.*?)</tr>', html, re.S).group(1)
+        return set(re.findall(r'<option value="([^"]+)"', row))
+
+    assert offered(here) == {"handler", "unit_head"} and offered(there) == {"h2"}
+    assert 'name="assignee"' not in as_role("supervisor").get("/?tab=todo").get_data(as_text=True)

@@ -24,7 +24,7 @@ from typing import Any
 from workflow.queries import InboxQuery
 
 FAR_FUTURE = "9999-12-31T23:59:59.999999Z"
-DUE = f"coalesce(x.due_at, '{FAR_FUTURE}')"  # must match the web_0003 index expression
+DUE = f"coalesce(x.due_at, '{FAR_FUTURE}')"  # must match the inbox index expression (web_0003, web_0004)
 KEY_COLUMNS = {"": (), "unit": ("unit",), "type,state": ("type", "state"), "stage": ("stage",)}
 PAGE_COLUMNS = ("id", "type", "definition_version", "title", "unit", "state", "stage", "version", "assignee",
                 "due_at", "updated_at")
