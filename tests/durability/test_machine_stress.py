@@ -3,8 +3,8 @@
 A multi-threaded server shares the registry's Lifecycle objects between all request threads. Here
 many threads fire random triggers from random states with random guard contexts on the same
 Lifecycles of every shipped definition, and every answer is compared with what the definition
-says (the destination, or the refusal and its reason). Afterwards no thread's machine holds a
-model: memory does not grow with the number of cases or calls.
+says (the destination, or the refusal and its reason). Afterwards no thread's machine holds more
+than its own one model: memory does not grow with the number of cases or calls.
 """
 from __future__ import annotations
 
@@ -100,12 +100,13 @@ def test_many_threads_on_shared_lifecycles_get_correct_answers_and_leave_nothing
         t.join(120)
     assert not any(t.is_alive() for t in threads), "a thread hung"
     assert not failures, failures[:10]
-    assert leftovers == [0] * (THREADS * len(lifecycles))
-    assert all(lc.attached_models == 0 for lc in lifecycles)
+    assert len(leftovers) == THREADS * len(lifecycles) and max(leftovers) <= 1
+    assert all(lc.attached_models <= 1 for lc in lifecycles)
 
 
-def test_a_guard_that_raises_still_detaches_the_model(lifecycles):
-    """An exception inside a guard (a malformed context) must not leave a model on the machine."""
+def test_a_guard_that_raises_leaves_the_machine_sound(lifecycles):
+    """An exception inside a guard (a malformed context) must neither add models to the machine nor
+    leave the next call a wrong state."""
     lifecycle, spec = next((lc, t) for lc in lifecycles for t in lc.definition.transitions
                            if any(g.kind == "min_attachments" for g in t.guards))
     fields = {g.args["field"]: g.args.get("value", (g.args.get("values") or [None])[0]) for g in spec.guards
@@ -115,4 +116,8 @@ def test_a_guard_that_raises_still_detaches_the_model(lifecycles):
                           due_at=None, now=START)
     with pytest.raises(TypeError):
         lifecycle.fire(spec.sources[0], spec.trigger, broken)
-    assert lifecycle.attached_models == 0
+    assert lifecycle.attached_models <= 1
+    other = next(t for t in lifecycle.definition.transitions if not t.guards and t.sources[0] != spec.sources[0])
+    ok = GuardContext(actor="a", actor_role="r", fields={}, last_actor_by_trigger={}, assignee=None,
+                      due_at=None, now=START)
+    assert lifecycle.fire(other.sources[0], other.trigger, ok) == other.dest
