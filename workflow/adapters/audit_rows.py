@@ -82,8 +82,13 @@ def case_problem_from_rows(case_id: str, events: Sequence[tuple[Any, ...]],
                 return None
         except Exception:  # noqa: BLE001 — odd data is for the full check below to name, never a crash here
             pass
-    return case_problem(case_id, [event_from_row(dict(zip(EVENT_COLUMNS, r))) for r in events],
+    return case_problem(case_id, events_from_rows(events),
                         None if row is None else stored_case(dict(zip(CASE_COLUMNS, row))))
+
+
+def events_from_rows(events: Sequence[tuple[Any, ...]]) -> list[Event]:
+    """Event objects of rows in EVENT_COLUMNS order (payloads parsed as stored)."""
+    return [event_from_row(dict(zip(EVENT_COLUMNS, r))) for r in events]
 
 
 def stored_event_hash(r: tuple[Any, ...], payload: dict[str, Any]) -> str:

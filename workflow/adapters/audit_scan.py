@@ -4,7 +4,8 @@ What `rectiflow audit verify` runs. The case ids are cut into ranges of about eq
 range is read in one read-only transaction (REPEATABLE READ on PostgreSQL, so its events and
 its case rows are one snapshot), its events and case rows streamed side by side through the
 driver's own cursor (server-side on PostgreSQL: memory stays flat), and every case checked by
-workflow.adapters.audit_rows. Cases are independent, so ranges run in parallel processes;
+workflow.adapters.audit_rows — and, for a case whose chain and row are sound, its rows of the battle
+map's derived timeline compared with what its events call for (workflow.adapters.timeline). Cases are independent, so ranges run in parallel processes;
 results come back in range order and the problems are sorted by case, so the report is the same
 whatever the number of processes. Ranges are half-open intervals of the database's own ordering
 of case ids, so an event whose case row is gone (or a row whose events are) falls in exactly one.
@@ -23,9 +24,10 @@ from typing import Any, Iterator
 
 from sqlalchemy import Engine
 
-from workflow.adapters.audit_rows import CASE_COLUMNS, EVENT_COLUMNS, case_problem_from_rows
+from workflow.adapters import timeline
+from workflow.adapters.audit_rows import CASE_COLUMNS, EVENT_COLUMNS, case_problem_from_rows, events_from_rows
 from workflow.adapters.sqlstore import make_engine
-from workflow.audit import Report, pair_by_case
+from workflow.audit import Problem, Report, pair_by_case
 
 _case_id = itemgetter(0)  # both SELECTs list the case id first
 Range = tuple[str | None, str | None]  # [low, high): None is open on that side
@@ -91,11 +93,68 @@ def verify_range(engine: Engine, span: Range, case_id: str | None = None) -> Rep
         with _snapshot(raw.driver_connection, engine.dialect.name) as read:
             events = read(_select("case_events", EVENT_COLUMNS, "case_id", "case_id, version", span, case_id))
             rows = read(_select("cases", CASE_COLUMNS, "id", "id", span, case_id))
+            marks = _Grouped(read(_select("case_timeline", TIMELINE_COLUMNS, "case_id", "case_id, version", span,
+                                          case_id)))
             for cid, case_events, row in pair_by_case(events, rows, _case_id, _case_id):
-                report.add(len(case_events), case_problem_from_rows(cid, case_events, row))
+                problem = case_problem_from_rows(cid, case_events, row)
+                stored_marks = marks.take(cid)
+                if problem is None and _timeline_differs(case_events, stored_marks):
+                    problem = Problem(cid, None, TIMELINE_DIFFERS)
+                report.add(len(case_events), problem)
+            for cid in marks.left_over():  # timeline rows of a case that has neither events nor a row
+                report.add(0, Problem(cid, None, TIMELINE_DIFFERS))
     finally:
         raw.close()
     return report
+
+
+TIMELINE_COLUMNS = tuple(c.name for c in timeline.ROW_COLUMNS) + ("valid_to",)
+TIMELINE_DIFFERS = ("the battle map's timeline (case_timeline) differs from the one its events call for: "
+                    "rebuild it from the log (workflow.adapters.timeline.rebuild)")
+
+
+def _timeline_differs(events: list[tuple[Any, ...]], stored: list[tuple[Any, ...]]) -> bool:
+    want = timeline.expected(events_from_rows(events))
+    have = [{**dict(zip(TIMELINE_COLUMNS, r)), "late": bool(r[TIMELINE_COLUMNS.index("late")])} for r in stored]
+    return want != have
+
+
+class _Grouped:
+    """Rows of a stream ordered by case id, handed out case by case as the verify loop reaches it.
+
+    Like pair_by_case, only equality of ids is relied on: rows of cases asked for later (or never)
+    wait in `pending`, so memory holds at most the rows between two cases of the other streams."""
+
+    def __init__(self, rows: Iterator[tuple[Any, ...]]) -> None:
+        self.rows = iter(rows)
+        self.pending: dict[str, list[tuple[Any, ...]]] = {}
+        self.next: tuple[Any, ...] | None = next(self.rows, None)
+
+    def take(self, case_id: str) -> list[tuple[Any, ...]]:
+        found = self.pending.pop(case_id, None)
+        if found is not None:
+            return found
+        while self.next is not None:
+            group_id, group = self._group()
+            if group_id == case_id:
+                return group
+            self.pending[group_id] = group
+        return []
+
+    def left_over(self) -> list[str]:
+        """The cases whose rows nobody took (after the last `take`)."""
+        while self.next is not None:
+            group_id, group = self._group()
+            self.pending[group_id] = group
+        return sorted(self.pending)
+
+    def _group(self) -> tuple[str, list[tuple[Any, ...]]]:
+        assert self.next is not None
+        group_id, group = _case_id(self.next), []
+        while self.next is not None and _case_id(self.next) == group_id:
+            group.append(self.next)
+            self.next = next(self.rows, None)
+        return group_id, group
 
 
 def _select(table: str, columns: tuple[str, ...], key: str, order: str, span: Range,

@@ -28,16 +28,34 @@ class DriverStatement:
     def run(self, conn: Connection, params: Mapping[str, Any]) -> Any:
         """Execute on the connection's current transaction; return the driver cursor (rows unread)."""
         args: Any = tuple(params[name] for name in self.order) if self.order is not None else params
-        dbapi_conn = conn.connection.dbapi_connection
-        assert dbapi_conn is not None
-        cursor = dbapi_conn.cursor()
-        try:
-            cursor.execute(self.sql, args)
-        except conn.dialect.loaded_dbapi.Error as err:
-            cursor.close()
-            raise exc.DBAPIError.instance(self.sql, args, err, conn.dialect.loaded_dbapi.Error,
-                                          dialect=conn.dialect) from err
-        return cursor
+        return execute(conn, self.sql, args)
+
+
+def execute(conn: Connection, sql: str, args: Any) -> Any:
+    """Run driver SQL (the driver's own placeholders) on the connection's current transaction; the
+    cursor comes back with its rows unread. What Connection.exec_driver_sql does, without its
+    per-call event and result machinery."""
+    dbapi_conn = conn.connection.dbapi_connection
+    assert dbapi_conn is not None
+    cursor = dbapi_conn.cursor()
+    try:
+        cursor.execute(sql, args)
+    except conn.dialect.loaded_dbapi.Error as err:
+        cursor.close()
+        raise exc.DBAPIError.instance(sql, args, err, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect) from err
+    return cursor
+
+
+def first(conn: Connection, sql: str, args: Any) -> tuple[Any, ...] | None:
+    cursor = execute(conn, sql, args)
+    try:
+        return cursor.fetchone()  # type: ignore[no-any-return]
+    finally:
+        cursor.close()
+
+
+def run(conn: Connection, sql: str, args: Any) -> None:
+    execute(conn, sql, args).close()
 
 
 class DriverStatements:

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 
 from workflow.adapters import schema as t
 from workflow.adapters import timeline
+from workflow.adapters import driver_sql
 from workflow.adapters.driver_sql import DriverStatements
 from workflow.adapters.stored_rows import stored_case
 from workflow.errors import ConcurrencyConflict
@@ -69,7 +70,9 @@ def _configure_sqlite(engine: Engine, synchronous: str, busy_timeout_ms: int) ->
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         write = conn.get_execution_options().get("rectiflow_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        # On the driver connection itself: this runs once per transaction, and exec_driver_sql's
+        # event and result machinery cost more than the BEGIN.
+        driver_sql.run(conn, "BEGIN IMMEDIATE" if write else "BEGIN", ())
 
 
 def upgrade_database(url: str, engine: Engine | None = None) -> None:

@@ -21,6 +21,7 @@ from typing import Any, Iterator
 
 from sqlalchemy import Boolean, Column, Connection, Integer, PrimaryKeyConstraint, String, Table, delete, insert, select
 
+from workflow.adapters import driver_sql
 from workflow.adapters import schema as t
 from workflow.audit import Problem
 from workflow.battle_map import TimelineRow, case_timeline, changes_timeline, timeline_step
@@ -75,14 +76,14 @@ def record(conn: Connection, ev: Event) -> None:
     close, add = _SQL[conn.dialect.name]
     prev = None
     if ev.version > 1:
-        found = conn.exec_driver_sql(close, (ev.at, ev.case_id)).first()
+        found = driver_sql.first(conn, close, (ev.at, ev.case_id))
         if found is None:  # the case predates its timeline (a bulk load skipped it): derive it whole
             rebuild(conn, ev.case_id)
             return
         prev = TimelineRow(ev.case_id, 0, "", *found[:6], bool(found[6]))
     row = timeline_step(prev, ev)
     assert row is not None
-    conn.exec_driver_sql(add, (row.case_id, row.version, row.valid_from, FAR_FUTURE, row.type,
+    driver_sql.run(conn, add, (row.case_id, row.version, row.valid_from, FAR_FUTURE, row.type,
                                row.definition_version, row.state, row.unit, row.due_at, row.yellow_at, row.late))
 
 
