@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from bench import check
+
 REPO = Path(__file__).resolve().parents[2]
 KEYS = ("engine_vs_raw", "engine_vs_spiffworkflow", "engine_vs_naive_transitions", "inbox_p95_ms", "sweep_ms",
         "replay_ms", "verify_events_per_s", "dashboard_asof_ms", "web_vs_bare_flask", "server_rss_mb")
@@ -38,15 +40,24 @@ def test_summary_has_every_stable_key_with_a_figure_or_a_reason(tiny_run):
     _done, out = tiny_run
     summary = json.loads((out / "summary.json").read_text())
     assert set(KEYS) <= set(summary)
-    for key in KEYS:
-        entry = summary[key]
-        assert {"value", "n", "db"} <= set(entry), key
-        if entry["value"] is None:
-            # "not available": the feature or tool is missing; "failed": the product refused the
-            # measured request (a finding, reported with the database's own message).
-            assert entry["status"] in ("not available", "failed") and entry["reason"], (key, entry)
-        else:
-            assert isinstance(entry["value"], (int, float)) and entry["db"] in ("sqlite", "postgresql"), (key, entry)
+    # bench.check is what CI runs after `make bench-quick`: same rule, one place.
+    assert check.problems(out) == []
+
+
+def test_the_check_names_what_a_broken_run_lacks(tiny_run, tmp_path):
+    _done, out = tiny_run
+    summary = json.loads((out / "summary.json").read_text())
+    del summary["sweep_ms"]
+    summary["replay_ms"] = {"value": None, "n": None, "db": None, "status": "failed", "reason": "boom"}
+    summary["inbox_p95_ms"] = {"value": None, "n": None, "db": None}
+    (tmp_path / "summary.json").write_text(json.dumps(summary))
+    (tmp_path / "replay_verify.json").write_text(json.dumps({"verify": {"x": {"ok": False}}}))
+    found = check.problems(tmp_path)
+    assert any(p.startswith("sweep_ms: missing") for p in found), found
+    assert any(p.startswith("replay_ms: always measured") for p in found), found
+    assert any(p.startswith("inbox_p95_ms: no figure and no reason") for p in found), found
+    assert any("audit verify failed" in p for p in found), found
+    assert check.main([str(tmp_path)]) == 1 and check.main([str(out)]) == 0
 
 
 def test_engine_replay_and_verify_figures_are_always_measured(tiny_run):
