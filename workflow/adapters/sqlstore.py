@@ -18,9 +18,8 @@ from sqlalchemy import Engine, bindparam, create_engine, event, exc, func, inser
 from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Connection
 
+from workflow.adapters import driver_sql, timeline
 from workflow.adapters import schema as t
-from workflow.adapters import timeline
-from workflow.adapters import driver_sql
 from workflow.adapters.driver_sql import DriverStatements
 from workflow.adapters.stored_rows import stored_case
 from workflow.errors import ConcurrencyConflict
@@ -235,7 +234,7 @@ class SqlTx:
 
     def unit_chain(self, code: str) -> list[Unit]:
         """The unit and its ancestors — what a scope check needs — in one statement, not the whole tree."""
-        return [Unit(*r) for r in self.hot.all(self.conn, "unit_chain", {"code": code})]
+        return [Unit(*r) for r in self.hot.all(self.conn, "unit_chain", {"unit": code})]
 
     def add_unit(self, unit: Unit) -> None:
         self.conn.execute(insert(t.units).values(**unit.__dict__))
@@ -268,39 +267,34 @@ _APPEND = insert(t.case_events).returning(t.case_events.c.seq)
 # SET takes the columns named in the parameters (case_row's keys); _case/_expected bind the WHERE.
 _UPDATE_CASE = update(t.cases).where(t.cases.c.id == bindparam("_case"), t.cases.c.version == bindparam("_expected"))
 _UNITS = select(t.units).order_by(t.units.c.code)
-_UNIT_CHAIN = sql_text(
-    # UNION (not UNION ALL) ends the walk even if a bad edit made a cycle.
-    "WITH RECURSIVE chain(code, name, parent) AS ("
-    " SELECT code, name, parent FROM units WHERE code = :code"
-    " UNION SELECT u.code, u.name, u.parent FROM units u JOIN chain ON u.code = chain.parent)"
-    " SELECT code, name, parent FROM chain")
+# A unit and its ancestors. UNION (not UNION ALL) ends the walk even if a bad edit made a cycle.
+_CHAIN = ("WITH RECURSIVE chain(code, name, parent) AS ("
+          " SELECT code, name, parent FROM units WHERE code = :unit"
+          " UNION SELECT u.code, u.name, u.parent FROM units u JOIN chain ON u.code = chain.parent) ")
+_UNIT_CHAIN = sql_text(_CHAIN + "SELECT code, name, parent FROM chain")
 _ALERT_CANDIDATES = sql_text(
-    "WITH RECURSIVE chain(code, parent) AS ("
-    " SELECT code, parent FROM units WHERE code = :unit"
-    " UNION SELECT u.code, u.parent FROM units u JOIN chain ON u.code = chain.parent)"
-    " SELECT " + ", ".join(c.name for c in t.users.c) + " FROM users"
+    _CHAIN + "SELECT " + ", ".join(c.name for c in t.users.c) + " FROM users"
     " WHERE active = TRUE AND (unit IN (SELECT code FROM chain) OR unit IS NULL"
     " OR (role = 'auditor' AND :auditors = TRUE) OR login = :login) ORDER BY login")
 _CASE_FIELDS = frozenset(CaseState.__dataclass_fields__)
 _USER_COLUMNS = tuple(c.name for c in t.users.c)
 _EVENT_COLUMNS = tuple(c.name for c in t.case_events.c if c.name != "seq")
-_CASE_COLUMNS = ("id", "type", "definition_version", "title", "unit", "state", "stage", "version", "assignee",
-                 "opened_at", "updated_at", "due_at", "snapshot", "next_escalation_at")  # case_row's keys
-# Run on the driver's cursor (workflow.adapters.driver_sql); column keys fix the INSERT/UPDATE columns.
-_HOT = {
-    "get_snapshot": (_GET_SNAPSHOT, None), "lock": (_LOCK, None), "lock_skip": (_LOCK_SKIP, None),
-    "append": (_APPEND, _EVENT_COLUMNS), "insert_case": (insert(t.cases), _CASE_COLUMNS), "update_case": (_UPDATE_CASE, _CASE_COLUMNS),
-    "get_user": (select(*t.users.c).where(t.users.c.login == bindparam("login")), None),
-    "unit_chain": (_UNIT_CHAIN, None), "alert_candidates": (_ALERT_CANDIDATES, None),
-}
 _HOT_BY_DIALECT: dict[tuple[str, str], DriverStatements] = {}
 
 
 def _hot_statements(dialect: Any) -> DriverStatements:
+    """The write path's statements for `dialect`, run on the driver's cursor (workflow.adapters.driver_sql)."""
     key = (dialect.name, dialect.paramstyle)
     found = _HOT_BY_DIALECT.get(key)
     if found is None:
-        found = _HOT_BY_DIALECT[key] = DriverStatements(dialect, _HOT)
+        case_columns = tuple(case_row(CaseState(id=""), ""))  # the INSERT/UPDATE columns: case_row's keys
+        found = _HOT_BY_DIALECT[key] = DriverStatements(dialect, {
+            "get_snapshot": (_GET_SNAPSHOT, None), "lock": (_LOCK, None), "lock_skip": (_LOCK_SKIP, None),
+            "append": (_APPEND, _EVENT_COLUMNS), "insert_case": (insert(t.cases), case_columns),
+            "update_case": (_UPDATE_CASE, case_columns),
+            "get_user": (select(*t.users.c).where(t.users.c.login == bindparam("login")), None),
+            "unit_chain": (_UNIT_CHAIN, None), "alert_candidates": (_ALERT_CANDIDATES, None),
+        })
     return found
 
 
