@@ -32,6 +32,7 @@ def config(args: argparse.Namespace) -> Config:
                  work=Path(args.work).resolve() if args.work else DEFAULT_OUT.parent / ".work")
     if args.full:
         cfg.throughput_cases, cfg.dataset_sizes, cfg.web_seconds, cfg.replay_events = 1000, (100_000, 1_000_000), 20, 1000
+        cfg.sweep_open_cases = 1_000_000
     else:
         cfg.throughput_cases, cfg.dataset_sizes, cfg.web_seconds, cfg.replay_events = 60, (1000,), 3, 1000
     if args.tiny:  # the CI smoke test: everything runs, nothing is big
@@ -40,6 +41,8 @@ def config(args: argparse.Namespace) -> Config:
         cfg.dataset_sizes = tuple(int(s) for s in args.sizes.split(","))
     if args.cases:
         cfg.throughput_cases = args.cases
+    if args.sweep_open is not None:
+        cfg.sweep_open_cases = args.sweep_open
     return cfg
 
 
@@ -55,6 +58,23 @@ def datasets(cfg: Config, cluster: Any) -> list[tuple[int, str, str, dict[str, A
     return out
 
 
+def sweep_datasets(cfg: Config, cluster: Any, data: list[tuple[int, str, str, dict[str, Any]]]
+                   ) -> list[tuple[int, str, str, dict[str, Any]]]:
+    """What the sweep runs on: with `sweep_open_cases`, the datasets smaller than the base plus one with that
+    many open cases (the issue's "1M open cases": the replicated million has only 412,150)."""
+    if not cfg.sweep_open_cases:
+        return data
+    from bench.datasets import REPLICATE_FROM, copy_to_postgres, sqlite_open_dataset
+
+    url, info = sqlite_open_dataset(cfg, cfg.sweep_open_cases)
+    out = [d for d in data if d[0] <= REPLICATE_FROM] + [(info["cases"], "sqlite", url, info)]
+    if cluster is not None:
+        pg_url = copy_to_postgres(url, cluster, info["cases"], cfg.seed, cfg.work / "pg-instance",
+                                  name=f"open_{cfg.sweep_open_cases}_seed{cfg.seed}")
+        out.append((info["cases"], "postgresql", pg_url, info))
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     size = parser.add_mutually_exclusive_group()
@@ -63,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tiny", action="store_true", help="smallest possible N (smoke test)")
     parser.add_argument("--only", default=",".join(STEPS), help=f"comma-separated subset of {','.join(STEPS)}")
     parser.add_argument("--sizes", default="", help="dataset sizes, e.g. 1000,100000")
+    parser.add_argument("--sweep-open", type=int, default=None,
+                        help="sweep a dataset with this many open cases (--full: 1000000; 0: the --sizes datasets)")
     parser.add_argument("--cases", type=int, default=0, help="cases per variant in the throughput benchmark")
     parser.add_argument("--out", default=str(DEFAULT_OUT))
     parser.add_argument("--work", default="", help="scratch directory (databases); default bench/.work")
@@ -107,7 +129,7 @@ def run_steps(cfg: Config, only: list[str]) -> list[str]:
             "engine": lambda: engine_throughput.run(cfg),
             "replay": lambda: replay_verify.run(cfg, {n: url for n, _db, url, _i in sqlite_data}),
             "readside": lambda: readside.run(cfg, data),
-            "sweep": lambda: sweep.run(cfg, data),
+            "sweep": lambda: sweep.run(cfg, sweep_datasets(cfg, cluster, data)),
             "web": lambda: [web.run(cfg, d) for d in sqlite_data],
             "profiles": lambda: profiles.run(cfg, sqlite_data[-1][2] if sqlite_data else None),
         }

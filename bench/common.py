@@ -46,6 +46,9 @@ class Config:
     web_seconds: int = 5
     web_clients: int = 50
     sweep_cases: int = 2000
+    # The sweep's own dataset with this many open cases (0: it sweeps the datasets above); it replaces
+    # the larger of those for the sweep (`bench.datasets.sqlite_open_dataset`).
+    sweep_open_cases: int = 0
 
     def path(self, name: str) -> Path:
         self.out.mkdir(parents=True, exist_ok=True)

@@ -49,6 +49,44 @@ def sqlite_dataset(cfg: Config, n: int) -> tuple[str, dict[str, Any]]:
     return sqlite_url(path), info
 
 
+def sqlite_open_dataset(cfg: Config, open_cases: int) -> tuple[str, dict[str, Any]]:
+    """URL of a SQLite dataset with at least `open_cases` open cases, for the escalation sweep: the
+    REPLICATE_FROM dataset whole plus copies of its open cases only (`bench.replicate --open-only`)."""
+    import math
+    import sqlite3
+
+    from bench.replicate import OPEN, replicate
+
+    base_url, base_info = sqlite_dataset(cfg, REPLICATE_FROM)
+    base_path = Path(base_url.removeprefix("sqlite:///"))
+    with sqlite3.connect(f"file:{base_path}?mode=ro", uri=True) as conn:
+        base_open = conn.execute("SELECT count(*) FROM cases" + OPEN).fetchone()[0]
+    copies = max(1, math.ceil(open_cases / max(1, base_open)))
+    path = cfg.work / "datasets" / f"open-{open_cases}-seed{cfg.seed}.db"
+    marker = path.with_suffix(".done")
+    want: dict[str, Any] = {"open_cases": base_open * copies, "seed": cfg.seed, "generator": GENERATOR_VERSION,
+                            "replicated_from": REPLICATE_FROM, "copies": copies, "open_only": True}
+    if path.exists() and marker.exists():
+        info = json.loads(marker.read_text())
+        if all(info.get(k) == v for k, v in want.items()):
+            log(f"dataset of {open_cases:,} open cases: reusing {path}")
+            from workflow.adapters.sqlstore import upgrade_database
+
+            upgrade_database(sqlite_url(path))
+            return sqlite_url(path), info
+    marker.unlink(missing_ok=True)
+    log(f"dataset of {open_cases:,} open cases: {base_path.name} plus its {base_open:,} open cases ×{copies - 1} "
+        f"into {path} …")
+    done = replicate(base_path, path, copies, open_only=True)
+    info = {**want, "cases": done.cases, "events": done.events, "seconds": round(done.seconds, 1),
+            "cpu_seconds": round(done.cpu_seconds, 1), "stages": done.stages, "bytes": path.stat().st_size,
+            "base": {k: base_info.get(k) for k in ("cases", "events", "seconds", "stages", "refused_steps")}}
+    marker.write_text(json.dumps(info))
+    log(f"dataset of {want['open_cases']:,} open cases ({done.cases:,} cases): {done.events:,} events in "
+        f"{done.seconds:.0f} s; stages {done.stages}")
+    return sqlite_url(path), info
+
+
 def _replicated(cfg: Config, path: Path, marker: Path, want: dict[str, Any], base: int) -> tuple[str, dict[str, Any]]:
     from bench.replicate import replicate
 
@@ -66,7 +104,7 @@ def _replicated(cfg: Config, path: Path, marker: Path, want: dict[str, Any], bas
     return sqlite_url(path), info
 
 
-def copy_to_postgres(src_url: str, cluster: Any, n: int, seed: int, instance: Path) -> str:
+def copy_to_postgres(src_url: str, cluster: Any, n: int, seed: int, instance: Path, *, name: str = "") -> str:
     """A PostgreSQL database holding the same directory, cases, events and derived rows as the SQLite dataset.
 
     The schema comes from the migrations and the definitions from this checkout (as for a generated
@@ -78,7 +116,7 @@ def copy_to_postgres(src_url: str, cluster: Any, n: int, seed: int, instance: Pa
     from bench.generate import make_app
     from workflow.adapters.sqlstore import upgrade_database
 
-    name = f"cases_{n}_seed{seed}"
+    name = name or f"cases_{n}_seed{seed}"
     cluster.create_database(name)
     url = cluster.url(name)
     upgrade_database(url)

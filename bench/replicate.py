@@ -19,6 +19,10 @@ the lives being distinct; figures that count coincident instants (the sweep at "
 
     python -m bench.replicate --base bench/.work/datasets/cases-100000-seed20260302.db --copies 10 \\
         --out bench/.work/datasets/cases-1000000-seed20260302.db
+
+With `--open-only` the copies take only the base's open cases (the base itself stays whole): the
+escalation sweep's "1M open cases" without ten million closed ones around them (the base's
+41,215 open cases ×25 = 1,030,375).
 """
 from __future__ import annotations
 
@@ -43,6 +47,7 @@ from workflow.projection import CaseState, project_case
 CHUNK_CASES = 1000  # base cases read at a time
 COMMIT_CHUNKS = 10  # chunks per transaction
 _COUNTY = re.compile(r'"k\d{3}')  # a JSON string that may be a county's unit code or login
+OPEN = " WHERE stage <> 'closed'"  # what the escalation sweep counts as open
 
 
 @dataclass
@@ -126,8 +131,9 @@ class BaseEvent:
         return {k: names.value(v) if k in self.named else v for k, v in payload.items()}
 
 
-def replicate(base: Path, out: Path, copies: int) -> Replicated:
-    """Write `out`: the base database plus `copies - 1` copies of its cases in new counties."""
+def replicate(base: Path, out: Path, copies: int, *, open_only: bool = False) -> Replicated:
+    """Write `out`: the base database plus `copies - 1` copies of its cases (of its open ones only, with
+    `open_only`) in new counties."""
     t0, cpu0 = time.perf_counter(), time.process_time()
     if copies < 1:
         raise ValueError("copies must be at least 1 (the base itself)")
@@ -143,7 +149,8 @@ def replicate(base: Path, out: Path, copies: int) -> Replicated:
         case_cols = _columns(dst, "cases", case_row(CaseState(id="c"), ""))
         ev_sql = f"INSERT INTO case_events ({', '.join(ev_cols)}) VALUES ({', '.join('?' * len(ev_cols))})"
         case_sql = f"INSERT INTO cases ({', '.join(case_cols)}) VALUES ({', '.join('?' * len(case_cols))})"
-        ids = [r[0] for r in src.execute("SELECT id FROM cases ORDER BY id")]
+        ids = [r[0] for r in src.execute("SELECT id FROM cases" + (OPEN if open_only else "") + " ORDER BY id")]
+        n_cases = src.execute("SELECT count(*) FROM cases").fetchone()[0] + len(ids) * (copies - 1)
         derived = _case_tables(dst)
         stages: dict[str, int] = {}
         n_events = 0
@@ -151,7 +158,7 @@ def replicate(base: Path, out: Path, copies: int) -> Replicated:
             for done, chunk in enumerate(iter_chunks(ids, CHUNK_CASES), start=1):
                 ev_rows, case_rows = [], []
                 for stage, events in _base_cases(src, chunk):
-                    stages[stage] = stages.get(stage, 0) + copies
+                    stages[stage] = stages.get(stage, 0) + copies - 1
                     for j, names in enumerate(maps, start=1):
                         copied = copy_case(events, j, names)
                         for ev in copied:
@@ -172,11 +179,13 @@ def replicate(base: Path, out: Path, copies: int) -> Replicated:
                     log(f"replicated {done * CHUNK_CASES:,} of {len(ids):,} base cases ×{copies - 1}: "
                         f"{n_events:,} events written ({time.perf_counter() - t0:.0f} s)")
         base_events = src.execute("SELECT count(*) FROM case_events").fetchone()[0]
+        for stage, count in src.execute("SELECT stage, count(*) FROM cases GROUP BY stage"):
+            stages[stage] = stages.get(stage, 0) + count
     finally:
         src.close()
         dst.close()
     upgrade_database(sqlite_url(out))  # migrations newer than the base, with their backfills, over every copy
-    return Replicated(len(ids) * copies, base_events + n_events, time.perf_counter() - t0,
+    return Replicated(n_cases, base_events + n_events, time.perf_counter() - t0,
                       time.process_time() - cpu0, dict(sorted(stages.items())))
 
 
@@ -284,8 +293,9 @@ def main() -> None:
     parser.add_argument("--base", type=Path, required=True, help="a generated SQLite dataset (only read)")
     parser.add_argument("--copies", type=int, required=True, help="how many times the base's cases in the result")
     parser.add_argument("--out", type=Path, required=True, help="the SQLite file to write (replaced)")
+    parser.add_argument("--open-only", action="store_true", help="copy only the base's open cases")
     args = parser.parse_args()
-    done = replicate(args.base, args.out, args.copies)
+    done = replicate(args.base, args.out, args.copies, open_only=args.open_only)
     print(f"{done.cases:,} cases, {done.events:,} events in {done.seconds:.1f} s ({done.cpu_seconds:.1f} s CPU); "
           f"stages {done.stages}; {args.out.stat().st_size / 1e9:.2f} GB")
 

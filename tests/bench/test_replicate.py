@@ -186,3 +186,41 @@ def test_the_battle_map_timeline_of_the_copies_is_the_one_their_events_call_for(
             assert conn.exec_driver_sql("SELECT count(DISTINCT case_id) FROM case_timeline").scalar() == BASE * COPIES
     finally:
         engine.dispose()
+
+
+def test_the_sweep_dataset_copies_only_open_cases_and_verifies(replicated, tmp_path):
+    """`sqlite_open_dataset`: the base whole plus copies of its open cases, as many as make the count asked
+    for — what the sweep benchmark measures "1M open cases" on; the product accepts it as its own."""
+    _url, _info, cfg = replicated
+    base_url = f"sqlite:///{cfg.work / 'datasets' / f'cases-{BASE}-seed{cfg.seed}.db'}"
+    (base_open,), = rows(base_url, "SELECT count(*) FROM cases WHERE stage <> 'closed'")
+    assert 0 < base_open < BASE
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(datasets, "REPLICATE_FROM", BASE)
+        url, info = datasets.sqlite_open_dataset(cfg, 2 * base_open + 1)  # needs three lots of open cases
+    assert info["copies"] == 3 and info["open_cases"] == 3 * base_open
+    assert rows(url, "SELECT count(*) FROM cases WHERE stage <> 'closed'") == [(3 * base_open,)]
+    assert rows(url, "SELECT count(*) FROM cases") == [(BASE + 2 * base_open,)] == [(info["cases"],)]
+    copies = rows(url, f"SELECT stage FROM cases WHERE unit NOT LIKE '{dataset.county(0)}%'")
+    assert len(copies) == 2 * base_open and ("closed",) not in copies
+    report = verify(url, tmp_path)
+    assert report["ok"], report["problems"][:3]
+    assert (report["cases"], report["events"]) == (info["cases"], info["events"])
+
+
+def test_the_full_run_sweeps_the_open_dataset_instead_of_the_larger_ones(replicated):
+    from bench.__main__ import sweep_datasets
+
+    url, info, cfg = replicated
+    small = (BASE, "sqlite", f"sqlite:///{cfg.work / 'datasets' / f'cases-{BASE}-seed{cfg.seed}.db'}", {})
+    data = [small, (BASE * COPIES, "sqlite", url, info)]
+    assert sweep_datasets(cfg, None, data) == data  # no open dataset asked for: the sizes' datasets
+    cfg.sweep_open_cases = 2
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(datasets, "REPLICATE_FROM", BASE)
+            chosen = sweep_datasets(cfg, None, data)
+    finally:
+        cfg.sweep_open_cases = 0
+    assert [d[:2] for d in chosen] == [(BASE, "sqlite"), (chosen[1][3]["cases"], "sqlite")]
+    assert chosen[1][3]["open_only"] and chosen[1][2].endswith(f"open-2-seed{cfg.seed}.db")
