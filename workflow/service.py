@@ -253,14 +253,24 @@ class CaseService:
         With `skip_locked`, a case another transaction holds is not waited for: CaseBusy is raised
         (PostgreSQL FOR UPDATE SKIP LOCKED; the escalation sweep uses it to pass over claimed cases).
         """
+        with self.store.write() as tx:
+            return self.record_in(tx, case_id, actor=actor, action=action, payload=payload, to_state=to_state,
+                                  expected_version=expected_version, check=check, skip_locked=skip_locked)
+
+    def record_in(self, tx: WriteTx, case_id: str, *, actor: str, action: str, payload: Mapping[str, Any],
+                  to_state: str | None = None, expected_version: int | None = None,
+                  check: Callable[[WriteTx, CaseState, User, Definition], None] | None = None,
+                  skip_locked: bool = False) -> CaseState:
+        """`record` inside the caller's write transaction: the change commits (or not) with it. The caller
+        owns that transaction — the escalation sweep fires a batch of cases in one, each in a savepoint."""
 
         def build(tx: WriteTx, case: CaseState, user: User, now: datetime, scope: Scope | None) -> Event:
             if check is not None:
                 check(tx, case, user, self.registry.get(case.type, case.definition_version))
             return self._event(case, user, now, action, to_state, dict(payload))
 
-        return self._change(case_id, actor, expected_version, build, system_actor=actor.startswith("system:"),
-                            skip_locked=skip_locked)
+        return self._change_in(tx, self.clock.now(), case_id, actor, expected_version, build,
+                               system_actor=actor.startswith("system:"), skip_locked=skip_locked)
 
     # ---- reading ------------------------------------------------------------------------
     def get(self, case_id: str) -> CaseState:
@@ -306,26 +316,30 @@ class CaseService:
                 system_actor: bool = False, skip_locked: bool = False) -> CaseState:
         now = self.clock.now()
         with self.store.write() as tx:
-            case = tx.lock_case(case_id, skip_locked=True) if skip_locked else tx.lock_case(case_id)
-            if case is None:
-                if skip_locked and tx.get_case(case_id) is not None:
-                    raise CaseBusy(f"case {case_id} is being changed by another transaction")
-                raise CaseNotFound(case_id)
-            if expected_version is not None and case.version != expected_version:
-                raise ConcurrencyConflict(
-                    f"case {case_id} is at version {case.version}, you saw version {expected_version}: "
-                    "someone else acted first — reload and try again")
-            user = User(actor, actor, "system", None) if system_actor else self._user(tx, actor)
-            defn = self.registry.get(case.type, case.definition_version)
-            scope = None
-            if not system_actor:
-                scope = Scope(tx.unit_chain(case.unit))  # the case's unit and its ancestors: all a check needs
-                scope.check_act(user, defn, case.unit)
-            locked_version = case.version
-            event = tx.append(build(tx, case, user, now, scope))
-            # The locked case was loaded by this transaction for it alone: fold the event in place.
-            new = apply(case, event)
-            tx.update_case(new, defn.states[new.state].stage, expected_version=locked_version)
+            return self._change_in(tx, now, case_id, actor, expected_version, build, system_actor, skip_locked)
+
+    def _change_in(self, tx: WriteTx, now: datetime, case_id: str, actor: str, expected_version: int | None,
+                   build: Builder, system_actor: bool = False, skip_locked: bool = False) -> CaseState:
+        case = tx.lock_case(case_id, skip_locked=True) if skip_locked else tx.lock_case(case_id)
+        if case is None:
+            if skip_locked and tx.get_case(case_id) is not None:
+                raise CaseBusy(f"case {case_id} is being changed by another transaction")
+            raise CaseNotFound(case_id)
+        if expected_version is not None and case.version != expected_version:
+            raise ConcurrencyConflict(
+                f"case {case_id} is at version {case.version}, you saw version {expected_version}: "
+                "someone else acted first — reload and try again")
+        user = User(actor, actor, "system", None) if system_actor else self._user(tx, actor)
+        defn = self.registry.get(case.type, case.definition_version)
+        scope = None
+        if not system_actor:
+            scope = Scope(tx.unit_chain(case.unit))  # the case's unit and its ancestors: all a check needs
+            scope.check_act(user, defn, case.unit)
+        locked_version = case.version
+        event = tx.append(build(tx, case, user, now, scope))
+        # The locked case was loaded by this transaction for it alone: fold the event in place.
+        new = apply(case, event)
+        tx.update_case(new, defn.states[new.state].stage, expected_version=locked_version)
         return new
 
     @staticmethod

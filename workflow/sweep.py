@@ -1,12 +1,18 @@
 """The escalation sweep: fire every due rung exactly once, and the lease that lets one process sweep.
 
-One firing is one transaction, made through ``CaseService.record``: lock the case (on
-PostgreSQL with SKIP LOCKED, so a case another sweeper holds is passed over, not waited for),
-re-plan from the locked case which rungs are due, insert the firing row — whose primary key
-(case, deadline instance, rung) refuses a second firing — the in-app alerts and the
-``escalated`` audit event, and update the case row (and so its indexed next-due time). A crash
-anywhere leaves either all of it or none of it. Rungs of one case fire in ladder order; a rung
-that fires long after it fell due (scheduler downtime) is marked late and keeps its due time.
+One firing is made through ``CaseService.record_in``: lock the case (on PostgreSQL with SKIP
+LOCKED, so a case another sweeper holds is passed over, not waited for), re-plan from the locked
+case which rungs are due, insert the firing row — whose primary key (case, deadline instance,
+rung) refuses a second firing — the in-app alerts and the ``escalated`` audit event, and update
+the case row (and so its indexed next-due time). Up to ``per_transaction`` firings (of different
+cases) share one transaction, each in its own savepoint: a case with nothing due, or busy, is
+undone alone and passed over; the commit makes the whole batch durable at once, and a crash
+before it leaves none of it — every firing still lands with its event or not at all. (Measured:
+the commit and BEGIN were about a third of a rung's cost when each rung had its own transaction.)
+A batch holds its cases' row locks (PostgreSQL) or the write lock (SQLite) until it commits —
+tens of milliseconds, which a user's change to one of those cases waits out. Rungs of one case
+fire in ladder order; a rung that fires long after it fell due (scheduler downtime) is marked
+late and keeps its due time.
 
 A sweep reads candidates from the ``next_escalation_at`` index only, in rounds of ``batch``
 cases, so its cost follows the number of due rungs, not of open cases.
@@ -28,6 +34,7 @@ from workflow.supervision import AlertWriter, alert_rows, alert_targets
 
 LEASE_NAME = "escalation-sweep"
 DEFAULT_LATE_AFTER = timedelta(minutes=5)
+DEFAULT_PER_TRANSACTION = 50  # firings per commit: ~50 ms of write lock on SQLite
 
 
 class EscalationWriter(AlertWriter, Protocol):
@@ -86,9 +93,13 @@ class SweepResult:
 
 class EscalationSweeper:
     def __init__(self, service: CaseService, store: EscalationStore, *, fired_by: str = SYSTEM_SCHEDULER,
-                 batch: int = 200, late_after: timedelta = DEFAULT_LATE_AFTER) -> None:
+                 batch: int = 200, late_after: timedelta = DEFAULT_LATE_AFTER,
+                 per_transaction: int = DEFAULT_PER_TRANSACTION) -> None:
+        if per_transaction < 1:
+            raise ValueError("per_transaction must be at least 1")
         self.service, self.store = service, store
         self.fired_by, self.batch, self.late_after = fired_by, batch, late_after
+        self.per_transaction = per_transaction
 
     def sweep(self, *, keep_going: Callable[[], bool] = lambda: True) -> SweepResult:
         """Fire everything due at the clock's current instant; `keep_going` is asked between rounds."""
@@ -101,14 +112,37 @@ class EscalationSweeper:
             if not keep_going():
                 result.stopped = True
                 return result
-            for case_id in ids:  # one rung per case per round keeps every case's rungs in order
-                firing = self._fire_next(case_id, now)
-                if firing is None:
-                    result.passed_over.add(case_id)
-                else:
-                    result.fired.append(firing)
+            # One rung per case per round keeps every case's rungs in order.
+            for start in range(0, len(ids), self.per_transaction):
+                self._fire_batch(ids[start:start + self.per_transaction], now, result)
 
-    def _fire_next(self, case_id: str, now: datetime) -> Firing | None:
+    def _fire_batch(self, case_ids: list[str], now: datetime, result: SweepResult) -> None:
+        """The next rung of each case, in one transaction; reported in `result` once it has committed."""
+        fired: list[Firing] = []
+        passed: list[str] = []
+        failure: Exception | None = None
+        try:
+            with self.service.store.write() as tx:
+                for case_id in case_ids:
+                    try:
+                        with tx.savepoint():
+                            fired.append(self._fire_in(tx, case_id, now))
+                    except (_NothingToFire, ConcurrencyConflict):  # covers CaseBusy: another sweeper has it
+                        passed.append(case_id)
+                    except Exception as err:  # noqa: BLE001 — re-raised below, once the batch so far is committed
+                        failure = err
+                        break
+        except ConcurrencyConflict:  # the database was busy (StoreBusy): nothing of this batch was written
+            result.passed_over.update(case_ids)
+            return
+        result.fired.extend(fired)
+        result.passed_over.update(passed)
+        if failure is not None:
+            # What fired before it is committed, as when each rung had its own transaction; the sweep stops.
+            raise failure
+
+    def _fire_in(self, tx: WriteTx, case_id: str, now: datetime) -> Firing:
+        """Fire the case's next due rung inside `tx`; _NothingToFire when none is (any longer) due."""
         payload: dict[str, Any] = {}
 
         def check(tx: WriteTx, case: CaseState, user: User, defn: Definition) -> None:
@@ -126,11 +160,8 @@ class EscalationSweeper:
                                          level=payload["level"], rung=payload["rung"], due_at=payload["due_at"],
                                          late=payload["late"]))
 
-        try:
-            self.service.record(case_id, actor=SYSTEM_SCHEDULER, action=ESCALATED, payload=payload, check=check,
-                                skip_locked=True)
-        except (_NothingToFire, ConcurrencyConflict):  # ConcurrencyConflict covers CaseBusy: another sweeper
-            return None
+        self.service.record_in(tx, case_id, actor=SYSTEM_SCHEDULER, action=ESCALATED, payload=payload, check=check,
+                               skip_locked=True)
         return Firing(case_id, payload["rung"], payload["level"], payload["due_at"], payload["fired_at"],
                       payload["late"], tuple(payload["targets"]), payload["deadline_key"], payload["bulletin"])
 

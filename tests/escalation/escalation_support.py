@@ -82,3 +82,26 @@ def sweep_in_child(url: str, definitions: str, instance: str, now_iso: str, fire
 
 def days(n: float) -> timedelta:
     return timedelta(days=n)
+
+
+def sweep_then_hang(url: str, definitions: str, instance: str, now_iso: str, hang_at: int, conn: Any) -> None:
+    """Entry point of a spawned process: sweep in batches and stop for good inside the batch's transaction,
+    after `hang_at` cases of it have fired (their events, firing rows and alerts written, not committed)."""
+    import time
+
+    from workflow.adapters.escalation_sql import SqlEscalationTx
+    from workflow.clock import FixedClock
+    from workflow.escalation_root import escalations
+
+    app = build_app(url, Path(definitions), Path(instance), FixedClock(datetime.fromisoformat(now_iso)))
+    real, written = SqlEscalationTx.add_alerts, [0]
+
+    def add_alerts(self: Any, rows: list[dict[str, Any]]) -> None:
+        real(self, rows)
+        written[0] += 1
+        if written[0] == hang_at:
+            conn.send("in the transaction")
+            time.sleep(600)  # the parent kills us here
+
+    SqlEscalationTx.add_alerts = add_alerts  # type: ignore[method-assign]
+    escalations(app).sweeper(fired_by="doomed").sweep()

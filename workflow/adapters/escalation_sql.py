@@ -14,6 +14,7 @@ from typing import Any, Collection, Iterable, Iterator
 from sqlalchemy import Connection, Select, Table, and_, case, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from workflow.adapters import driver_sql
 from workflow.adapters import schema as t
 from workflow.adapters.sqlstore import SqlStore
 from workflow.ports import WriteTx
@@ -22,22 +23,34 @@ from workflow.supervision import Alert
 
 
 def _insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> int:
-    """Insert rows, skipping any whose unique key is taken; returns how many were inserted."""
+    """Insert rows, skipping any whose unique key is taken; returns how many were inserted.
+
+    Run on the driver's cursor (workflow.adapters.driver_sql), a row at a time: once per rung fired,
+    Core's per-execution machinery cost more than the inserts. RETURNING, not rowcount: drivers may
+    report -1 for INSERT … ON CONFLICT DO NOTHING. The columns are plain (text, integers, booleans
+    that both drivers take as they are), so no bind processing is skipped.
+    """
     if not rows:
         return 0
-    stmt = _INSERT_IGNORE.get((conn.dialect.name, table.name))
+    keys = tuple(rows[0])
+    cache_key = (conn.dialect.name, table.name, keys)
+    stmt = _INSERT_IGNORE.get(cache_key)
     if stmt is None:
         dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
         key = list(table.primary_key.columns)[0]
-        # RETURNING, not rowcount: drivers may report -1 for INSERT … ON CONFLICT DO NOTHING. Rows go as
-        # parameters (not inlined VALUES) so the compiled statement is cached; the statement itself is
-        # built once (building it and its cache key cost more than running it, once per rung fired).
-        stmt = _INSERT_IGNORE[(conn.dialect.name, table.name)] = (
-            dialect.insert(table).on_conflict_do_nothing().returning(key))
-    return len(conn.execute(stmt, rows).all())
+        stmt = _INSERT_IGNORE[cache_key] = driver_sql.DriverStatement(
+            dialect.insert(table).on_conflict_do_nothing().returning(key), conn.dialect, keys)
+    inserted = 0
+    for row in rows:
+        cursor = stmt.run(conn, row)
+        try:
+            inserted += len(cursor.fetchall())
+        finally:
+            cursor.close()
+    return inserted
 
 
-_INSERT_IGNORE: dict[tuple[str, str], Any] = {}
+_INSERT_IGNORE: dict[tuple[str, str, tuple[str, ...]], driver_sql.DriverStatement] = {}
 
 
 def due_query(now: str, limit: int) -> Select[tuple[str]]:

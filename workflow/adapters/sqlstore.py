@@ -129,14 +129,17 @@ class SqlStore:
                 conn.execution_options(rectiflow_write=True)
                 with conn.begin():
                     yield SqlTx(conn, self.dialect)
-        except exc.IntegrityError as err:
-            if "case_events" in str(err.orig) or "uq_case_events" in str(err.orig):
-                raise ConcurrencyConflict("another change to this case was committed first; nothing was written") from None
+        except exc.DBAPIError as err:
+            _raise_as_conflict(err)
             raise
-        except exc.OperationalError as err:
-            if "locked" in str(err.orig) or "busy" in str(err.orig):
-                raise StoreBusy("the database is busy; nothing was written — try again") from None
-            raise
+
+
+def _raise_as_conflict(err: exc.DBAPIError) -> None:
+    """A second event for a case version, or a busy database, as the conflict it is; other errors return."""
+    if isinstance(err, exc.IntegrityError) and ("case_events" in str(err.orig) or "uq_case_events" in str(err.orig)):
+        raise ConcurrencyConflict("another change to this case was committed first; nothing was written") from None
+    if isinstance(err, exc.OperationalError) and ("locked" in str(err.orig) or "busy" in str(err.orig)):
+        raise StoreBusy("the database is busy; nothing was written — try again") from None
 
 
 class SqlTx:
@@ -148,6 +151,25 @@ class SqlTx:
 
     def extra(self) -> Connection:
         return self.conn
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A part of this transaction that can be undone alone: an exception inside rolls back what the
+        part wrote and goes on up; what the transaction wrote before it stays. (Driver SQL, like BEGIN:
+        SQLAlchemy's nested transactions would cost more than the part on the sweep's path.)"""
+        driver_sql.run(self.conn, "SAVEPOINT rectiflow_part", ())
+        try:
+            yield
+        except BaseException as err:
+            try:
+                driver_sql.run(self.conn, "ROLLBACK TO SAVEPOINT rectiflow_part", ())
+                driver_sql.run(self.conn, "RELEASE SAVEPOINT rectiflow_part", ())
+            except exc.DBAPIError:
+                raise err from None  # the database ended the whole transaction (SQLite does on some errors)
+            if isinstance(err, exc.DBAPIError):
+                _raise_as_conflict(err)  # as SqlStore.write would say it: the part, not the whole, is undone
+            raise
+        driver_sql.run(self.conn, "RELEASE SAVEPOINT rectiflow_part", ())
 
     # ---- cases and events ----------------------------------------------------------------
     def get_case(self, case_id: str) -> CaseState | None:
