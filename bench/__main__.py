@@ -69,6 +69,13 @@ def sweep_datasets(cfg: Config, cluster: Any, data: list[tuple[int, str, str, di
     url, info = sqlite_open_dataset(cfg, cfg.sweep_open_cases)
     out = [d for d in data if d[0] <= REPLICATE_FROM] + [(info["cases"], "sqlite", url, info)]
     if cluster is not None:
+        # The read side has run (STEPS order) and nothing after the sweep reads PostgreSQL: the larger
+        # datasets' copies go before the open one is made (a million-case copy is ~13 GB of disk).
+        for n, db, pg_url, _info in data:
+            if n > REPLICATE_FROM and db == "postgresql":
+                name = pg_url.rsplit("/", 1)[1]
+                cluster.drop_database(name)
+                log(f"dropped the PostgreSQL copy {name} (nothing after the read side reads it)")
         pg_url = copy_to_postgres(url, cluster, info["cases"], cfg.seed, cfg.work / "pg-instance",
                                   name=f"open_{cfg.sweep_open_cases}_seed{cfg.seed}")
         out.append((info["cases"], "postgresql", pg_url, info))

@@ -64,7 +64,7 @@ class DriverStatements:
     def __init__(self, dialect: Dialect, statements: Mapping[str, tuple[Any, Sequence[str] | None]]) -> None:
         self.dialect = dialect
         self._sources = dict(statements)
-        self._compiled: dict[str, DriverStatement] = {}
+        self._compiled: dict[Any, DriverStatement] = {}
 
     def run(self, conn: Connection, name: str, params: Mapping[str, Any]) -> Any:
         statement = self._compiled.get(name)
@@ -72,6 +72,14 @@ class DriverStatements:
             source, keys = self._sources[name]
             statement = self._compiled[name] = DriverStatement(source, self.dialect, keys)
         return statement.run(conn, params)
+
+    def variant(self, name: str, keys: tuple[str, ...]) -> DriverStatement:
+        """Statement `name` compiled for exactly the parameters `keys` (an UPDATE sets just those columns)."""
+        statement = self._compiled.get((name, keys))
+        if statement is None:
+            source, _keys = self._sources[name]
+            statement = self._compiled[(name, keys)] = DriverStatement(source, self.dialect, keys)
+        return statement
 
     def one(self, conn: Connection, name: str, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
         cursor = self.run(conn, name, params)
