@@ -8,31 +8,11 @@ next advance succeeds (no lock was left behind).
 """
 from __future__ import annotations
 
-import multiprocessing
-import os
-import signal
-
 import pytest
 
 from durability_support import advance_then_hang, event_count, open_rectification_item, run_cli
+from killed_child import kill_inside_transaction
 from workflow.audit import verify
-
-
-def kill_inside_transaction(url: str, instance: str, case_id: str, hook: str) -> None:
-    ctx = multiprocessing.get_context("spawn")
-    parent_end, child_end = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=advance_then_hang, args=(url, instance, case_id, hook, child_end))
-    child.start()
-    try:
-        assert parent_end.poll(120), "the child never reached the hook"
-        assert parent_end.recv() == "in the transaction"
-        os.kill(child.pid, signal.SIGKILL)
-        child.join(60)
-    finally:
-        if child.is_alive():
-            child.kill()
-            child.join(10)
-    assert child.exitcode == -signal.SIGKILL
 
 
 @pytest.mark.parametrize("hook", ["after_append", "after_update"])
@@ -41,7 +21,7 @@ def test_sigkill_while_advancing_leaves_no_partial_change(shared_app, shared_url
     before_row = shared_app.service.get(case.id)
     before_total = event_count(shared_url)
 
-    kill_inside_transaction(shared_url, str(shared_instance), case.id, hook)
+    kill_inside_transaction(advance_then_hang, shared_url, str(shared_instance), case.id, hook)
 
     after = shared_app.service.get(case.id)
     assert after.to_dict() == before_row.to_dict()
@@ -63,7 +43,7 @@ def test_sigkill_while_opening_leaves_no_event_and_no_case(shared_app, shared_ur
         ids_before = set(tx.all_case_ids())
     before_total = event_count(shared_url)
 
-    kill_inside_transaction(shared_url, str(shared_instance), "", "open_after_append")
+    kill_inside_transaction(advance_then_hang, shared_url, str(shared_instance), "", "open_after_append")
 
     with shared_app.store.read() as tx:
         assert set(tx.all_case_ids()) == ids_before

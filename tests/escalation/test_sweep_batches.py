@@ -7,14 +7,11 @@ event, firing row and alerts, or not at all.
 """
 from __future__ import annotations
 
-import multiprocessing
-import os
-import signal
-
 import pytest
 from sqlalchemy import func, select
 
 from escalation_support import local, open_many, open_rect, sweep_then_hang
+from killed_child import kill_inside_transaction
 from workflow.adapters import schema as t
 from workflow.adapters.escalation_sql import SqlEscalationTx
 from workflow.audit import verify
@@ -109,21 +106,7 @@ def test_per_transaction_must_be_positive(esc) -> None:
 @pytest.mark.slow
 def test_a_process_killed_inside_a_batch_leaves_none_of_it(esc_app, esc, clock, database_url, defs, tmp_path) -> None:
     ids = assigned_cases(esc_app, 6)
-    ctx = multiprocessing.get_context("spawn")
-    parent_end, child_end = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=sweep_then_hang, args=(database_url, str(defs), str(tmp_path / "child"),
-                                                      DUE.isoformat(), 4, child_end))
-    child.start()
-    try:
-        assert parent_end.poll(120), "the child never reached the hook"
-        assert parent_end.recv() == "in the transaction"
-        os.kill(child.pid, signal.SIGKILL)
-        child.join(60)
-    finally:
-        if child.is_alive():
-            child.kill()
-            child.join(10)
-    assert child.exitcode == -signal.SIGKILL
+    kill_inside_transaction(sweep_then_hang, database_url, str(defs), str(tmp_path / "child"), DUE.isoformat(), 4)
     # Four cases had fired inside the batch; none of it was committed, so none of it is there.
     assert [written(esc_app, i) for i in ids] == [(2, 0, 0, 0)] * 6
     audit_ok(esc_app)
