@@ -29,15 +29,9 @@ def sqlite_dataset(cfg: Config, n: int) -> tuple[str, dict[str, Any]]:
     base = REPLICATE_FROM if n > REPLICATE_FROM and n % REPLICATE_FROM == 0 else None
     if base:
         want["replicated_from"] = base
-    if path.exists() and marker.exists():
-        info = json.loads(marker.read_text())
-        if all(info.get(k) == v for k, v in want.items()):
-            log(f"dataset {n:,} cases: reusing {path}")
-            from workflow.adapters.sqlstore import upgrade_database
-
-            upgrade_database(sqlite_url(path))  # migrations added since it was made (new columns are nullable)
-            return sqlite_url(path), info
-    marker.unlink(missing_ok=True)
+    info = _reusable(path, marker, want, f"dataset {n:,} cases")
+    if info is not None:
+        return sqlite_url(path), info
     if base:
         return _replicated(cfg, path, marker, want, base)
     log(f"dataset {n:,} cases: generating into {path} …")
@@ -66,15 +60,9 @@ def sqlite_open_dataset(cfg: Config, open_cases: int) -> tuple[str, dict[str, An
     marker = path.with_suffix(".done")
     want: dict[str, Any] = {"open_cases": base_open * copies, "seed": cfg.seed, "generator": GENERATOR_VERSION,
                             "replicated_from": REPLICATE_FROM, "copies": copies, "open_only": True}
-    if path.exists() and marker.exists():
-        info = json.loads(marker.read_text())
-        if all(info.get(k) == v for k, v in want.items()):
-            log(f"dataset of {open_cases:,} open cases: reusing {path}")
-            from workflow.adapters.sqlstore import upgrade_database
-
-            upgrade_database(sqlite_url(path))
-            return sqlite_url(path), info
-    marker.unlink(missing_ok=True)
+    info = _reusable(path, marker, want, f"dataset of {open_cases:,} open cases")
+    if info is not None:
+        return sqlite_url(path), info
     log(f"dataset of {open_cases:,} open cases: {base_path.name} plus its {base_open:,} open cases ×{copies - 1} "
         f"into {path} …")
     done = replicate(base_path, path, copies, open_only=True)
@@ -85,6 +73,21 @@ def sqlite_open_dataset(cfg: Config, open_cases: int) -> tuple[str, dict[str, An
     log(f"dataset of {want['open_cases']:,} open cases ({done.cases:,} cases): {done.events:,} events in "
         f"{done.seconds:.0f} s; stages {done.stages}")
     return sqlite_url(path), info
+
+
+def _reusable(path: Path, marker: Path, want: dict[str, Any], label: str) -> dict[str, Any] | None:
+    """The marker's record of a complete dataset made as `want` says (upgraded to this checkout's
+    migrations), or None — and then no marker: whatever is at `path` is made again."""
+    if path.exists() and marker.exists():
+        info: dict[str, Any] = json.loads(marker.read_text())
+        if all(info.get(k) == v for k, v in want.items()):
+            log(f"{label}: reusing {path}")
+            from workflow.adapters.sqlstore import upgrade_database
+
+            upgrade_database(sqlite_url(path))  # migrations added since it was made (new columns are nullable)
+            return info
+    marker.unlink(missing_ok=True)
+    return None
 
 
 def _replicated(cfg: Config, path: Path, marker: Path, want: dict[str, Any], base: int) -> tuple[str, dict[str, Any]]:

@@ -83,11 +83,9 @@ def test_a_case_with_nothing_due_is_passed_over_and_its_batch_mates_commit(esc_a
     fresh = open_rect(esc_app, title="今天登记").id  # its first rung is days away
     sweep = sweeper(esc, 50)
     real = esc.store.due_case_ids
-    handed: list[list[str]] = []
 
     def candidates(now, limit, exclude):  # as if the index had handed out a case that is not (any longer) due
         ids = real(now, limit, exclude)
-        handed.append(ids)
         return ids[:2] + [fresh] + ids[2:] if fresh not in exclude and ids else ids
 
     sweep.store = type("Store", (), {"due_case_ids": staticmethod(candidates), "bound": esc.store.bound})()
