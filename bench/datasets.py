@@ -82,7 +82,7 @@ def _reusable(path: Path, marker: Path, want: dict[str, Any], label: str) -> dic
         info: dict[str, Any] = json.loads(marker.read_text())
         if all(info.get(k) == v for k, v in want.items()):
             log(f"{label}: reusing {path}")
-            from workflow.adapters.sqlstore import upgrade_database
+            from workflow.adapters.sql.sqlstore import upgrade_database
 
             upgrade_database(sqlite_url(path))  # migrations added since it was made (new columns are nullable)
             return info
@@ -117,7 +117,7 @@ def copy_to_postgres(src_url: str, cluster: Any, n: int, seed: int, instance: Pa
     import sqlite3
 
     from bench.generate import make_app
-    from workflow.adapters.sqlstore import upgrade_database
+    from workflow.adapters.sql.sqlstore import upgrade_database
 
     name = name or f"cases_{n}_seed{seed}"
     cluster.create_database(name)

@@ -30,7 +30,7 @@ class RectiflowVariant:
 
     def __init__(self, url: str, synchronous: str, instance: Path, pg_options: str | None = None) -> None:
         from rectiflow.demo import seed_directory
-        from workflow.adapters.sqlstore import make_engine, upgrade_database
+        from workflow.adapters.sql.sqlstore import make_engine, upgrade_database
         from workflow.bootstrap import build
         from workflow.clock import FixedClock
         from workflow.config import Settings
@@ -48,7 +48,7 @@ class RectiflowVariant:
                                           title="社区矫正对象请假审批材料不全", fields=BASE_FIELDS).id
 
     def step(self, case_id: str, index: int, at: str) -> None:
-        from workflow.service import Attachment
+        from workflow.cases.service import Attachment
 
         trigger, actor, _dest, _stage = STEPS[index]
         files = [Attachment("evidence", "复核记录.txt", EVIDENCE)] if trigger == "report_rectified" else []
@@ -111,7 +111,7 @@ def compare(makers: dict[str, Callable[[], Any]], cases: int, rounds: int) -> di
 
 
 def sqlite_makers(work: Path, sync: str) -> dict[str, Callable[[], Any]]:
-    from workflow.adapters.sqlstore import upgrade_database
+    from workflow.adapters.sql.sqlstore import upgrade_database
 
     def path(name: str) -> Path:
         return fresh_file(work / f"{name}-{sync.lower()}.db")
@@ -130,7 +130,7 @@ def sqlite_makers(work: Path, sync: str) -> dict[str, Callable[[], Any]]:
 
 
 def pg_makers(cluster: Any, work: Path, commit: str, tag: str) -> dict[str, Callable[[], Any]]:
-    from workflow.adapters.sqlstore import upgrade_database
+    from workflow.adapters.sql.sqlstore import upgrade_database
 
     options = f"-c synchronous_commit={commit}"
 

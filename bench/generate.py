@@ -20,22 +20,22 @@ from typing import Any, Iterator
 
 from sqlalchemy import insert
 
-import workflow.service as service_module
+import workflow.cases.service as service_module
 from bench import dataset
 from bench.common import DEFINITIONS, log
-from workflow.adapters import schema as t
-from workflow.adapters import timeline
-from workflow.adapters.blobs import MemoryBlobStore
-from workflow.adapters.sqlstore import case_row, event_to_row, upgrade_database
+from workflow.adapters.sql import schema as t
+from workflow.adapters.sql import timeline
+from workflow.adapters.files.blobs import MemoryBlobStore
+from workflow.adapters.sql.sqlstore import case_row, event_to_row, upgrade_database
 from workflow.bootstrap import Rectiflow, build
 from workflow.clock import FixedClock
 from workflow.config import Settings
-from workflow.deadline_policy import DeadlinePolicy
+from workflow.escalation.deadline_policy import DeadlinePolicy
 from workflow.errors import WorkflowError
 from workflow.events import Event
 from workflow.ports import Unit, User
-from workflow.projection import CaseState
-from workflow.service import Attachment, CaseService
+from workflow.engine.projection import CaseState
+from workflow.cases.service import Attachment, CaseService
 
 BATCH_CASES = 2000
 
@@ -122,7 +122,7 @@ class Generated:
 
 def seed_directory(app: Rectiflow, n_cases: int) -> None:
     """Units and users straight into their tables (one shared password hash; demo password)."""
-    from workflow.passwords import hash_password
+    from workflow.directory.passwords import hash_password
 
     units, users = dataset.directory(n_cases)
     pw = hash_password("rectiflow-demo")
@@ -142,8 +142,8 @@ def make_app(url: str, instance: Path, now: Any = None) -> Rectiflow:
     """
     from sqlalchemy import delete
 
-    from workflow.adapters import schema as t
-    from workflow.adapters.sqlstore import make_engine
+    from workflow.adapters.sql import schema as t
+    from workflow.adapters.sql.sqlstore import make_engine
 
     engine = make_engine(url)
     try:

@@ -65,7 +65,7 @@ def run(cfg: Config, dataset_url: str | None = None) -> dict[str, Any]:
         results["engine_lifecycle"] = profile("engine_lifecycle", lambda: drive(variant, 5, cfg.throughput_cases), out)
 
         def verify() -> None:
-            from workflow.audit import verify as audit_verify
+            from workflow.audit.verify import verify as audit_verify
 
             with variant.app.store.read() as tx:
                 report = audit_verify(tx.iter_events(), tx.case_rows())

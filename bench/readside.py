@@ -1,8 +1,8 @@
 """Inbox queries (p50/p95 per role) and the battle map as of a past date, on the generated datasets.
 
 An inbox request is measured as the web page makes it: the first page of the user's default tab
-plus the capped count of every tab the role sees (workflow.queries.build_inbox_query →
-workflow.adapters.sqlqueries.SqlQueries, read together by `inbox_with_counts` where it exists).
+plus the capped count of every tab the role sees (workflow.reporting.queries.build_inbox_query →
+workflow.adapters.sql.sqlqueries.SqlQueries, read together by `inbox_with_counts` where it exists).
 Users: a handler and a unit head of one line unit, the county supervisor, and the province-level
 supervisor who covers every unit. The dashboard is
 page `/dashboard?as_of=…` (query, fold, render; through Flask's test client) for the province-level
@@ -24,10 +24,10 @@ TABS = {"handler": ("todo", "queue", "all"), "unit_head": ("todo", "queue", "ove
 
 def missing() -> str | None:
     try:
-        import workflow.adapters.sqlqueries  # noqa: F401
-        import workflow.queries  # noqa: F401
+        import workflow.adapters.sql.sqlqueries  # noqa: F401
+        import workflow.reporting.queries  # noqa: F401
     except ImportError as err:
-        return f"the read side (workflow.queries / workflow.adapters.sqlqueries) has not landed: {err}"
+        return f"the read side (workflow.reporting.queries / workflow.adapters.sql.sqlqueries) has not landed: {err}"
     return None
 
 
@@ -41,9 +41,9 @@ def _tabs(role: str) -> tuple[str, ...]:
 
 
 def inbox_figures(app: Any, repeat: int) -> dict[str, Any]:
-    from workflow.adapters.sqlqueries import SqlQueries
+    from workflow.adapters.sql.sqlqueries import SqlQueries
     from workflow.events import format_time
-    from workflow.queries import PAGE_SIZE, InboxFilter, build_inbox_query, viewer_for
+    from workflow.reporting.queries import PAGE_SIZE, InboxFilter, build_inbox_query, viewer_for
 
     queries = SqlQueries(app.engine)
     with app.store.read() as tx:

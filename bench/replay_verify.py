@@ -20,7 +20,7 @@ from bench.peers.workload import BASE_FIELDS, EVIDENCE
 
 def long_case(app: Any, events: int) -> tuple[str, Any]:
     """A case with `events` events; returns its id and the instant of its middle event."""
-    from workflow.service import Attachment
+    from workflow.cases.service import Attachment
 
     s, clock = app.service, app.clock
     case = s.open_case("rectification_item", actor="registrar", unit="xf-sfs-1", title="长周期整改事项", fields=BASE_FIELDS)
@@ -69,13 +69,13 @@ def replay(cfg: Config) -> dict[str, Any]:
 
 
 def _fold(events: list[Any]) -> None:
-    from workflow.projection import project_case
+    from workflow.engine.projection import project_case
 
     project_case(events)
 
 
 def verify(cfg: Config, url: str, n_cases: int, jobs: int) -> dict[str, Any]:
-    from workflow.adapters.audit_scan import verify_database
+    from workflow.adapters.sql.audit_scan import verify_database
 
     watch, cpu = Stopwatch(), _cpu_seconds()
     report = verify_database(url, jobs=jobs)
@@ -96,7 +96,7 @@ def _cpu_seconds() -> float:
 
 
 def run(cfg: Config, datasets: dict[int, str]) -> dict[str, Any]:
-    from workflow.adapters.audit_scan import default_jobs
+    from workflow.adapters.sql.audit_scan import default_jobs
 
     banner("replay and audit verify")
     results: dict[str, Any] = {"replay": replay(cfg), "verify": {}}

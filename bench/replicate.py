@@ -37,12 +37,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-import workflow.escalation_folds  # noqa: F401 — registers the fold steps of escalation events
+import workflow.escalation.folds  # noqa: F401 — registers the fold steps of escalation events
 from bench import dataset
 from bench.common import fresh_file, iter_chunks, log, sqlite_url
-from workflow.adapters.sqlstore import case_row, event_to_row, upgrade_database
+from workflow.adapters.sql.sqlstore import case_row, event_to_row, upgrade_database
 from workflow.events import GENESIS_HASH, Event
-from workflow.projection import CaseState, project_case
+from workflow.engine.projection import CaseState, project_case
 
 CHUNK_CASES = 1000  # base cases read at a time
 COMMIT_CHUNKS = 10  # chunks per transaction

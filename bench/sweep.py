@@ -24,9 +24,9 @@ FRACTIONS = (0.0, 0.01, 0.10)
 def missing() -> str | None:
     try:
         import workflow.escalation_root  # noqa: F401
-        import workflow.sweep  # noqa: F401
+        import workflow.escalation.sweep  # noqa: F401
     except ImportError as err:
-        return f"the escalation sweep (issue 3: workflow.sweep, workflow.escalation_root) has not landed: {err}"
+        return f"the escalation sweep (issue 3: workflow.escalation.sweep, workflow.escalation_root) has not landed: {err}"
     return None
 
 

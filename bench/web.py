@@ -191,7 +191,7 @@ def _a_case(url: str) -> str:
     """An open case of the logged-in handler's unit (what they would click in their inbox)."""
     from sqlalchemy import text
 
-    from workflow.adapters.sqlstore import make_engine
+    from workflow.adapters.sql.sqlstore import make_engine
 
     engine = make_engine(url)
     try:

@@ -81,7 +81,7 @@ def db() -> None:
 @handles_errors
 def db_upgrade() -> None:
     """Create or migrate the database schema (safe to run again)."""
-    from workflow.adapters.sqlstore import upgrade_database
+    from workflow.adapters.sql.sqlstore import upgrade_database
 
     s = settings()
     upgrade_database(s.database_url)

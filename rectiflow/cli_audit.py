@@ -8,9 +8,9 @@ import click
 
 from rectiflow.cli import engine, handles_errors, json_option, main, settings
 from rectiflow.output import EXIT_ERROR, emit
-from workflow.adapters.audit_scan import default_jobs, verify_database
-from workflow.audit import Report, write_bundle
-from workflow.bundle_verify import verify_bundle
+from workflow.adapters.sql.audit_scan import default_jobs, verify_database
+from workflow.audit.verify import Report, write_bundle
+from workflow.audit.bundle_verify import verify_bundle
 from workflow.errors import CaseNotFound
 from workflow.events import format_time
 

@@ -7,7 +7,7 @@ import click
 
 from rectiflow.cli import engine, handles_errors, json_option, main
 from rectiflow.output import emit
-from workflow.campaign_loader import campaign_progress, load_campaign
+from workflow.campaigns.loader import campaign_progress, load_campaign
 
 
 @main.group()

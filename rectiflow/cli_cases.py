@@ -12,9 +12,9 @@ from rectiflow.output import emit
 from workflow.bootstrap import Rectiflow
 from workflow.errors import InvalidInput
 from workflow.events import parse_time
-from workflow.presenters import case_summary, history_summary
-from workflow.projection import CaseState
-from workflow.service import Attachment
+from workflow.reporting.presenters import case_summary, history_summary
+from workflow.engine.projection import CaseState
+from workflow.cases.service import Attachment
 
 field_option = click.option("--field", "fields", multiple=True, metavar="KEY=VALUE", help="A field value (repeat).")
 attach_option = click.option("--attach", "attachments", multiple=True, metavar="[FIELD=]PATH",

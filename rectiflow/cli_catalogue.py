@@ -8,9 +8,9 @@ import click
 from rectiflow.cli import handles_errors, json_option, settings
 from rectiflow.cli_definitions import definitions
 from rectiflow.output import emit
-from workflow.adapters.definition_files import definition_paths, load_roles, read_definitions
-from workflow.adapters.plan_files import read_coverage, read_plan_items
-from workflow.catalogue import blocks, html_page, markdown
+from workflow.adapters.files.definition_files import definition_paths, load_roles, read_definitions
+from workflow.adapters.files.plan_files import read_coverage, read_plan_items
+from workflow.campaigns.catalogue import blocks, html_page, markdown
 
 
 @definitions.command("catalogue")

@@ -5,7 +5,7 @@ import click
 
 from rectiflow.cli import engine, handles_errors, json_option, main
 from rectiflow.output import emit
-from workflow.declarations import Declarations
+from workflow.campaigns.declarations import Declarations
 
 type_option = click.option("--type", "case_type", default="self_declaration", show_default=True,
                            help="The declaration type (a case type with a `declarant` field).")

@@ -7,8 +7,8 @@ import click
 
 from rectiflow.cli import engine, handles_errors, json_option, main, settings
 from rectiflow.output import emit
-from workflow.adapters.definition_files import definition_paths, load_roles, read_definitions, sync_definitions
-from workflow.presenters import definition_summary
+from workflow.adapters.files.definition_files import definition_paths, load_roles, read_definitions, sync_definitions
+from workflow.reporting.presenters import definition_summary
 
 
 @main.group()

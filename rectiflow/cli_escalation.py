@@ -15,10 +15,10 @@ from rectiflow.cli_cases import case
 from rectiflow.output import emit
 from workflow.bootstrap import Rectiflow, build
 from workflow.errors import InvalidInput
-from workflow.escalation import LEVEL_NAMES
+from workflow.escalation.ladders import LEVEL_NAMES
 from workflow.escalation_root import escalations
 from workflow.events import format_time, parse_time
-from workflow.sweep import sweep_under_lease
+from workflow.escalation.sweep import sweep_under_lease
 
 
 def _instant(text: str, option: str) -> str:

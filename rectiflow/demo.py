@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from workflow.bootstrap import Rectiflow
-from workflow.projection import CaseState
-from workflow.service import Attachment
+from workflow.engine.projection import CaseState
+from workflow.cases.service import Attachment
 
 DEMO_PASSWORD = "rectiflow-demo"
 

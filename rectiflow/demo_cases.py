@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from rectiflow.demo import DEMO_PASSWORD
-from workflow.adapters import campaign_tables as tables
+from workflow.adapters.sql import campaign_tables as tables
 from workflow.bootstrap import Rectiflow
-from workflow.campaign_loader import load_campaign
+from workflow.campaigns.loader import load_campaign
 from workflow.clock import FixedClock
-from workflow.declarations import Declarations
+from workflow.campaigns.declarations import Declarations
 from workflow.events import format_time
-from workflow.service import Attachment
+from workflow.cases.service import Attachment
 
 WINDOW_KEY = "demo-self-report-window"
 STAFF = [("zzb_head", "unit_head", "xf-zzb", "整治办主任 钱伟"), ("jcj_head", "unit_head", "xf-jcj", "矫正科长 郑芳"),

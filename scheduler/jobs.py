@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from workflow.escalation_root import Escalations
-from workflow.sweep import SweepResult
+from workflow.escalation.sweep import SweepResult
 
 log = logging.getLogger("rectiflow.scheduler")
 

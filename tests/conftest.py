@@ -27,7 +27,7 @@ from pgcluster import ThrowawayCluster
 #                 normally use database_url / sqlite_url instead.
 #
 # The schema is migrated once per session into a template
-# (workflow.adapters.sqlstore.upgrade_database) and every test gets a copy:
+# (workflow.adapters.sql.sqlstore.upgrade_database) and every test gets a copy:
 # a file copy for SQLite, CREATE DATABASE ... TEMPLATE for PostgreSQL.
 #
 # RECTIFLOW_TEST_POSTGRES decides about PostgreSQL:
@@ -53,7 +53,7 @@ def _postgres_mode() -> str:
 def _upgrade_database(url: str) -> None:
     # Imported here, not at module level, so that collecting tests never
     # depends on the storage adapter.
-    from workflow.adapters.sqlstore import upgrade_database
+    from workflow.adapters.sql.sqlstore import upgrade_database
 
     upgrade_database(url)
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from rectiflow.demo import walk_rectification
-from workflow.audit import verify
+from workflow.audit.verify import verify
 
 
 def test_demo_lifecycle_closes_and_verifies(app):

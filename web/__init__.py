@@ -14,7 +14,7 @@ from typing import Any, Mapping
 
 from flask import Flask
 
-from workflow.adapters.sqlqueries import SqlQueries
+from workflow.adapters.sql.sqlqueries import SqlQueries
 from workflow.bootstrap import Rectiflow, build
 from workflow.config import Settings
 

@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 
 from web.context import client_ip, now, queries, record, rf
 from workflow.events import format_time
-from workflow.passwords import check_password, dummy_hash
+from workflow.directory.passwords import check_password, dummy_hash
 from workflow.ports import User
 
 bp = Blueprint("auth", __name__)

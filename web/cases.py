@@ -16,13 +16,13 @@ from werkzeug.wrappers import Response
 from web import forms
 from web.context import me, now, rf, scope, unit_names, units, viewable_case
 from web.i18n import lang
-from workflow.assignment import return_case
-from workflow.definition import Definition
-from workflow.diagram import mermaid
+from workflow.cases.assignment import return_case
+from workflow.definitions.model import Definition
+from workflow.definitions.diagram import mermaid
 from workflow.errors import ConcurrencyConflict, InvalidInput, NotAllowed, UnknownCaseType
-from workflow.presenters import case_summary
+from workflow.reporting.presenters import case_summary
 from workflow.ports import User
-from workflow.projection import CaseState
+from workflow.engine.projection import CaseState
 
 bp = Blueprint("cases", __name__)
 

@@ -8,10 +8,10 @@ from flask_login import current_user
 
 from workflow.bootstrap import Rectiflow
 from workflow.events import format_time
-from workflow.policy import Scope
+from workflow.engine.policy import Scope
 from workflow.ports import Unit, User
-from workflow.projection import CaseState
-from workflow.queries import AccessEntry, ReadModel, Viewer, viewer_for
+from workflow.engine.projection import CaseState
+from workflow.reporting.queries import AccessEntry, ReadModel, Viewer, viewer_for
 
 
 def rf() -> Rectiflow:

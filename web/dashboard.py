@@ -13,12 +13,12 @@ from werkzeug.wrappers import Response
 from web.context import now, queries, rf, unit_names, units, viewer
 from web.history import parse_local
 from web.i18n import label, stage_label
-from workflow.deadlines import parse_utc
-from workflow.definition import STAGES
+from workflow.escalation.deadlines import parse_utc
+from workflow.definitions.model import STAGES
 from workflow.events import format_time
-from workflow.policy import Scope
-from workflow.queries import closed_keys
-from workflow.battle_map import Dashboard, summarise
+from workflow.engine.policy import Scope
+from workflow.reporting.queries import closed_keys
+from workflow.reporting.battle_map import Dashboard, summarise
 
 bp = Blueprint("dashboard", __name__)
 

@@ -12,10 +12,10 @@ from typing import Any, Mapping
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage, MultiDict
 
-from workflow.definition import Definition, TransitionSpec
+from workflow.definitions.model import Definition, TransitionSpec
 from workflow.errors import InvalidInput
-from workflow.fields import FieldSpec, parse_value
-from workflow.service import MAX_ATTACHMENTS_PER_STEP, Attachment
+from workflow.engine.fields import FieldSpec, parse_value
+from workflow.cases.service import MAX_ATTACHMENTS_PER_STEP, Attachment
 
 ALLOWED_EXTENSIONS = frozenset({"pdf", "ofd", "png", "jpg", "jpeg", "gif", "txt", "csv", "doc", "docx", "xls",
                                 "xlsx", "wps", "et", "zip"})

@@ -10,10 +10,10 @@ from flask import Blueprint, abort, render_template, request, send_file
 from werkzeug.wrappers import Response
 
 from web.context import now, now_text, queries, record, rf, unit_names, viewable_case
-from workflow.audit import case_problem, write_bundle
+from workflow.audit.verify import case_problem, write_bundle
 from workflow.events import format_time
-from workflow.projection import project_case
-from workflow.queries import AuditFilter
+from workflow.engine.projection import project_case
+from workflow.reporting.queries import AuditFilter
 
 bp = Blueprint("history", __name__)
 AUDIT_PAGE = 100

@@ -14,7 +14,7 @@ from flask import Blueprint, Flask, redirect, request, session
 from flask_babel import Babel, get_locale
 from werkzeug.wrappers import Response
 
-from workflow.definition import STAGE_LABELS
+from workflow.definitions.model import STAGE_LABELS
 
 bp = Blueprint("i18n", __name__)
 babel = Babel()

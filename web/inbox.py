@@ -9,8 +9,8 @@ from flask import Blueprint, render_template, request
 
 from web.access import ACTORS, ASSIGNERS, CASE_READERS
 from web.context import me, now_text, queries, rf, scope, unit_names, units, viewer
-from workflow.definition import STAGES
-from workflow.queries import COUNT_CAP, INBOX_KINDS, LIGHTS, PAGE_SIZE, InboxFilter, build_inbox_query
+from workflow.definitions.model import STAGES
+from workflow.reporting.queries import COUNT_CAP, INBOX_KINDS, LIGHTS, PAGE_SIZE, InboxFilter, build_inbox_query
 
 bp = Blueprint("inbox", __name__)
 

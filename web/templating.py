@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from workflow.deadlines import parse_utc
+from workflow.escalation.deadlines import parse_utc
 
 
 def init_app(app: Flask) -> None:

@@ -5,26 +5,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from sqlalchemy import Engine
 
-from workflow.adapters.blobs import FileBlobStore
-from workflow.adapters.campaign_tables import facts_hook
-from workflow.adapters.definition_files import (
+from workflow.adapters.files.blobs import FileBlobStore
+from workflow.adapters.sql.campaign_tables import facts_hook
+from workflow.adapters.files.definition_files import (
     definition_paths, load_roles, read_definitions, registry_from_store, sync_definitions,
 )
-from workflow.adapters.sqlstore import SqlStore, make_engine, schema_status
-from workflow.adapters.yaml_files import load_yaml_file
-from workflow.calendar import WorkingCalendar, parse_calendar
+from workflow.adapters.sql.sqlstore import SqlStore, make_engine, schema_status
+from workflow.adapters.files.yaml_files import load_yaml_file
+from workflow.escalation.calendar import WorkingCalendar, parse_calendar
 from workflow.clock import FixedClock, SystemClock
 from workflow.config import Settings
-from workflow.deadline_policy import DeadlinePolicy
-from workflow.directory import Directory
+from workflow.escalation.deadline_policy import DeadlinePolicy
+from workflow.directory.staff import Directory
 from workflow.errors import DefinitionError, WorkflowError
 from workflow.ports import Clock
-from workflow.registry import DefinitionRegistry, Role
-from workflow.service import CaseService
+from workflow.definitions.registry import DefinitionRegistry, Role
+from workflow.cases.service import CaseService
 
 CALENDAR_FILE = "calendars/cn-mainland.yaml"
 
@@ -47,10 +46,6 @@ class Rectiflow:
     service: CaseService
     directory: Directory
     warnings: list[str] = field(default_factory=list)
-
-    def reload_definitions(self) -> None:
-        self.registry = registry_from_store(self.store, self.roles)
-        self.service.registry = self.registry
 
 
 def make_clock(settings: Settings) -> Clock:
@@ -107,7 +102,3 @@ def ensure_schema(engine: Engine) -> None:
     if applied != heads:
         raise DatabaseNotReady(f"the database schema is at {', '.join(sorted(applied))}, the code needs "
                                f"{', '.join(sorted(heads))}: run `rectiflow db upgrade`")
-
-
-def now_of(app: Rectiflow) -> datetime:
-    return app.clock.now()

@@ -88,7 +88,3 @@ class ConcurrencyConflict(WorkflowError):
 
 class CaseBusy(ConcurrencyConflict):
     """Another transaction holds the case right now (asked not to wait for it). Nothing was written."""
-
-
-class AuditVerificationFailed(WorkflowError):
-    """The audit chain or a replay disagrees with the stored data."""

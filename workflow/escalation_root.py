@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from workflow.adapters.escalation_sql import SqlEscalations, SqlLeases
+from workflow.adapters.sql.escalation_sql import SqlEscalations, SqlLeases
 from workflow.bootstrap import Rectiflow
 from workflow.clock import SystemClock
-from workflow.deadline_policy import DeadlinePolicy
+from workflow.escalation.deadline_policy import DeadlinePolicy
 from workflow.ports import Clock
-from workflow.recompute import recompute_deadlines
-from workflow.supervision import Supervision
-from workflow.sweep import DEFAULT_LATE_AFTER, EscalationSweeper, Lease
+from workflow.escalation.recompute import recompute_deadlines
+from workflow.escalation.supervision import Supervision
+from workflow.escalation.sweep import DEFAULT_LATE_AFTER, EscalationSweeper, Lease
 
 
 def lease_ttl(interval_seconds: int) -> timedelta:

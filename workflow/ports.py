@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Iterable, Protocol
 
 from workflow.events import Event
-from workflow.projection import CaseState
+from workflow.engine.projection import CaseState
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ class ReadTx(Protocol):
     def alert_candidates(self, unit: str, *, auditors: bool, login: str | None) -> list[User]:
         """Active users who might be alerted about a case of `unit`: those in the unit's chain or in
         no unit, every auditor if `auditors`, and the user `login` — a superset that
-        workflow.supervision then filters."""
+        workflow.escalation.supervision then filters."""
     def stored_definitions(self) -> list[StoredDefinition]: ...
     def definition_in_use(self, name: str, version: int) -> bool: ...
 

@@ -21,7 +21,7 @@ from sqlalchemy import Integer, String, Text, create_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from bench.peers.workload import BASE_FIELDS, STEPS, payload_for
-from workflow.adapters.sqlstore import make_engine
+from workflow.adapters.sql.sqlstore import make_engine
 
 BPMN = Path(__file__).with_name("four_tasks.bpmn")
 STATES = ["reported"] + [dest for _t, _a, dest, _s in STEPS]

@@ -176,7 +176,7 @@ def test_the_replicated_database_keeps_the_migrations_indexes_and_wal(replicated
 def test_the_battle_map_timeline_of_the_copies_is_the_one_their_events_call_for(replicated):
     from sqlalchemy import create_engine
 
-    from workflow.adapters import timeline
+    from workflow.adapters.sql import timeline
 
     url, _info, _cfg = replicated
     engine = create_engine(url)

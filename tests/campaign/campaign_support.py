@@ -4,8 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from workflow.audit import verify
-from workflow.service import Attachment
+from workflow.audit.verify import verify
+from workflow.cases.service import Attachment
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import func, select
 
 from campaign_support import REPO, verify_all
-from workflow.adapters import schema
-from workflow.adapters.plan_files import read_plan_items
-from workflow.campaign_loader import campaign_progress, load_campaign, read_plan
+from workflow.adapters.sql import schema
+from workflow.adapters.files.plan_files import read_plan_items
+from workflow.campaigns.loader import campaign_progress, load_campaign, read_plan
 from workflow.errors import DefinitionError, RoleNotAllowed
 
 XIFENG = REPO / "definitions" / "campaigns" / "xifeng-2021.yaml"

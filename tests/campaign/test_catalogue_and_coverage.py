@@ -11,10 +11,10 @@ from click.testing import CliRunner
 
 from campaign_support import REPO
 from rectiflow.cli import main
-from workflow.adapters.definition_files import definition_paths, load_roles, read_definitions
-from workflow.adapters.plan_files import module_exists_under, read_coverage, read_plan_items
-from workflow.catalogue import blocks, html_page, markdown
-from workflow.plan_coverage import Trace, coverage_problems
+from workflow.adapters.files.definition_files import definition_paths, load_roles, read_definitions
+from workflow.adapters.files.plan_files import module_exists_under, read_coverage, read_plan_items
+from workflow.campaigns.catalogue import blocks, html_page, markdown
+from workflow.campaigns.coverage import Trace, coverage_problems
 
 DEFS = REPO / "definitions"
 

@@ -6,9 +6,9 @@ from datetime import datetime, timezone
 import pytest
 
 from campaign_support import verify_all
-from workflow.adapters.yaml_files import load_yaml_text
-from workflow.computed import ComputeContext, derive, parse_computation
-from workflow.definition_parser import parse_definition
+from workflow.adapters.files.yaml_files import load_yaml_text
+from workflow.engine.computed import ComputeContext, derive, parse_computation
+from workflow.definitions.parser import parse_definition
 from workflow.errors import DefinitionError, InvalidInput
 
 ROLES = ["registrar", "handler", "unit_head", "supervisor", "leader", "auditor", "admin"]

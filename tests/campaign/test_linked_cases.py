@@ -5,13 +5,13 @@ import pytest
 from sqlalchemy import func, select
 
 from campaign_support import REPO, linked, verify_all
-from workflow.adapters import schema
-from workflow.adapters.definition_files import definition_paths, load_roles, read_definitions
-from workflow.adapters.yaml_files import load_yaml_text
-from workflow.declarations import Declarations
-from workflow.definition_parser import parse_definition
+from workflow.adapters.sql import schema
+from workflow.adapters.files.definition_files import definition_paths, load_roles, read_definitions
+from workflow.adapters.files.yaml_files import load_yaml_text
+from workflow.campaigns.declarations import Declarations
+from workflow.definitions.parser import parse_definition
 from workflow.errors import DefinitionError, MissingField
-from workflow.linking import check_links
+from workflow.cases.linking import check_links
 
 ROLES = ["registrar", "handler", "unit_head", "supervisor", "leader", "auditor", "admin"]
 

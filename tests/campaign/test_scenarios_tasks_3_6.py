@@ -12,8 +12,8 @@ from datetime import timedelta
 import pytest
 
 from campaign_support import REPO, file, linked, verify_all
-from workflow.campaign_loader import load_campaign
-from workflow.declarations import Declarations
+from workflow.campaigns.loader import load_campaign
+from workflow.campaigns.declarations import Declarations
 from workflow.errors import GuardRejected, InvalidInput
 
 

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from campaign_support import REPO, verify_all
-from workflow.declarations import Declarations
+from workflow.campaigns.declarations import Declarations
 from workflow.errors import GuardRejected, InvalidInput, UnknownUnit
 
 
@@ -100,7 +100,7 @@ def test_the_same_seed_gives_the_same_sample(make_app, sqlite_url, tmp_path):
     samples = []
     for n in range(2):
         url = f"sqlite:///{tmp_path / f'db{n}.db'}"
-        from workflow.adapters.sqlstore import upgrade_database
+        from workflow.adapters.sql.sqlstore import upgrade_database
 
         upgrade_database(url)
         app = make_app(url)

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from campaign_support import linked, verify_all
-from workflow.declarations import Declarations
+from workflow.campaigns.declarations import Declarations
 from workflow.errors import GuardRejected, ImmutableField, InvalidInput, WorkflowError
 
 WINDOW = [("2026-02-16", "2026-03-13")]  # the test clock starts on Monday 2026-03-02

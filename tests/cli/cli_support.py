@@ -10,7 +10,7 @@ from click.testing import CliRunner, Result
 from sqlalchemy import create_engine, func, select
 
 from rectiflow.cli import main
-from workflow.adapters import schema
+from workflow.adapters.sql import schema
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]

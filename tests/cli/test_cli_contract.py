@@ -11,8 +11,8 @@ import json
 import pytest
 
 from cli_support import INTAKE, NOW, Cli, clean_failure, event_count, one_json
-from workflow.adapters.sqlstore import make_engine, schema_status
-from workflow.passwords import check_password
+from workflow.adapters.sql.sqlstore import make_engine, schema_status
+from workflow.directory.passwords import check_password
 
 STATE_SUMMARY_KEYS = {"name", "stage", "terminal", "label"}
 

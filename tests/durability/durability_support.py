@@ -45,8 +45,8 @@ def scaled(n: int) -> int:
 
 def shipped_definition_names() -> list[str]:
     """Every case type shipped under definitions/ (read at collection time, so new files are covered)."""
-    from workflow.adapters.definition_files import definition_paths
-    from workflow.adapters.yaml_files import load_yaml_file
+    from workflow.adapters.files.definition_files import definition_paths
+    from workflow.adapters.files.yaml_files import load_yaml_file
 
     names = []
     for path in definition_paths(DEFINITIONS):
@@ -82,7 +82,7 @@ def intake_fields(defn: Any) -> dict[str, Any]:
 
 
 def intake_attachments(defn: Any) -> list[Any]:
-    from workflow.service import Attachment
+    from workflow.cases.service import Attachment
 
     return [Attachment(name, "intake.txt", b"intake") for name, spec in defn.fields.items()
             if spec.required and spec.type == "attachment"]
@@ -185,7 +185,7 @@ def advance_then_hang(url: str, instance: str, case_id: str, hook: str, ready: A
     """
     import threading
 
-    from workflow.adapters import sqlstore
+    from workflow.adapters.sql import sqlstore
 
     app = child_app(url, instance)
     hang = threading.Event()

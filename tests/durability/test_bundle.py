@@ -1,6 +1,6 @@
 """Audit bundles: `audit export` then `audit verify --bundle` (no database) — and every edit is caught.
 
-The stand-alone verifier (workflow/bundle_verify.py, standard library only) deliberately restates
+The stand-alone verifier (workflow/audit/bundle_verify.py, standard library only) deliberately restates
 the hashing rule instead of importing it; a property test keeps the two in agreement on random
 events, and random single-field forgeries of a random chain are always reported.
 """
@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 from durability_support import PROFILE, REPO, intake_fields, run_cli
 from rectiflow.demo import walk_rectification
-from workflow import bundle_verify
-from workflow.audit import write_bundle
+from workflow.audit import bundle_verify
+from workflow.audit.verify import write_bundle
 from workflow.events import GENESIS_HASH, Event, canonical_json
 
 
@@ -38,8 +38,8 @@ def exported(shared_app, shared_url, shared_instance, tmp_path_factory) -> tuple
 
 
 def standalone(path: Path) -> tuple[int, dict[str, Any]]:
-    """`python -m workflow.bundle_verify FILE`, as an auditor without rectiflow installed would run it."""
-    done = subprocess.run([sys.executable, str(REPO / "workflow" / "bundle_verify.py"), str(path)],
+    """`python -m workflow.audit.bundle_verify FILE`, as an auditor without rectiflow installed would run it."""
+    done = subprocess.run([sys.executable, str(REPO / "workflow" / "audit" / "bundle_verify.py"), str(path)],
                           capture_output=True, text=True, timeout=60)
     assert "Traceback" not in done.stderr, done.stderr
     return done.returncode, json.loads(done.stdout)

@@ -14,7 +14,7 @@ from typing import Any, Callable
 import pytest
 
 from durability_support import event_count, open_rectification_item, race_advance, run_cli, start_cli
-from workflow.audit import verify
+from workflow.audit.verify import verify
 from workflow.errors import ConcurrencyConflict, TransitionNotAllowed, WorkflowError
 
 THREADS = 6
@@ -108,7 +108,7 @@ def test_a_change_while_files_are_being_stored_is_a_conflict(shared_app, shared_
     """Files are stored before the write transaction (the lock is never held for an upload); the
     version read before storing them is the one the transaction insists on — with or without a
     version from the caller. Deterministic interleaving: A stores its file, B commits, A writes."""
-    from workflow.service import Attachment
+    from workflow.cases.service import Attachment
 
     case = open_rectification_item(shared_app)
     service = shared_app.service

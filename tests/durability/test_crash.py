@@ -12,7 +12,7 @@ import pytest
 
 from durability_support import advance_then_hang, event_count, open_rectification_item, run_cli
 from killed_child import kill_inside_transaction
-from workflow.audit import verify
+from workflow.audit.verify import verify
 
 
 @pytest.mark.parametrize("hook", ["after_append", "after_update"])

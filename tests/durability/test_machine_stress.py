@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 
 from durability_support import DEFINITIONS, START
-from workflow.adapters.definition_files import definition_paths, load_roles, read_definitions
-from workflow.definition import Definition
+from workflow.adapters.files.definition_files import definition_paths, load_roles, read_definitions
+from workflow.definitions.model import Definition
 from workflow.errors import GuardRejected, TransitionNotAllowed
-from workflow.guards import GuardContext, evaluate
-from workflow.machine import Lifecycle
+from workflow.engine.guards import GuardContext, evaluate
+from workflow.engine.machine import Lifecycle
 
 THREADS = 12
 CALLS_PER_THREAD = 600

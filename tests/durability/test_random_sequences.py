@@ -6,7 +6,7 @@ comments, stale versions, time passing — against every definition under defini
 so new case types are covered without touching this file). After every step:
 
 * replaying the case's events gives exactly the stored case row (snapshot and indexed columns);
-* the case's hash chain verifies (`workflow.audit.verify`);
+* the case's hash chain verifies (`workflow.audit.verify.verify`);
 * a refused step wrote nothing anywhere (same case row, same total number of events);
 * an accepted step wrote exactly one event, and only moves the definition allows;
 * no model is left attached to the state machine.
@@ -23,14 +23,14 @@ from sqlalchemy import func, select
 
 from durability_support import PROFILE, START, scaled, shipped_definition_names
 from rectiflow.demo import UNITS, USERS
-from workflow.adapters import schema
-from workflow.audit import verify
-from workflow.definition import Definition, TransitionSpec
+from workflow.adapters.sql import schema
+from workflow.audit.verify import verify
+from workflow.definitions.model import Definition, TransitionSpec
 from workflow.errors import WorkflowError
-from workflow.fields import COMMENT_LIMIT, DATE_MAX, DATE_MIN, TITLE_LIMIT
-from workflow.guards import GuardContext, evaluate
-from workflow.projection import CaseState, project_case
-from workflow.service import Attachment
+from workflow.engine.fields import COMMENT_LIMIT, DATE_MAX, DATE_MIN, TITLE_LIMIT
+from workflow.engine.guards import GuardContext, evaluate
+from workflow.engine.projection import CaseState, project_case
+from workflow.cases.service import Attachment
 
 LOGINS = [login for login, *_ in USERS]
 ROLE_OF = {login: role for login, role, *_ in USERS}
@@ -179,7 +179,7 @@ def check_outcome(app: Any, case_id: str, before: tuple[CaseState, int], result:
         assert total == old_total, f"refused ({error!r}) but {total - old_total} event(s) were written"
     else:
         assert result is not None and result.to_dict() == row.to_dict()
-        # One event on this case, plus the opening event of each case this step opened (workflow.linking),
+        # One event on this case, plus the opening event of each case this step opened (workflow.cases.linking),
         # which must be whole too.
         opened = [link["case"] for link in row.links[len(old.links):]]
         for other in opened:

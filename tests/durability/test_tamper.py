@@ -19,7 +19,7 @@ from sqlalchemy import exc
 
 from durability_support import event_count, raw_execute, run_cli
 from rectiflow.demo import walk_rectification
-from workflow.audit import verify
+from workflow.audit.verify import verify
 from workflow.events import Event, canonical_json
 
 
@@ -83,7 +83,7 @@ def swap_contents(url: str, case_id: str, a: int, b: int) -> None:
 
 def rehash_from(url: str, case_id: str, version: int, change: Callable[[Event], Event]) -> None:
     """A careful forger: change one event and recompute every hash after it, so the chain is whole."""
-    from workflow.adapters.sqlstore import event_from_row
+    from workflow.adapters.sql.sqlstore import event_from_row
 
     prev = None
     for row in rows_of(url, case_id):

@@ -1,8 +1,8 @@
 """`audit verify` on raw rows and in worker processes reports exactly what the full check reports.
 
-`rectiflow audit verify` checks cases straight from the DB-API rows (workflow.adapters.audit_rows)
-and cuts the cases into ranges checked by parallel processes (workflow.adapters.audit_scan). Both
-are shortcuts over the full check (workflow.audit.verify over Events and stored case rows): for
+`rectiflow audit verify` checks cases straight from the DB-API rows (workflow.adapters.sql.audit_rows)
+and cuts the cases into ranges checked by parallel processes (workflow.adapters.sql.audit_scan). Both
+are shortcuts over the full check (workflow.audit.verify.verify over Events and stored case rows): for
 every kind of tampering, for any number of processes and ranges, the report must be the same —
 same cases, same events, same problems in the same order. The hash it rebuilds from a row must be
 Event.compute_hash, byte for byte, for any event.
@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 from durability_support import PROFILE, run_cli
 from test_tamper import assert_reports_every_forgery, drop_guards, forge, rows_of, set_event
 from rectiflow.demo import walk_rectification
-from workflow.adapters.audit_rows import EVENT_COLUMNS, stored_event_hash
-from workflow.adapters.audit_scan import case_ranges, verify_database
-from workflow.adapters.sqlstore import event_to_row, make_engine
-from workflow.audit import verify
+from workflow.adapters.sql.audit_rows import EVENT_COLUMNS, stored_event_hash
+from workflow.adapters.sql.audit_scan import case_ranges, verify_database
+from workflow.adapters.sql.sqlstore import event_to_row, make_engine
+from workflow.audit.verify import verify
 from workflow.events import GENESIS_HASH, Event, canonical_json
 
 

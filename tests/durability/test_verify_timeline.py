@@ -10,7 +10,7 @@ import pytest
 
 from durability_support import raw_execute, run_cli
 from rectiflow.demo import walk_rectification
-from workflow.adapters.audit_scan import verify_database
+from workflow.adapters.sql.audit_scan import verify_database
 
 TIMELINE = "case_timeline"
 

@@ -89,7 +89,7 @@ def sweep_then_hang(url: str, definitions: str, instance: str, now_iso: str, han
     after `hang_at` cases of it have fired (their events, firing rows and alerts written, not committed)."""
     import time
 
-    from workflow.adapters.escalation_sql import SqlEscalationTx
+    from workflow.adapters.sql.escalation_sql import SqlEscalationTx
     from workflow.clock import FixedClock
     from workflow.escalation_root import escalations
 

@@ -1,4 +1,4 @@
-"""Who is alerted (workflow.supervision.alert_targets) reads only the case unit's chain and a few
+"""Who is alerted (workflow.escalation.supervision.alert_targets) reads only the case unit's chain and a few
 users; the answer must be the rule applied to the whole directory, for every unit, role set and
 confidential type — including users in no unit, auditors elsewhere, inactive users and an
 assignee outside the unit."""
@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import itertools
 
-from workflow.projection import CaseState
-from workflow.supervision import alert_targets, eligible_targets
+from workflow.engine.projection import CaseState
+from workflow.escalation.supervision import alert_targets, eligible_targets
 
 NOTIFY_SETS = [("assignee",), ("unit_head",), ("supervisor", "leader"), ("assignee", "unit_head", "leader"),
                ("auditor",), ("handler", "assignee"), ()]

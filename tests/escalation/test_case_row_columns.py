@@ -10,8 +10,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from escalation_support import local, open_rect
-from workflow.adapters import schema as t
-from workflow.adapters.sqlstore import case_row
+from workflow.adapters.sql import schema as t
+from workflow.adapters.sql.sqlstore import case_row
 
 
 def assert_row_matches(app, case_id: str) -> None:

@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from escalation_support import REPO
-from workflow.definition_parser import parse_definition
+from workflow.definitions.parser import parse_definition
 from workflow.errors import DefinitionError
 
 ROLES = ["registrar", "handler", "unit_head", "supervisor", "leader", "auditor", "admin"]

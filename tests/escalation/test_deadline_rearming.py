@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from escalation_support import local, open_rect, utc_text
-from workflow.presenters import deadline_view
-from workflow.service import Attachment
+from workflow.reporting.presenters import deadline_view
+from workflow.cases.service import Attachment
 
 
 def sweep(esc):

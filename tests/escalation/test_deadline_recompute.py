@@ -8,9 +8,9 @@ from click.testing import CliRunner
 
 from escalation_support import local, open_rect, utc_text
 from rectiflow.cli import main
-from workflow.audit import verify
+from workflow.audit.verify import verify
 from workflow.errors import RoleNotAllowed
-from workflow.escalation import DEADLINE_RECOMPUTED
+from workflow.escalation.ladders import DEADLINE_RECOMPUTED
 from workflow.escalation_root import escalations
 
 YEAR_2027 = """

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import func, select
 
 from escalation_support import local, open_many, sweep_in_child
-from workflow.adapters import schema as t
-from workflow.escalation import ESCALATED
+from workflow.adapters.sql import schema as t
+from workflow.escalation.ladders import ESCALATED
 from workflow.escalation_root import escalations
 
 pytestmark = pytest.mark.slow

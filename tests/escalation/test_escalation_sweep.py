@@ -6,10 +6,10 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from escalation_support import local, open_rect, utc_text
-from workflow.adapters import schema as t
-from workflow.adapters.escalation_sql import SqlEscalationTx
-from workflow.audit import verify
-from workflow.escalation import ESCALATED
+from workflow.adapters.sql import schema as t
+from workflow.adapters.sql.escalation_sql import SqlEscalationTx
+from workflow.audit.verify import verify
+from workflow.escalation.ladders import ESCALATED
 from workflow.events import SYSTEM_SCHEDULER
 
 
@@ -166,7 +166,7 @@ def test_reading_alerts_marks_them(esc_app, esc, clock) -> None:
 def test_the_sweep_finds_due_cases_through_the_next_due_index(sqlite_esc_app) -> None:
     from sqlalchemy.dialects import sqlite
 
-    from workflow.adapters.escalation_sql import due_query
+    from workflow.adapters.sql.escalation_sql import due_query
 
     sql = str(due_query("2026-03-20T00:00:00.000000Z", 200).compile(dialect=sqlite.dialect(),
                                                                     compile_kwargs={"literal_binds": True}))

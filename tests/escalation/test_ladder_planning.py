@@ -8,10 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from escalation_support import REPO, local, utc_text
-from workflow.calendar import parse_calendar
-from workflow.deadlines import Duration, compute_due
-from workflow.definition import EscalationRung
-from workflow.escalation import (
+from workflow.escalation.calendar import parse_calendar
+from workflow.escalation.deadlines import Duration, compute_due
+from workflow.definitions.model import EscalationRung
+from workflow.escalation.ladders import (
     after_deadline, auto_level, due_rungs, escalation_payload, is_late, next_escalation_at, schedule,
 )
 

@@ -12,11 +12,11 @@ from sqlalchemy import func, select
 
 from escalation_support import local, open_many, open_rect, sweep_then_hang
 from killed_child import kill_inside_transaction
-from workflow.adapters import schema as t
-from workflow.adapters.escalation_sql import SqlEscalationTx
-from workflow.audit import verify
-from workflow.escalation import ESCALATED
-from workflow.sweep import EscalationSweeper
+from workflow.adapters.sql import schema as t
+from workflow.adapters.sql.escalation_sql import SqlEscalationTx
+from workflow.audit.verify import verify
+from workflow.escalation.ladders import ESCALATED
+from workflow.escalation.sweep import EscalationSweeper
 
 DUE = local("2026-03-06T00:00")  # the first rung (remind) of a case opened on Mon 2026-03-02 is due
 

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from escalation_support import local, open_many, open_rect
-from workflow.adapters import schema as t
+from workflow.adapters.sql import schema as t
 from workflow.escalation_root import escalations
-from workflow.sweep import LeaseHeld, sweep_under_lease
+from workflow.escalation.sweep import LeaseHeld, sweep_under_lease
 
 TTL = timedelta(minutes=3)
 

@@ -5,9 +5,9 @@ The scheduler is simulated by one sweep every morning; nothing sleeps, the clock
 from __future__ import annotations
 
 from escalation_support import local, open_rect
-from workflow.audit import verify
-from workflow.presenters import deadline_view
-from workflow.service import Attachment
+from workflow.audit.verify import verify
+from workflow.reporting.presenters import deadline_view
+from workflow.cases.service import Attachment
 
 
 def test_thirty_days_from_report_to_close(esc_app, esc, clock) -> None:

@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from workflow.adapters import schema
-from workflow.service import Attachment
+from workflow.adapters.sql import schema
+from workflow.cases.service import Attachment
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"

@@ -13,8 +13,8 @@ from workflow.errors import (
     CaseNotFound, FieldNotAllowed, GuardRejected, ImmutableField, InvalidInput, MissingField, RoleNotAllowed,
     TransitionNotAllowed, UnknownUnit, UnknownUser,
 )
-from workflow.policy import Scope
-from workflow.service import MAX_ATTACHMENTS_PER_STEP, Attachment
+from workflow.engine.policy import Scope
+from workflow.cases.service import MAX_ATTACHMENTS_PER_STEP, Attachment
 
 
 def refused(app, error, match, call, *args, **kwargs):

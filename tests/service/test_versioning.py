@@ -10,7 +10,7 @@ import hashlib
 import pytest
 
 from service_support import DATA, open_ledger
-from workflow.adapters.definition_files import definition_paths, read_definitions, sync_definitions
+from workflow.adapters.files.definition_files import definition_paths, read_definitions, sync_definitions
 from workflow.errors import DefinitionChanged, TransitionNotAllowed
 
 V1 = (DATA / "ledger_item.yaml").read_text(encoding="utf-8")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from workflow.adapters.definition_files import load_roles, read_definitions
+from workflow.adapters.files.definition_files import load_roles, read_definitions
 from workflow.errors import DefinitionError
 
 REPO = Path(__file__).resolve().parents[2]

@@ -1,9 +1,9 @@
 """audit.verify works one case at a time over streams, and still names orphans on either side."""
 from __future__ import annotations
 
-from workflow.audit import verify
+from workflow.audit.verify import verify
 from workflow.events import GENESIS_HASH, OPENED, Event
-from workflow.projection import project_case
+from workflow.engine.projection import project_case
 
 
 def _case(case_id: str, title: str = "t") -> list[Event]:

@@ -12,7 +12,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workflow.calendar import WorkingCalendar, parse_calendar
+from workflow.escalation.calendar import WorkingCalendar, parse_calendar
 from workflow.errors import DefinitionError
 
 CN_YAML = Path(__file__).resolve().parents[2] / "definitions" / "calendars" / "cn-mainland.yaml"

@@ -11,8 +11,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workflow.calendar import WorkingCalendar, parse_calendar
-from workflow.deadlines import (
+from workflow.escalation.calendar import WorkingCalendar, parse_calendar
+from workflow.escalation.deadlines import (
     DeadlineBasis,
     Duration,
     add_duration,

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from definition_support import MINI, REPO, ROLES
-from workflow.adapters.yaml_files import load_yaml_text
-from workflow.definition_parser import parse_definition
+from workflow.adapters.files.yaml_files import load_yaml_text
+from workflow.definitions.parser import parse_definition
 from workflow.errors import DefinitionError
 
 SOURCES = [load_yaml_text(MINI, "mini.yaml")] + [

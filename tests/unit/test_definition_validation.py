@@ -11,7 +11,7 @@ import pytest
 from definition_support import (
     EXTRA_STATE, KNOWN_ROLES, MINI, ROLES, STAGES, assert_only, edited, line_of, problems_of,
 )
-from workflow.adapters.definition_files import read_definitions
+from workflow.adapters.files.definition_files import read_definitions
 from workflow.errors import DefinitionError
 
 

@@ -7,11 +7,11 @@ import re
 import pytest
 
 from definition_support import REPO, ROLES
-from workflow.adapters.yaml_files import load_yaml_text
-from workflow.definition import TOP_LEVEL_KEYS
-from workflow.definition_parser import parse_definition
-from workflow.fields import COMMENT_LIMIT, FIELD_TYPES, LONGTEXT_LIMIT, TEXT_LIMIT, TITLE_LIMIT
-from workflow.guards import VOCABULARY
+from workflow.adapters.files.yaml_files import load_yaml_text
+from workflow.definitions.model import TOP_LEVEL_KEYS
+from workflow.definitions.parser import parse_definition
+from workflow.engine.fields import COMMENT_LIMIT, FIELD_TYPES, LONGTEXT_LIMIT, TEXT_LIMIT, TITLE_LIMIT
+from workflow.engine.guards import VOCABULARY
 
 README = (REPO / "definitions" / "README.md").read_text(encoding="utf-8")
 

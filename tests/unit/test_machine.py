@@ -1,4 +1,4 @@
-"""The Lifecycle (workflow.machine): transitions computed from a definition, with no machine per case.
+"""The Lifecycle (workflow.engine.machine): transitions computed from a definition, with no machine per case.
 
 No database: a Lifecycle is a pure calculator from (state, trigger, context) to the next state.
 """
@@ -10,11 +10,11 @@ from datetime import datetime, timezone
 import pytest
 
 from definition_support import MINI, ROLES, edited
-from workflow.adapters.yaml_files import load_yaml_text
-from workflow.definition_parser import parse_definition
+from workflow.adapters.files.yaml_files import load_yaml_text
+from workflow.definitions.parser import parse_definition
 from workflow.errors import GuardRejected, TransitionNotAllowed
-from workflow.guards import GuardContext
-from workflow.machine import Lifecycle
+from workflow.engine.guards import GuardContext
+from workflow.engine.machine import Lifecycle
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
 GUARDED = edited(("    roles: [supervisor]\n",

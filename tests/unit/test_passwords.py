@@ -1,9 +1,9 @@
-"""Password hashing (workflow.passwords): Argon2id, and the stand-in hash for unknown logins."""
+"""Password hashing (workflow.directory.passwords): Argon2id, and the stand-in hash for unknown logins."""
 from __future__ import annotations
 
 from argon2 import PasswordHasher
 
-from workflow.passwords import check_password, dummy_hash, hash_password
+from workflow.directory.passwords import check_password, dummy_hash, hash_password
 
 
 def test_a_password_checks_against_its_hash_only():

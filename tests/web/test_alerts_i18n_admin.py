@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import insert, table, column
 
 from webtools import AuthActions, make_web, open_item, session_as
-from workflow.diagram import mermaid
+from workflow.definitions.diagram import mermaid
 
 alerts = table("alerts", column("login"), column("case_id"), column("event_version"), column("kind"),
                column("rung"), column("level"), column("at"), column("due_at"), column("late"), column("read_at"))

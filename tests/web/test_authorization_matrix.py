@@ -70,7 +70,7 @@ def test_route_role(shared_app, matrix_app, matrix_case, endpoint, role):
 def test_refusals_are_logged(app, client, rect_case):
     session_as(client, app, "handler")
     assert client.get("/audit").status_code == 403
-    from workflow.adapters.sqlqueries import SqlQueries
+    from workflow.adapters.sql.sqlqueries import SqlQueries
 
     entries = SqlQueries(app.engine).access_entries(actor="handler", case_id=None, before_seq=None, limit=5)
     assert [(e.action, e.outcome, e.detail["path"]) for e in entries] == [("forbidden", "refused", "/audit")]

@@ -7,7 +7,7 @@ import io
 import pytest
 
 from webtools import open_item
-from workflow.service import Attachment
+from workflow.cases.service import Attachment
 
 
 @pytest.fixture
@@ -57,9 +57,9 @@ def test_dashboard_as_of_a_past_date_replays_the_log(as_role, campaign):
 
 
 def test_matrix_cells_by_type_stage_and_unit(app, campaign):
-    from workflow.battle_map import summarise
-    from workflow.queries import closed_keys
-    from workflow.adapters.sqlqueries import SqlQueries
+    from workflow.reporting.battle_map import summarise
+    from workflow.reporting.queries import closed_keys
+    from workflow.adapters.sql.sqlqueries import SqlQueries
 
     counts = SqlQueries(app.engine).dashboard("2026-03-10T15:59:59.999999Z", None, ("rectification_item",),
                                                 closed_keys(app.registry))

@@ -5,7 +5,7 @@ asked, approved or refused, reported, sent back, closed on time or late, reopene
 handed to another person, commented on, several steps at the same instant — then at many
 instants (random ones, and each event's own instant) the battle map's counts
 (`SqlQueries.dashboard`, read from the derived case timeline) must equal what a replay of every
-case's events up to that instant gives (`workflow.projection`), county-wide and per unit. The
+case's events up to that instant gives (`workflow.engine.projection`), county-wide and per unit. The
 timeline written event by event must also equal one rebuilt from the log, and `problems` must
 name a case whose timeline was tampered with.
 """
@@ -18,13 +18,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import delete, update
 
-from workflow.adapters import timeline
-from workflow.adapters.sqlqueries import SqlQueries
+from workflow.adapters.sql import timeline
+from workflow.adapters.sql.sqlqueries import SqlQueries
 from workflow.errors import WorkflowError
 from workflow.events import format_time
-from workflow.projection import project_case
-from workflow.queries import closed_keys, light_of, stage_of_state
-from workflow.service import Attachment
+from workflow.engine.projection import project_case
+from workflow.reporting.queries import closed_keys, light_of, stage_of_state
+from workflow.cases.service import Attachment
 
 UNITS = ("xf-sfs-1", "xf-sfs-2", "xf-jcj")
 DESCRIPTION = {"description": "外出审批缺少司法所意见。", "category": "commutation_parole",

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from web.forms import intake_widgets
-from workflow.adapters.definition_files import definition_paths, load_roles, read_definitions
+from workflow.adapters.files.definition_files import definition_paths, load_roles, read_definitions
 
 DEFINITIONS = Path(__file__).resolve().parents[2] / "definitions"
 LOADED = read_definitions(definition_paths(DEFINITIONS), load_roles(DEFINITIONS))

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 
 from webtools import open_item
-from workflow.adapters.sqlqueries import SqlQueries
+from workflow.adapters.sql.sqlqueries import SqlQueries
 from workflow.events import format_time
-from workflow.queries import InboxFilter, build_inbox_query, viewer_for
+from workflow.reporting.queries import InboxFilter, build_inbox_query, viewer_for
 
 
 def inbox(app, login, kind, filt=InboxFilter(), after=None, limit=50):

@@ -12,12 +12,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from workflow.adapters import schema
-from workflow.adapters.sqlqueries import SqlQueries
-from workflow.definition import STAGES
+from workflow.adapters.sql import schema
+from workflow.adapters.sql.sqlqueries import SqlQueries
+from workflow.definitions.model import STAGES
 from workflow.events import format_time
-from workflow.policy import Scope
-from workflow.queries import COUNT_CAP, INBOX_KINDS, InboxFilter, build_inbox_query, viewer_for
+from workflow.engine.policy import Scope
+from workflow.reporting.queries import COUNT_CAP, INBOX_KINDS, InboxFilter, build_inbox_query, viewer_for
 
 LOGINS = ("registrar", "handler", "sfs2_handler", "unit_head", "zzb_head", "supervisor", "leader", "auditor")
 FILTERS = (InboxFilter(), InboxFilter(types=("clue",)), InboxFilter(types=("rectification_item", "divestment")),

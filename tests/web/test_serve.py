@@ -34,8 +34,8 @@ def test_serve_runs_the_app_on_waitress_with_the_demo(env, monkeypatch):
 
 def test_demo_has_about_sixty_cases_with_every_light(make_app, sqlite_url):
     from rectiflow.web_demo import seed_demo
-    from workflow.adapters.sqlqueries import SqlQueries
-    from workflow.queries import InboxFilter, build_inbox_query, viewer_for
+    from workflow.adapters.sql.sqlqueries import SqlQueries
+    from workflow.reporting.queries import InboxFilter, build_inbox_query, viewer_for
 
     app = make_app(sqlite_url)
     result = seed_demo(app)

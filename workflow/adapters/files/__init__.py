@@ -1,0 +1,2 @@
+"""File adapters: definition and plan YAML on disk, attachment bytes on disk.
+"""

@@ -1,0 +1,111 @@
+"""Definitions on disk ↔ definitions in the database.
+
+Files under definitions/ are what an operator edits; the database keeps the text of every
+version a case was ever opened under, so old cases keep running on their version after the file
+moves on. Changing a file that cases already use, without bumping `version`, is refused.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from workflow.adapters.files.yaml_files import load_yaml_file, load_yaml_text
+from workflow.definitions.model import Definition, NAME_RE
+from workflow.definitions.parser import parse_definition
+from workflow.errors import DefinitionChanged, DefinitionError
+from workflow.events import format_time
+from workflow.ports import Clock, Store, StoredDefinition
+from workflow.definitions.registry import DefinitionRegistry, Role
+
+ROLES_FILE = "roles.yaml"
+
+
+def load_roles(directory: Path) -> dict[str, Role]:
+    path = Path(directory) / ROLES_FILE
+    data, _, _ = load_yaml_file(path)
+    roles = data.get("roles") if isinstance(data, dict) else None
+    if not isinstance(roles, dict) or not roles:
+        raise DefinitionError(f"{path}:1: expected `roles:` mapping role names to labels")
+    out = {}
+    for name, spec in roles.items():
+        if not isinstance(name, str) or not NAME_RE.match(name) or not isinstance(spec, dict):
+            raise DefinitionError(f"{path}:{roles.__lines__.get(name, '?')}: bad role entry {name!r}")
+        out[name] = Role(name, dict(spec.get("label") or {}), bool(spec.get("read_only", False)))
+    return out
+
+
+def definition_paths(directory: Path) -> list[Path]:
+    return sorted(p for p in Path(directory).glob("*.yaml") if p.name != ROLES_FILE)
+
+
+@dataclass
+class LoadedFile:
+    definition: Definition
+    text: str
+    path: Path
+
+
+def read_definitions(paths: Iterable[Path], roles: dict[str, Role]) -> list[LoadedFile]:
+    """Parse and validate files; every problem of every file is raised together."""
+    loaded, problems, seen = [], [], {}
+    for path in paths:
+        try:
+            data, text, digest = load_yaml_file(Path(path))
+            defn = parse_definition(data, source=str(path), roles=roles, content_hash=digest)
+        except DefinitionError as err:
+            problems.extend(err.problems)
+            continue
+        if defn.key in seen:
+            problems.append(f"{path}:1: {defn.name} version {defn.version} is also defined in {seen[defn.key]}")
+            continue
+        seen[defn.key] = path
+        loaded.append(LoadedFile(defn, text, Path(path)))
+    if problems:
+        raise DefinitionError(problems)
+    return loaded
+
+
+@dataclass
+class SyncReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+
+def sync_definitions(store: Store, files: list[LoadedFile], clock: Clock) -> SyncReport:
+    """Store the files' definitions; refuse an edited version that cases already run on."""
+    report = SyncReport()
+    with store.write() as tx:
+        stored = {(s.name, s.version): s for s in tx.stored_definitions()}
+        for f in files:
+            d = f.definition
+            label = f"{d.name} v{d.version}"
+            old = stored.get(d.key)
+            if old is not None and old.content_hash == d.content_hash:
+                report.unchanged.append(label)
+                continue
+            if old is not None and tx.definition_in_use(d.name, d.version):
+                raise DefinitionChanged(
+                    f"{f.path}:1: {label} has changed but cases already run on it; "
+                    f"bump `version:` to {_next_version(stored, d.name)} to publish the change "
+                    "(existing cases keep the old version, new cases get the new one)")
+            tx.save_definition(StoredDefinition(d.name, d.version, d.content_hash, str(f.path), f.text),
+                               loaded_at=format_time(clock.now()))
+            (report.updated if old is not None else report.added).append(label)
+    return report
+
+
+def _next_version(stored: dict[tuple[str, int], StoredDefinition], name: str) -> int:
+    return max(v for (n, v) in stored if n == name) + 1
+
+
+def registry_from_store(store: Store, roles: dict[str, Role]) -> DefinitionRegistry:
+    """Every stored definition version, parsed again from its stored text."""
+    with store.read() as tx:
+        stored = tx.stored_definitions()
+    definitions = [
+        parse_definition(load_yaml_text(s.text, s.source), source=s.source, roles=roles, content_hash=s.content_hash)
+        for s in stored
+    ]
+    return DefinitionRegistry(definitions, roles)

@@ -1,0 +1,134 @@
+"""SQL for campaign plans: loaded plans and their self-report windows, the measure → case map,
+issued self-declarations, and the facts the 自查从宽、被查从严 rule asks about (workflow.engine.leniency).
+
+Every function takes the open transaction's connection (``tx.extra()``), so these rows are
+written in the same transaction as the cases they point to.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from typing import Any, Iterable, Mapping
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection
+
+from workflow.adapters.sql import schema as t
+from workflow.events import format_time, parse_time
+from workflow.engine.leniency import SELF_REPORT_CHANNELS
+
+
+@dataclass(frozen=True)
+class StoredCampaign:
+    key: str
+    title: str
+    source: str
+    content_hash: str
+    windows: list[dict[str, Any]]
+    plan: dict[str, Any]
+    loaded_at: str
+
+
+def get_campaign(conn: Connection, key: str) -> StoredCampaign | None:
+    row = conn.execute(select(t.campaigns).where(t.campaigns.c.key == key)).mappings().first()
+    if row is None:
+        return None
+    return StoredCampaign(row["key"], row["title"], row["source"], row["content_hash"], json.loads(row["windows"]),
+                          json.loads(row["plan"]), row["loaded_at"])
+
+
+def campaign_keys(conn: Connection) -> list[str]:
+    return list(conn.execute(select(t.campaigns.c.key).order_by(t.campaigns.c.key)).scalars())
+
+
+def save_campaign(conn: Connection, c: StoredCampaign) -> None:
+    """Insert or replace a plan's row (its measure cases are kept: see measure_cases)."""
+    values = {"title": c.title, "source": c.source, "content_hash": c.content_hash, "loaded_at": c.loaded_at,
+              "windows": json.dumps(c.windows, ensure_ascii=False), "plan": json.dumps(c.plan, ensure_ascii=False)}
+    if get_campaign(conn, c.key) is None:
+        conn.execute(insert(t.campaigns).values(key=c.key, **values))
+    else:
+        conn.execute(update(t.campaigns).where(t.campaigns.c.key == c.key).values(**values))
+
+
+def measure_cases(conn: Connection, key: str) -> dict[str, str]:
+    m = t.campaign_measures.c
+    rows = conn.execute(select(m.measure_id, m.case_id).where(m.campaign == key))
+    return {measure: case for measure, case in rows}
+
+
+def add_measure_case(conn: Connection, key: str, measure_id: str, case_id: str) -> None:
+    conn.execute(insert(t.campaign_measures).values(campaign=key, measure_id=measure_id, case_id=case_id))
+
+
+def self_report_windows(conn: Connection) -> list[tuple[date, date]]:
+    out = []
+    for text in conn.execute(select(t.campaigns.c.windows)).scalars():
+        out += [(date.fromisoformat(w["from"]), date.fromisoformat(w["until"])) for w in json.loads(text)]
+    return out
+
+
+def declarations(conn: Connection, case_type: str, round_no: int, units: Iterable[str] | None = None
+                 ) -> dict[str, str]:
+    """Declarant login → declaration case id, for one form and round (optionally within units)."""
+    d = t.declarations.c
+    query = select(d.declarant, d.case_id).where(d.case_type == case_type, d.round == round_no)
+    if units is not None:
+        query = query.where(d.unit.in_(list(units)))
+    return {login: case for login, case in conn.execute(query)}
+
+
+def add_declaration(conn: Connection, *, case_type: str, round_no: int, declarant: str, case_id: str, unit: str,
+                    issued_at: datetime) -> None:
+    conn.execute(insert(t.declarations).values(case_type=case_type, round=round_no, declarant=declarant,
+                                               case_id=case_id, unit=unit, issued_at=format_time(issued_at)))
+
+
+class SqlFacts:
+    """workflow.engine.leniency.Facts over the database, inside one transaction."""
+
+    def __init__(self, conn: Connection, tz: tzinfo, subject_fields: Mapping[str, str]) -> None:
+        self.conn, self.tz, self.subject_fields = conn, tz, dict(subject_fields)
+        self._windows: list[tuple[date, date]] | None = None
+
+    def local_date(self, instant: datetime) -> date:
+        return instant.astimezone(self.tz).date()
+
+    def in_self_report_window(self, day: date) -> bool | None:
+        if self._windows is None:
+            self._windows = self_report_windows(self.conn)
+        if not self._windows:
+            return None
+        return any(first <= day <= last for first, last in self._windows)
+
+    def org_held_since(self, *, subject: str, before: datetime, exclude_case: str) -> datetime | None:
+        """The earliest case about `subject` that came in through a non-self channel before `before`.
+
+        Scans the snapshots of the case types that name a subject field: fine at county scale
+        (thousands of cases); a subject index table would be the next step beyond that.
+        """
+        if not self.subject_fields:
+            return None
+        c = t.cases.c
+        query = select(c.snapshot).where(c.type.in_(list(self.subject_fields)), c.opened_at < format_time(before),
+                                         c.id != exclude_case)
+        earliest: datetime | None = None
+        for text in self.conn.execute(query).scalars():
+            snap = json.loads(text)
+            fields = snap.get("fields") or {}
+            named = fields.get(self.subject_fields.get(snap.get("type"), ""))
+            channel = fields.get("discovery_channel")
+            if isinstance(named, str) and named.strip() == subject and channel and channel not in SELF_REPORT_CHANNELS:
+                opened = parse_time(snap["opened_at"])
+                earliest = opened if earliest is None or opened < earliest else earliest
+        return earliest
+
+
+def facts_hook(tz: tzinfo):  # type: ignore[no-untyped-def]
+    """The CaseService `facts` hook: SqlFacts on the transaction's connection."""
+
+    def make(tx: Any, subject_fields: Mapping[str, str]) -> SqlFacts:
+        return SqlFacts(tx.extra(), tz, subject_fields)
+
+    return make

@@ -1,0 +1,237 @@
+"""SQL for the read side (workflow.reporting.queries.ReadModel): inboxes, the battle map, the audit and access logs.
+
+Inboxes are index seeks, each reading one key's rows in deadline order and cut to n, merged and
+cut to n again — so a page reads at most n index entries per seek however many cases match, and
+pages follow by keyset (after the last row's deadline key and id), never by OFFSET. The statements
+are built once per inbox shape (workflow.adapters.sql.inbox_sql) and run as plain driver SQL.
+
+The battle map as of an instant T reads the case timeline (workflow.adapters.sql.timeline, derived
+from case_events in the same transaction as each event): the row of each case valid at T gives
+its state, unit and deadline — the same as its last state- and deadline-setting events at or
+before T — and whether an earlier deadline already ran out; one grouped statement over an index.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+from typing import Any, Iterator, Sequence
+
+from sqlalchemy import Connection, Engine, bindparam, column, func, insert, select, table, text, update
+from sqlalchemy.sql import ColumnElement
+
+from workflow.adapters.sql import schema as t
+from workflow.adapters.sql.inbox_sql import counts_statement, page_statement
+from workflow.adapters.sql.sqlstore import event_from_row
+from workflow.events import Event
+from workflow.reporting.queries import (
+    COUNT_CAP, AccessEntry, AlertRow, AuditFilter, CaseRow, DashboardCount, InboxPage, InboxQuery, light_of,
+)
+
+c = t.cases.c
+_CURSOR = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z)\|([A-Za-z0-9_-]{1,40})$")
+# The escalation feature's table (migration esc_0001), named here so the read side needs only its columns.
+alerts_t = table("alerts", column("id"), column("login"), column("case_id"), column("kind"), column("rung"),
+                 column("level"), column("at"), column("due_at"), column("late"), column("read_at"))
+
+
+def _matches_nothing(query: InboxQuery) -> bool:
+    return not query.keys or query.pairs == frozenset() or query.units == ()
+
+
+def _extras(found: Any) -> Any:
+    """(supervision level, ever overdue, yellow_at) from a row's `extras` (see inbox_sql.EXTRAS)."""
+    if isinstance(found, dict):  # the whole snapshot
+        return found.get("supervision_level"), found.get("ever_overdue"), (found.get("deadline") or {}).get("yellow_at")
+    return found
+
+
+def _shape(query: InboxQuery) -> InboxQuery:
+    """The query without its instant and source value: what the statement's text depends on."""
+    return replace(query, now="", filt=replace(query.filt, source="?" if query.filt.source else None))
+
+
+class SqlQueries:
+    """workflow.reporting.queries.ReadModel on a SQLAlchemy engine (SQLite or PostgreSQL)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+
+    # ---- inboxes ---------------------------------------------------------------------------
+    def inbox(self, query: InboxQuery, *, after: str | None, limit: int) -> InboxPage:
+        with self.engine.connect() as conn:
+            return self._page(conn, query, after, limit)
+
+    def count(self, query: InboxQuery, *, cap: int = COUNT_CAP) -> int:
+        return self.counts([query], cap=cap)[0]
+
+    def counts(self, queries: Sequence[InboxQuery], *, cap: int = COUNT_CAP) -> list[int]:
+        with self.engine.connect() as conn:
+            return self._counts(conn, queries, cap)
+
+    def inbox_with_counts(self, query: InboxQuery, counted: Sequence[InboxQuery], *, after: str | None, limit: int,
+                          cap: int = COUNT_CAP) -> tuple[InboxPage, list[int]]:
+        """A page and the tabs' counts on one connection, in two statements (each round trip costs)."""
+        with self.engine.connect() as conn:
+            return self._page(conn, query, after, limit), self._counts(conn, counted, cap)
+
+    def _page(self, conn: Connection, query: InboxQuery, after: str | None, limit: int) -> InboxPage:
+        if _matches_nothing(query):
+            return InboxPage([], None)
+        cursor = _CURSOR.match(after or "")
+        stmt = page_statement(self.dialect, _shape(query), cursor is not None, limit + 1)
+        params = {**stmt.params, "now": query.now, "source": query.filt.source or ""}
+        if cursor:
+            params.update(after_due=cursor.group(1), after_id=cursor.group(2))
+        rows = conn.exec_driver_sql(stmt.sql, params).mappings().all()
+        page = [self._row(r, query.now) for r in rows[:limit]]
+        more = len(rows) > limit
+        return InboxPage(page, f"{rows[limit - 1]['due_key']}|{rows[limit - 1]['id']}" if more else None)
+
+    def _counts(self, conn: Connection, queries: Sequence[InboxQuery], cap: int) -> list[int]:
+        asked = [q for q in queries if not _matches_nothing(q)]
+        if not asked:
+            return [0] * len(queries)
+        if len({(q.now, q.filt.source) for q in asked}) > 1:
+            raise ValueError("counts in one statement share the instant and the source filter")
+        stmt = counts_statement(self.dialect, tuple(_shape(q) for q in asked), cap)
+        found = iter(conn.exec_driver_sql(stmt.sql, {**stmt.params, "now": asked[0].now,
+                                                     "source": asked[0].filt.source or ""}).one())
+        return [0 if _matches_nothing(q) else min(int(next(found) or 0), cap) for q in queries]
+
+    @staticmethod
+    def _row(r: Any, now: str) -> CaseRow:
+        supervision_level, ever_overdue, yellow_at = _extras(json.loads(r["extras"]))
+        row = CaseRow(r["id"], r["type"], r["definition_version"], r["title"], r["unit"], r["state"], r["stage"],
+                      r["version"], r["assignee"], r["due_at"], yellow_at, r["updated_at"],
+                      int(supervision_level or 0), bool(ever_overdue))
+        row.light = light_of(row.due_at, row.yellow_at, now)
+        return row
+
+    # ---- the battle map -----------------------------------------------------------------------
+    def dashboard(self, as_of: str, units: tuple[str, ...] | None, types: tuple[str, ...],
+                  closed: tuple[str, ...]) -> list[DashboardCount]:
+        stmt = text(self._dashboard_sql(units is not None)).bindparams(
+            bindparam("types", expanding=True), bindparam("closed", expanding=True))
+        params: dict[str, Any] = {"t": as_of, "types": list(types) or ["-"], "closed": list(closed) or ["-"]}
+        if units is not None:
+            stmt = stmt.bindparams(bindparam("units", expanding=True))
+            params["units"] = list(units) or ["-"]
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt, params).all()
+        return [DashboardCount(u, ty, int(v), st, light, bool(late), int(n), red_due)
+                for u, ty, v, st, light, late, red_due, n in rows]
+
+    @staticmethod
+    def _dashboard_sql(by_unit: bool) -> str:
+        # The rows of case_timeline valid at :t — each case's row from its last event at or before :t
+        # that moved it on the battle map (workflow.adapters.sql.timeline) — read from a covering index
+        # (migration dash_0001): by validity end for everyone, by unit for a unit's map.
+        # ever_late (closed cases only, for the on-time rate): an earlier deadline ran out before it
+        # was replaced (`late`), or the deadline the case still held at :t had run out by then.
+        unit_filter = "AND unit IN :units" if by_unit else ""
+        return f"""
+        SELECT unit, type, definition_version, state,
+               CASE WHEN due_at IS NULL THEN 'none' WHEN due_at <= :t THEN 'red'
+                    WHEN yellow_at IS NOT NULL AND yellow_at <= :t THEN 'yellow' ELSE 'green' END AS light,
+               CASE WHEN type || '/' || state IN :closed AND (late OR due_at <= :t) THEN 1 ELSE 0 END AS ever_late,
+               CASE WHEN due_at <= :t THEN due_at END AS red_due,
+               COUNT(*) AS n
+        FROM case_timeline
+        WHERE valid_to > :t AND valid_from <= :t AND type IN :types {unit_filter}
+        GROUP BY unit, type, definition_version, state, light, ever_late, red_due
+        """
+
+    # ---- the audit log ------------------------------------------------------------------------
+    def audit_events(self, filt: AuditFilter, *, before_seq: int | None, limit: int) -> list[Event]:
+        e = t.case_events.c
+        stmt = select(t.case_events).where(*self._audit_conds(filt)).order_by(e.seq.desc()).limit(limit)
+        if before_seq is not None:
+            stmt = stmt.where(e.seq < before_seq)
+        with self.engine.connect() as conn:
+            return [event_from_row(r) for r in conn.execute(stmt).mappings()]
+
+    def iter_audit_events(self, filt: AuditFilter, batch: int = 2000) -> Iterator[Event]:
+        """Every matching event in log order, read in keyset batches (no long-held cursor)."""
+        e = t.case_events.c
+        last = 0
+        while True:
+            stmt = (select(t.case_events).where(e.seq > last, *self._audit_conds(filt))
+                    .order_by(e.seq).limit(batch))
+            with self.engine.connect() as conn:
+                events = [event_from_row(r) for r in conn.execute(stmt).mappings()]
+            yield from events
+            if len(events) < batch:
+                return
+            last = int(events[-1].seq or 0)
+
+    @staticmethod
+    def _audit_conds(filt: AuditFilter) -> list[ColumnElement[bool]]:
+        e = t.case_events.c
+        pairs = ((e.actor, filt.actor), (e.action, filt.action), (e.case_id, filt.case_id), (e.definition, filt.type))
+        conds: list[ColumnElement[bool]] = [col == value for col, value in pairs if value]
+        if filt.since:
+            conds.append(e.at >= filt.since)
+        if filt.until:
+            conds.append(e.at <= filt.until)
+        return conds
+
+    # ---- the access log -----------------------------------------------------------------------
+    def record_access(self, entry: AccessEntry) -> None:
+        values = {"at": entry.at, "actor": entry.actor[:80], "action": entry.action, "case_id": entry.case_id,
+                  "outcome": entry.outcome, "ip": entry.ip[:64],
+                  "detail": json.dumps(entry.detail, ensure_ascii=False, sort_keys=True)}
+        with self.engine.begin() as conn:
+            conn.execute(insert(t.access_log).values(**values))
+
+    def failures_since(self, *, actor: str, ip: str, since: str) -> tuple[int, int]:
+        a = t.access_log.c
+        base = select(func.count()).select_from(t.access_log).where(
+            a.action == "login", a.outcome == "failed", a.at >= since)
+        with self.engine.connect() as conn:
+            by_actor = conn.execute(base.where(a.actor == actor[:80])).scalar() or 0
+            by_ip = conn.execute(base.where(a.ip == ip[:64])).scalar() or 0
+        return int(by_actor), int(by_ip)
+
+    def access_entries(self, *, actor: str | None, case_id: str | None, before_seq: int | None,
+                       limit: int) -> list[AccessEntry]:
+        a = t.access_log.c
+        stmt = select(t.access_log).order_by(a.seq.desc()).limit(limit)
+        if actor:
+            stmt = stmt.where(a.actor == actor)
+        if case_id:
+            stmt = stmt.where(a.case_id == case_id)
+        if before_seq is not None:
+            stmt = stmt.where(a.seq < before_seq)
+        with self.engine.connect() as conn:
+            return [AccessEntry(r["seq"], r["at"], r["actor"], r["action"], r["case_id"], r["outcome"], r["ip"],
+                                json.loads(r["detail"])) for r in conn.execute(stmt).mappings()]
+
+    # ---- alerts ---------------------------------------------------------------------------------
+    def alerts(self, login: str, *, unread_only: bool, before_id: int | None, limit: int) -> list[AlertRow]:
+        a = alerts_t.c
+        stmt = (select(alerts_t, c.title, c.type).select_from(alerts_t.outerjoin(t.cases, c.id == a.case_id))
+                .where(a.login == login).order_by(a.id.desc()).limit(limit))
+        if unread_only:
+            stmt = stmt.where(a.read_at.is_(None))
+        if before_id is not None:
+            stmt = stmt.where(a.id < before_id)
+        with self.engine.connect() as conn:
+            return [AlertRow(r["id"], r["case_id"], r["kind"], r["rung"], int(r["level"] or 0), r["at"], r["due_at"],
+                             bool(r["late"]), r["read_at"] is not None, r["title"] or "", r["type"] or "")
+                    for r in conn.execute(stmt).mappings()]
+
+    def unread_alerts(self, login: str, *, cap: int = COUNT_CAP) -> int:
+        a = alerts_t.c
+        sub = select(a.id).where(a.login == login, a.read_at.is_(None)).limit(cap).subquery()
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(sub)).scalar() or 0)
+
+    def mark_alerts_read(self, login: str, ids: list[int] | None, at: str) -> int:
+        a = alerts_t.c
+        stmt = update(alerts_t).where(a.login == login, a.read_at.is_(None)).values(read_at=at)
+        if ids is not None:
+            stmt = stmt.where(a.id.in_(ids))
+        with self.engine.begin() as conn:
+            return int(conn.execute(stmt).rowcount or 0)

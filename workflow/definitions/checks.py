@@ -1,0 +1,83 @@
+"""Whole-graph checks on a parsed definition: reachability, dead ends, terminal exits, duplicates, guard references."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Mapping
+
+from workflow.definitions.model import Definition
+from workflow.engine.guards import Guard
+
+if TYPE_CHECKING:
+    from workflow.definitions.problems import Problems
+
+
+def check_graph(defn: Definition, data: Mapping[str, Any], problems: Problems) -> None:
+    states_raw = data.get("states") or {}
+    transitions_raw = data.get("transitions") or []
+    if defn.initial not in defn.states:
+        problems.add(data, "initial", f"initial state {defn.initial!r} is not one of the states")
+        return
+    if defn.states[defn.initial].terminal:
+        problems.add(data, "initial", f"initial state {defn.initial!r} must not be terminal")
+    seen: set[tuple[str, str]] = set()
+    for t, raw in zip(defn.transitions, transitions_raw):
+        for source in t.sources:
+            if defn.states.get(source) and defn.states[source].terminal:
+                problems.add(raw, "source", f"transition {t.trigger!r} leaves terminal state {source!r}")
+            if (source, t.trigger) in seen:
+                problems.add(raw, "trigger", f"duplicate trigger {t.trigger!r} from state {source!r}")
+            seen.add((source, t.trigger))
+    reachable = _reachable(defn)
+    for name, state in defn.states.items():
+        if name not in reachable:
+            problems.add(states_raw, name, f"state {name!r} is unreachable from {defn.initial!r}")
+        if not state.terminal and not defn.transitions_from(name):
+            problems.add(states_raw, name, f"state {name!r} is not terminal but has no way out")
+    if not any(s.terminal or s.stage == "closed" for s in defn.states.values()):
+        problems.add(data, "states", "at least one state must be in stage closed")
+    for t, raw in zip(defn.transitions, transitions_raw):
+        for guard in t.guards:
+            problem = guard_problem(defn, guard)
+            if problem:
+                problems.add(raw, "guards", f"transition {t.trigger!r}: guard {guard.kind!r}: {problem}")
+    _check_extensions(defn, states_raw, problems)
+
+
+def guard_problem(defn: Definition, guard: Guard) -> str | None:
+    """A guard that names a real field or trigger but could never mean what it says."""
+    args = guard.args
+    if guard.kind == "not_actor_of" and not any(t.trigger == args["trigger"] for t in defn.transitions):
+        return f"unknown trigger {args['trigger']!r}"
+    spec = defn.fields.get(args.get("field", ""))
+    if spec is None:
+        return None
+    if guard.kind == "min_attachments" and spec.type != "attachment":
+        return f"field {spec.name!r} is not an attachment field"
+    wanted = [args["value"]] if "value" in args else list(args.get("values") or [])
+    if spec.type == "choice":
+        bad = [v for v in wanted if v not in spec.choice_values]
+        if bad:
+            return f"{', '.join(map(repr, bad))} is not a choice of {spec.name!r} ({', '.join(spec.choice_values)})"
+    if spec.type == "boolean" and not all(isinstance(v, bool) for v in wanted):
+        return f"field {spec.name!r} is yes/no: compare it with true or false"
+    return None
+
+
+def _check_extensions(defn: Definition, states_raw: Mapping[str, Any], problems: Problems) -> None:
+    """`extended_by` must name transitions that enter the state it extends."""
+    for name, state in defn.states.items():
+        for trigger in state.deadline.extended_by if state.deadline else ():
+            if not any(t.trigger == trigger and t.dest == name for t in defn.transitions):
+                raw = (states_raw.get(name) or {}).get("deadline") or states_raw
+                problems.add(raw, "extended_by", f"state {name!r} deadline: extended_by {trigger!r} "
+                                                 f"is not a transition into {name!r}")
+
+
+def _reachable(defn: Definition) -> set[str]:
+    reached, frontier = {defn.initial}, [defn.initial]
+    while frontier:
+        state = frontier.pop()
+        for t in defn.transitions_from(state):
+            if t.dest not in reached:
+                reached.add(t.dest)
+                frontier.append(t.dest)
+    return reached

@@ -1,0 +1,138 @@
+"""Case-type definitions as frozen data: what a YAML file says, parsed and validated.
+
+A definition is pure data (states, transitions, fields, deadlines, escalation rungs); parsing
+and validation live in ``workflow.definitions.parser``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Mapping
+
+from workflow.engine.fields import FIELD_TYPES, Choice, FieldSpec
+from workflow.engine.guards import Guard
+
+if TYPE_CHECKING:
+    from workflow.cases.linking import OpenSpec
+
+STAGES = ("reported", "verified", "handled", "rectified", "closed")
+STAGE_LABELS = {
+    "reported": {"zh": "已登记", "en": "Reported"},
+    "verified": {"zh": "已核实", "en": "Verified"},
+    "handled": {"zh": "办理中", "en": "Handled"},
+    "rectified": {"zh": "已整改", "en": "Rectified"},
+    "closed": {"zh": "已销号", "en": "Closed"},
+}
+# Trigger names must not shadow attributes of the model object the state machine drives.
+RESERVED_TRIGGERS = frozenset({"trigger", "state", "to", "may_trigger", "model", "machine", "id"})
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+TOP_LEVEL_KEYS = frozenset({
+    "name", "version", "title", "description", "initial", "roles", "fields", "states", "transitions",
+    "escalation", "visible_to", "assigners", "editors", "openers", "source_clauses",
+})
+# Keys of the nested specs: a misspelt key (`gaurds:`) must be an error, never silently ignored.
+FIELD_KEYS = frozenset({"type", "label", "required", "immutable", "choices", "max_length", "help", "computed"})
+CHOICE_KEYS = frozenset({"value", "label"})
+STATE_KEYS = frozenset({"label", "stage", "terminal", "deadline"})
+DEADLINE_KEYS = frozenset({
+    "within", "from_field", "on_reentry", "warn_before", "warn_at_percent", "extended_by", "carry",
+})
+TRANSITION_KEYS = frozenset({
+    "trigger", "label", "source", "dest", "roles", "requires", "optional", "comment", "guards", "opens",
+})
+RUNG_KEYS = frozenset({"name", "when", "notify", "level", "bulletin", "label"})
+
+
+@dataclass(frozen=True)
+class DeadlineSpec:
+    """How long a case may stay in a state (see workflow.escalation.deadlines for the arithmetic)."""
+
+    within: str  # a duration text such as "10 working_days"; parsed by workflow.escalation.deadlines
+    from_field: str | None = None  # a date field that, when set, overrides `within`
+    on_reentry: str = "restart"  # "restart" the clock or "resume" the first deadline on loop-back
+    warn_before: str | None = None
+    warn_at_percent: int | None = None
+    extended_by: tuple[str, ...] = ()  # triggers into this state that approve an extension (延期)
+    carry: bool = False  # keep the deadline the case already has (e.g. while an extension waits)
+
+
+@dataclass(frozen=True)
+class EscalationRung:
+    name: str
+    when: str  # "yellow", "red" or "red + <duration>"
+    notify: tuple[str, ...]
+    level: int = 0  # supervision level reached: 0 none, 1 催办, 2 督办 (3 挂牌 is manual only)
+    bulletin: bool = False
+    label: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StateSpec:
+    name: str
+    label: Mapping[str, str]
+    stage: str
+    terminal: bool = False
+    deadline: DeadlineSpec | None = None
+
+
+@dataclass(frozen=True)
+class TransitionSpec:
+    trigger: str
+    label: Mapping[str, str]
+    sources: tuple[str, ...]
+    dest: str
+    roles: tuple[str, ...]
+    requires: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
+    comment: str = "optional"  # "required" | "optional"
+    guards: tuple[Guard, ...] = ()
+    opens: tuple[OpenSpec, ...] = ()  # cases this step opens, linked both ways (workflow.cases.linking)
+
+
+@dataclass(frozen=True)
+class Definition:
+    name: str
+    version: int
+    title: Mapping[str, str]
+    initial: str
+    roles: tuple[str, ...]
+    fields: Mapping[str, FieldSpec]
+    states: Mapping[str, StateSpec]
+    transitions: tuple[TransitionSpec, ...]
+    escalation: tuple[EscalationRung, ...] = ()
+    visible_to: tuple[str, ...] = ()  # empty: every role may view; else only these (and auditors)
+    assigners: tuple[str, ...] = ("registrar", "supervisor", "unit_head")
+    editors: tuple[str, ...] = ("registrar", "supervisor")  # may correct field values outside a step
+    openers: tuple[str, ...] = ()  # roles that may open cases; empty: every role of the definition
+    description: Mapping[str, str] = field(default_factory=dict)
+    source_clauses: tuple[str, ...] = ()
+    content_hash: str = ""
+    source: str = ""
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.name, self.version)
+
+    @property
+    def confidential(self) -> bool:
+        return bool(self.visible_to)
+
+    def transitions_from(self, state: str) -> list[TransitionSpec]:
+        return [t for t in self.transitions if state in t.sources]
+
+    def transition(self, state: str, trigger: str) -> TransitionSpec | None:
+        return next((t for t in self.transitions_from(state) if t.trigger == trigger), None)
+
+
+def line_of(container: Any, key: Any = None) -> int | None:
+    """Line number a YAML adapter attached to a mapping (or one of its keys); None when unknown."""
+    lines = getattr(container, "__lines__", None) or {}
+    if key is not None and key in lines:
+        return int(lines[key])
+    return getattr(container, "__line__", None)
+
+
+__all__ = [
+    "Definition", "StateSpec", "TransitionSpec", "DeadlineSpec", "EscalationRung", "FieldSpec", "Choice",
+    "STAGES", "STAGE_LABELS", "FIELD_TYPES", "Guard", "line_of",
+]

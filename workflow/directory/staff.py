@@ -1,0 +1,45 @@
+"""Units (the organisation tree) and users: adding and looking them up, with clear refusals."""
+from __future__ import annotations
+
+import re
+import secrets
+
+from workflow.errors import InvalidInput, UnknownUnit
+from workflow.engine.fields import clean_text
+from workflow.directory.passwords import hash_password
+from workflow.ports import Store, Unit, User
+
+CODE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+class Directory:
+    def __init__(self, store: Store, roles: set[str]) -> None:
+        self.store, self.roles = store, roles
+
+    def add_unit(self, code: str, *, name: str | None = None, parent: str | None = None) -> Unit:
+        if not CODE_RE.match(code):
+            raise InvalidInput(f"unit code {code!r}: use letters, digits, '.', '_' or '-' (max 64)")
+        unit = Unit(code, clean_text(name or code, what="unit name", limit=200), parent)
+        with self.store.write() as tx:
+            if tx.get_unit(code) is not None:
+                raise InvalidInput(f"unit {code!r} already exists")
+            if parent is not None and tx.get_unit(parent) is None:
+                raise UnknownUnit(parent)
+            tx.add_unit(unit)
+        return unit
+
+    def add_user(self, login: str, *, role: str, unit: str | None = None, name: str | None = None,
+                 password: str | None = None) -> User:
+        if not CODE_RE.match(login):
+            raise InvalidInput(f"login {login!r}: use letters, digits, '.', '_' or '-' (max 64)")
+        if role not in self.roles:
+            raise InvalidInput(f"unknown role {role!r} (known: {', '.join(sorted(self.roles))})")
+        user = User(login, clean_text(name or login, what="user name", limit=200), role, unit,
+                    hash_password(password) if password else "", True, secrets.token_hex(16))
+        with self.store.write() as tx:
+            if tx.get_user(login) is not None:
+                raise InvalidInput(f"user {login!r} already exists")
+            if unit is not None and tx.get_unit(unit) is None:
+                raise UnknownUnit(unit)
+            tx.add_user(user)
+        return user

@@ -1,0 +1,159 @@
+"""Typed case fields: the vocabulary of field types and the parsing of user input into values.
+
+Values are stored as JSON primitives (str, int, bool, list of attachment dicts), so replaying an
+event never needs this module to reinterpret anything: parsing happens once, at the edge.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any, Mapping
+
+from workflow.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from workflow.engine.computed import Computation
+
+FIELD_TYPES = ("text", "longtext", "date", "integer", "boolean", "choice", "person", "unit", "attachment")
+
+# Documented limits (definitions/README.md); a definition may lower a text limit, never raise it past these.
+TEXT_LIMIT = 500
+LONGTEXT_LIMIT = 20_000
+TITLE_LIMIT = 200
+COMMENT_LIMIT = 4_000
+INTEGER_LIMIT = 10**12
+# Dates outside these years are typing mistakes here, and deadline arithmetic on them fails (year 999, 9999-12-31).
+DATE_MIN, DATE_MAX = date(1900, 1, 1), date(2199, 12, 31)
+
+_TRUE = {"true", "yes", "1", "y", "on", "是", "真"}
+_FALSE = {"false", "no", "0", "n", "off", "否", "假"}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_IDENT = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One case field as declared in a definition."""
+
+    name: str
+    type: str
+    label: Mapping[str, str]
+    required: bool = False
+    immutable: bool = False
+    choices: tuple[Choice, ...] = ()
+    max_length: int | None = None
+    help: Mapping[str, str] = field(default_factory=dict)
+    computed: Computation | None = None  # derived by the engine, never set by a user (workflow.engine.computed)
+
+    @property
+    def choice_values(self) -> tuple[str, ...]:
+        return tuple(c.value for c in self.choices)
+
+    def limit(self) -> int:
+        default = LONGTEXT_LIMIT if self.type == "longtext" else TEXT_LIMIT
+        return min(self.max_length or default, default)
+
+
+def clean_text(value: str, *, what: str, limit: int, multiline: bool = False) -> str:
+    """Strip, reject control characters and enforce the length limit (counted in characters)."""
+    text = value.strip()
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes arrive as lone surrogates
+        raise InvalidInput(f"{what}: not valid UTF-8 text") from None
+    if not multiline and ("\n" in text or "\r" in text):
+        raise InvalidInput(f"{what}: must be a single line")
+    if _CONTROL.search(text):
+        raise InvalidInput(f"{what}: contains control characters")
+    if len(text) > limit:
+        raise InvalidInput(f"{what}: {len(text)} characters, the limit is {limit}")
+    return text
+
+
+def parse_value(spec: FieldSpec, raw: Any) -> Any:
+    """Turn raw input (a string from a form or the CLI, or a JSON value) into the stored value.
+
+    Raises:
+        InvalidInput: the value does not fit the field's type or limits.
+    """
+    what = f"field {spec.name!r}"
+    if spec.type == "attachment":
+        raise InvalidInput(f"{what}: attachments are added as files, not as values")
+    parser = _PARSERS[spec.type]
+    return parser(spec, raw, what)
+
+
+def _text(spec: FieldSpec, raw: Any, what: str) -> str:
+    if not isinstance(raw, str):
+        raise InvalidInput(f"{what}: expected text")
+    text = clean_text(raw, what=what, limit=spec.limit(), multiline=spec.type == "longtext")
+    if not text:
+        raise InvalidInput(f"{what}: must not be empty")
+    return text
+
+
+def _date(spec: FieldSpec, raw: Any, what: str) -> str:
+    try:
+        day = raw if type(raw) is date else date.fromisoformat(str(raw).strip())
+    except ValueError:
+        raise InvalidInput(f"{what}: expected a date like 2026-03-31, got {str(raw)[:40]!r}") from None
+    if not DATE_MIN <= day <= DATE_MAX:
+        raise InvalidInput(f"{what}: {day.isoformat()} is outside the years {DATE_MIN.year}–{DATE_MAX.year}")
+    return day.isoformat()
+
+
+def _integer(spec: FieldSpec, raw: Any, what: str) -> int:
+    if isinstance(raw, bool):
+        raise InvalidInput(f"{what}: expected a whole number")
+    try:
+        value = raw if isinstance(raw, int) else int(str(raw).strip())
+    except ValueError:
+        raise InvalidInput(f"{what}: expected a whole number, got {str(raw)[:40]!r}") from None
+    if abs(value) > INTEGER_LIMIT:
+        raise InvalidInput(f"{what}: number out of range")
+    return value
+
+
+def _boolean(spec: FieldSpec, raw: Any, what: str) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    word = str(raw).strip().lower()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    raise InvalidInput(f"{what}: expected yes/no (true/false), got {str(raw)[:40]!r}")
+
+
+def _choice(spec: FieldSpec, raw: Any, what: str) -> str:
+    value = str(raw).strip()
+    if value not in spec.choice_values:
+        raise InvalidInput(f"{what}: {value[:40]!r} is not one of {', '.join(spec.choice_values)}")
+    return value
+
+
+def _identifier(spec: FieldSpec, raw: Any, what: str) -> str:
+    # person → a user login, unit → a unit code; existence is checked by the service.
+    value = str(raw).strip()
+    if not _IDENT.match(value):
+        raise InvalidInput(f"{what}: {value[:40]!r} is not a valid {spec.type} identifier")
+    return value
+
+
+_PARSERS = {
+    "text": _text,
+    "longtext": _text,
+    "date": _date,
+    "integer": _integer,
+    "boolean": _boolean,
+    "choice": _choice,
+    "person": _identifier,
+    "unit": _identifier,
+}
