@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from workflow.ports import Unit, User
+from workflow.records import Unit, User
 
 CAMPAIGN_START = datetime(2026, 1, 5, 1, 0, tzinfo=timezone.utc)   # Monday 09:00 Beijing
 NOW = datetime(2026, 4, 1, 2, 0, tzinfo=timezone.utc)              # Wednesday 10:00 Beijing

@@ -123,7 +123,7 @@ def copy_to_postgres(src_url: str, cluster: Any, n: int, seed: int, instance: Pa
     cluster.create_database(name)
     url = cluster.url(name)
     upgrade_database(url)
-    make_app(url, instance).engine.dispose()  # loads this checkout's definitions
+    make_app(url, instance).close()  # loads this checkout's definitions
     watch = Stopwatch()
     src = sqlite3.connect(f"file:{src_url.removeprefix('sqlite:///')}?mode=ro", uri=True)
     try:

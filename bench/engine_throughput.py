@@ -30,32 +30,31 @@ class RectiflowVariant:
 
     def __init__(self, url: str, synchronous: str, instance: Path, pg_options: str | None = None) -> None:
         from rectiflow.demo import seed_directory
-        from workflow.adapters.sql.sqlstore import make_engine, upgrade_database
+        from workflow.adapters.sql.sqlstore import upgrade_database
         from workflow.bootstrap import build
         from workflow.clock import FixedClock
         from workflow.config import Settings
 
         upgrade_database(url)
         kwargs: dict[str, Any] = {"connect_args": {"options": pg_options}} if pg_options else {}
-        engine = make_engine(url, synchronous=synchronous, **kwargs)
         settings = Settings(database_url=url, definitions_dir=DEFINITIONS, instance_dir=instance,
                             sqlite_synchronous=synchronous)
-        self.app = build(settings, clock=FixedClock(START), engine=engine)
+        self.app = build(settings, clock=FixedClock(START), engine_options=kwargs)
         seed_directory(self.app)
 
     def open(self, case_id: str, at: str) -> str:
-        return self.app.service.open_case("rectification_item", actor="registrar", unit="xf-sfs-1",
+        return self.app.cases.open_case("rectification_item", actor="registrar", unit="xf-sfs-1",
                                           title="社区矫正对象请假审批材料不全", fields=BASE_FIELDS).id
 
     def step(self, case_id: str, index: int, at: str) -> None:
-        from workflow.cases.service import Attachment
+        from workflow.cases.validation import Attachment
 
         trigger, actor, _dest, _stage = STEPS[index]
         files = [Attachment("evidence", "复核记录.txt", EVIDENCE)] if trigger == "report_rectified" else []
-        self.app.service.advance(case_id, trigger, actor=actor, fields=STEP_FIELDS[index], attachments=files)
+        self.app.cases.advance(case_id, trigger, actor=actor, fields=STEP_FIELDS[index], attachments=files)
 
     def close(self) -> None:
-        self.app.engine.dispose()
+        self.app.close()
 
 
 class RawVariant:

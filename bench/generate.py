@@ -16,26 +16,29 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from sqlalchemy import insert
 
-import workflow.cases.service as service_module
 from bench import dataset
 from bench.common import DEFINITIONS, log
 from workflow.adapters.sql import schema as t
 from workflow.adapters.sql import timeline
 from workflow.adapters.files.blobs import MemoryBlobStore
-from workflow.adapters.sql.sqlstore import case_row, event_to_row, upgrade_database
-from workflow.bootstrap import Rectiflow, build
+from workflow.adapters.sql.sqlstore import upgrade_database
+from workflow.adapters.sql.case_rows import case_row, event_to_row
+from workflow.bootstrap import Application, build
 from workflow.clock import FixedClock
 from workflow.config import Settings
 from workflow.escalation.deadline_policy import DeadlinePolicy
 from workflow.errors import WorkflowError
 from workflow.events import Event
-from workflow.ports import Unit, User
-from workflow.engine.projection import CaseState
-from workflow.cases.service import Attachment, CaseService
+from workflow.records import Unit, User
+from workflow.records import CaseState
+from workflow.cases.service import CaseService
+from workflow.cases.unit_of_work import Casework
+from workflow.engine.machine import Lifecycles
+from workflow.cases.validation import Attachment
 
 BATCH_CASES = 2000
 
@@ -99,6 +102,12 @@ class MemoryStore:
     def all_case_ids(self) -> list[str]:
         return sorted(self.cases)
 
+    def self_report_windows(self) -> list[Any]:
+        return []  # the generated campaign has no plan loaded
+
+    def org_held_since(self, *_args: Any, **_kwargs: Any) -> None:
+        return None
+
     def __getattr__(self, name: str) -> Any:
         raise NotImplementedError(f"bench.generate.MemoryStore has no {name!r}: the engine's store port grew — "
                                   "add it here (or generate with --through-engine)")
@@ -120,7 +129,7 @@ class Generated:
     refused: int = 0
 
 
-def seed_directory(app: Rectiflow, n_cases: int) -> None:
+def seed_directory(app: Application, n_cases: int) -> None:
     """Units and users straight into their tables (one shared password hash; demo password)."""
     from workflow.directory.passwords import hash_password
 
@@ -133,7 +142,7 @@ def seed_directory(app: Rectiflow, n_cases: int) -> None:
             tx.add_user(User(u.login, u.name, u.role, u.unit, pw, True, f"{i:032x}"))
 
 
-def make_app(url: str, instance: Path, now: Any = None) -> Rectiflow:
+def make_app(url: str, instance: Path, now: Any = None) -> Application:
     """The engine on a benchmark database, with the definitions of this checkout.
 
     A dataset outlives the code that made it; its stored definition texts are replaced by the
@@ -155,15 +164,9 @@ def make_app(url: str, instance: Path, now: Any = None) -> Rectiflow:
     return build(settings, clock=FixedClock(now or dataset.NOW))
 
 
-@contextmanager
-def deterministic_ids(rng: random.Random) -> Iterator[None]:
+def deterministic_ids(rng: random.Random) -> Callable[[], str]:
     """Case ids from the seed instead of the OS (same data on every run)."""
-    original = service_module.new_case_id
-    service_module.new_case_id = lambda: "c" + "%016x" % rng.getrandbits(64)
-    try:
-        yield
-    finally:
-        service_module.new_case_id = original
+    return lambda: "c" + "%016x" % rng.getrandbits(64)
 
 
 def run_case(service: CaseService, clock: FixedClock, steps: list[dataset.Step], start: Any) -> int:
@@ -214,37 +217,34 @@ def generate(url: str, n_cases: int, *, seed: int, instance: Path, through_engin
         units, users = dataset.directory(n_cases)
         memory = MemoryStore(units, users)
         clock = FixedClock(dataset.NOW)
-        if through_engine:
-            service = CaseService(app.store, app.registry, clock, MemoryBlobStore(),
-                                  deadline_hook=DeadlinePolicy(app.calendar))
-        else:
-            service = CaseService(memory, app.registry, clock, MemoryBlobStore(),  # type: ignore[arg-type]
-                                  deadline_hook=DeadlinePolicy(app.calendar))
+        casework = Casework(app.registry, Lifecycles(), DeadlinePolicy(app.calendar), app.calendar.tzinfo,
+                            new_id=deterministic_ids(id_rng))
+        store = app.store if through_engine else memory
+        service = CaseService(store, casework, clock, MemoryBlobStore())  # type: ignore[arg-type]
         stages: dict[str, int] = {}
         events = refused = 0
-        with deterministic_ids(id_rng):
-            for i in range(n_cases):
-                rng = random.Random(seed * 1_000_003 + i)
-                start = dataset.opened_at(rng)
-                refused += run_case(service, clock, dataset.script(rng, i, n_cases, start), start)
-                if not through_engine and (i + 1) % BATCH_CASES == 0:
-                    events += _flush(app, memory, stages)
-                    if (i + 1) % (BATCH_CASES * 25) == 0:
-                        log(f"generated {i + 1:,} cases, {events:,} events ({time.perf_counter() - t0:.0f} s)")
-            if not through_engine:
+        for i in range(n_cases):
+            rng = random.Random(seed * 1_000_003 + i)
+            start = dataset.opened_at(rng)
+            refused += run_case(service, clock, dataset.script(rng, i, n_cases, start), start)
+            if not through_engine and (i + 1) % BATCH_CASES == 0:
                 events += _flush(app, memory, stages)
-                with app.engine.begin() as conn:  # bulk inserts bypass the store: derive the battle map's rows
-                    timeline.rebuild(conn)
+                if (i + 1) % (BATCH_CASES * 25) == 0:
+                    log(f"generated {i + 1:,} cases, {events:,} events ({time.perf_counter() - t0:.0f} s)")
+        if not through_engine:
+            events += _flush(app, memory, stages)
+            with app.store.engine.begin() as conn:  # bulk inserts bypass the store: derive the battle map's rows
+                timeline.rebuild(conn)
         if through_engine:
             events, stages = _count(app)
         return Generated(n_cases, events, time.perf_counter() - t0, dict(sorted(stages.items())), refused)
     finally:
-        app.engine.dispose()
+        app.close()
 
 
-def _flush(app: Rectiflow, memory: MemoryStore, stages: dict[str, int]) -> int:
+def _flush(app: Application, memory: MemoryStore, stages: dict[str, int]) -> int:
     events, rows = memory.take()
-    with app.engine.begin() as conn:
+    with app.store.engine.begin() as conn:
         if events:
             conn.execute(insert(t.case_events), [event_to_row(e) for e in events])
         if rows:
@@ -254,10 +254,10 @@ def _flush(app: Rectiflow, memory: MemoryStore, stages: dict[str, int]) -> int:
     return len(events)
 
 
-def _count(app: Rectiflow) -> tuple[int, dict[str, int]]:
+def _count(app: Application) -> tuple[int, dict[str, int]]:
     from sqlalchemy import func, select
 
-    with app.engine.connect() as conn:
+    with app.store.engine.connect() as conn:
         events = conn.execute(select(func.count()).select_from(t.case_events)).scalar_one()
         stages = dict(conn.execute(select(t.cases.c.stage, func.count()).group_by(t.cases.c.stage)).all())
     return int(events), stages

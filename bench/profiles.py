@@ -38,7 +38,7 @@ def inbox_page(url: str, cfg: Config, requests: int) -> Callable[[], Any] | None
     from bench.generate import make_app
 
     rf = make_app(url, cfg.work / "profile-web-instance")
-    app = create_app(rectiflow=rf)
+    app = create_app(core=rf)
     app.config["WTF_CSRF_ENABLED"] = False  # the test client posts the login form directly
     client = app.test_client()
     client.post("/login", data={"username": "k000-sfs-1-handler1", "password": "rectiflow-demo"})

@@ -31,21 +31,21 @@ def missing() -> str | None:
     return None
 
 
-def _tabs(role: str) -> tuple[str, ...]:
+def _tabs(app: Any, role: str) -> tuple[str, ...]:
     try:
         from web.inbox import tabs_for
 
-        return tuple(tabs_for(role))
+        return tuple(tabs_for(app.roles, role))
     except ImportError:
         return TABS.get(role, ("todo", "all"))
 
 
 def inbox_figures(app: Any, repeat: int) -> dict[str, Any]:
-    from workflow.adapters.sql.sqlqueries import SqlQueries
     from workflow.events import format_time
-    from workflow.reporting.queries import PAGE_SIZE, InboxFilter, build_inbox_query, viewer_for
+    from workflow.reporting.queries import PAGE_SIZE, build_inbox_query, viewer_for
+    from workflow.read_side import InboxFilter
 
-    queries = SqlQueries(app.engine)
+    queries = app.queries
     with app.store.read() as tx:
         units = tx.units()
         users = {u.login: u for u in tx.users()}
@@ -54,7 +54,7 @@ def inbox_figures(app: Any, repeat: int) -> dict[str, Any]:
     for label, login in USERS.items():
         user = users[login]
         viewer = viewer_for(user, units, app.registry)
-        tabs = _tabs(user.role)
+        tabs = _tabs(app, user.role)
         filt = InboxFilter()
 
         def page() -> int:
@@ -97,7 +97,7 @@ def dashboard_figures(app: Any, repeat: int) -> dict[str, Any]:
     from workflow.events import format_time
 
     as_of = (dataset.NOW - timedelta(days=30)).date().isoformat()
-    flask_app = create_app(rectiflow=app)
+    flask_app = create_app(core=app)
     flask_app.config["WTF_CSRF_ENABLED"] = False  # the test client posts the login form directly
     client = flask_app.test_client()
     client.post("/login", data={"username": USERS["province_supervisor"], "password": "rectiflow-demo"})
@@ -142,7 +142,7 @@ def run(cfg: Config, datasets: list[tuple[int, str, str, dict[str, Any]]]) -> di
         app = make_app(url, cfg.work / "readside-instance")
         try:
             if db == "postgresql":
-                vacuum_cases(app.engine)
+                vacuum_cases(app.store.engine)
             entry = {"cases": n, "events": info.get("events"), "inbox": inbox_figures(app, 10 if cfg.quick else 20)}
             if not cfg.dashboard:
                 entry["dashboard"] = {"error": "not measured (--no-dashboard)", "not_available": True}
@@ -156,7 +156,7 @@ def run(cfg: Config, datasets: list[tuple[int, str, str, dict[str, Any]]]) -> di
                 entry["dashboard"] = {"error": f"{type(err).__name__}: {str(err)[:200]}"}
                 log(f"  dashboard FAILED: {entry['dashboard']['error'][:120]}")
         finally:
-            app.engine.dispose()
+            app.close()
         results[f"{db}-{n}"] = entry
     _summarise(cfg, results)
     write_result(cfg, "readside", results)

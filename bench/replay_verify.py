@@ -20,9 +20,9 @@ from bench.peers.workload import BASE_FIELDS, EVIDENCE
 
 def long_case(app: Any, events: int) -> tuple[str, Any]:
     """A case with `events` events; returns its id and the instant of its middle event."""
-    from workflow.cases.service import Attachment
+    from workflow.cases.validation import Attachment
 
-    s, clock = app.service, app.clock
+    s, clock = app.cases, app.clock
     case = s.open_case("rectification_item", actor="registrar", unit="xf-sfs-1", title="长周期整改事项", fields=BASE_FIELDS)
     s.advance(case.id, "verify", actor="supervisor")
     s.advance(case.id, "dispatch", actor="supervisor",
@@ -49,7 +49,7 @@ def replay(cfg: Config) -> dict[str, Any]:
     variant = RectiflowVariant(sqlite_url(fresh_file(work / "replay.db")), "NORMAL", work / "instance")
     try:
         case_id, middle = long_case(variant.app, cfg.replay_events)
-        service = variant.app.service
+        service = variant.app.cases
         events, state = service.history(case_id, as_of=middle)
         full, _ = service.history(case_id)
         samples = timed(lambda: service.history(case_id, as_of=middle), repeat=30 if cfg.quick else 100)
@@ -96,7 +96,7 @@ def _cpu_seconds() -> float:
 
 
 def run(cfg: Config, datasets: dict[int, str]) -> dict[str, Any]:
-    from workflow.adapters.sql.audit_scan import default_jobs
+    from workflow.audit.service import default_jobs
 
     banner("replay and audit verify")
     results: dict[str, Any] = {"replay": replay(cfg), "verify": {}}

@@ -37,12 +37,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-import workflow.escalation.folds  # noqa: F401 — registers the fold steps of escalation events
 from bench import dataset
 from bench.common import fresh_file, iter_chunks, log, sqlite_url
-from workflow.adapters.sql.sqlstore import case_row, event_to_row, upgrade_database
+from workflow.adapters.sql.sqlstore import upgrade_database
+from workflow.adapters.sql.case_rows import case_row, event_to_row
 from workflow.events import GENESIS_HASH, Event
-from workflow.engine.projection import CaseState, project_case
+from workflow.engine.projection import project_case
+from workflow.records import CaseState
 
 CHUNK_CASES = 1000  # base cases read at a time
 COMMIT_CHUNKS = 10  # chunks per transaction

@@ -1,6 +1,6 @@
 """The escalation sweep with 0 %, 1 % and 10 % of the open cases due, and the scheduler's peak memory.
 
-The sweep is the real one (`workflow.escalation_root.escalations(app).sweeper(...)`, what
+The sweep is the real one (`app.escalations.sweeper(...)`, what
 `rectiflow escalate` and the scheduler run) on a private copy of a generated dataset (it writes
 escalation events). "x % due" picks the sweep instant so that x % of the open cases have their
 next rung due (the x-quantile of `cases.next_escalation_at`); sweeps run in the order 0 %, 1 %,
@@ -23,10 +23,9 @@ FRACTIONS = (0.0, 0.01, 0.10)
 
 def missing() -> str | None:
     try:
-        import workflow.escalation_root  # noqa: F401
         import workflow.escalation.sweep  # noqa: F401
     except ImportError as err:
-        return f"the escalation sweep (issue 3: workflow.escalation.sweep, workflow.escalation_root) has not landed: {err}"
+        return f"the escalation sweep (workflow.escalation.sweep) is missing: {err}"
     return None
 
 
@@ -49,24 +48,27 @@ def instants(engine: Any) -> tuple[int, dict[float, str]]:
 
 
 def sweep_once(app: Any, now: str) -> dict[str, Any]:
-    from workflow.escalation_root import escalations
+    from workflow.adapters.sql.sqltx import SqlTx
     from workflow.events import parse_time
 
     app.clock.set(parse_time(now))
-    esc = escalations(app)
+    esc = app.escalations
     sweeper = esc.sweeper(fired_by="system:bench")
     read = [0]
-    original = esc.store.due_case_ids
+    original = SqlTx.due_case_ids
 
-    def counting(now_text: str, limit: int, exclude: Any) -> list[str]:
-        ids = original(now_text, limit, exclude)
+    def counting(tx: SqlTx, now_text: str, limit: int, exclude: Any) -> list[str]:
+        ids = original(tx, now_text, limit, exclude)
         read[0] += len(ids)
         return ids
 
-    esc.store.due_case_ids = counting  # type: ignore[method-assign]
-    watch = Stopwatch()
-    result = sweeper.sweep()
-    seconds = watch.seconds
+    SqlTx.due_case_ids = counting  # type: ignore[method-assign]
+    try:
+        watch = Stopwatch()
+        result = sweeper.sweep()
+        seconds = watch.seconds
+    finally:
+        SqlTx.due_case_ids = original  # type: ignore[method-assign]
     return {"now": now, "ms": round(seconds * 1000, 2), "fired": len(result.fired), "rows_read": read[0],
             "passed_over": len(result.passed_over)}
 
@@ -122,11 +124,11 @@ def run(cfg: Config, datasets: list[tuple[int, str, str, dict[str, Any]]]) -> di
             url = sqlite_url(copy)
         app = make_app(url, cfg.work / "sweep-instance")
         try:
-            open_cases, nows = instants(app.engine)
+            open_cases, nows = instants(app.store.engine)
             rss = scheduler_rss_mb(url, nows[0.0], cfg.work / "sweep-instance")
             runs = {f"{int(f * 100)}%": sweep_once(app, nows[f]) for f in FRACTIONS}
         finally:
-            app.engine.dispose()
+            app.close()
         results[f"{db}-{n}"] = {"cases": n, "open_cases": open_cases, "sweeps": runs, "scheduler_rss_mb": rss}
         for label, r in runs.items():
             log(f"{db} {n:,} cases ({open_cases:,} open), {label:>3} due: {r['ms']:>9,.1f} ms, "

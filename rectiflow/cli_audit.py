@@ -6,16 +6,12 @@ from pathlib import Path
 
 import click
 
-from rectiflow.cli import engine, handles_errors, json_option, main, settings
+from rectiflow.common import application, handles_errors, json_option
 from rectiflow.output import EXIT_ERROR, emit
-from workflow.adapters.sql.audit_scan import default_jobs, verify_database
-from workflow.audit.verify import Report, write_bundle
 from workflow.audit.bundle_verify import verify_bundle
-from workflow.errors import CaseNotFound
-from workflow.events import format_time
 
 
-@main.group()
+@click.group()
 def audit() -> None:
     """The append-only, hash-chained audit log."""
 
@@ -33,12 +29,7 @@ def verify_cmd(case_id: str | None, bundle: Path | None, jobs: int | None, as_js
     if bundle is not None:
         result = verify_bundle(bundle.read_bytes())
     else:
-        app = engine(sync=False)
-        app.store.engine.dispose()  # the workers open their own connections; none is shared across a fork
-        report: Report = verify_database(app.settings.database_url, case_id=case_id, jobs=jobs or default_jobs())
-        if case_id and report.cases == 0:
-            raise CaseNotFound(case_id)
-        result = report.to_dict()
+        result = application(sync=False).audit.verify(case_id=case_id, jobs=jobs).to_dict()
     lines = [f"{'OK' if result['ok'] else 'FAILED'}: {result['cases']} cases, {result['events']} events"]
     lines += [f"  case {p['case']} version {p['version']}: {p['reason']}" for p in result["problems"]]
     emit(as_json, result, "\n".join(lines))
@@ -53,14 +44,9 @@ def verify_cmd(case_id: str | None, bundle: Path | None, jobs: int | None, as_js
 @handles_errors
 def export(case_id: str | None, output: Path, as_json: bool) -> None:
     """Write the events as a JSON Lines bundle ending in a digest line."""
-    app = engine(sync=False)
-    tmp = output.with_name(output.name + ".part")
-    with app.store.read() as tx, tmp.open("wb") as fh:
-        count, digest = write_bundle(tx.iter_events(case_id), fh, exported_at=format_time(app.clock.now()),
-                                     scope=case_id or "all")
-    if case_id and count == 0:
-        tmp.unlink()
-        raise CaseNotFound(case_id)
-    tmp.replace(output)
+    count, digest = application(sync=False).audit.export(output, case_id=case_id)
     emit(as_json, {"file": str(output), "events": count, "digest": digest},
          f"wrote {count} events to {output} (digest {digest})")
+
+
+COMMANDS = (audit,)

@@ -5,12 +5,11 @@ from pathlib import Path
 
 import click
 
-from rectiflow.cli import engine, handles_errors, json_option, main
+from rectiflow.common import application, handles_errors, json_option
 from rectiflow.output import emit
-from workflow.campaigns.loader import campaign_progress, load_campaign
 
 
-@main.group()
+@click.group()
 def campaign() -> None:
     """Campaign plans (definitions/campaigns/*.yaml)."""
 
@@ -22,7 +21,7 @@ def campaign() -> None:
 @handles_errors
 def load(path: Path, actor: str | None, as_json: bool) -> None:
     """Load PATH: store the plan and open a case for every measure that has none yet (idempotent)."""
-    report = load_campaign(engine().service, path, actor=actor)
+    report = application().campaigns.load(path, actor=actor)
     emit(as_json, {"campaign": report.campaign, "measures": report.measures, "cases": report.cases,
                    "created": report.created},
          f"campaign {report.campaign}: {report.measures} measures, {len(report.created)} new case(s)")
@@ -34,9 +33,12 @@ def load(path: Path, actor: str | None, as_json: bool) -> None:
 @handles_errors
 def status(key: str, as_json: bool) -> None:
     """Progress of a loaded plan: every measure with its case and state."""
-    data = campaign_progress(engine().service, key)
+    data = application().campaigns.progress(key)
     lines = [f"{data['campaign']} — {data['title']['zh']}"]
     lines += [f"  {task}: {c['accepted']}/{c['measures']} accepted" for task, c in data["tasks"].items()]
     lines += [f"  {m['id']:<14} {m['unit']:<9} due {m['deadline']}  {m['state']:<18} {m['case']}"
               for m in data["measures"]]
     emit(as_json, data, "\n".join(lines))
+
+
+COMMANDS = (campaign,)

@@ -7,13 +7,13 @@ from typing import Any
 
 import click
 
-from rectiflow.cli import engine, handles_errors, json_option, main
+from rectiflow.common import application, handles_errors, json_option
 from rectiflow.output import emit
-from workflow.bootstrap import Rectiflow
+from workflow.bootstrap import Application
 from workflow.errors import InvalidInput
 from workflow.events import parse_time
 from workflow.reporting.presenters import case_summary, history_summary
-from workflow.engine.projection import CaseState
+from workflow.records import CaseState
 from workflow.cases.service import Attachment
 
 field_option = click.option("--field", "fields", multiple=True, metavar="KEY=VALUE", help="A field value (repeat).")
@@ -33,7 +33,7 @@ def parse_fields(pairs: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-def read_attachments(app: Rectiflow, case_type: str, version: int | None, specs: tuple[str, ...]
+def read_attachments(app: Application, case_type: str, version: int | None, specs: tuple[str, ...]
                      ) -> list[Attachment]:
     """Read every file before anything is written, so an unreadable file changes nothing."""
     defn = app.registry.get(case_type, version) if version else app.registry.latest(case_type)
@@ -48,8 +48,8 @@ def read_attachments(app: Rectiflow, case_type: str, version: int | None, specs:
                 raise InvalidInput(f"--attach {spec!r}: say which field, one of {', '.join(attachment_fields)}")
             field = attachment_fields[0]
         p = Path(path)
-        if p.is_file() and p.stat().st_size > app.service.max_attachment_bytes:
-            raise InvalidInput(f"{p}: larger than the {app.service.max_attachment_bytes}-byte limit")
+        if p.is_file() and p.stat().st_size > app.cases.max_attachment_bytes:
+            raise InvalidInput(f"{p}: larger than the {app.cases.max_attachment_bytes}-byte limit")
         try:
             data = p.read_bytes()
         except OSError as err:
@@ -62,7 +62,7 @@ def brief(case: CaseState) -> dict[str, Any]:
     return {"id": case.id, "type": case.type, "state": case.state, "version": case.version}
 
 
-@main.group()
+@click.group()
 def case() -> None:
     """Cases: open, advance, assign, comment, show, history."""
 
@@ -80,9 +80,9 @@ def case() -> None:
 def open_(case_type: str, actor: str, title: str, unit: str | None, fields: tuple[str, ...],
           attachments: tuple[str, ...], comment: str | None, as_json: bool) -> None:
     """Register a new case of CASE_TYPE."""
-    app = engine()
+    app = application()
     files = read_attachments(app, case_type, None, attachments)
-    c = app.service.open_case(case_type, actor=actor, title=title, unit=unit, fields=parse_fields(fields),
+    c = app.cases.open_case(case_type, actor=actor, title=title, unit=unit, fields=parse_fields(fields),
                               attachments=files, comment=comment)
     emit(as_json, brief(c), f"opened {c.id} ({c.type}) in state {c.state}")
 
@@ -100,10 +100,10 @@ def open_(case_type: str, actor: str, title: str, unit: str | None, fields: tupl
 def advance(case_id: str, trigger: str, actor: str, fields: tuple[str, ...], attachments: tuple[str, ...],
             comment: str | None, expect_version: int | None, as_json: bool) -> None:
     """Fire TRIGGER on a case."""
-    app = engine()
-    current = app.service.get(case_id)
+    app = application()
+    current = app.cases.get(case_id)
     files = read_attachments(app, current.type, current.definition_version, attachments)
-    c = app.service.advance(case_id, trigger, actor=actor, fields=parse_fields(fields), attachments=files,
+    c = app.cases.advance(case_id, trigger, actor=actor, fields=parse_fields(fields), attachments=files,
                             comment=comment, expected_version=expect_version)
     emit(as_json, {"id": c.id, "state": c.state, "version": c.version}, f"{c.id}: now {c.state} (v{c.version})")
 
@@ -117,7 +117,7 @@ def advance(case_id: str, trigger: str, actor: str, fields: tuple[str, ...], att
 @handles_errors
 def assign(case_id: str, assignee: str, actor: str, expect_version: int | None, as_json: bool) -> None:
     """Assign a case to a handler (assigning yourself is 签收/claim)."""
-    c = engine().service.assign(case_id, actor=actor, assignee=assignee, expected_version=expect_version)
+    c = application().cases.assign(case_id, actor=actor, assignee=assignee, expected_version=expect_version)
     emit(as_json, {"id": c.id, "assignee": c.assignee, "version": c.version}, f"{c.id}: assigned to {c.assignee}")
 
 
@@ -133,10 +133,10 @@ def assign(case_id: str, assignee: str, actor: str, expect_version: int | None, 
 def edit(case_id: str, actor: str, fields: tuple[str, ...], attachments: tuple[str, ...], comment: str | None,
          expect_version: int | None, as_json: bool) -> None:
     """Correct field values outside a step (definition editors only; immutable fields never)."""
-    app = engine()
-    current = app.service.get(case_id)
+    app = application()
+    current = app.cases.get(case_id)
     files = read_attachments(app, current.type, current.definition_version, attachments)
-    c = app.service.update_fields(case_id, actor=actor, fields=parse_fields(fields), attachments=files,
+    c = app.cases.update_fields(case_id, actor=actor, fields=parse_fields(fields), attachments=files,
                                   comment=comment, expected_version=expect_version)
     emit(as_json, {"id": c.id, "version": c.version}, f"{c.id}: fields updated (v{c.version})")
 
@@ -149,7 +149,7 @@ def edit(case_id: str, actor: str, fields: tuple[str, ...], attachments: tuple[s
 @handles_errors
 def comment(case_id: str, text: str, actor: str, as_json: bool) -> None:
     """Add a comment to a case."""
-    c = engine().service.add_comment(case_id, actor=actor, text=text)
+    c = application().cases.add_comment(case_id, actor=actor, text=text)
     emit(as_json, {"id": c.id, "version": c.version}, f"{c.id}: comment added (v{c.version})")
 
 
@@ -159,9 +159,9 @@ def comment(case_id: str, text: str, actor: str, as_json: bool) -> None:
 @handles_errors
 def show(case_id: str, as_json: bool) -> None:
     """A case: fields, state, deadline and every trigger out of its state."""
-    app = engine()
-    c = app.service.get(case_id)
-    data = case_summary(c, app.service.definition_of(c), app.clock.now(), app.calendar)
+    app = application()
+    c = app.cases.get(case_id)
+    data = case_summary(c, app.cases.definition_of(c), app.clock.now(), app.calendar)
     lines = [f"{c.id}  {c.title}", f"  type {c.type} v{c.definition_version}, unit {c.unit}, "
              f"state {c.state} ({data['stage']}), version {c.version}, assignee {c.assignee or '-'}"]
     if data["deadline"]:
@@ -186,9 +186,12 @@ def history(case_id: str, as_of: str | None, version: int | None, as_json: bool)
         moment: datetime | None = parse_time(as_of) if as_of else None
     except ValueError:
         raise InvalidInput(f"--as-of: not an ISO-8601 instant: {as_of!r}") from None
-    events, replayed = engine().service.history(case_id, version=version, as_of=moment)
+    events, replayed = application().cases.history(case_id, version=version, as_of=moment)
     text = "\n".join(f"{e.version:>4} {e.at} {e.actor:<12} {e.action:<14} {e.from_state or ''} → {e.to_state or ''}"
                      f"  {e.payload.get('comment', '')}" for e in events)
     if replayed:
         text += f"\nstate then: {replayed.state} (version {replayed.version})"
     emit(as_json, history_summary(case_id, events, replayed), text or "no events at that point")
+
+
+COMMANDS = (case,)

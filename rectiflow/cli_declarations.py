@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import click
 
-from rectiflow.cli import engine, handles_errors, json_option, main
+from rectiflow.common import application, handles_errors, json_option
 from rectiflow.output import emit
-from workflow.campaigns.declarations import Declarations
 
 type_option = click.option("--type", "case_type", default="self_declaration", show_default=True,
                            help="The declaration type (a case type with a `declarant` field).")
@@ -14,7 +13,7 @@ round_option = click.option("--round", "round_no", type=int, default=1, show_def
 subunits_option = click.option("--subunits", is_flag=True, help="Include the unit's sub-units.")
 
 
-@main.group()
+@click.group()
 def declarations() -> None:
     """Self-declarations (集中填报): one form per person."""
 
@@ -29,7 +28,7 @@ def declarations() -> None:
 @handles_errors
 def issue(unit: str, actor: str, case_type: str, round_no: int, subunits: bool, as_json: bool) -> None:
     """Issue a form to every staff member of UNIT who has none for this round (safe to run again)."""
-    report = Declarations(engine().service).issue(unit, actor=actor, case_type=case_type, round_no=round_no,
+    report = application().declarations.issue(unit, actor=actor, case_type=case_type, round_no=round_no,
                                                   subunits=subunits)
     data = report.to_dict()
     lines = [f"{unit}: {len(report.issued)} issued, {len(report.already)} already had one, "
@@ -48,7 +47,7 @@ def issue(unit: str, actor: str, case_type: str, round_no: int, subunits: bool, 
 @handles_errors
 def status(unit: str, case_type: str, round_no: int, subunits: bool, as_json: bool) -> None:
     """Who in UNIT has filed and who has not."""
-    data = Declarations(engine().service).status(unit, case_type=case_type, round_no=round_no, subunits=subunits)
+    data = application().declarations.status(unit, case_type=case_type, round_no=round_no, subunits=subunits)
     lines = [f"{unit} {data['type']} round {round_no}: {data['filed']}/{data['staff']} filed, "
              f"{data['issued']} issued"]
     lines += [f"  {'filed    ' if p['filed'] else 'not filed' if p['case'] else 'no form  '} {p['login']:<14} "
@@ -69,7 +68,10 @@ def status(unit: str, case_type: str, round_no: int, subunits: bool, as_json: bo
 def spot_check(unit: str, actor: str, rate: float, seed: int | None, case_type: str, round_no: int,
                subunits: bool, as_json: bool) -> None:
     """Select a random sample of filed forms in UNIT for a spot check (随机抽查)."""
-    data = Declarations(engine().service).spot_check(unit, actor=actor, rate=rate, seed=seed, case_type=case_type,
+    data = application().declarations.spot_check(unit, actor=actor, rate=rate, seed=seed, case_type=case_type,
                                                      round_no=round_no, subunits=subunits)
     emit(as_json, data, f"{unit}: {len(data['selected'])} of {data['candidates']} filed forms selected "
                         f"(seed {data['seed']}): {' '.join(data['selected'])}")
+
+
+COMMANDS = (declarations,)

@@ -5,12 +5,12 @@ import sys
 
 import click
 
-from rectiflow.cli import engine, handles_errors, json_option, main
+from rectiflow.common import application, handles_errors, json_option
 from rectiflow.output import emit
 from workflow.errors import InvalidInput
 
 
-@main.group()
+@click.group()
 def unit() -> None:
     """Units: bureau → departments / 司法所 → law firms, institutions."""
 
@@ -22,11 +22,11 @@ def unit() -> None:
 @json_option
 @handles_errors
 def unit_add(code: str, parent: str | None, name: str | None, as_json: bool) -> None:
-    u = engine().directory.add_unit(code, name=name, parent=parent)
+    u = application().directory.add_unit(code, name=name, parent=parent)
     emit(as_json, {"code": u.code, "name": u.name, "parent": u.parent}, f"unit {u.code} added")
 
 
-@main.group()
+@click.group()
 def user() -> None:
     """Users and their roles."""
 
@@ -49,5 +49,8 @@ def user_add(login: str, role: str, unit_code: str | None, name: str | None, pas
             raise InvalidInput("the password on standard input is not valid UTF-8 text") from None
         if not password:
             raise InvalidInput("no password on standard input")
-    u = engine().directory.add_user(login, role=role, unit=unit_code, name=name, password=password)
+    u = application().directory.add_user(login, role=role, unit=unit_code, name=name, password=password)
     emit(as_json, {"login": u.login, "role": u.role, "unit": u.unit}, f"user {u.login} ({u.role}) added")
+
+
+COMMANDS = (unit, user,)

@@ -6,19 +6,16 @@ RECTIFLOW_NOW; `escalate --now` overrides it for one sweep (drills, tests).
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 
 import click
 
-from rectiflow.cli import engine, handles_errors, json_option, main, settings
 from rectiflow.cli_cases import case
+from rectiflow.common import application, handles_errors, json_option
 from rectiflow.output import emit
-from workflow.bootstrap import Rectiflow, build
 from workflow.errors import InvalidInput
 from workflow.escalation.ladders import LEVEL_NAMES
-from workflow.escalation_root import escalations
-from workflow.events import format_time, parse_time
 from workflow.escalation.sweep import sweep_under_lease
+from workflow.events import format_time, parse_time
 
 
 def _instant(text: str, option: str) -> str:
@@ -28,16 +25,7 @@ def _instant(text: str, option: str) -> str:
         raise InvalidInput(f"{option}: not an ISO-8601 instant: {text!r}") from None
 
 
-def _engine_at(now: str | None) -> Rectiflow:
-    if now is None:
-        return engine()
-    app = build(replace(settings(), now=parse_time(_instant(now, "--now"))))
-    for warning in app.warnings:
-        click.echo(f"warning: {warning}", err=True)
-    return app
-
-
-@main.command("escalate")
+@click.command("escalate")
 @click.option("--now", "now", default=None, metavar="ISO8601", help="Sweep as of this instant (default: now).")
 @json_option
 @handles_errors
@@ -45,7 +33,7 @@ def escalate(now: str | None, as_json: bool) -> None:
     """Run one escalation sweep: fire every rung that is due, each exactly once."""
     from scheduler.runner import owner_id  # the interface layer names the process
 
-    esc = escalations(_engine_at(now))
+    esc = application(now=_instant(now, "--now") if now is not None else None).escalations
     owner = owner_id("escalate")
     result = sweep_under_lease(esc.sweeper(fired_by=owner), esc.lease(owner=owner))
     lines = [f"{f.case}  {f.rung} ({LEVEL_NAMES.get(f.level, f.level)})  due {f.due_at}"
@@ -53,7 +41,7 @@ def escalate(now: str | None, as_json: bool) -> None:
     emit(as_json, result.to_dict(), "\n".join(lines + [f"fired {len(result.fired)} rung(s)"]))
 
 
-@main.command("alerts")
+@click.command("alerts")
 @click.option("--as", "login", required=True, help="Whose alerts.")
 @click.option("--unread", is_flag=True, help="Only alerts not read yet.")
 @click.option("--mark-read", is_flag=True, help="Mark the listed alerts read after listing them.")
@@ -61,7 +49,7 @@ def escalate(now: str | None, as_json: bool) -> None:
 @handles_errors
 def alerts(login: str, unread: bool, mark_read: bool, as_json: bool) -> None:
     """A user's in-app alerts (escalations and supervision flags), newest first."""
-    supervision = escalations(engine()).supervision
+    supervision = application().escalations.supervision
     items = supervision.alerts_of(login, unread_only=unread)
     if mark_read and items:
         supervision.mark_read(login, [a.id for a in items])
@@ -70,13 +58,13 @@ def alerts(login: str, unread: bool, mark_read: bool, as_json: bool) -> None:
     emit(as_json, {"alerts": [a.to_dict() for a in items]}, "\n".join(lines) or "no alerts")
 
 
-@main.command("bulletin")
+@click.command("bulletin")
 @click.option("--since", default=None, metavar="ISO8601", help="Only items listed at or after this instant.")
 @json_option
 @handles_errors
 def bulletin(since: str | None, as_json: bool) -> None:
     """Cases a ladder put on the bulletin list (通报), e.g. 5 working days past their deadline."""
-    rows = escalations(engine()).store.bulletin(_instant(since, "--since") if since else None)
+    rows = application().escalations.bulletin(_instant(since, "--since") if since else None)
     items = [{"case": r["case_id"], "title": r["title"], "unit": r["unit"], "state": r["state"], "rung": r["rung"],
               "level": r["level"], "due_at": r["due_at"], "listed_at": r["fired_at"], "late": bool(r["late"])}
              for r in rows]
@@ -84,7 +72,7 @@ def bulletin(since: str | None, as_json: bool) -> None:
     emit(as_json, {"items": items, "count": len(items)}, "\n".join(lines) or "nothing listed")
 
 
-@main.command("scheduler")
+@click.command("scheduler")
 @click.option("--interval", type=click.IntRange(min=1), default=None,
               help="Seconds between sweeps (default: RECTIFLOW_SCHEDULER_INTERVAL or 60).")
 @handles_errors
@@ -93,14 +81,10 @@ def scheduler_(interval: int | None) -> None:
     from scheduler.runner import run_forever
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    s = settings()
-    app = build(replace(s, scheduler_interval=interval) if interval else s)
-    for warning in app.warnings:
-        click.echo(f"warning: {warning}", err=True)
-    run_forever(app)
+    run_forever(application(interval=interval))
 
 
-@main.group()
+@click.group()
 def deadlines() -> None:
     """Deadlines: recompute provisional ones after the calendar gained a year."""
 
@@ -113,7 +97,7 @@ def deadlines() -> None:
 @handles_errors
 def recompute(login: str, other_versions: bool, as_json: bool) -> None:
     """Recompute deadlines with the current calendar; every change is an audit event."""
-    changed = escalations(engine()).recompute(requested_by=login, other_versions=other_versions)
+    changed = application().escalations.recompute(requested_by=login, other_versions=other_versions)
     lines = [f"{c['case']}  {c['due_at_before']} → {c['due_at']}"
              f"{'  (still provisional)' if c['provisional'] else ''}" for c in changed]
     emit(as_json, {"recomputed": changed, "count": len(changed)},
@@ -131,7 +115,7 @@ def recompute(login: str, other_versions: bool, as_json: bool) -> None:
 def flag(case_id: str, level: int, actor: str, reason: str | None, expect_version: int | None,
          as_json: bool) -> None:
     """Put a case under supervision (supervisors and leaders)."""
-    c = escalations(engine()).supervision.flag(case_id, actor=actor, level=level, reason=reason,
+    c = application().escalations.supervision.flag(case_id, actor=actor, level=level, reason=reason,
                                                expected_version=expect_version)
     emit(as_json, {"id": c.id, "supervision_level": c.supervision_level, "listed": c.listed, "version": c.version},
          f"{c.id}: flagged {LEVEL_NAMES[level]} (supervision level {c.supervision_level})")
@@ -146,7 +130,10 @@ def flag(case_id: str, level: int, actor: str, reason: str | None, expect_versio
 @handles_errors
 def unflag(case_id: str, actor: str, reason: str | None, expect_version: int | None, as_json: bool) -> None:
     """Remove a manual flag; a 挂牌督办 listing only once the case is closed (摘牌)."""
-    c = escalations(engine()).supervision.unflag(case_id, actor=actor, reason=reason,
+    c = application().escalations.supervision.unflag(case_id, actor=actor, reason=reason,
                                                  expected_version=expect_version)
     emit(as_json, {"id": c.id, "supervision_level": c.supervision_level, "listed": c.listed, "version": c.version},
          f"{c.id}: flag removed (supervision level {c.supervision_level})")
+
+
+COMMANDS = (escalate, alerts, bulletin, scheduler_, deadlines)

@@ -9,13 +9,13 @@ import logging
 
 import click
 
-from rectiflow.cli import engine, handles_errors, main
-from workflow.bootstrap import Rectiflow
+from rectiflow.common import application, handles_errors
+from workflow.bootstrap import Application
 
 log = logging.getLogger("rectiflow.serve")
 
 
-@main.command("serve")
+@click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Worker threads.")
@@ -32,10 +32,10 @@ def serve(host: str, port: int, threads: int, demo: bool, no_scheduler: bool) ->
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     for noisy in ("transitions", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    app = engine()
+    app = application()
     if demo:
         _seed_and_announce(app)
-    flask_app = create_app(rectiflow=app)
+    flask_app = create_app(core=app)
     stop = (lambda: None) if no_scheduler else embed_scheduler(app)
     click.echo(f"rectiflow is serving on http://{host}:{port}/  (Ctrl-C to stop)")
     try:
@@ -44,8 +44,8 @@ def serve(host: str, port: int, threads: int, demo: bool, no_scheduler: bool) ->
         stop()
 
 
-def _seed_and_announce(app: Rectiflow) -> None:
-    from rectiflow.demo import DEMO_PASSWORD
+def _seed_and_announce(app: Application) -> None:
+    from rectiflow.demo_people import DEMO_PASSWORD
     from rectiflow.web_demo import demo_logins, seed_demo
 
     result = seed_demo(app)
@@ -56,13 +56,13 @@ def _seed_and_announce(app: Rectiflow) -> None:
         click.echo(f"  {login:<12} {role:<11} {name}")
 
 
-def embed_scheduler(app: Rectiflow):  # type: ignore[no-untyped-def]
+def embed_scheduler(app: Application):  # type: ignore[no-untyped-def]
     """Start the lease-guarded background sweep; return a function that stops it (and frees the lease)."""
-    try:
-        from scheduler.runner import start_background_scheduler, stop_background_scheduler
-    except ImportError:  # the scheduler feature is not installed in this build
-        click.echo("note: no escalation scheduler in this build; run without the embedded sweep", err=True)
-        return lambda: None
+    from scheduler.runner import start_background_scheduler, stop_background_scheduler
+
     scheduler, job = start_background_scheduler(app)
     click.echo(f"escalation sweep embedded (every {app.settings.scheduler_interval}s, lease-guarded)")
     return lambda: stop_background_scheduler(scheduler, job)
+
+
+COMMANDS = (serve,)

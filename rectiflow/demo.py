@@ -7,49 +7,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflow.bootstrap import Rectiflow
-from workflow.engine.projection import CaseState
-from workflow.cases.service import Attachment
+from rectiflow.demo_cases import seed_campaign_cases
+from rectiflow.demo_people import DEMO_PASSWORD, UNITS, USERS
+from workflow.bootstrap import Application
+from workflow.cases.validation import Attachment
+from workflow.records import CaseState
 
-DEMO_PASSWORD = "rectiflow-demo"
+__all__ = ["DEMO_PASSWORD", "UNITS", "USERS", "is_empty", "run_demo", "seed_cases", "seed_directory"]
 
-UNITS = [
-    ("xf-sfj", "西丰县司法局", None),
-    ("xf-zzb", "专项整治办公室", "xf-sfj"),
-    ("xf-jcj", "社区矫正管理科", "xf-sfj"),
-    ("xf-lsk", "律师工作管理科", "xf-sfj"),
-    ("xf-sfs-1", "城区司法所", "xf-sfj"),
-    ("xf-sfs-2", "平岗司法所", "xf-sfj"),
-    ("xf-ls-1", "西丰某律师事务所", "xf-lsk"),
-    ("xf-jd-1", "某司法鉴定所", "xf-sfj"),
-]
-USERS = [
-    ("registrar", "registrar", "xf-sfj", "登记员 王敏"),
-    ("handler", "handler", "xf-sfs-1", "承办人 李强"),
-    ("unit_head", "unit_head", "xf-sfs-1", "所长 张华"),
-    ("supervisor", "supervisor", "xf-sfj", "整治办 赵刚"),
-    ("supervisor2", "supervisor", "xf-sfj", "整治办 孙丽"),
-    ("leader", "leader", "xf-sfj", "分管领导 周明"),
-    ("auditor", "auditor", "xf-sfj", "纪检组 吴晨"),
-    ("admin", "admin", None, "系统管理员"),
-]
+def is_empty(app: Application) -> bool:
+    return not app.directory.units() and app.cases.count() == 0
 
 
-def is_empty(app: Rectiflow) -> bool:
-    with app.store.read() as tx:
-        return not tx.units() and tx.count_cases() == 0
-
-
-def seed_directory(app: Rectiflow) -> None:
+def seed_directory(app: Application) -> None:
     for code, name, parent in UNITS:
         app.directory.add_unit(code, name=name, parent=parent)
     for login, role, unit, name in USERS:
         app.directory.add_user(login, role=role, unit=unit, name=name, password=DEMO_PASSWORD)
 
 
-def walk_rectification(app: Rectiflow) -> CaseState:
+def walk_rectification(app: Application) -> CaseState:
     """Drive one ledger item through its whole lifecycle, including a failed acceptance."""
-    s = app.service
+    s = app.cases
     case = s.open_case("rectification_item", actor="registrar", unit="xf-sfs-1",
                        title="社区矫正对象请假审批材料不全",
                        fields={"description": "2020年以来3份外出审批缺少司法所意见。", "category": "commutation_parole",
@@ -68,8 +47,8 @@ def walk_rectification(app: Rectiflow) -> CaseState:
     return s.advance(case.id, "close_out", actor="supervisor", comment="验收合格，销号")
 
 
-def describe_history(app: Rectiflow, case_id: str) -> list[str]:
-    events, replayed = app.service.history(case_id)
+def describe_history(app: Application, case_id: str) -> list[str]:
+    events, replayed = app.cases.history(case_id)
     lines = [f"{e.version:>3}  {e.at}  {e.actor:<11} {e.action:<9} {e.from_state or '':>17} → {e.to_state or '':<17}"
              f" {e.hash[:12]}" for e in events]
     assert replayed is not None
@@ -77,17 +56,15 @@ def describe_history(app: Rectiflow, case_id: str) -> list[str]:
     return lines
 
 
-def seed_cases(app: Rectiflow) -> dict[str, Any]:
+def seed_cases(app: Application) -> dict[str, Any]:
     """~60 demo cases of every campaign case type at past instants, and the Xifeng plan's 25 measures.
 
     Runs once per database (a second call does nothing); see rectiflow/demo_cases.py.
     """
-    from rectiflow.demo_cases import seed_campaign_cases  # it imports this module
-
     return seed_campaign_cases(app)
 
 
-def run_demo(app: Rectiflow, *, if_empty: bool) -> dict[str, Any]:
+def run_demo(app: Application, *, if_empty: bool) -> dict[str, Any]:
     seeded = False
     if is_empty(app):
         seed_directory(app)

@@ -7,80 +7,39 @@ measure cases) and a demo self-report window around today is registered, so self
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-from rectiflow.demo import DEMO_PASSWORD
-from workflow.adapters.sql import campaign_tables as tables
-from workflow.bootstrap import Rectiflow
-from workflow.campaigns.loader import load_campaign
-from workflow.clock import FixedClock
-from workflow.campaigns.declarations import Declarations
-from workflow.events import format_time
-from workflow.cases.service import Attachment
+from rectiflow.demo_people import DEMO_PASSWORD, STAFF
+from rectiflow.demo_story import Story, doc, story
+from workflow.bootstrap import Application
+from workflow.cases.validation import Attachment
 
 WINDOW_KEY = "demo-self-report-window"
-STAFF = [("zzb_head", "unit_head", "xf-zzb", "整治办主任 钱伟"), ("jcj_head", "unit_head", "xf-jcj", "矫正科长 郑芳"),
-         ("lsk_head", "unit_head", "xf-lsk", "律管科长 冯洁"), ("jd_head", "unit_head", "xf-jd-1", "鉴定所长 陈涛"),
-         ("sfs2_handler", "handler", "xf-sfs-2", "平岗所 刘洋")]
 
 
-def doc(name: str) -> Attachment:
-    return Attachment("evidence", name, f"{name}（演示材料）".encode())
-
-
-class Story:
-    """Acts on the app's service at a past instant; `later(days)` moves on, never beyond now."""
-
-    def __init__(self, app: Rectiflow, clock: FixedClock, now: Any) -> None:
-        self.app, self.s, self.clock, self.now = app, app.service, clock, now
-
-    def later(self, days: float = 1) -> None:
-        self.clock.set(min(self.clock.now() + timedelta(days=days), self.now))
-
-    def date(self, days_from_now: int) -> str:
-        return (self.now + timedelta(days=days_from_now)).date().isoformat()
-
-
-@contextmanager
-def story(app: Rectiflow, days_ago: float) -> Iterator[Story]:
-    real, now = app.service.clock, app.clock.now()
-    clock = FixedClock(now - timedelta(days=days_ago))
-    app.service.clock = clock
-    try:
-        yield Story(app, clock, now)
-    finally:
-        app.service.clock = real
-
-
-def seed_campaign_cases(app: Rectiflow, plan: Path | None = None) -> dict[str, Any]:
+def seed_campaign_cases(app: Application, plan: Path | None = None) -> dict[str, Any]:
     """Seed once (a second call does nothing); returns how many cases exist afterwards."""
-    with app.store.write() as tx:
-        if tables.get_campaign(tx.extra(), WINDOW_KEY) is not None:
-            return {"seeded": False, "cases": tx.count_cases()}
-        now = app.clock.now()
-        window = {"from": (now - timedelta(days=40)).date().isoformat(),
-                  "until": (now + timedelta(days=20)).date().isoformat(), "label": {"zh": "演示：自查补报期", "en": "Demo self-report window"}}
-        tables.save_campaign(tx.extra(), tables.StoredCampaign(
-            WINDOW_KEY, "演示：自查补报期", "demo", "", [window], {"items": []}, format_time(now)))
+    now = app.clock.now()
+    window = {"from": (now - timedelta(days=40)).date().isoformat(),
+              "until": (now + timedelta(days=20)).date().isoformat(),
+              "label": {"zh": "演示：自查补报期", "en": "Demo self-report window"}}
+    if not app.campaigns.register_windows(WINDOW_KEY, "演示：自查补报期", [window]):
+        return {"seeded": False, "cases": app.cases.count()}
     for login, role, unit, name in STAFF:
-        with app.store.read() as tx:
-            exists = tx.get_user(login) is not None
-        if not exists:
+        if app.directory.user(login) is None:
             app.directory.add_user(login, role=role, unit=unit, name=name, password=DEMO_PASSWORD)
     plan = plan or app.settings.definitions_dir / "campaigns" / "xifeng-2021.yaml"
-    measures = load_campaign(app.service, plan).cases
+    measures = app.campaigns.load(plan).cases
     for fn in (_ledger, _clues, _three_regulations, _declarations, _corrections, _business, _lawyers, _appraisal,
                _legal_service, _spread):
         fn(app)
     _measures(app, measures)
-    with app.store.read() as tx:
-        return {"seeded": True, "cases": tx.count_cases()}
+    return {"seeded": True, "cases": app.cases.count()}
 
 
-def _ledger(app: Rectiflow) -> None:
+def _ledger(app: Application) -> None:
     rows = [("城区所社区矫正档案不全", "commutation_parole", "self_report", 2), ("违规接受律师宴请", "three_regulations",
             "mass_report", 30), ("亲属参股未报告", "business_lending", "org_investigation", 25),
             ("鉴定意见书超期出具", "appraisal", "inspection", 40), ("法律服务收费不规范", "legal_service", "mass_report", 12)]
@@ -105,7 +64,7 @@ def _ledger(app: Rectiflow) -> None:
                 t.s.advance(c.id, "close_out", actor="supervisor", comment="验收合格，予以销号")
 
 
-def _clues(app: Rectiflow) -> None:
+def _clues(app: Application) -> None:
     with story(app, 35) as t:  # received long ago and never proposed: overdue
         t.s.open_case("clue", actor="registrar", unit="xf-sfj", title="反映某所长违规兼职",
                       fields={"allegation": "在某公司兼职取酬", "subject_name": "所长甲", "discovery_channel": "mass_report"})
@@ -130,7 +89,7 @@ def _clues(app: Rectiflow) -> None:
             "leniency_recommended": "yes", "leniency_basis": "在自查期内主动如实报告"})
 
 
-def _three_regulations(app: Rectiflow) -> None:
+def _three_regulations(app: Application) -> None:
     with story(app, 9) as t:  # recorded, never screened: overdue
         t.s.open_case("interference_record", actor="handler", unit="xf-sfs-1", title="同事询问社区矫正对象情况",
                       fields={"record_kind": "internal_inquiry", "content": "询问能否提前解矫", "recorded_by": "handler",
@@ -156,9 +115,9 @@ def _three_regulations(app: Rectiflow) -> None:
                       fields={"case_ref": "（2020）辽12刑更45号", "case_year": 2020, "case_kind": "commutation_parole"})
 
 
-def _declarations(app: Rectiflow) -> None:
+def _declarations(app: Application) -> None:
     with story(app, 12) as t:
-        decl = Declarations(t.s)
+        decl = t.app.declarations
         forms = {p["login"]: p["case"] for p in decl.issue("xf-sfs-1", actor="registrar").issued}
         decl.issue("xf-sfj", actor="registrar")  # nobody at the bureau has filed yet: overdue forms
         t.later(3)
@@ -172,7 +131,7 @@ def _declarations(app: Rectiflow) -> None:
             Attachment("signed_letter", "承诺书.pdf", "廉洁执法承诺书（演示）".encode())], fields={"signed_on": t.date(-1)})
 
 
-def _corrections(app: Rectiflow) -> None:
+def _corrections(app: Application) -> None:
     with story(app, 18) as t:
         f = t.s.open_case("corrections_finding", actor="registrar", unit="xf-sfs-2", title="矫正对象脱管5日",
                           fields={"finding_kind": "lost_supervision", "subject_code": "JZ-2021-017",
@@ -188,7 +147,7 @@ def _corrections(app: Rectiflow) -> None:
                               "content": "某司法所迟迟不办理报到"})
 
 
-def _business(app: Rectiflow) -> None:
+def _business(app: Application) -> None:
     with story(app, 25) as t:
         d = t.s.open_case("divestment", actor="registrar", unit="xf-sfs-1", title="所长持有公司股份",
                           fields={"person_name": "所长 张华", "staff_member": "unit_head", "relation": "self",
@@ -198,7 +157,7 @@ def _business(app: Rectiflow) -> None:
             "assessment": "违规参股", "order_text": "30日内转让股份", "rectify_by": t.date(2), "activity_kind": "shareholding"})
 
 
-def _lawyers(app: Rectiflow) -> None:
+def _lawyers(app: Application) -> None:
     with story(app, 30) as t:
         p = t.s.open_case("departed_staff", actor="registrar", unit="xf-lsk", title="原县法院法官王某",
                           fields={"person_name": "王某", "former_org": "court", "former_org_name": "西丰县人民法院",
@@ -215,7 +174,7 @@ def _lawyers(app: Rectiflow) -> None:
                       fields={"firm_name": "西丰某律师事务所"})
 
 
-def _appraisal(app: Rectiflow) -> None:
+def _appraisal(app: Application) -> None:
     with story(app, 21) as t:
         c = t.s.open_case("practice_complaint", actor="registrar", unit="xf-jd-1", title="鉴定意见与病历不符",
                           fields={"sector": "appraisal", "institution_name": "某司法鉴定所", "practitioner_name": "郑某",
@@ -240,7 +199,7 @@ def _appraisal(app: Rectiflow) -> None:
         t.s.advance(r.id, "score", actor="supervisor", fields={"score": 78, "scoring_notes": "一起投诉查实"})
 
 
-def _legal_service(app: Rectiflow) -> None:
+def _legal_service(app: Application) -> None:
     with story(app, 14) as t:
         f = t.s.open_case("legal_service_finding", actor="registrar", unit="xf-sfj", title="某咨询公司律师坐班",
                           fields={"finding_kind": "sitting_in_agency", "office_name": "某法律咨询公司",
@@ -260,7 +219,7 @@ CATEGORIES = ["commutation_parole", "three_regulations", "lawyer_contact", "lega
 CHANNELS = ["self_report", "inspection", "org_investigation", "mass_report", "look_back"]
 
 
-def _spread(app: Rectiflow) -> None:
+def _spread(app: Application) -> None:
     """A spread of ledger items and clues over units, ages and stages (a deterministic pattern)."""
     for n in range(24):
         unit, actor = SPREAD_UNITS[n % len(SPREAD_UNITS)]
@@ -298,9 +257,9 @@ def _clue_steps(t: Story, clue: str, n: int) -> None:
     t.s.advance(clue, "approve_hold" if method == "held_pending" else "approve_talk", actor="leader")
 
 
-def _measures(app: Rectiflow, cases: list[str]) -> None:
+def _measures(app: Application, cases: list[str]) -> None:
     """Most measures of the 2021 plan were done and accepted; a few are still open (and overdue)."""
-    s = app.service
+    s = app.cases
     for n, case_id in enumerate(cases):
         owner = _owner(s.get(case_id).unit)
         if n % 5 == 4:

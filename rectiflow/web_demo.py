@@ -9,18 +9,17 @@ from __future__ import annotations
 from typing import Any
 
 from rectiflow import demo
-from workflow.bootstrap import Rectiflow
+from workflow.bootstrap import Application
 
 
-def seed_demo(app: Rectiflow) -> dict[str, Any]:
+def seed_demo(app: Application) -> dict[str, Any]:
     """Seed everything when the database is empty; report what was done."""
     if not demo.is_empty(app):
         return {"seeded": False, "cases": 0}
     demo.seed_directory(app)
     demo.walk_rectification(app)
     demo.seed_cases(app)
-    with app.store.read() as tx:
-        return {"seeded": True, "cases": tx.count_cases()}
+    return {"seeded": True, "cases": app.cases.count()}
 
 
 def demo_logins() -> list[tuple[str, str, str]]:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
 
 from scheduler.runner import run_forever
@@ -14,7 +13,7 @@ from workflow.errors import WorkflowError
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
-        app = build(Settings.from_env(os.environ))
+        app = build(Settings.from_environment())
     except WorkflowError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from workflow.escalation_root import Escalations
+from workflow.escalation.service import Escalations
 from workflow.escalation.sweep import SweepResult
 
 log = logging.getLogger("rectiflow.scheduler")

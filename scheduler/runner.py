@@ -22,8 +22,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from scheduler.jobs import SweepJob
-from workflow.bootstrap import Rectiflow
-from workflow.escalation_root import escalations
+from workflow.bootstrap import Application
 
 JOB_ID = "escalation-sweep"
 log = logging.getLogger("rectiflow.scheduler")
@@ -49,23 +48,23 @@ def _log_trouble(event: JobExecutionEvent) -> None:
         log.error("sweep failed: %r (the next run retries; nothing half-written)", event.exception)
 
 
-def blocking_scheduler(app: Rectiflow, *, owner: str | None = None) -> tuple[BlockingScheduler, SweepJob]:
+def blocking_scheduler(app: Application, *, owner: str | None = None) -> tuple[BlockingScheduler, SweepJob]:
     """The standalone scheduler (`rectiflow scheduler`), not started yet."""
     scheduler = BlockingScheduler(timezone=timezone.utc)
-    job = SweepJob(escalations(app), owner or owner_id())
+    job = SweepJob(app.escalations, owner or owner_id())
     add_sweep_job(scheduler, job, app.settings.scheduler_interval)
     return scheduler, job
 
 
-def background_scheduler(app: Rectiflow, *, owner: str | None = None) -> tuple[BackgroundScheduler, SweepJob]:
+def background_scheduler(app: Application, *, owner: str | None = None) -> tuple[BackgroundScheduler, SweepJob]:
     """The sweep for embedding in another process (e.g. each web worker), not started yet."""
     scheduler = BackgroundScheduler(timezone=timezone.utc, daemon=True)
-    job = SweepJob(escalations(app), owner or owner_id("web"))
+    job = SweepJob(app.escalations, owner or owner_id("web"))
     add_sweep_job(scheduler, job, app.settings.scheduler_interval)
     return scheduler, job
 
 
-def start_background_scheduler(app: Rectiflow, *, owner: str | None = None) -> tuple[BackgroundScheduler, SweepJob]:
+def start_background_scheduler(app: Application, *, owner: str | None = None) -> tuple[BackgroundScheduler, SweepJob]:
     """Embed the sweep in another process (e.g. each web worker): started, guarded by the lease.
 
     Every worker may call this; the lease lets one of them sweep at a time. Call
@@ -81,7 +80,7 @@ def stop_background_scheduler(scheduler: BaseScheduler, job: SweepJob) -> None:
     job.release()
 
 
-def run_forever(app: Rectiflow) -> None:
+def run_forever(app: Application) -> None:
     """Run the standalone scheduler until SIGTERM/SIGINT, then give up the lease."""
     scheduler, job = blocking_scheduler(app)
 

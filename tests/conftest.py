@@ -219,7 +219,7 @@ def pytest_configure(config: pytest.Config) -> None:
 #   clock        a FixedClock at 2026-03-02 09:00 Beijing time (a Monday);
 #                move it with clock.advance(days=…) / clock.set(…).
 #   make_app     make_app(url, definitions=None, expect_warnings=False, **settings)
-#                -> workflow.bootstrap.Rectiflow on the repo's definitions (or the
+#                -> workflow.bootstrap.Application on the repo's definitions (or the
 #                folder given), an instance dir under tmp_path and `clock`.
 #   app          make_app(database_url) with the demo directory seeded (units
 #                and one user per role, see rectiflow/demo.py): runs on both
@@ -258,7 +258,7 @@ def make_app(tmp_path, clock):
 
     yield _make
     for app in built:
-        app.engine.dispose()
+        app.close()
 
 
 def _seeded(app):

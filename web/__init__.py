@@ -1,8 +1,9 @@
 """The rectiflow web UI: a thin, server-rendered Flask app over the engine (no SPA).
 
-`create_app()` builds the engine once (definitions parsed once per process, not per request),
-puts it on ``app.extensions["workflow"]`` and registers one blueprint per feature. Every route
-is listed in `web.access.ROUTES`, the single policy table that both the app and the tests read.
+`create_app()` builds the core application once (workflow.bootstrap: definitions parsed once per
+process, not per request), puts it on ``app.extensions["workflow"]`` and registers one blueprint
+per feature. Every route is listed in `web.access.ROUTES`, the single policy table that both the
+app and the tests read.
 """
 from __future__ import annotations
 
@@ -14,26 +15,23 @@ from typing import Any, Mapping
 
 from flask import Flask
 
-from workflow.adapters.sql.sqlqueries import SqlQueries
-from workflow.bootstrap import Rectiflow, build
+from workflow.bootstrap import Application, build
 from workflow.config import Settings
 
 NODE_MODULES = Path(__file__).resolve().parent.parent / "node_modules"
 
 
-def create_app(settings: Settings | None = None, rectiflow: Rectiflow | None = None,
+def create_app(settings: Settings | None = None, core: Application | None = None,
                config: Mapping[str, Any] | None = None) -> Flask:
-    """The Flask app on an engine (`rectiflow`), or on one built from `settings` / the environment."""
+    """The Flask app on a core application, or on one built from `settings` / the environment."""
     from web import access, admin, alerts, auth, cases, dashboard, errors, history, i18n, inbox, security, templating
 
-    if rectiflow is None:
-        rectiflow = build(settings or Settings.from_env(os.environ))
-    settings = rectiflow.settings
-    app = Flask(__name__, instance_path=str(settings.instance_dir))
-    app.config.update(_defaults(rectiflow, os.environ))
+    if core is None:
+        core = build(settings or Settings.from_environment())
+    app = Flask(__name__, instance_path=str(core.settings.instance_dir))
+    app.config.update(_defaults(core))
     app.config.update(config or {})
-    app.extensions["workflow"] = rectiflow
-    app.extensions["rectiflow.queries"] = SqlQueries(rectiflow.engine)
+    app.extensions["workflow"] = core
     security.init_app(app)
     i18n.init_app(app)
     templating.init_app(app)
@@ -46,10 +44,10 @@ def create_app(settings: Settings | None = None, rectiflow: Rectiflow | None = N
     return app
 
 
-def _defaults(rf: Rectiflow, env: Mapping[str, str]) -> dict[str, Any]:
-    secure = env.get("RECTIFLOW_COOKIE_SECURE", "0").lower() in ("1", "true", "yes")
+def _defaults(core: Application) -> dict[str, Any]:
+    secure = core.settings.cookie_secure
     return {
-        "SECRET_KEY": rf.settings.secret_key or _instance_secret(rf.settings.instance_dir),
+        "SECRET_KEY": core.settings.secret_key or _instance_secret(core.settings.instance_dir),
         "SESSION_COOKIE_NAME": "rectiflow_session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -60,12 +58,12 @@ def _defaults(rf: Rectiflow, env: Mapping[str, str]) -> dict[str, Any]:
         "REMEMBER_COOKIE_DURATION": timedelta(days=14),
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
         # Several files per step, each within the engine's limit; the engine checks each file again.
-        "MAX_CONTENT_LENGTH": rf.settings.max_attachment_bytes * 5 + 1024 * 1024,
+        "MAX_CONTENT_LENGTH": core.settings.max_attachment_bytes * 5 + 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 2 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
-        "RECTIFLOW_NODE_MODULES": env.get("RECTIFLOW_NODE_MODULES", str(NODE_MODULES)),
+        "RECTIFLOW_NODE_MODULES": str(core.settings.node_modules or NODE_MODULES),
         "LOGIN_FAILURES_PER_LOGIN": 5,
         "LOGIN_FAILURES_PER_IP": 30,
         "LOGIN_THROTTLE_MINUTES": 15,

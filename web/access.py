@@ -1,53 +1,65 @@
-"""The one authorization table: which roles may reach which route.
+"""The one authorization table: what a role must be able to do to reach each route.
 
-Every endpoint of the app must appear here — `init_app` refuses to start otherwise — and a
-request to an endpoint is checked against it before the view runs: anonymous users are sent
-to the login page, other roles get a (logged) 403. Views then check the case itself (unit
-scope, confidential types) and the engine checks the step (role, state, guards).
-The tests generate the full route × role matrix from this same table.
+Every endpoint of the app must appear in `ROUTES` — `init_app` refuses to start otherwise — with
+the capabilities (definitions/roles.yaml) of which a role needs one, `ANY_ROLE` for every logged-in
+user, or `PUBLIC`. A request to an endpoint is checked against it before the view runs: anonymous
+users are sent to the login page, other roles get a (logged) 403. Views then check the case itself
+(unit scope, confidential types) and the engine checks the step (role, state, guards).
+The tests generate the full route × role matrix from `allowed_roles`, the same table.
 """
 from __future__ import annotations
 
 from flask import Flask, abort, redirect, request, url_for
 from flask_login import current_user
 
-ALL_ROLES = frozenset({"registrar", "handler", "unit_head", "supervisor", "leader", "auditor", "admin"})
-CASE_READERS = ALL_ROLES - {"admin"}
-ACTORS = CASE_READERS - {"auditor"}
-ASSIGNERS = frozenset({"registrar", "handler", "unit_head", "supervisor"})  # claim, assign, return
-PUBLIC = None  # reachable without logging in
+from web.context import core
+from workflow.definitions.roles import ACT, ADMINISTER, AUDIT, CLAIM, FLAG, READ, READ_ALL, RoleBook
 
-# endpoint -> roles allowed (PUBLIC: anyone, logged in or not)
-ROUTES: dict[str, frozenset[str] | None] = {
+PUBLIC = None  # reachable without logging in
+ANY_ROLE = ("*",)  # every logged-in user, whatever their role may do
+CASE_READERS = (READ, READ_ALL)
+
+# endpoint -> the capabilities of which a role needs one (PUBLIC: anyone, logged in or not)
+ROUTES: dict[str, tuple[str, ...] | None] = {
     "static": PUBLIC,
     "vendor": PUBLIC,
     "auth.login": PUBLIC,
-    "auth.logout": ALL_ROLES,
+    "auth.logout": ANY_ROLE,
     "i18n.switch": PUBLIC,
-    "inbox.index": ALL_ROLES,
-    "alerts.index": ALL_ROLES,
-    "alerts.mark_read": ALL_ROLES,
+    "inbox.index": ANY_ROLE,
+    "alerts.index": ANY_ROLE,
+    "alerts.mark_read": ANY_ROLE,
     "cases.show": CASE_READERS,
     "cases.attachment": CASE_READERS,
-    "cases.fire": ACTORS,
-    "cases.comment": ACTORS,
-    "cases.assign": ASSIGNERS,
-    "cases.give_back": ASSIGNERS,
-    "cases.new": ACTORS,
-    "cases.flag": frozenset({"supervisor", "leader"}),
-    "cases.unflag": frozenset({"supervisor", "leader"}),
-    "cases.definition": ALL_ROLES,
+    "cases.fire": (ACT,),
+    "cases.comment": (ACT,),
+    "cases.assign": (CLAIM,),
+    "cases.return_to_queue": (CLAIM,),
+    "cases.new": (ACT,),
+    "cases.flag": (FLAG,),
+    "cases.unflag": (FLAG,),
+    "cases.definition": ANY_ROLE,
     "history.case_history": CASE_READERS,
-    "history.audit": frozenset({"auditor"}),
-    "history.audit_export": frozenset({"auditor"}),
-    "history.access_log": frozenset({"auditor"}),
+    "history.audit": (AUDIT,),
+    "history.audit_export": (AUDIT,),
+    "history.access_log": (AUDIT,),
     "dashboard.index": CASE_READERS,
     "dashboard.export": CASE_READERS,
-    "admin.index": frozenset({"admin"}),
-    "admin.add_user": frozenset({"admin"}),
-    "admin.add_unit": frozenset({"admin"}),
-    "admin.end_sessions": frozenset({"admin"}),
+    "admin.index": (ADMINISTER,),
+    "admin.add_user": (ADMINISTER,),
+    "admin.add_unit": (ADMINISTER,),
+    "admin.end_sessions": (ADMINISTER,),
 }
+
+
+def allowed_roles(endpoint: str, roles: RoleBook) -> frozenset[str] | None:
+    """The roles that may reach `endpoint` (None: anyone, logged in or not)."""
+    needed = ROUTES.get(endpoint, ())
+    if needed is None:
+        return PUBLIC
+    if needed == ANY_ROLE:
+        return frozenset(roles)
+    return frozenset(r for r in roles if any(roles.may(r, c) for c in needed))
 
 
 def init_app(app: Flask) -> None:
@@ -60,7 +72,7 @@ def init_app(app: Flask) -> None:
 def check_route():  # type: ignore[no-untyped-def]
     if request.endpoint is None:  # no such route: let the 404 handler answer
         return None
-    allowed = ROUTES.get(request.endpoint, frozenset())
+    allowed = allowed_roles(request.endpoint, core().roles)
     if allowed is PUBLIC:
         return None
     if not current_user.is_authenticated:

@@ -9,8 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from web.auth import rotate_session_token
-from web.context import record, rf, units
+from web.context import core, log_access, units, users
 from workflow.errors import InvalidInput, NotFound
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -18,23 +17,21 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 @bp.route("/")
 def index() -> str:
-    with rf().store.read() as tx:
-        users = tx.users()
-    return render_template("admin/index.html", users=users, units=units(), roles=sorted(rf().roles),
-                           role_labels={k: r.label for k, r in rf().roles.items()},
-                           definitions=rf().registry.all_latest())
+    return render_template("admin/index.html", users=users(), units=units(), roles=sorted(core().roles),
+                           role_labels={k: r.label for k, r in core().roles.items()},
+                           definitions=core().registry.all_latest())
 
 
 @bp.route("/users", methods=["POST"])
 def add_user() -> Response:
     f = request.form
     try:
-        rf().directory.add_user(f.get("login", "").strip(), role=f.get("role", ""), unit=f.get("unit") or None,
+        core().directory.add_user(f.get("login", "").strip(), role=f.get("role", ""), unit=f.get("unit") or None,
                                 name=f.get("name") or None, password=f.get("password") or None)
     except (InvalidInput, NotFound) as err:
         flash(str(err), "error")
     else:
-        record("add_user", login=f.get("login", ""), role=f.get("role", ""))
+        log_access("add_user", login=f.get("login", ""), role=f.get("role", ""))
         flash(_("User added."), "success")
     return redirect(url_for("admin.index"))
 
@@ -43,21 +40,18 @@ def add_user() -> Response:
 def add_unit() -> Response:
     f = request.form
     try:
-        rf().directory.add_unit(f.get("code", "").strip(), name=f.get("name") or None, parent=f.get("parent") or None)
+        core().directory.add_unit(f.get("code", "").strip(), name=f.get("name") or None, parent=f.get("parent") or None)
     except (InvalidInput, NotFound) as err:
         flash(str(err), "error")
     else:
-        record("add_unit", code=f.get("code", ""))
+        log_access("add_unit", code=f.get("code", ""))
         flash(_("Unit added."), "success")
     return redirect(url_for("admin.index"))
 
 
 @bp.route("/users/<login>/end-sessions", methods=["POST"])
 def end_sessions(login: str) -> Response:
-    with rf().store.read() as tx:
-        known = tx.get_user(login) is not None
-    if known:
-        rotate_session_token(login)
-        record("end_sessions", login=login)
+    if core().directory.end_sessions(login):
+        log_access("end_sessions", login=login)
         flash(_("All sessions of %(login)s have been ended.", login=login), "success")
     return redirect(url_for("admin.index"))

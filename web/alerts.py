@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from web.context import me, now_text, queries, rf
+from web.context import me, now_text, queries, core
 
 bp = Blueprint("alerts", __name__)
 PAGE = 50
@@ -39,7 +39,7 @@ def index() -> str:
     rows = rows[:PAGE]
     return render_template("alerts/index.html", rows=rows, unread_only=unread_only,
                            next_before=rows[-1].id if more else None,
-                           definitions={d.name: d for d in rf().registry.all_latest()})
+                           definitions={d.name: d for d in core().registry.all_latest()})
 
 
 @bp.route("/alerts/read", methods=["POST"])

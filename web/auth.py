@@ -2,7 +2,8 @@
 
 Sessions carry ``login:session_token`` (Flask-Login's "alternative token"); the user loader
 compares the token with the one stored on the user, so rotating it at logout makes every copy
-of the old cookie worthless (shared/pitfalls.md L1, L2). Failed logins are counted in the
+of the old cookie worthless (a cookie-only session would stay valid after logout, and "remember
+me" would outlive a disabled account). Failed logins are counted in the
 access log and checked *before* any password is hashed, so a flood of guesses costs no CPU.
 """
 from __future__ import annotations
@@ -17,10 +18,9 @@ from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from web.context import client_ip, now, queries, record, rf
+from web.context import client_ip, core, log_access, now, queries
 from workflow.events import format_time
-from workflow.directory.passwords import check_password, dummy_hash
-from workflow.ports import User
+from workflow.records import User
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -51,8 +51,7 @@ def load_user(user_id: str) -> WebUser | None:
     login, sep, token = user_id.partition(":")
     if not sep or not token:
         return None
-    with rf().store.read() as tx:
-        user = tx.get_user(login)
+    user = core().directory.user(login)
     if user is None or not user.active or not hmac.compare_digest(user.session_token, token):
         return None  # unknown, disabled, or logged out since (token rotated)
     return WebUser(user)
@@ -67,15 +66,12 @@ def login() -> Response | str | tuple[str, int]:
     username = request.form.get("username", "").strip()[:64]
     password = request.form.get("password", "")
     if throttled(username):
-        record("login", actor=username or "-", outcome="throttled")
+        log_access("login", actor=username or "-", outcome="throttled")
         flash(_("Too many failed attempts. Wait a few minutes and try again."), "error")
         return render_template("auth/login.html", username=username), 429
-    with rf().store.read() as tx:
-        user = tx.get_user(username) if username else None
-    # Always hash, even for unknown logins, so timing does not tell which logins exist.
-    ok = check_password(user.password_hash if user else dummy_hash(), password)
-    if not ok or user is None or not user.active:
-        record("login", actor=username or "-", outcome="failed")
+    user = core().directory.authenticate(username, password)  # hashes even for unknown logins (timing)
+    if user is None:
+        log_access("login", actor=username or "-", outcome="failed")
         flash(_("Wrong user name or password."), "error")
         return render_template("auth/login.html", username=username), 401
     lang = session.get("lang")
@@ -85,15 +81,15 @@ def login() -> Response | str | tuple[str, int]:
     session["sid"] = secrets.token_urlsafe(16)
     session.permanent = True
     login_user(WebUser(user))
-    record("login", actor=user.login)
+    log_access("login", actor=user.login)
     return redirect(safe_next(request.args.get("next")))
 
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
     login = current_user.user.login
-    rotate_session_token(login)  # every outstanding cookie of this user stops working now
-    record("logout", actor=login)
+    core().directory.end_sessions(login)  # every outstanding cookie of this user stops working now
+    log_access("logout", actor=login)
     logout_user()
     lang = session.get("lang")
     session.clear()
@@ -101,11 +97,6 @@ def logout() -> Response:
         session["lang"] = lang
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
-
-
-def rotate_session_token(login: str) -> None:
-    with rf().store.write() as tx:
-        tx.update_user(login, session_token=secrets.token_hex(16))
 
 
 def throttled(username: str) -> bool:

@@ -14,33 +14,27 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from web import forms
-from web.context import me, now, rf, scope, unit_names, units, viewable_case
+from web.auth import safe_next
+from web.context import core, me, now, scope, unit_names, units, users, viewable_case
 from web.i18n import lang
-from workflow.cases.assignment import return_case
 from workflow.definitions.model import Definition
+from workflow.definitions.roles import BE_ASSIGNED
 from workflow.definitions.diagram import mermaid
 from workflow.errors import ConcurrencyConflict, InvalidInput, NotAllowed, UnknownCaseType
 from workflow.reporting.presenters import case_summary
-from workflow.ports import User
-from workflow.engine.projection import CaseState
+from workflow.records import User
+from workflow.records import CaseState
 
 bp = Blueprint("cases", __name__)
 
 
 @lru_cache(maxsize=256)
 def diagram(name: str, version: int, language: str, current: str | None) -> str:
-    return mermaid(rf().registry.get(name, version), language, current)
-
-
-def _users() -> list[User]:
-    if "users" not in g:
-        with rf().store.read() as tx:
-            g.users = tx.users()
-    return g.users  # type: ignore[no-any-return]
+    return mermaid(core().registry.get(name, version), language, current)
 
 
 def _people() -> list[tuple[str, str]]:
-    return forms.people_options(_users())
+    return forms.people_options(users(), core().roles)
 
 
 def _unit_options() -> list[tuple[str, str]]:
@@ -58,14 +52,14 @@ def _version() -> int:
 def show(case_id: str, widgets: dict[str, list[forms.Widget]] | None = None, open_trigger: str | None = None,
          status: int = 200) -> tuple[str, int]:
     case = viewable_case(case_id)
-    defn = rf().service.definition_of(case)
-    events, _state = rf().service.history(case.id)
+    defn = core().cases.definition_of(case)
+    events, _state = core().cases.history(case.id)
     mine = [t for t in defn.transitions_from(case.state) if me().role in t.roles]
     people, unit_opts = _people(), _unit_options()
     step_forms = {t.trigger: (widgets or {}).get(t.trigger) or forms.step_widgets(defn, t, people, unit_opts)
                   for t in mine}
     return render_template(
-        "cases/show.html", case=case, defn=defn, summary=case_summary(case, defn, now(), rf().calendar),
+        "cases/show.html", case=case, defn=defn, summary=case_summary(case, defn, now(), core().calendar),
         events=events, comments=[e for e in events if e.payload.get("comment") or e.payload.get("reason")],
         mine=mine, others=[t for t in defn.transitions_from(case.state) if me().role not in t.roles],
         step_forms=step_forms, open_trigger=open_trigger, unit_names=unit_names(),
@@ -75,19 +69,19 @@ def show(case_id: str, widgets: dict[str, list[forms.Widget]] | None = None, ope
 
 
 def _assignees(case: CaseState) -> list[tuple[str, str]]:
-    sc = scope()
-    return [(u.login, u.name) for u in _users()
-            if u.active and u.role in ("handler", "unit_head") and sc.covers(u, case.unit)]
+    sc, roles = scope(), core().roles
+    return [(u.login, u.name) for u in users()
+            if u.active and roles.may(u.role, BE_ASSIGNED) and sc.covers(u, case.unit)]
 
 
 def _max_bytes() -> int:
-    return rf().service.max_attachment_bytes
+    return core().cases.max_attachment_bytes
 
 
 @bp.route("/cases/<case_id>/fire/<trigger>", methods=["POST"])
 def fire(case_id: str, trigger: str) -> Response | tuple[str, int]:
     case = viewable_case(case_id)
-    defn = rf().service.definition_of(case)
+    defn = core().cases.definition_of(case)
     spec = defn.transition(case.state, trigger)
     expected = _version()
     if spec is None or me().role not in spec.roles:
@@ -102,7 +96,7 @@ def fire(case_id: str, trigger: str) -> Response | tuple[str, int]:
         flash(_("This step needs a comment (the reason)."), "error")
     if ok:
         try:
-            rf().service.advance(case.id, trigger, actor=me().login, fields=values, attachments=files,
+            core().cases.advance(case.id, trigger, actor=me().login, fields=values, attachments=files,
                                  comment=comment or None, expected_version=expected)
         except (NotAllowed, InvalidInput) as err:
             if not forms.error_for(str(err), widgets):
@@ -116,7 +110,7 @@ def fire(case_id: str, trigger: str) -> Response | tuple[str, int]:
 @bp.route("/cases/<case_id>/comment", methods=["POST"])
 def comment(case_id: str) -> Response:
     case = viewable_case(case_id)
-    rf().service.add_comment(case.id, actor=me().login, text=request.form.get("text", ""),
+    core().cases.add_comment(case.id, actor=me().login, text=request.form.get("text", ""),
                              expected_version=_version())
     flash(_("Comment added."), "success")
     return redirect(url_for("cases.show", case_id=case.id))
@@ -127,23 +121,21 @@ def assign(case_id: str) -> Response:
     """Claim (assign yourself), assign or reassign; an empty assignee takes the case back to the queue."""
     case = viewable_case(case_id)
     assignee = request.form.get("assignee", "").strip() or None
-    rf().service.assign(case.id, actor=me().login, assignee=assignee, expected_version=_version())
+    core().cases.assign(case.id, actor=me().login, assignee=assignee, expected_version=_version())
     flash(_("Claimed.") if assignee == me().login else _("Assignment saved."), "success")
     return redirect(_back(case.id))
 
 
 @bp.route("/cases/<case_id>/return", methods=["POST"])
-def give_back(case_id: str) -> Response:
+def return_to_queue(case_id: str) -> Response:
     case = viewable_case(case_id)
-    return_case(rf().service, case.id, actor=me().login, reason=request.form.get("reason", ""),
-                expected_version=_version())
+    core().cases.return_to_queue(case.id, actor=me().login, reason=request.form.get("reason", ""),
+                                 expected_version=_version())
     flash(_("Returned to the unit queue."), "success")
     return redirect(_back(case.id))
 
 
 def _back(case_id: str) -> str:
-    from web.auth import safe_next
-
     target = request.form.get("next")
     return safe_next(target) if target else url_for("cases.show", case_id=case_id)
 
@@ -156,7 +148,7 @@ def flag(case_id: str) -> Response:
         level = int(request.form.get("level", ""))
     except ValueError:
         abort(400)
-    supervision().flag(case.id, actor=me().login, level=level, reason=request.form.get("reason") or None,
+    core().escalations.supervision.flag(case.id, actor=me().login, level=level, reason=request.form.get("reason") or None,
                        expected_version=_version())
     flash(_("Supervision flag set."), "success")
     return redirect(url_for("cases.show", case_id=case.id))
@@ -165,22 +157,10 @@ def flag(case_id: str) -> Response:
 @bp.route("/cases/<case_id>/unflag", methods=["POST"])
 def unflag(case_id: str) -> Response:
     case = viewable_case(case_id)
-    supervision().unflag(case.id, actor=me().login, reason=request.form.get("reason") or None,
+    core().escalations.supervision.unflag(case.id, actor=me().login, reason=request.form.get("reason") or None,
                          expected_version=_version())
     flash(_("Supervision flag removed."), "success")
     return redirect(url_for("cases.show", case_id=case.id))
-
-
-def supervision():  # type: ignore[no-untyped-def]
-    """The escalation feature's flags and alerts on this app's engine (built once)."""
-    from flask import current_app
-
-    from workflow.escalation_root import escalations
-
-    ext = current_app.extensions
-    if "rectiflow.escalations" not in ext:
-        ext["rectiflow.escalations"] = escalations(rf())
-    return ext["rectiflow.escalations"].supervision
 
 
 @bp.route("/cases/<case_id>/files/<sha256>")
@@ -188,7 +168,7 @@ def attachment(case_id: str, sha256: str) -> Response:
     case = viewable_case(case_id)
     files = [f for v in case.fields.values() if isinstance(v, list) for f in v
              if isinstance(f, dict) and f.get("sha256") == sha256]
-    data = rf().service.blobs.get(sha256) if files else None
+    data = core().blobs.get(sha256) if files else None
     if data is None:
         abort(404)
     return send_file(io.BytesIO(data), mimetype="application/octet-stream", as_attachment=True,
@@ -197,7 +177,7 @@ def attachment(case_id: str, sha256: str) -> Response:
 
 @bp.route("/cases/new", methods=["GET", "POST"])
 def new() -> Response | tuple[str, int] | str:
-    openable = [d for d in rf().registry.all_latest() if me().role in d.roles
+    openable = [d for d in core().registry.all_latest() if me().role in d.roles
                 and (not d.visible_to or me().role in d.visible_to)]
     chosen = request.values.get("type")
     defn = next((d for d in openable if d.name == chosen), None)
@@ -222,7 +202,7 @@ def _register(defn: Definition, widgets: list[forms.Widget], ctx: dict[str, Any]
         ctx["title_error"] = _("This field is required.")
     if ok:
         try:
-            case = rf().service.open_case(defn.name, actor=me().login, title=title,
+            case = core().cases.open_case(defn.name, actor=me().login, title=title,
                                           unit=request.form.get("unit") or None, fields=values, attachments=files,
                                           comment=request.form.get("comment") or None)
         except (NotAllowed, InvalidInput) as err:
@@ -237,7 +217,7 @@ def _register(defn: Definition, widgets: list[forms.Widget], ctx: dict[str, Any]
 @bp.route("/definitions/<name>")
 def definition(name: str) -> str:
     try:
-        defn = rf().registry.latest(name)
+        defn = core().registry.latest(name)
     except UnknownCaseType:
         abort(404)
     return render_template("cases/definition.html", defn=defn, diagram=diagram(defn.name, defn.version, lang(), None))

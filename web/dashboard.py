@@ -10,13 +10,13 @@ from datetime import datetime, timedelta
 from flask import Blueprint, abort, render_template, request, send_file
 from werkzeug.wrappers import Response
 
-from web.context import now, queries, rf, unit_names, units, viewer
+from web.context import now, queries, core, unit_names, units, viewer
 from web.history import parse_local
 from web.i18n import label, stage_label
 from workflow.escalation.deadlines import parse_utc
 from workflow.definitions.model import STAGES
 from workflow.events import format_time
-from workflow.engine.policy import Scope
+from workflow.engine.policy import UnitTree
 from workflow.reporting.queries import closed_keys
 from workflow.reporting.battle_map import Dashboard, summarise
 
@@ -32,16 +32,16 @@ def build_board() -> tuple[Dashboard, datetime, str | None]:
     if chosen:
         if chosen not in unit_names():
             abort(404)
-        sub = Scope(units()).subtree(chosen)
+        sub = UnitTree(units()).subtree(chosen)
         scope_units = tuple(sorted(sub if v.units is None else sub & set(v.units)))
     at = format_time(as_of)
-    counts = queries().dashboard(at, scope_units, v.types, closed_keys(rf().registry))
-    cal = rf().calendar
+    counts = queries().dashboard(at, scope_units, v.types, closed_keys(core().registry))
+    cal = core().calendar
     until = cal.local_date(as_of)
     overdue = {c.due_at: cal.working_days_between(cal.local_date(parse_utc(c.due_at) - timedelta(microseconds=1)),
                                                   until)
                for c in counts if c.due_at}
-    return summarise(at, counts, rf().registry, overdue), as_of, chosen
+    return summarise(at, counts, core().registry, overdue), as_of, chosen
 
 
 @bp.route("/dashboard")
@@ -49,13 +49,13 @@ def index() -> str:
     board, as_of, chosen = build_board()
     covered = viewer().units
     return render_template("dashboard/index.html", board=board, as_of=as_of, stages=STAGES, unit=chosen,
-                           unit_names=unit_names(), definitions={d.name: d for d in rf().registry.all_latest()},
+                           unit_names=unit_names(), definitions={d.name: d for d in core().registry.all_latest()},
                            scope_units=[(u.code, u.name) for u in units() if covered is None or u.code in covered],
                            as_of_text=request.args.get("as_of", ""), args=request.args)
 
 
 def rows(board: Dashboard) -> list[list[object]]:
-    titles = {d.name: label(d.title, d.name) for d in rf().registry.all_latest()}
+    titles = {d.name: label(d.title, d.name) for d in core().registry.all_latest()}
     out: list[list[object]] = []
     for case_type, by_stage in sorted(board.matrix.items()):
         for stage in STAGES:
@@ -91,7 +91,7 @@ def export(fmt: str) -> Response:
     board, as_of, _chosen = build_board()
     head = [_("Category"), _("Stage"), _("Cases"), _("Green"), _("Yellow"), _("Red")]
     unit_head = [_("Unit")] + head[1:]
-    stamp = as_of.astimezone(rf().calendar.tzinfo).strftime("%Y%m%d")
+    stamp = as_of.astimezone(core().calendar.tzinfo).strftime("%Y%m%d")
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf)

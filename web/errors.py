@@ -59,12 +59,12 @@ def render_error(status: int, message: str | None = None) -> tuple[str, int]:
 
 
 def _log_refusal(message: str | None) -> None:
-    from web.context import record
+    from web.context import log_access
 
     who = current_user.user.login if current_user.is_authenticated else "-"
     log.warning("403 %s %s for %s: %s", request.method, request.path, who, message or "")
     try:
-        record("forbidden", outcome="refused", path=request.path[:200], method=request.method)
+        log_access("forbidden", outcome="refused", path=request.path[:200], method=request.method)
     except Exception:  # the refusal itself must still be answered if the log write fails
         log.exception("could not record a 403 in the access log")
 

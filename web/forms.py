@@ -12,10 +12,12 @@ from typing import Any, Mapping
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage, MultiDict
 
+from workflow.cases.validation import MAX_ATTACHMENTS_PER_STEP, Attachment
+from workflow.definitions.fields import FieldSpec, parse_value
 from workflow.definitions.model import Definition, TransitionSpec
+from workflow.definitions.roles import ACT, RoleBook
 from workflow.errors import InvalidInput
-from workflow.engine.fields import FieldSpec, parse_value
-from workflow.cases.service import MAX_ATTACHMENTS_PER_STEP, Attachment
+from workflow.records import User
 
 ALLOWED_EXTENSIONS = frozenset({"pdf", "ofd", "png", "jpg", "jpeg", "gif", "txt", "csv", "doc", "docx", "xls",
                                 "xlsx", "wps", "et", "zip"})
@@ -110,8 +112,9 @@ def _mb(n: int) -> str:
     return f"{n / (1024 * 1024):.1f}".rstrip("0").rstrip(".")
 
 
-def people_options(users: list[Any]) -> list[tuple[str, str]]:
-    return [(u.login, f"{u.name} ({u.login})") for u in users if u.active and u.role not in ("admin", "auditor")]
+def people_options(users: list[User], roles: RoleBook) -> list[tuple[str, str]]:
+    """The people a person field may name: active users whose role acts on cases."""
+    return [(u.login, f"{u.name} ({u.login})") for u in users if u.active and roles.may(u.role, ACT)]
 
 
 def error_for(message: str, widgets: list[Widget]) -> bool:

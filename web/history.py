@@ -9,11 +9,11 @@ from datetime import datetime, time
 from flask import Blueprint, abort, render_template, request, send_file
 from werkzeug.wrappers import Response
 
-from web.context import now, now_text, queries, record, rf, unit_names, viewable_case
+from web.context import now, now_text, queries, log_access, core, unit_names, viewable_case
 from workflow.audit.verify import case_problem, write_bundle
 from workflow.events import format_time
 from workflow.engine.projection import project_case
-from workflow.reporting.queries import AuditFilter
+from workflow.read_side import AuditFilter
 
 bp = Blueprint("history", __name__)
 AUDIT_PAGE = 100
@@ -26,7 +26,7 @@ def parse_local(text: str | None, *, end_of_day: bool = False) -> datetime | Non
     """
     if not text:
         return None
-    tz = rf().calendar.tzinfo
+    tz = core().calendar.tzinfo
     try:
         if len(text) == 10:
             day = datetime.fromisoformat(text).date()
@@ -39,11 +39,11 @@ def parse_local(text: str | None, *, end_of_day: bool = False) -> datetime | Non
 @bp.route("/cases/<case_id>/history")
 def case_history(case_id: str) -> str:
     case = viewable_case(case_id)
-    events, _ = rf().service.history(case.id)
+    events, _ = core().cases.history(case.id)
     chosen = _chosen_version(events)
     then = project_case(events[:chosen]) if chosen else None
     problem = case_problem(case.id, events, case)
-    defn = rf().registry.get(case.type, case.definition_version)
+    defn = core().registry.get(case.type, case.definition_version)
     return render_template("history/case.html", case=case, defn=defn, events=events, chosen=chosen, then=then,
                            problem=problem, unit_names=unit_names(), at=request.args.get("at", ""))
 
@@ -86,7 +86,7 @@ def audit() -> str:
     events = events[:AUDIT_PAGE]
     return render_template("history/audit.html", events=events, next_before=events[-1].seq if more else None,
                            args={k: v for k, v in request.args.items() if k != "before"},
-                           types=rf().registry.names())
+                           types=core().registry.names())
 
 
 @bp.route("/audit/export.jsonl")
@@ -96,7 +96,7 @@ def audit_export() -> Response:
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
     count, digest = write_bundle(queries().iter_audit_events(filt), spool, exported_at=now_text(),
                                  scope=_scope_text(filt))
-    record("export_audit", events=count, digest=digest, filter=_scope_text(filt))
+    log_access("export_audit", events=count, digest=digest, filter=_scope_text(filt))
     spool.seek(0)
     return send_file(spool, mimetype="application/x-ndjson", as_attachment=True,
                      download_name=f"rectiflow-audit-{now().strftime('%Y%m%d-%H%M%S')}.jsonl")

@@ -7,28 +7,31 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from web.access import ACTORS, ASSIGNERS, CASE_READERS
-from web.context import me, now_text, queries, rf, scope, unit_names, units, viewer
+from web.context import core, me, now_text, queries, scope, unit_names, units, users, viewer
 from workflow.definitions.model import STAGES
-from workflow.reporting.queries import COUNT_CAP, INBOX_KINDS, LIGHTS, PAGE_SIZE, InboxFilter, build_inbox_query
+from workflow.definitions.roles import ACT, ASSIGN, BE_ASSIGNED, CLAIM, READ, READ_ALL, SEE_OVERDUE, RoleBook
+from workflow.read_side import COUNT_CAP, InboxFilter
+from workflow.reporting.queries import INBOX_KINDS, LIGHTS, PAGE_SIZE, build_inbox_query
 
 bp = Blueprint("inbox", __name__)
 
-TAB_ROLES = {
-    "todo": ACTORS,
-    "queue": ASSIGNERS,
-    "overdue": frozenset({"supervisor", "leader", "unit_head", "auditor", "registrar"}),
-    "all": CASE_READERS,
+# The capabilities (definitions/roles.yaml) that show each tab.
+TAB_CAPABILITIES = {
+    "todo": (ACT,),
+    "queue": (CLAIM,),
+    "overdue": (SEE_OVERDUE,),
+    "all": (READ, READ_ALL),
 }
 
 
-def tabs_for(role: str) -> list[str]:
-    return [k for k in INBOX_KINDS if role in TAB_ROLES[k]]
+def tabs_for(roles: RoleBook, role: str) -> list[str]:
+    """The inbox tabs `role` sees, in order."""
+    return [k for k in INBOX_KINDS if any(roles.may(role, c) for c in TAB_CAPABILITIES[k])]
 
 
 def read_filter() -> InboxFilter:
     args = request.args
-    types = tuple(t for t in args.getlist("type") if t in rf().registry.names())
+    types = tuple(t for t in args.getlist("type") if t in core().registry.names())
     stages = tuple(s for s in args.getlist("stage") if s in STAGES)
     light = args.get("light") if args.get("light") in LIGHTS else None
     unit = args.get("unit") if args.get("unit") in unit_names() else None
@@ -39,13 +42,13 @@ def read_filter() -> InboxFilter:
 @bp.route("/")
 def index() -> str:
     user = me()
-    tabs = tabs_for(user.role)
+    tabs = tabs_for(core().roles, user.role)
     if not tabs:  # administrators have no case inboxes
         return render_template("inbox/admin_home.html")
     tab = request.args.get("tab") if request.args.get("tab") in tabs else tabs[0]
     filt = read_filter()
     now = now_text()
-    v, reg, all_units = viewer(), rf().registry, units()
+    v, reg, all_units = viewer(), core().registry, units()
     counted = [build_inbox_query(k, v, reg, filt, now, all_units) for k in tabs]
     page, found = queries().inbox_with_counts(counted[tabs.index(tab)], counted, after=request.args.get("after"),
                                               limit=PAGE_SIZE)
@@ -64,7 +67,7 @@ def _scope_units() -> list[tuple[str, str]]:
 
 def _sources() -> list[tuple[str, object]]:
     seen: dict[str, object] = {}
-    for d in rf().registry.all_latest():
+    for d in core().registry.all_latest():
         spec = d.fields.get("discovery_channel")
         for c in spec.choices if spec else ():
             seen.setdefault(c.value, c.label)
@@ -72,13 +75,13 @@ def _sources() -> list[tuple[str, object]]:
 
 
 def _assignees(tab: str, rows: list) -> dict[str, list[tuple[str, str]]]:  # type: ignore[type-arg]
-    """For each unassigned row of the queue, the people who could be given the case (handlers and unit
-    heads covering it) — the only rows the page offers an "Assign" for."""
+    """For each unassigned row of the queue, the people who could be given the case (a role with
+    `be_assigned`, covering its unit) — the only rows the page offers an "Assign" for."""
     rows = [r for r in rows if r.assignee is None] if tab == "queue" else []
-    if me().role not in ("registrar", "supervisor", "unit_head") or not rows:
+    roles = core().roles
+    if not roles.may(me().role, ASSIGN) or not rows:
         return {}
-    with rf().store.read() as tx:
-        people = [u for u in tx.users() if u.active and u.role in ("handler", "unit_head")]
+    people = [u for u in users() if u.active and roles.may(u.role, BE_ASSIGNED)]
     by_unit: dict[str, list[tuple[str, str]]] = {}
     for unit in {r.unit for r in rows}:  # a page holds a few units: who covers each, worked out once
         above = set(scope().chain(unit))

@@ -7,8 +7,10 @@ from workflow.escalation.deadlines import parse_utc
 
 
 def init_app(app: Flask) -> None:
+    from web.context import may
+
     app.jinja_env.filters.update(localtime=localtime, rate=rate)
-    app.jinja_env.globals.update(role_label=role_label)
+    app.jinja_env.globals.update(role_label=role_label, may=may)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
@@ -17,9 +19,9 @@ def localtime(value: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """ISO UTC text as calendar-local (Beijing) time; '' for None."""
     if not value:
         return ""
-    from web.context import rf
+    from web.context import core
 
-    return parse_utc(value).astimezone(rf().calendar.tzinfo).strftime(fmt)
+    return parse_utc(value).astimezone(core().calendar.tzinfo).strftime(fmt)
 
 
 def rate(value: float | None) -> str:
@@ -27,8 +29,8 @@ def rate(value: float | None) -> str:
 
 
 def role_label(role: str) -> str:
-    from web.context import rf
+    from web.context import core
     from web.i18n import label
 
-    r = rf().roles.get(role)
+    r = core().roles.get(role)
     return label(r.label, role) if r else role

@@ -1,29 +1,46 @@
-"""The composition root: wires settings, database, definitions, calendar and clock into a CaseService.
+"""The composition root: the only place adapters are built and wired to the core.
 
-`web`, `scheduler` and the CLI all start here, so each runs the same engine the same way.
+`build(settings)` returns the whole `Application` — cases, escalations, campaigns, declarations,
+the directory, the audit, the read model — on the configured database, definitions, calendar and
+clock. The web UI, the scheduler and the CLI all start here and take what they need from it, so
+each runs the same engine the same way; none of them builds an adapter or opens a transaction.
+The few things done without a running application (migrating the schema, checking definition
+files, the catalogue's inputs) are the functions at the end.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
 
-from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 
 from workflow.adapters.files.blobs import FileBlobStore
-from workflow.adapters.sql.campaign_tables import facts_hook
 from workflow.adapters.files.definition_files import (
-    definition_paths, load_roles, read_definitions, registry_from_store, sync_definitions,
+    LoadedFile, SyncReport, load_roles, read_definition_folder, registry_from_store, sync_definitions,
 )
-from workflow.adapters.sql.sqlstore import SqlStore, make_engine, schema_status
-from workflow.adapters.files.yaml_files import load_yaml_file
-from workflow.escalation.calendar import WorkingCalendar, parse_calendar
+from workflow.adapters.files.plan_files import read_coverage, read_plan_items
+from workflow.adapters.files.yaml_files import YamlFileReader
+from workflow.adapters.sql import sqlstore
+from workflow.adapters.sql.audit_scan import SqlAuditScanner
+from workflow.adapters.sql.sqlqueries import SqlQueries
+from workflow.audit.service import Audit
+from workflow.campaigns.coverage import Coverage, PlanItemRef
+from workflow.campaigns.declarations import Declarations
+from workflow.campaigns.loader import Campaigns
+from workflow.cases.service import CaseService
+from workflow.cases.unit_of_work import Casework
 from workflow.clock import FixedClock, SystemClock
 from workflow.config import Settings
-from workflow.escalation.deadline_policy import DeadlinePolicy
+from workflow.definitions.registry import DefinitionRegistry
+from workflow.definitions.roles import RoleBook
 from workflow.directory.staff import Directory
+from workflow.engine.machine import Lifecycles
 from workflow.errors import DefinitionError, WorkflowError
-from workflow.ports import Clock
-from workflow.definitions.registry import DefinitionRegistry, Role
-from workflow.cases.service import CaseService
+from workflow.escalation.calendar import WorkingCalendar, parse_calendar
+from workflow.escalation.deadline_policy import DeadlinePolicy
+from workflow.escalation.service import Escalations
+from workflow.ports import BlobStore, Clock, ReadModel, Store
 
 CALENDAR_FILE = "calendars/cn-mainland.yaml"
 
@@ -33,19 +50,71 @@ class DatabaseNotReady(WorkflowError):
 
 
 @dataclass
-class Rectiflow:
-    """Everything an interface needs, built once per process."""
+class Application:
+    """Everything an interface needs, built once per process by `build`."""
 
     settings: Settings
-    engine: Engine
-    store: SqlStore
-    roles: dict[str, Role]
+    clock: Clock
+    roles: RoleBook
     registry: DefinitionRegistry
     calendar: WorkingCalendar
-    clock: Clock
-    service: CaseService
+    store: Store
+    blobs: BlobStore
+    cases: CaseService
+    escalations: Escalations
+    campaigns: Campaigns
+    declarations: Declarations
     directory: Directory
+    audit: Audit
+    queries: ReadModel
     warnings: list[str] = field(default_factory=list)
+
+    def close(self) -> None:
+        """Release the database connections (the application is not used afterwards)."""
+        self.store.dispose()
+
+
+def build(settings: Settings, *, clock: Clock | None = None, sync: bool = True,
+          engine_options: Mapping[str, Any] | None = None) -> Application:
+    """Build the application on the configured database.
+
+    With `sync`, definition files are stored first; a file that cannot be loaded (invalid, or
+    changed without a version bump) is reported in `warnings` and the stored versions stay in use.
+    `engine_options` go to SQLAlchemy's create_engine (the benchmarks set driver options this way).
+
+    Raises:
+        DatabaseNotReady: the schema is missing or older than the code.
+        DefinitionError: roles.yaml or the calendar is invalid.
+    """
+    store = sqlstore.SqlStore(sqlstore.make_engine(settings.database_url, synchronous=settings.sqlite_synchronous,
+                                                   **dict(engine_options or {})))
+    try:
+        return _assemble(settings, store, clock or make_clock(settings), sync)
+    except BaseException:
+        store.dispose()  # a build that fails (schema not ready, bad files) leaves no pooled connection behind
+        raise
+
+
+def _assemble(settings: Settings, store: sqlstore.SqlStore, clock: Clock, sync: bool) -> Application:
+    _ensure_schema(store)
+    roles = load_roles(settings.definitions_dir)
+    warnings: list[str] = []
+    if sync:
+        try:
+            sync_definitions(store, read_definition_folder(settings.definitions_dir, roles), clock)
+        except DefinitionError as err:
+            warnings.extend(err.problems)
+    registry = registry_from_store(store, roles)
+    calendar = load_calendar(settings)
+    policy = DeadlinePolicy(calendar)
+    blobs = FileBlobStore(settings.instance_dir / "attachments")
+    cases = CaseService(store, Casework(registry, Lifecycles(), policy, calendar.tzinfo), clock, blobs,
+                        max_attachment_bytes=settings.max_attachment_bytes)
+    escalations = Escalations(cases, store, policy, interval=settings.scheduler_interval, lease_clock=SystemClock())
+    return Application(
+        settings, clock, roles, registry, calendar, store, blobs, cases, escalations,
+        Campaigns(cases, YamlFileReader()), Declarations(cases), Directory(store, roles),
+        Audit(store, SqlAuditScanner(settings.database_url, store), clock), SqlQueries(store.engine), warnings)
 
 
 def make_clock(settings: Settings) -> Clock:
@@ -53,52 +122,38 @@ def make_clock(settings: Settings) -> Clock:
 
 
 def load_calendar(settings: Settings) -> WorkingCalendar:
-    data, _, _ = load_yaml_file(settings.definitions_dir / CALENDAR_FILE)
+    data, _, _ = YamlFileReader().load(settings.definitions_dir / CALENDAR_FILE)
     return parse_calendar(data)
 
 
-def build(settings: Settings, *, clock: Clock | None = None, sync: bool = True,
-          engine: Engine | None = None) -> Rectiflow:
-    """Build the engine on the configured database.
-
-    With `sync`, definition files are stored first; a file that cannot be loaded (invalid, or
-    changed without a version bump) is reported in `warnings` and the stored versions stay in use.
-    """
-    own_engine = engine is None
-    engine = engine or make_engine(settings.database_url, synchronous=settings.sqlite_synchronous)
-    try:
-        return _assemble(settings, engine, clock, sync)
-    except BaseException:
-        if own_engine:  # a build that fails (schema not ready, bad files) leaves no pooled connection behind
-            engine.dispose()
-        raise
-
-
-def _assemble(settings: Settings, engine: Engine, clock: Clock | None, sync: bool) -> Rectiflow:
-    ensure_schema(engine)
-    store = SqlStore(engine)
-    clock = clock or make_clock(settings)
-    roles = load_roles(settings.definitions_dir)
-    warnings: list[str] = []
-    if sync:
-        try:
-            files = read_definitions(definition_paths(settings.definitions_dir), roles)
-            sync_definitions(store, files, clock)
-        except DefinitionError as err:
-            warnings.extend(err.problems)
-    registry = registry_from_store(store, roles)
-    calendar = load_calendar(settings)
-    service = CaseService(store, registry, clock, FileBlobStore(settings.instance_dir / "attachments"),
-                          deadline_hook=DeadlinePolicy(calendar), max_attachment_bytes=settings.max_attachment_bytes,
-                          facts=facts_hook(calendar.tzinfo))
-    return Rectiflow(settings, engine, store, roles, registry, calendar, clock, service,
-                     Directory(store, set(roles)), warnings)
-
-
-def ensure_schema(engine: Engine) -> None:
-    applied, heads = schema_status(engine)
+def _ensure_schema(store: sqlstore.SqlStore) -> None:
+    applied, heads = sqlstore.schema_status(store.engine)
     if not applied:
         raise DatabaseNotReady("the database is not initialised: run `rectiflow db upgrade` first")
     if applied != heads:
         raise DatabaseNotReady(f"the database schema is at {', '.join(sorted(applied))}, the code needs "
                                f"{', '.join(sorted(heads))}: run `rectiflow db upgrade`")
+
+
+# ---- without a running application --------------------------------------------------------------
+def upgrade_database(settings: Settings) -> str:
+    """Create or migrate the schema (idempotent); the database URL, password hidden, for the message."""
+    sqlstore.upgrade_database(settings.database_url)
+    return make_url(settings.database_url).render_as_string(hide_password=True)
+
+
+def check_definitions(settings: Settings, paths: Iterable[Path] = ()) -> list[LoadedFile]:
+    """Validate definition files (default: the whole folder) and their links; DefinitionError lists every problem."""
+    return read_definition_folder(settings.definitions_dir, load_roles(settings.definitions_dir), paths=paths)
+
+
+def publish_definitions(app: Application) -> SyncReport:
+    """Store the folder's definitions (refusing edits of versions cases already use)."""
+    files = read_definition_folder(app.settings.definitions_dir, app.roles)
+    return sync_definitions(app.store, files, app.clock)
+
+
+def catalogue_sources(settings: Settings) -> tuple[list[LoadedFile], list[PlanItemRef], Coverage]:
+    """What `definitions catalogue` is made from: the definition files, the plan's items, the coverage map."""
+    files = check_definitions(settings)
+    return files, read_plan_items(settings.definitions_dir), read_coverage(settings.definitions_dir)

@@ -1,6 +1,7 @@
 """Settings: one typed object built from the environment once per entry point, then passed down."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +21,13 @@ class Settings:
     now: datetime | None = None  # RECTIFLOW_NOW: act at a fixed instant (drills, tests)
     secret_key: str | None = None
     scheduler_interval: int = 60
+    cookie_secure: bool = False  # RECTIFLOW_COOKIE_SECURE=1 when the web UI is served over TLS
+    node_modules: Path | None = None  # RECTIFLOW_NODE_MODULES: where the front-end packages are installed
+
+    @classmethod
+    def from_environment(cls) -> Settings:
+        """The settings of this process's environment (read once per entry point)."""
+        return cls.from_env(os.environ)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -39,6 +47,8 @@ class Settings:
             now=moment,
             secret_key=env.get("RECTIFLOW_SECRET_KEY"),
             scheduler_interval=_int(env, "RECTIFLOW_SCHEDULER_INTERVAL", 60),
+            cookie_secure=env.get("RECTIFLOW_COOKIE_SECURE", "0").lower() in ("1", "true", "yes"),
+            node_modules=Path(env["RECTIFLOW_NODE_MODULES"]) if env.get("RECTIFLOW_NODE_MODULES") else None,
         )
 
 

@@ -21,6 +21,12 @@ ADVANCED = "advanced"
 ASSIGNED = "assigned"
 COMMENTED = "commented"
 FIELDS_CHANGED = "fields_changed"
+# … and those of the escalation feature (workflow.escalation): a rung fired, a manual supervision flag
+# set or removed, a deadline computed again after the calendar changed.
+ESCALATED = "escalated"
+FLAGGED = "flagged"
+UNFLAGGED = "unflagged"
+DEADLINE_RECOMPUTED = "deadline_recomputed"
 
 
 def canonical_json(value: Any) -> str:

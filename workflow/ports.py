@@ -1,40 +1,23 @@
-"""Ports: what the core needs from the outside world, as Protocols (adapters live in workflow.adapters)."""
+"""Ports: everything the core needs from the outside world, as Protocols — and nothing more.
+
+Storage is one `Store` handing out transactions. A `ReadTx` / `WriteTx` has a named method for
+every question and every write the core makes (cases and their events, the directory, stored
+definitions, campaign plans and declarations, escalation firings, alerts and the sweep lease);
+no connection or query language ever reaches domain code. The read side of the web pages and
+reports (inboxes, the battle map, the audit and access logs) is the `ReadModel`; verifying the
+whole audit log at once is the `AuditScanner`. Adapters (workflow.adapters) implement these;
+workflow.bootstrap picks them.
+"""
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Iterable, Protocol
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Collection, Iterable, Iterator, Protocol, Sequence
 
 from workflow.events import Event
-from workflow.engine.projection import CaseState
-
-
-@dataclass(frozen=True)
-class User:
-    login: str
-    name: str
-    role: str
-    unit: str | None
-    password_hash: str = ""
-    active: bool = True
-    session_token: str = ""
-
-
-@dataclass(frozen=True)
-class Unit:
-    code: str
-    name: str
-    parent: str | None
-
-
-@dataclass(frozen=True)
-class StoredDefinition:
-    name: str
-    version: int
-    content_hash: str
-    source: str
-    text: str
+from workflow.records import Alert, CaseState, StoredCampaign, StoredDefinition, Unit, User
+from workflow.read_side import COUNT_CAP, AccessEntry, AlertRow, AuditFilter, DashboardCount, InboxPage, InboxQuery
 
 
 class Clock(Protocol):
@@ -49,37 +32,132 @@ class BlobStore(Protocol):
     def get(self, sha256: str) -> bytes | None: ...
 
 
+class YamlFiles(Protocol):
+    def load(self, path: Path) -> tuple[Any, str, str]:
+        """(data, text, sha256 of the bytes) of a YAML file; DefinitionError naming the line if it is bad."""
+
+
 class ReadTx(Protocol):
+    """One consistent view of the stored state."""
+
+    # cases and their events
     def get_case(self, case_id: str) -> CaseState | None: ...
     def events(self, case_id: str, *, up_to_version: int | None = None, as_of: str | None = None) -> list[Event]: ...
+    def iter_events(self, case_id: str | None = None) -> Iterator[Event]:
+        """Every event (or one case's), ordered by case and version, streamed."""
     def all_case_ids(self) -> Iterable[str]: ...
+    def count_cases(self) -> int: ...
+    def cases_with_deadlines(self) -> Iterator[CaseState]:
+        """Every case that has a current deadline (for `deadlines recompute`)."""
+    def due_case_ids(self, now: str, limit: int, exclude: Collection[str]) -> list[str]:
+        """Cases whose next escalation rung is due at `now`, earliest first (the sweep's only read)."""
+
+    # the directory
     def get_user(self, login: str) -> User | None: ...
     def get_unit(self, code: str) -> Unit | None: ...
     def units(self) -> list[Unit]: ...
     def unit_chain(self, code: str) -> list[Unit]:
         """The unit and its ancestors up to the root; empty when the unit does not exist."""
     def users(self) -> list[User]: ...
-    def alert_candidates(self, unit: str, *, auditors: bool, login: str | None) -> list[User]:
-        """Active users who might be alerted about a case of `unit`: those in the unit's chain or in
-        no unit, every auditor if `auditors`, and the user `login` — a superset that
+    def alert_candidates(self, unit: str, *, roles_anywhere: Collection[str], login: str | None) -> list[User]:
+        """Active users who might be alerted about a case of `unit`: those in the unit's chain or in no
+        unit, every user of `roles_anywhere`, and the user `login` — a superset that
         workflow.escalation.supervision then filters."""
+
+    # stored definitions
     def stored_definitions(self) -> list[StoredDefinition]: ...
     def definition_in_use(self, name: str, version: int) -> bool: ...
 
+    # campaigns and self-declarations
+    def get_campaign(self, key: str) -> StoredCampaign | None: ...
+    def campaign_keys(self) -> list[str]: ...
+    def measure_cases(self, key: str) -> dict[str, str]:
+        """Measure id → its case id, for one loaded plan."""
+    def self_report_windows(self) -> list[tuple[date, date]]:
+        """Every self-report window of every loaded plan (first and last day)."""
+    def declarations(self, case_type: str, round_no: int) -> dict[str, str]:
+        """Declarant login → declaration case id, for one form and round."""
+    def org_held_since(self, subject_fields: dict[str, str], *, subject: str, before: datetime,
+                       exclude_case: str) -> datetime | None:
+        """When a case about `subject` (named by the field `subject_fields[type]`) first came in
+        through an organisation channel before `before` — None if none did."""
+
+    # escalations, alerts, the sweep lease
+    def firings(self, case_id: str | None = None) -> list[dict[str, Any]]: ...
+    def bulletin(self, since: str | None) -> list[dict[str, Any]]:
+        """Firings of rungs marked `bulletin` (通报), oldest first, with the case's title, unit and state."""
+    def alerts_for(self, login: str, *, unread_only: bool) -> list[Alert]: ...
+    def lease_holder(self, name: str) -> tuple[str, str] | None:
+        """(owner, expires_at) of a named lease, None if it was never taken."""
+
 
 class WriteTx(ReadTx, Protocol):
-    def lock_case(self, case_id: str, *, skip_locked: bool = False) -> CaseState | None: ...
-    def append(self, event: Event) -> Event: ...
-    def insert_case(self, case: CaseState, stage: str) -> None: ...
-    def update_case(self, case: CaseState, stage: str, expected_version: int) -> None: ...
-    def add_unit(self, unit: Unit) -> None: ...
-    def add_user(self, user: User) -> None: ...
-    def save_definition(self, stored: StoredDefinition) -> None: ...
+    """A read-write transaction: everything in it commits together, or nothing does."""
+
     def savepoint(self) -> AbstractContextManager[None]:
         """A part that an exception inside undoes alone, the rest of the transaction kept."""
-    def extra(self) -> Any: ...
+
+    # cases and their events (workflow.cases is the only caller)
+    def lock_case(self, case_id: str, *, skip_locked: bool = False) -> CaseState | None:
+        """The case, locked until the end of the transaction; with skip_locked, None if another holds it."""
+    def append(self, event: Event) -> Event:
+        """Append a sealed event (a second event for one case version is a ConcurrencyConflict)."""
+    def insert_case(self, case: CaseState, stage: str) -> None: ...
+    def update_case(self, case: CaseState, stage: str, expected_version: int) -> None:
+        """Store the case's new state; ConcurrencyConflict if its stored version is not `expected_version`."""
+
+    # the directory and stored definitions
+    def add_unit(self, unit: Unit) -> None: ...
+    def add_user(self, user: User) -> None: ...
+    def update_user(self, login: str, **values: Any) -> None: ...
+    def save_definition(self, stored: StoredDefinition, loaded_at: str = "") -> None: ...
+
+    # campaigns and self-declarations
+    def save_campaign(self, campaign: StoredCampaign) -> None:
+        """Insert or replace a plan (its measure cases are kept)."""
+    def add_measure_case(self, key: str, measure_id: str, case_id: str) -> None: ...
+    def add_declaration(self, *, case_type: str, round_no: int, declarant: str, case_id: str, unit: str,
+                        issued_at: datetime) -> None: ...
+
+    # escalations, alerts, the sweep lease
+    def add_firing(self, row: dict[str, Any]) -> bool:
+        """Record that a rung fired; False (nothing written) when that rung already fired."""
+    def add_alerts(self, rows: list[dict[str, Any]]) -> None: ...
+    def mark_alerts_read(self, login: str, ids: Iterable[int] | None, at: str) -> int: ...
+    def take_lease(self, name: str, owner: str, now: str, expires: str) -> bool:
+        """Take or renew a named lease; False when another owner holds an unexpired one."""
+    def release_lease(self, name: str, owner: str, now: str) -> None: ...
 
 
 class Store(Protocol):
     def read(self) -> AbstractContextManager[ReadTx]: ...
     def write(self) -> AbstractContextManager[WriteTx]: ...
+    def dispose(self) -> None:
+        """Release every held connection (at exit, or before forking worker processes)."""
+
+
+class ReadModel(Protocol):
+    """The read side of pages and reports: index-backed inboxes, the battle map, the logs, alerts."""
+
+    def inbox(self, query: InboxQuery, *, after: str | None, limit: int) -> InboxPage: ...
+    def count(self, query: InboxQuery, *, cap: int = COUNT_CAP) -> int: ...
+    def counts(self, queries: Sequence[InboxQuery], *, cap: int = COUNT_CAP) -> list[int]: ...
+    def inbox_with_counts(self, query: InboxQuery, counted: Sequence[InboxQuery], *, after: str | None, limit: int,
+                          cap: int = COUNT_CAP) -> tuple[InboxPage, list[int]]: ...
+    def dashboard(self, as_of: str, units: tuple[str, ...] | None, types: tuple[str, ...],
+                  closed: tuple[str, ...]) -> list[DashboardCount]: ...
+    def audit_events(self, filt: AuditFilter, *, before_seq: int | None, limit: int) -> list[Event]: ...
+    def iter_audit_events(self, filt: AuditFilter) -> Iterator[Event]: ...
+    def record_access(self, entry: AccessEntry) -> None: ...
+    def failures_since(self, *, actor: str, ip: str, since: str) -> tuple[int, int]: ...
+    def access_entries(self, *, actor: str | None, case_id: str | None, before_seq: int | None,
+                       limit: int) -> list[AccessEntry]: ...
+    def alerts(self, login: str, *, unread_only: bool, before_id: int | None, limit: int) -> list[AlertRow]: ...
+    def unread_alerts(self, login: str, *, cap: int = COUNT_CAP) -> int: ...
+    def mark_alerts_read(self, login: str, ids: list[int] | None, at: str) -> int: ...
+
+
+class AuditScanner(Protocol):
+    """`audit verify` over a whole database: every chain, every replay, every stored row, in parallel."""
+
+    def verify(self, *, case_id: str | None, jobs: int) -> Report: ...

@@ -18,7 +18,8 @@ import bench.datasets as datasets
 from bench import dataset
 from bench.common import DEFINITIONS, Config
 from bench.replicate import CountyMap, copy_id
-import rectiflow.cli as cli_module
+import rectiflow.common as cli_common
+from rectiflow.cli import main as cli_main
 
 BASE, COPIES = 200, 3
 
@@ -42,16 +43,16 @@ def verify(url: str, tmp_path: Path) -> dict:
         built.append(real_build(*args, **kwargs))
         return built[-1]
 
-    real_build = cli_module.build
+    real_build = cli_common.build
     env = {"RECTIFLOW_DATABASE_URL": url, "RECTIFLOW_INSTANCE": str(tmp_path), "RECTIFLOW_DEFINITIONS": str(DEFINITIONS)}
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(cli_module, "build", build)
+        mp.setattr(cli_common, "build", build)
         try:
-            result = CliRunner().invoke(cli_module.main, ["audit", "verify", "--json"], env=env,
+            result = CliRunner().invoke(cli_main, ["audit", "verify", "--json"], env=env,
                                         catch_exceptions=False)
         finally:
             for app in built:
-                app.engine.dispose()
+                app.close()
     return json.loads(result.stdout)
 
 

@@ -43,7 +43,7 @@ def engine(sqlite_template, tmp_path_factory, server_clock):
     rectiflow = build(settings, clock=server_clock)
     seed_directory(rectiflow)
     yield rectiflow
-    rectiflow.engine.dispose()
+    rectiflow.close()
 
 
 def serve_in_thread(rectiflow):
@@ -52,7 +52,7 @@ def serve_in_thread(rectiflow):
 
     from web import create_app
 
-    srv = create_server(create_app(rectiflow=rectiflow), host="127.0.0.1", port=0, threads=4)
+    srv = create_server(create_app(core=rectiflow), host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
 
@@ -87,7 +87,7 @@ def demo_server(sqlite_template, tmp_path_factory):
     url, stop = serve_in_thread(rectiflow)
     yield url
     stop()
-    rectiflow.engine.dispose()
+    rectiflow.close()
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from workflow.audit.verify import verify
-from workflow.cases.service import Attachment
+from workflow.cases.validation import Attachment
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -24,9 +24,9 @@ def file(field: str, name: str = "材料.txt", text: str = "佐证") -> Attachme
 
 def linked(app: Any, case: Any, relation: str | None = None) -> list[Any]:
     """The cases `case` opened (optionally of one relation), read back from the store."""
-    return [app.service.get(link["case"]) for link in case.links
+    return [app.cases.get(link["case"]) for link in case.links
             if link["direction"] == "opened" and (relation is None or link["relation"] == relation)]
 
 
 def events_of(app: Any, case_id: str) -> list[Any]:
-    return app.service.history(case_id)[0]
+    return app.cases.history(case_id)[0]

@@ -38,9 +38,7 @@ def plan_windows(app, tmp_path):
         text = re.sub(r"self_report_windows:\n(  - .*\n)+", "self_report_windows:\n" + block, text)
         path = tmp_path / f"{key}.yaml"
         path.write_text(text, encoding="utf-8")
-        from workflow.campaigns.loader import load_campaign
-
-        load_campaign(app.service, path)
+        app.campaigns.load(path)
         return path
 
     return load

@@ -18,7 +18,7 @@ def test_seed_cases_covers_every_type_stage_and_light_once(app):
     assert result == {"seeded": True, "cases": len(rows)}
     assert len([c for c in rows if c.type != "rectification_measure"]) >= 55
     assert sum(1 for c in rows if c.type == "rectification_measure") == 25
-    stages = {app.service.definition_of(c).states[c.state].stage for c in rows}
+    stages = {app.cases.definition_of(c).states[c.state].stage for c in rows}
     assert stages == {"reported", "verified", "handled", "rectified", "closed"}
     now = format_time(app.clock.now())
     overdue = [c for c in rows if (c.deadline or {}).get("due_at") and c.deadline["due_at"] < now]

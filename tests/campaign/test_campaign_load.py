@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from campaign_support import REPO, verify_all
 from workflow.adapters.sql import schema
 from workflow.adapters.files.plan_files import read_plan_items
-from workflow.campaigns.loader import campaign_progress, load_campaign, read_plan
+from workflow.adapters.files.yaml_files import YamlFileReader
+from workflow.campaigns.loader import read_plan
 from workflow.errors import DefinitionError, RoleNotAllowed
 
 XIFENG = REPO / "definitions" / "campaigns" / "xifeng-2021.yaml"
@@ -17,16 +18,16 @@ XIFENG = REPO / "definitions" / "campaigns" / "xifeng-2021.yaml"
 
 def case_count(app):
     with app.store.read() as tx:
-        return tx.extra().execute(select(func.count()).select_from(schema.cases)).scalar_one()
+        return tx.conn.execute(select(func.count()).select_from(schema.cases)).scalar_one()
 
 
 def test_loading_twice_creates_every_measure_case_once(app):
-    first = load_campaign(app.service, XIFENG)
+    first = app.campaigns.load(XIFENG)
     assert (first.campaign, first.measures, len(first.cases), len(first.created)) == ("xifeng-2021", 25, 25, 25)
-    again = load_campaign(app.service, XIFENG)
+    again = app.campaigns.load(XIFENG)
     assert (again.cases, again.created) == (first.cases, [])
     assert case_count(app) == 25
-    measure = app.service.get(first.cases[0])
+    measure = app.cases.get(first.cases[0])
     assert measure.type == "rectification_measure" and measure.state == "planned"
     assert measure.fields["measure_id"] == "二(一)措施(1)" and measure.fields["due_date"] == "2021-05-31"
     assert measure.unit == "xf-zzb" and measure.opened_by == "system:campaign"
@@ -34,9 +35,9 @@ def test_loading_twice_creates_every_measure_case_once(app):
 
 
 def test_progress_lists_every_measure_with_its_state(app):
-    report = load_campaign(app.service, XIFENG)
-    app.service.advance(report.cases[0], "start", actor="supervisor")
-    progress = campaign_progress(app.service, "xifeng-2021")
+    report = app.campaigns.load(XIFENG)
+    app.cases.advance(report.cases[0], "start", actor="supervisor")
+    progress = app.campaigns.progress("xifeng-2021")
     assert [m["id"] for m in progress["measures"]][:2] == ["二(一)措施(1)", "二(一)措施(2)"]
     assert progress["measures"][0]["state"] == "in_progress"
     assert progress["tasks"]["二(五)"] == {"measures": 6, "accepted": 0}
@@ -44,20 +45,20 @@ def test_progress_lists_every_measure_with_its_state(app):
 
 
 def test_a_measure_added_to_the_file_later_gets_its_case_on_the_next_load(app, tmp_path):
-    load_campaign(app.service, XIFENG)
+    app.campaigns.load(XIFENG)
     text = XIFENG.read_text(encoding="utf-8").replace(
         "    target: {id: 二(六)目标",
         "      - id: 二(六)措施(3)\n        title: {zh: 新增措施, en: An added measure}\n"
         "        responsible_unit: xf-lsk\n        deadline: 2021-12-31\n    target: {id: 二(六)目标")
     path = tmp_path / "xifeng-2021.yaml"
     path.write_text(text, encoding="utf-8")
-    report = load_campaign(app.service, path)
+    report = app.campaigns.load(path)
     assert (report.measures, len(report.created)) == (26, 1)
-    assert app.service.get(report.created[0]).fields["measure_id"] == "二(六)措施(3)"
+    assert app.cases.get(report.created[0]).fields["measure_id"] == "二(六)措施(3)"
 
 
 def test_the_plan_file_holds_every_numbered_item_of_the_plan():
-    plan, _ = read_plan(XIFENG)
+    plan, _ = read_plan(YamlFileReader(), XIFENG)
     items = read_plan_items(REPO / "definitions")
     assert plan.item_ids() == [i.id for i in items] or sorted(plan.item_ids()) == sorted(i.id for i in items)
     kinds = [i.kind for i in plan.items]
@@ -87,7 +88,7 @@ def broken(tmp_path, old: str, new: str):
 def test_a_bad_plan_file_is_refused_with_path_and_line(app, tmp_path, old, new, message):
     path, line = broken(tmp_path, old, new)
     with pytest.raises(DefinitionError) as err:
-        load_campaign(app.service, path)
+        app.campaigns.load(path)
     hits = [p for p in err.value.problems if message in p]
     assert hits and all(p.startswith(f"{path}:") for p in hits), err.value.problems
     assert any(p.startswith(f"{path}:{line}:") or p.startswith(f"{path}:{line + 1}:") for p in hits)
@@ -97,19 +98,19 @@ def test_a_bad_plan_file_is_refused_with_path_and_line(app, tmp_path, old, new, 
 def test_an_unknown_responsible_unit_is_refused_and_nothing_is_written(app, tmp_path):
     path, line = broken(tmp_path, "responsible_unit: xf-jd-1", "responsible_unit: xf-nowhere")
     with pytest.raises(DefinitionError, match="unknown responsible_unit 'xf-nowhere'") as err:
-        load_campaign(app.service, path)
+        app.campaigns.load(path)
     assert any(p.startswith(f"{path}:{line - 3}:") for p in err.value.problems)  # the measure's own line
     assert case_count(app) == 0
     with app.store.read() as tx:
-        assert tx.extra().execute(select(func.count()).select_from(schema.campaigns)).scalar_one() == 0
+        assert tx.conn.execute(select(func.count()).select_from(schema.campaigns)).scalar_one() == 0
 
 
 def test_a_user_who_may_not_open_measures_loads_nothing(app):
     with pytest.raises(RoleNotAllowed):
-        load_campaign(app.service, XIFENG, actor="handler")
+        app.campaigns.load(XIFENG, actor="handler")
     assert case_count(app) == 0
-    report = load_campaign(app.service, XIFENG, actor="supervisor")
-    assert app.service.get(report.cases[0]).opened_by == "supervisor"
+    report = app.campaigns.load(XIFENG, actor="supervisor")
+    assert app.cases.get(report.cases[0]).opened_by == "supervisor"
 
 
 

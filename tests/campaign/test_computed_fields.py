@@ -1,17 +1,20 @@
 """Engine-computed fields (`computed:`): derived by engine code, recorded in the event, never typed in."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from datetime import datetime, timezone
 
 import pytest
 
 from campaign_support import verify_all
+from workflow.adapters.files.definition_files import load_roles
 from workflow.adapters.files.yaml_files import load_yaml_text
-from workflow.engine.computed import ComputeContext, derive, parse_computation
+from workflow.definitions.computed import ComputeContext, derive, parse_computation
 from workflow.definitions.parser import parse_definition
 from workflow.errors import DefinitionError, InvalidInput
 
-ROLES = ["registrar", "handler", "unit_head", "supervisor", "leader", "auditor", "admin"]
+ROLES = load_roles(Path(__file__).resolve().parents[2] / "definitions")  # the shipped role book
 CTX = ComputeContext("c1", "t", datetime(2026, 3, 2, tzinfo=timezone.utc))
 
 
@@ -94,7 +97,7 @@ def test_parse_computation_accepts_the_short_form_of_copy():
 
 
 def test_correcting_an_input_recomputes_the_value_in_the_same_event(app):
-    s = app.service
+    s = app.cases
     p = s.open_case("departed_staff", actor="registrar", unit="xf-lsk", title="原检察官",
                     fields={"person_name": "陈某", "former_org": "procuratorate", "former_org_name": "西丰县人民检察院",
                             "leave_type": "resigned", "leave_date": "2025-01-15"})

@@ -1,6 +1,8 @@
 """Linked cases (`opens:`): opened by the step, in its transaction, linked both ways — or not at all."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import func, select
 
@@ -11,20 +13,20 @@ from workflow.adapters.files.yaml_files import load_yaml_text
 from workflow.campaigns.declarations import Declarations
 from workflow.definitions.parser import parse_definition
 from workflow.errors import DefinitionError, MissingField
-from workflow.cases.linking import check_links
+from workflow.definitions.checks import check_links
 
-ROLES = ["registrar", "handler", "unit_head", "supervisor", "leader", "auditor", "admin"]
+ROLES = load_roles(Path(__file__).resolve().parents[2] / "definitions")  # the shipped role book
 
 
 def counts(app):
     with app.store.read() as tx:
-        conn = tx.extra()
+        conn = tx.conn
         return (conn.execute(select(func.count()).select_from(schema.cases)).scalar_one(),
                 conn.execute(select(func.count()).select_from(schema.case_events)).scalar_one())
 
 
 def test_a_linked_case_that_cannot_be_opened_leaves_nothing_behind(app):
-    s = app.service
+    s = app.cases
     form = Declarations(s).issue("xf-sfs-1", actor="registrar").issued[0]["case"]
     s.advance(form, "submit", actor="handler", fields={"truthful_pledge": "yes", "interference_unreported": "yes"})
     before, version = counts(app), s.get(form).version
@@ -44,7 +46,7 @@ def test_a_linked_case_that_cannot_be_opened_leaves_nothing_behind(app):
 
 
 def test_the_links_are_in_the_audit_events_of_both_cases(app):
-    s = app.service
+    s = app.cases
     rec = s.open_case("interference_record", actor="registrar", unit="xf-sfs-1", title="过问",
                       fields={"record_kind": "internal_inquiry", "content": "同事询问案情", "inquirer_name": "甲",
                               "discovery_channel": "self_report"})
@@ -62,7 +64,7 @@ def test_the_links_are_in_the_audit_events_of_both_cases(app):
 
 
 def test_conditional_opens_open_only_what_was_declared(app):
-    s = app.service
+    s = app.cases
     form = Declarations(s).issue("xf-sfs-1", actor="registrar").issued[0]["case"]
     s.advance(form, "submit", actor="handler", fields={"truthful_pledge": "yes", "own_business": "no"})
     filed = s.advance(form, "file", actor="supervisor")

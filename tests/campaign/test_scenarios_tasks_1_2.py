@@ -14,11 +14,11 @@ from workflow.errors import GuardRejected, RoleNotAllowed
 
 
 def stage(app, case):
-    return app.service.definition_of(case).states[case.state].stage
+    return app.cases.definition_of(case).states[case.state].stage
 
 
 def test_rectification_item_extension_reopen_and_undisclosed(app, clock):
-    s = app.service
+    s = app.cases
     case = s.open_case("rectification_item", actor="registrar", unit="xf-sfs-1", title="社区矫正请假审批不规范",
                        fields={"description": "3份外出审批缺少司法所意见", "category": "commutation_parole",
                                "discovery_channel": "self_report", "subject": "李强"})
@@ -46,7 +46,7 @@ def test_rectification_item_extension_reopen_and_undisclosed(app, clock):
 
 
 def test_clue_transfer_with_receipt_and_feedback_after_a_sent_back_proposal(app):
-    s = app.service
+    s = app.cases
     clue = s.open_case("clue", actor="registrar", unit="xf-sfj", title="系统外领导干部过问案件",
                        fields={"allegation": "某局领导为当事人说情", "subject_name": "赵某",
                                "subject_outside_system": "yes", "discovery_channel": "mass_report"})
@@ -69,7 +69,7 @@ def test_clue_transfer_with_receipt_and_feedback_after_a_sent_back_proposal(app)
     ("false_accusation_malicious", "refer_false_accusation", "false_accusation_referred"),
 ])
 def test_clue_clarification_and_false_accusation_branches(app, outcome, last, final):
-    s = app.service
+    s = app.cases
     clue = s.open_case("clue", actor="registrar", unit="xf-sfj", title="反映某所长收受礼金",
                        fields={"allegation": "收受礼金", "subject_name": "张华", "discovery_channel": "mass_report"})
     s.advance(clue.id, "propose", actor="registrar",
@@ -86,7 +86,7 @@ def test_clue_clarification_and_false_accusation_branches(app, outcome, last, fi
 
 
 def test_interference_record_returned_for_details_then_screened_into_a_clue(app):
-    s = app.service
+    s = app.cases
     rec = s.open_case("interference_record", actor="handler", unit="xf-sfs-1", title="某领导电话过问社区矫正对象请假",
                       fields={"record_kind": "leader_inquiry", "content": "电话询问能否准假", "recorded_by": "handler",
                               "discovery_channel": "self_report"})
@@ -107,7 +107,7 @@ def test_interference_record_returned_for_details_then_screened_into_a_clue(app)
 
 
 def test_case_lookback_returned_then_dual_check_opens_two_linked_clues(app):
-    s = app.service
+    s = app.cases
     lb = s.open_case("case_lookback", actor="registrar", unit="xf-sfs-1", title="2019年某违纪案件回头看",
                      fields={"case_ref": "西司纪〔2019〕3号", "case_year": 2019, "case_kind": "staff_violation"})
     s.advance(lb.id, "start_review", actor="supervisor", fields={"reviewer": "handler"})
@@ -131,7 +131,7 @@ def test_case_lookback_returned_then_dual_check_opens_two_linked_clues(app):
 
 
 def test_corrections_finding_misconduct_clue_rejected_extension_and_close_out(app):
-    s = app.service
+    s = app.cases
     f = s.open_case("corrections_finding", actor="registrar", unit="xf-sfs-1", title="矫正对象脱管5日",
                     fields={"finding_kind": "lost_supervision", "subject_code": "JZ-2021-017",
                             "description": "对象外出超期未报告", "discovery_channel": "org_investigation"})
@@ -152,7 +152,7 @@ def test_corrections_finding_misconduct_clue_rejected_extension_and_close_out(ap
 
 
 def test_public_report_more_information_then_routed_as_a_ledger_item_and_replied(app):
-    s = app.service
+    s = app.cases
     r = s.open_case("public_report", actor="registrar", unit="xf-sfj", title="举报电话：司法所办事拖延",
                     fields={"intake_channel": "hotline", "reporter_name": "群众甲", "reporter_contact": "138…",
                             "category": "commutation_parole", "content": "某司法所迟迟不办理报到"})
@@ -168,7 +168,7 @@ def test_public_report_more_information_then_routed_as_a_ledger_item_and_replied
 
 
 def test_anonymous_public_report_cannot_be_asked_for_more_and_closes_without_reply(app):
-    s = app.service
+    s = app.cases
     r = s.open_case("public_report", actor="registrar", unit="xf-sfj", title="匿名信：律师与法官吃饭",
                     fields={"intake_channel": "mailbox", "anonymous": "yes", "category": "lawyer_contact",
                             "content": "某律师宴请", "subject_name": "吴某"})
@@ -183,11 +183,11 @@ def test_anonymous_public_report_cannot_be_asked_for_more_and_closes_without_rep
 
 
 def test_commitment_letters_per_officer_returned_once_and_filed(app):
-    decl = Declarations(app.service)
+    decl = app.declarations
     issued = decl.issue("xf-sfs-1", actor="registrar", case_type="commitment_letter")
     by_login = {p["login"]: p["case"] for p in issued.issued}
     assert set(by_login) == {"handler", "unit_head"}
-    s = app.service
+    s = app.cases
     letter = by_login["handler"]
     with pytest.raises(GuardRejected):  # only the officer signs their own letter
         s.advance(letter, "sign", actor="unit_head", attachments=[file("signed_letter")],

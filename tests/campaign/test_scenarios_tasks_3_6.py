@@ -12,17 +12,16 @@ from datetime import timedelta
 import pytest
 
 from campaign_support import REPO, file, linked, verify_all
-from workflow.campaigns.loader import load_campaign
 from workflow.campaigns.declarations import Declarations
 from workflow.errors import GuardRejected, InvalidInput
 
 
 def stage(app, case):
-    return app.service.definition_of(case).states[case.state].stage
+    return app.cases.definition_of(case).states[case.state].stage
 
 
 def test_self_declaration_returned_then_filed_with_a_declared_business_then_spot_checked(app):
-    s = app.service
+    s = app.cases
     [entry, _] = Declarations(s).issue("xf-sfs-1", actor="registrar").issued
     form = entry["case"]
     s.advance(form, "submit", actor="handler", fields={"truthful_pledge": "yes"})
@@ -45,7 +44,7 @@ def test_self_declaration_returned_then_filed_with_a_declared_business_then_spot
 
 
 def test_divestment_urged_evidence_returned_then_accepted(app):
-    s = app.service
+    s = app.cases
     d = s.open_case("divestment", actor="registrar", unit="xf-sfs-1", title="本人持有公司股份",
                     fields={"person_name": "李强", "staff_member": "handler", "relation": "self",
                             "details": "持股10%", "discovery_channel": "org_investigation"})
@@ -64,7 +63,7 @@ def test_divestment_urged_evidence_returned_then_accepted(app):
 
 
 def test_divestment_refused_after_urging_opens_a_clue(app):
-    s = app.service
+    s = app.cases
     d = s.open_case("divestment", actor="registrar", unit="xf-sfs-1", title="亲属在辖区经营",
                     fields={"person_name": "张华", "relation": "spouse", "details": "配偶在辖区开设咨询公司",
                             "discovery_channel": "mass_report"})
@@ -78,7 +77,7 @@ def test_divestment_refused_after_urging_opens_a_clue(app):
 
 
 def test_departed_staff_restrictions_computed_violation_opens_licence_case_then_recheck(app):
-    s = app.service
+    s = app.cases
     p = s.open_case("departed_staff", actor="registrar", unit="xf-lsk", title="原县法院法官王某",
                     fields={"person_name": "王某", "former_org": "court", "former_org_name": "西丰县人民法院",
                             "leave_type": "retired", "leave_date": "2025-06-30"})
@@ -100,7 +99,7 @@ def test_departed_staff_restrictions_computed_violation_opens_licence_case_then_
 
 
 def test_licence_cancellation_enforced_only_after_the_deadline_then_reopened(app, clock):
-    s = app.service
+    s = app.cases
     c = s.open_case("licence_cancellation", actor="registrar", unit="xf-lsk", title="开除人员违规执业",
                     fields={"person_name": "刘某", "basis": "expelled_practising", "law_firm": "某律所"})
     s.advance(c.id, "serve_notice", actor="supervisor", attachments=[file("notice_doc", "通知书.pdf")],
@@ -122,7 +121,7 @@ def test_licence_cancellation_enforced_only_after_the_deadline_then_reopened(app
 
 
 def test_law_firm_self_check_returned_then_held_back_matters_found(app):
-    s = app.service
+    s = app.cases
     c = s.open_case("law_firm_self_check", actor="registrar", unit="xf-ls-1", title="某律所离任人员自查",
                     fields={"firm_name": "西丰某律师事务所"})
     s.advance(c.id, "submit", actor="supervisor2", attachments=[file("self_check_report")],
@@ -140,7 +139,7 @@ def test_law_firm_self_check_returned_then_held_back_matters_found(app):
 
 
 def test_practice_complaint_extended_decided_into_the_problem_list_then_reopened(app):
-    s = app.service
+    s = app.cases
     c = s.open_case("practice_complaint", actor="registrar", unit="xf-jd-1", title="鉴定意见明显失实",
                     fields={"sector": "appraisal", "institution_name": "某司法鉴定所", "practitioner_name": "郑某",
                             "complaint": "伤残等级鉴定与病历不符", "discovery_channel": "mass_report"})
@@ -165,7 +164,7 @@ def test_practice_complaint_extended_decided_into_the_problem_list_then_reopened
 
 
 def test_appraisal_issue_listed_for_supervision_returned_then_delisted(app):
-    s = app.service
+    s = app.cases
     i = s.open_case("appraisal_issue", actor="registrar", unit="xf-jd-1", title="鉴定文书不规范",
                     fields={"institution_name": "某司法鉴定所", "problem_kind": "documents",
                             "description": "文书缺少鉴定人签名", "discovery_channel": "inspection"})
@@ -183,7 +182,7 @@ def test_appraisal_issue_listed_for_supervision_returned_then_delisted(app):
 
 
 def test_integrity_rating_level_computed_from_the_score_returned_published_and_appealed(app):
-    s = app.service
+    s = app.cases
     r = s.open_case("integrity_rating", actor="registrar", unit="xf-jd-1", title="2025年度诚信等级评价",
                     fields={"year": 2025, "subject_kind": "institution", "subject_name": "某司法鉴定所"})
     s.advance(r.id, "submit_self_assessment", actor="supervisor2", attachments=[file("self_assessment_report")],
@@ -204,7 +203,7 @@ def test_integrity_rating_level_computed_from_the_score_returned_published_and_a
 
 
 def test_legal_service_finding_misconduct_clue_and_transfer_with_feedback(app):
-    s = app.service
+    s = app.cases
     f = s.open_case("legal_service_finding", actor="registrar", unit="xf-sfj", title="某咨询公司律师坐班",
                     fields={"finding_kind": "sitting_in_agency", "office_name": "某法律咨询公司",
                             "description": "两名律师在无资质机构坐班", "discovery_channel": "inspection",
@@ -220,8 +219,8 @@ def test_legal_service_finding_misconduct_clue_and_transfer_with_feedback(app):
 
 
 def test_rectification_measure_from_the_plan_overdue_extension_refused_return_then_accept(app, staff):
-    s = app.service
-    report = load_campaign(s, REPO / "definitions" / "campaigns" / "xifeng-2021.yaml")
+    s = app.cases
+    report = app.campaigns.load(REPO / "definitions" / "campaigns" / "xifeng-2021.yaml")
     measure = s.get(report.cases[1])  # 二(一)措施(2), owned by the rectification office
     assert (measure.fields["measure_id"], measure.unit, measure.state) == ("二(一)措施(2)", "xf-zzb", "planned")
     s.advance(measure.id, "start", actor="zzb_head", fields={"progress_note": "已部署"})
@@ -240,7 +239,7 @@ def test_rectification_measure_from_the_plan_overdue_extension_refused_return_th
 
 
 def test_rectification_measure_extension_before_its_date(app, staff):
-    s = app.service
+    s = app.cases
     due = (app.clock.now() + timedelta(days=30)).date().isoformat()
     later = (app.clock.now() + timedelta(days=60)).date().isoformat()
     m = s.open_case("rectification_measure", actor="supervisor", unit="xf-lsk", title="律所离任人员自查",

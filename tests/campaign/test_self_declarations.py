@@ -11,46 +11,46 @@ from workflow.errors import GuardRejected, InvalidInput, UnknownUnit
 
 
 def test_issue_gives_every_staff_member_of_the_unit_one_form_and_skips_read_only_accounts(app):
-    report = Declarations(app.service).issue("xf-sfj", actor="registrar")
+    report = app.declarations.issue("xf-sfj", actor="registrar")
     assert sorted(p["login"] for p in report.issued) == ["leader", "registrar", "supervisor", "supervisor2"]
     assert [p["login"] for p in report.skipped] == ["auditor"]
     for entry in report.issued:
-        form = app.service.get(entry["case"])
+        form = app.cases.get(entry["case"])
         assert (form.type, form.assignee, form.fields["declarant"], form.fields["round"]) == (
             "self_declaration", entry["login"], entry["login"], 1)
         assert form.unit == "xf-sfj" and form.state == "issued"
-    again = Declarations(app.service).issue("xf-sfj", actor="registrar")
+    again = app.declarations.issue("xf-sfj", actor="registrar")
     assert again.issued == [] and sorted(p["case"] for p in again.already) == sorted(p["case"] for p in report.issued)
-    second_round = Declarations(app.service).issue("xf-sfj", actor="registrar", round_no=2)
+    second_round = app.declarations.issue("xf-sfj", actor="registrar", round_no=2)
     assert len(second_round.issued) == 4
     verify_all(app)
 
 
 def test_status_tracks_who_has_and_has_not_filed(app):
-    decl = Declarations(app.service)
+    decl = app.declarations
     app.directory.add_user("newcomer", role="handler", unit="xf-sfs-1", name="新同事")
     forms = {p["login"]: p["case"] for p in decl.issue("xf-sfs-1", actor="supervisor").issued}
     app.directory.add_user("latecomer", role="handler", unit="xf-sfs-1", name="后来的同事")
-    app.service.advance(forms["handler"], "submit", actor="handler", fields={"truthful_pledge": "yes"})
+    app.cases.advance(forms["handler"], "submit", actor="handler", fields={"truthful_pledge": "yes"})
     status = decl.status("xf-sfs-1")
     assert (status["staff"], status["issued"], status["filed"]) == (4, 3, 1)
     assert sorted(status["not_filed"]) == ["newcomer", "unit_head"] and status["not_issued"] == ["latecomer"]
-    app.service.advance(forms["handler"], "return_for_correction", actor="unit_head", fields={"return_reason": "漏填"})
+    app.cases.advance(forms["handler"], "return_for_correction", actor="unit_head", fields={"return_reason": "漏填"})
     assert "handler" in decl.status("xf-sfs-1")["not_filed"]  # returned: to be filed again
 
 
 def test_only_the_declarant_submits_their_form_and_only_truthfully(app):
-    form = Declarations(app.service).issue("xf-sfs-1", actor="registrar").issued[0]["case"]
-    assert app.service.get(form).assignee == "handler"
+    form = app.declarations.issue("xf-sfs-1", actor="registrar").issued[0]["case"]
+    assert app.cases.get(form).assignee == "handler"
     with pytest.raises(GuardRejected, match="only the assigned handler"):
-        app.service.advance(form, "submit", actor="unit_head", fields={"truthful_pledge": "yes"})
+        app.cases.advance(form, "submit", actor="unit_head", fields={"truthful_pledge": "yes"})
     with pytest.raises(GuardRejected, match="truthful_pledge"):
-        app.service.advance(form, "submit", actor="handler", fields={"truthful_pledge": "no"})
-    assert app.service.advance(form, "submit", actor="handler", fields={"truthful_pledge": "yes"}).state == "submitted"
+        app.cases.advance(form, "submit", actor="handler", fields={"truthful_pledge": "no"})
+    assert app.cases.advance(form, "submit", actor="handler", fields={"truthful_pledge": "yes"}).state == "submitted"
 
 
 def test_issue_refuses_what_is_not_a_declaration_and_unknown_units(app):
-    decl = Declarations(app.service)
+    decl = app.declarations
     with pytest.raises(InvalidInput, match="not a declaration type"):
         decl.issue("xf-sfs-1", actor="registrar", case_type="clue")
     with pytest.raises(UnknownUnit):
@@ -62,14 +62,14 @@ def test_issue_refuses_what_is_not_a_declaration_and_unknown_units(app):
 def test_subunits_are_included_on_request(app):
     app.directory.add_user("lawyer_head", role="unit_head", unit="xf-ls-1", name="律所主任")
     app.directory.add_user("lsk_clerk", role="handler", unit="xf-lsk", name="律管科干部")
-    decl = Declarations(app.service)
+    decl = app.declarations
     assert [p["login"] for p in decl.issue("xf-lsk", actor="registrar").issued] == ["lsk_clerk"]
     assert [p["login"] for p in decl.issue("xf-lsk", actor="registrar", subunits=True).issued] == ["lawyer_head"]
     assert decl.status("xf-lsk", subunits=True)["issued"] == 2
 
 
 def filed_forms(app, unit="xf-sfj"):
-    s = app.service
+    s = app.cases
     forms = Declarations(s).issue(unit, actor="registrar").issued
     for entry in forms:
         s.advance(entry["case"], "submit", actor=entry["login"], fields={"truthful_pledge": "yes"})
@@ -80,12 +80,12 @@ def filed_forms(app, unit="xf-sfj"):
 
 def test_spot_check_selects_a_reproducible_random_sample_of_filed_forms(app):
     forms = filed_forms(app)
-    decl = Declarations(app.service)
+    decl = app.declarations
     picked = decl.spot_check("xf-sfj", actor="supervisor", rate=0.5, seed=7)
     assert (picked["candidates"], len(picked["selected"]), picked["seed"]) == (4, 2, 7)
     assert set(picked["selected"]) <= set(forms)
     for case_id in picked["selected"]:
-        case = app.service.get(case_id)
+        case = app.cases.get(case_id)
         assert case.state == "spot_check" and case.fields["sample_basis"] == "rate 0.5, seed 7, 2 of 4 filed"
     rest = decl.spot_check("xf-sfj", actor="supervisor", rate=1, seed=7)  # the sampled ones are no longer filed
     assert sorted(rest["selected"]) == sorted(set(forms) - set(picked["selected"]))
@@ -106,7 +106,7 @@ def test_the_same_seed_gives_the_same_sample(make_app, sqlite_url, tmp_path):
         app = make_app(url)
         seed_directory(app)
         forms = filed_forms(app)
-        chosen = Declarations(app.service).spot_check("xf-sfj", actor="supervisor", rate=0.25, seed=42)["selected"]
+        chosen = app.declarations.spot_check("xf-sfj", actor="supervisor", rate=0.25, seed=42)["selected"]
         samples.append([forms.index(c) for c in chosen])
     assert samples[0] == samples[1] and len(samples[0]) == 1
 

@@ -16,20 +16,20 @@ WINDOW = [("2026-02-16", "2026-03-13")]  # the test clock starts on Monday 2026-
 
 def open_clue(app, subject="王五", channel="self_report", **extra):
     fields = {"allegation": "收受当事人礼金", "subject_name": subject, "discovery_channel": channel, **extra}
-    return app.service.open_case("clue", actor="registrar", unit="xf-sfj", title=f"{subject}的问题", fields=fields)
+    return app.cases.open_case("clue", actor="registrar", unit="xf-sfj", title=f"{subject}的问题", fields=fields)
 
 
 def test_the_channel_can_never_be_edited_after_intake(app):
     clue = open_clue(app)
     with pytest.raises(ImmutableField):
-        app.service.update_fields(clue.id, actor="registrar", fields={"discovery_channel": "org_investigation"})
+        app.cases.update_fields(clue.id, actor="registrar", fields={"discovery_channel": "org_investigation"})
     with pytest.raises(ImmutableField):  # nor by a step
-        app.service.advance(clue.id, "propose", actor="registrar", fields={
+        app.cases.advance(clue.id, "propose", actor="registrar", fields={
             "disposition_method": "talk_inquiry", "disposition_basis": "x", "discovery_channel": "mass_report"})
     with pytest.raises(InvalidInput):  # and the engine's assessment cannot be typed over
-        app.service.update_fields(clue.id, actor="registrar", fields={"self_report_assessment": "counted"})
-    assert app.service.get(clue.id).fields["discovery_channel"] == "self_report"
-    assert app.service.get(clue.id).version == 1
+        app.cases.update_fields(clue.id, actor="registrar", fields={"self_report_assessment": "counted"})
+    assert app.cases.get(clue.id).fields["discovery_channel"] == "self_report"
+    assert app.cases.get(clue.id).version == 1
 
 
 def test_a_self_report_inside_the_window_counts_and_a_late_one_does_not(app, clock, plan_windows):
@@ -59,7 +59,7 @@ def test_a_self_report_after_the_organisation_held_the_clue_is_not_one(app, cloc
     open_clue(app, "赵六", "mass_report")  # the public reported 赵六 first…
     clock.advance(hours=2)
     assert open_clue(app, "赵六").fields["self_report_assessment"] == "org_held"  # …so 赵六's own report is late
-    app.service.open_case("rectification_item", actor="registrar", unit="xf-sfs-1", title="检查发现",
+    app.cases.open_case("rectification_item", actor="registrar", unit="xf-sfs-1", title="检查发现",
                           fields={"description": "违规兼职", "category": "business_lending",
                                   "discovery_channel": "inspection", "subject": "钱七"})
     clock.advance(hours=2)
@@ -71,16 +71,16 @@ def test_learning_later_that_the_organisation_held_it_first_changes_the_assessme
     plan_windows(WINDOW)
     clue = open_clue(app)
     assert clue.fields["self_report_assessment"] == "counted"
-    clue = app.service.advance(clue.id, "propose", actor="registrar", fields={
+    clue = app.cases.advance(clue.id, "propose", actor="registrar", fields={
         "disposition_method": "prelim_verification", "disposition_basis": "可查", "clue_received_at": "2026-02-25"})
     assert clue.fields["self_report_assessment"] == "org_held"
-    proposed = app.service.history(clue.id)[0][-1]
+    proposed = app.cases.history(clue.id)[0][-1]
     assert proposed.payload["fields"]["self_report_assessment"] == "org_held"  # recorded in the step's event
     verify_all(app)
 
 
 def to_verification(app, clue):
-    s = app.service
+    s = app.cases
     s.advance(clue.id, "propose", actor="registrar",
               fields={"disposition_method": "prelim_verification", "disposition_basis": "可查"})
     return s.advance(clue.id, "approve_verification", actor="leader")
@@ -90,15 +90,15 @@ def test_leniency_is_offered_only_to_a_counted_self_report(app, clock, plan_wind
     plan_windows(WINDOW)
     counted = to_verification(app, open_clue(app, "甲"))
     lenient = {"outcome": "form_measure", "form": "1", "leniency_recommended": "yes", "leniency_basis": "主动如实报告"}
-    done = app.service.advance(counted.id, "record_outcome_lenient", actor="supervisor", fields=lenient)
+    done = app.cases.advance(counted.id, "record_outcome_lenient", actor="supervisor", fields=lenient)
     assert done.fields["leniency_recommended"] is True
     clock.advance(days=14)
     late = to_verification(app, open_clue(app, "乙"))
     with pytest.raises(GuardRejected, match="self_report_assessment"):
-        app.service.advance(late.id, "record_outcome_lenient", actor="supervisor", fields=lenient)
+        app.cases.advance(late.id, "record_outcome_lenient", actor="supervisor", fields=lenient)
     with pytest.raises(WorkflowError, match="cannot be set at this step"):  # the strict track takes no leniency
-        app.service.advance(late.id, "record_outcome", actor="supervisor", fields=lenient)
-    strict = app.service.advance(late.id, "record_outcome", actor="supervisor",
+        app.cases.advance(late.id, "record_outcome", actor="supervisor", fields=lenient)
+    strict = app.cases.advance(late.id, "record_outcome", actor="supervisor",
                                  fields={"outcome": "form_measure", "form": "2", "admin_sanction": "demerit"})
     assert "leniency_recommended" not in strict.fields
     verify_all(app)
@@ -106,7 +106,7 @@ def test_leniency_is_offered_only_to_a_counted_self_report(app, clock, plan_wind
 
 def test_finding_more_than_was_self_reported_opens_a_linked_undisclosed_case(app):
     clue = to_verification(app, open_clue(app))
-    clue = app.service.advance(clue.id, "report_undisclosed", actor="supervisor",
+    clue = app.cases.advance(clue.id, "report_undisclosed", actor="supervisor",
                                fields={"undisclosed_findings": "另查明其配偶在辖区经营公司，本人未报告"})
     [hidden] = linked(app, clue, "undisclosed")
     assert (hidden.type, hidden.fields["discovery_channel"], hidden.fields["self_report_assessment"]) == (
@@ -116,13 +116,13 @@ def test_finding_more_than_was_self_reported_opens_a_linked_undisclosed_case(app
     assert clue.state == "prelim_verification"  # the investigation carries on
     found = to_verification(app, open_clue(app, "钱七", "org_investigation"))
     with pytest.raises(GuardRejected):  # only a self-report can be "exceeded"
-        app.service.advance(found.id, "report_undisclosed", actor="supervisor", fields={"undisclosed_findings": "x"})
+        app.cases.advance(found.id, "report_undisclosed", actor="supervisor", fields={"undisclosed_findings": "x"})
     verify_all(app)
 
 
 def test_a_declared_problem_counts_from_when_the_form_was_submitted(app, clock, plan_windows):
     plan_windows(WINDOW)
-    s = app.service
+    s = app.cases
     form = Declarations(s).issue("xf-sfs-1", actor="registrar").issued[0]["case"]
     clock.advance(days=8)  # Tuesday 2026-03-10, inside the window
     s.advance(form, "submit", actor="handler", fields={

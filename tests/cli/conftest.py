@@ -19,7 +19,7 @@ def cli_defs(tmp_path):
 @pytest.fixture
 def engines_closed(monkeypatch):
     """Dispose of each command's engine when it returns, so connections never pile up across calls."""
-    import rectiflow.cli as cli_module
+    import rectiflow.common as cli_module
 
     built = []
     real_build = cli_module.build
@@ -32,7 +32,7 @@ def engines_closed(monkeypatch):
     monkeypatch.setattr(cli_module, "build", build)
     yield
     for app in built:
-        app.engine.dispose()
+        app.close()
 
 
 @pytest.fixture
@@ -62,4 +62,4 @@ def _seed(run: Cli) -> None:
         for login, role, unit, name in USERS:
             app.directory.add_user(login, role=role, unit=unit, name=name)
     finally:
-        app.engine.dispose()
+        app.close()

@@ -1,6 +1,6 @@
 """Bad input (issue 2 item 12): a clear message, a non-zero exit, no traceback, and nothing written.
 
-Limits (workflow/engine/fields.py): title 200, text 500, longtext 20000, comment 4000 characters.
+Limits (workflow/definitions/fields.py): title 200, text 500, longtext 20000, comment 4000 characters.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from cli_support import INTAKE, REPO, clean_failure, event_count, one_json
-from workflow.engine.fields import COMMENT_LIMIT, LONGTEXT_LIMIT, TEXT_LIMIT, TITLE_LIMIT
+from workflow.definitions.fields import COMMENT_LIMIT, LONGTEXT_LIMIT, TEXT_LIMIT, TITLE_LIMIT
 
 OPEN = ["case", "open", "ledger_item", "--as", "registrar", "--title", "审批材料不全"]
 

@@ -61,7 +61,7 @@ def shared_app(shared_url, shared_instance):
     assert not app.warnings, app.warnings
     seed_directory(app)
     yield app
-    app.engine.dispose()
+    app.close()
 
 
 @pytest.fixture

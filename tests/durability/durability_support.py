@@ -82,7 +82,7 @@ def intake_fields(defn: Any) -> dict[str, Any]:
 
 
 def intake_attachments(defn: Any) -> list[Any]:
-    from workflow.cases.service import Attachment
+    from workflow.cases.validation import Attachment
 
     return [Attachment(name, "intake.txt", b"intake") for name, spec in defn.fields.items()
             if spec.required and spec.type == "attachment"]
@@ -90,7 +90,7 @@ def intake_attachments(defn: Any) -> list[Any]:
 
 def open_rectification_item(app: Any, *, unit: str = "xf-sfs-1") -> Any:
     defn = app.registry.latest("rectification_item")
-    return app.service.open_case("rectification_item", actor="registrar", unit=unit, title="并发测试问题",
+    return app.cases.open_case("rectification_item", actor="registrar", unit=unit, title="并发测试问题",
                                  fields=intake_fields(defn))
 
 
@@ -165,15 +165,15 @@ def race_advance(url: str, instance: str, case_id: str, expected_version: int | 
 
     app = child_app(url, instance)
     try:
-        app.service.get(case_id)  # warm up: connect and load everything before the start line
+        app.cases.get(case_id)  # warm up: connect and load everything before the start line
         barrier.wait(timeout=60)
         try:
-            case = app.service.advance(case_id, "verify", actor="supervisor", expected_version=expected_version)
+            case = app.cases.advance(case_id, "verify", actor="supervisor", expected_version=expected_version)
             results.put(("ok", case.version))
         except WorkflowError as err:
             results.put((type(err).__name__, str(err)))
     finally:
-        app.engine.dispose()
+        app.close()
 
 
 def advance_then_hang(url: str, instance: str, case_id: str, hook: str, ready: Any) -> None:
@@ -212,8 +212,8 @@ def advance_then_hang(url: str, instance: str, case_id: str, hook: str, ready: A
     sqlstore.SqlTx.update_case = update_case  # type: ignore[method-assign]
     if hook == "open_after_append":
         defn = app.registry.latest("rectification_item")
-        app.service.open_case("rectification_item", actor="registrar", unit="xf-sfs-1", title="崩溃中登记",
+        app.cases.open_case("rectification_item", actor="registrar", unit="xf-sfs-1", title="崩溃中登记",
                               fields=intake_fields(defn))
     else:
-        app.service.advance(case_id, "verify", actor="supervisor")
+        app.cases.advance(case_id, "verify", actor="supervisor")
     ready.send("finished without hanging")  # only reached if the hook never fired

@@ -30,7 +30,7 @@ def exported(shared_app, shared_url, shared_instance, tmp_path_factory) -> tuple
     for _ in range(2):
         walk_rectification(shared_app)
     clue = shared_app.registry.latest("clue")
-    shared_app.service.open_case("clue", actor="registrar", title="线索", fields=intake_fields(clue))
+    shared_app.cases.open_case("clue", actor="registrar", title="线索", fields=intake_fields(clue))
     out = tmp_path_factory.mktemp("bundle") / "audit.jsonl"
     done = run_cli(shared_url, shared_instance, "audit", "export", "-o", str(out), "--json")
     assert done.code == 0, done

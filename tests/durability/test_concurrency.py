@@ -46,14 +46,14 @@ def assert_verified(app: Any) -> None:
 def test_threads_with_the_same_expected_version_one_wins(shared_app, shared_url, threads):
     for _ in range(ROUNDS):
         case = open_rectification_item(shared_app)
-        outcomes = race(threads, lambda: shared_app.service.advance(case.id, "verify", actor="supervisor",
+        outcomes = race(threads, lambda: shared_app.cases.advance(case.id, "verify", actor="supervisor",
                                                              expected_version=1))
         winners = [o for o in outcomes if not isinstance(o, Exception)]
         losers = [o for o in outcomes if isinstance(o, Exception)]
         assert len(winners) == 1 and winners[0].version == 2 and winners[0].state == "verified"
         assert all(type(err) is ConcurrencyConflict for err in losers), losers
         assert event_count(shared_url, case.id) == 2
-        assert shared_app.service.get(case.id).to_dict() == winners[0].to_dict()
+        assert shared_app.cases.get(case.id).to_dict() == winners[0].to_dict()
     assert_verified(shared_app)
 
 
@@ -61,7 +61,7 @@ def test_threads_without_expected_version_one_wins(shared_app, shared_url):
     """Without a version, racing advances are serialised by the row lock: never two `verify` events."""
     for _ in range(ROUNDS):
         case = open_rectification_item(shared_app)
-        outcomes = race(THREADS, lambda: shared_app.service.advance(case.id, "verify", actor="supervisor"))
+        outcomes = race(THREADS, lambda: shared_app.cases.advance(case.id, "verify", actor="supervisor"))
         winners = [o for o in outcomes if not isinstance(o, Exception)]
         assert len(winners) == 1
         # A loser is judged against the winner's result (the trigger no longer applies) or, on a
@@ -77,7 +77,7 @@ def test_a_version_seen_before_someone_else_acted_is_a_conflict(shared_app, shar
     """A form shows v1; B commits v2; A submits saying it saw v1 — a conflict, even though the step
     would still be possible from the new state: a concurrent change is never silently merged."""
     case = open_rectification_item(shared_app)
-    service = shared_app.service
+    service = shared_app.cases
     service.add_comment(case.id, actor="supervisor2", text="先看一下材料")  # B: v2, same state
     with pytest.raises(ConcurrencyConflict, match="you saw version 1"):
         service.advance(case.id, "verify", actor="supervisor", expected_version=1)
@@ -108,10 +108,10 @@ def test_a_change_while_files_are_being_stored_is_a_conflict(shared_app, shared_
     """Files are stored before the write transaction (the lock is never held for an upload); the
     version read before storing them is the one the transaction insists on — with or without a
     version from the caller. Deterministic interleaving: A stores its file, B commits, A writes."""
-    from workflow.cases.service import Attachment
+    from workflow.cases.validation import Attachment
 
     case = open_rectification_item(shared_app)
-    service = shared_app.service
+    service = shared_app.cases
     service.advance(case.id, "verify", actor="supervisor")
     service.advance(case.id, "dispatch", actor="supervisor",  # v3: the next step takes evidence files
                     fields={"measure": "补齐材料", "owner": "handler", "rectify_by": "2026-12-31"})
@@ -195,7 +195,7 @@ def test_many_cases_from_many_threads_never_surface_a_lock_error(shared_app, sha
     def drive(own: list[Any]) -> None:
         try:
             for case in own:
-                s = shared_app.service
+                s = shared_app.cases
                 s.advance(case.id, "verify", actor="supervisor")
                 s.assign(case.id, actor="supervisor", assignee="handler")
                 s.add_comment(case.id, actor="handler", text="收到")
@@ -211,6 +211,6 @@ def test_many_cases_from_many_threads_never_surface_a_lock_error(shared_app, sha
         t.join(300)
     assert not errors, errors  # in particular no StoreBusy ("database is locked")
     for case in cases:
-        assert shared_app.service.get(case.id).version == 5
+        assert shared_app.cases.get(case.id).version == 5
         assert event_count(shared_url, case.id) == 5
     assert_verified(shared_app)

@@ -18,12 +18,12 @@ from workflow.audit.verify import verify
 @pytest.mark.parametrize("hook", ["after_append", "after_update"])
 def test_sigkill_while_advancing_leaves_no_partial_change(shared_app, shared_url, shared_instance, hook):
     case = open_rectification_item(shared_app)
-    before_row = shared_app.service.get(case.id)
+    before_row = shared_app.cases.get(case.id)
     before_total = event_count(shared_url)
 
     kill_inside_transaction(advance_then_hang, shared_url, str(shared_instance), case.id, hook)
 
-    after = shared_app.service.get(case.id)
+    after = shared_app.cases.get(case.id)
     assert after.to_dict() == before_row.to_dict()
     assert event_count(shared_url) == before_total
     with shared_app.store.read() as tx:
@@ -32,7 +32,7 @@ def test_sigkill_while_advancing_leaves_no_partial_change(shared_app, shared_url
     cli = run_cli(shared_url, shared_instance, "audit", "verify", "--json")
     assert cli.code == 0 and cli.json()["ok"] is True, cli
     # Nothing is left locked: the same step now goes through, at the version the victim wanted.
-    moved = shared_app.service.advance(case.id, "verify", actor="supervisor", expected_version=1)
+    moved = shared_app.cases.advance(case.id, "verify", actor="supervisor", expected_version=1)
     assert (moved.state, moved.version) == ("verified", 2)
     assert event_count(shared_url, case.id) == 2
 
@@ -51,4 +51,4 @@ def test_sigkill_while_opening_leaves_no_event_and_no_case(shared_app, shared_ur
     assert report.ok, report.problems
     assert event_count(shared_url) == before_total
     assert open_rectification_item(shared_app).version == 1
-    assert shared_app.service.advance(existing.id, "verify", actor="supervisor").version == 2
+    assert shared_app.cases.advance(existing.id, "verify", actor="supervisor").version == 2

@@ -19,7 +19,7 @@ from durability_support import DEFINITIONS, START
 from workflow.adapters.files.definition_files import definition_paths, load_roles, read_definitions
 from workflow.definitions.model import Definition
 from workflow.errors import GuardRejected, TransitionNotAllowed
-from workflow.engine.guards import GuardContext, evaluate
+from workflow.definitions.guards import GuardContext, evaluate
 from workflow.engine.machine import Lifecycle
 
 THREADS = 12

@@ -27,10 +27,11 @@ from workflow.adapters.sql import schema
 from workflow.audit.verify import verify
 from workflow.definitions.model import Definition, TransitionSpec
 from workflow.errors import WorkflowError
-from workflow.engine.fields import COMMENT_LIMIT, DATE_MAX, DATE_MIN, TITLE_LIMIT
-from workflow.engine.guards import GuardContext, evaluate
-from workflow.engine.projection import CaseState, project_case
-from workflow.cases.service import Attachment
+from workflow.definitions.fields import COMMENT_LIMIT, DATE_MAX, DATE_MIN, TITLE_LIMIT
+from workflow.definitions.guards import GuardContext, evaluate
+from workflow.engine.projection import project_case
+from workflow.records import CaseState
+from workflow.cases.validation import Attachment
 
 LOGINS = [login for login, *_ in USERS]
 ROLE_OF = {login: role for login, role, *_ in USERS}
@@ -140,12 +141,12 @@ def draw_actor(data: st.DataObject, roles: tuple[str, ...], fault: str | None) -
 def observe(app: Any, case_id: str | None) -> tuple[CaseState | None, int]:
     """Check every invariant of one case; return its stored row and the total number of events."""
     with app.store.read() as tx:
-        total = tx.extra().execute(select(func.count()).select_from(schema.case_events)).scalar_one()
+        total = tx.conn.execute(select(func.count()).select_from(schema.case_events)).scalar_one()
         if case_id is None:
             return None, total
         row = tx.get_case(case_id)
         events = tx.events(case_id)
-        columns = tx.extra().execute(select(schema.cases).where(schema.cases.c.id == case_id)).mappings().one()
+        columns = tx.conn.execute(select(schema.cases).where(schema.cases.c.id == case_id)).mappings().one()
         report = verify(iter(events), [row] if row else [])
     assert row is not None and events
     assert report.ok, report.problems
@@ -155,7 +156,7 @@ def observe(app: Any, case_id: str | None) -> tuple[CaseState | None, int]:
     defn = app.registry.get(row.type, row.definition_version)
     assert (columns["state"], columns["version"], columns["stage"], columns["assignee"], columns["due_at"]) == (
         row.state, row.version, defn.states[row.state].stage, row.assignee, (row.deadline or {}).get("due_at"))
-    assert app.registry.lifecycle(defn).attached_models <= 1  # the calling thread's own model at most
+    assert app.cases.casework.lifecycles.of(defn).attached_models <= 1  # the calling thread's own model at most
     return row, total
 
 
@@ -203,7 +204,7 @@ def open_step(data: st.DataObject, app: Any, defn: Definition) -> CaseState | No
     unit = data.draw(st.sampled_from(units), label="unit")
     comment = draw_comment(data, fault=fault)
     _, total = observe(app, None)
-    case, error = attempt(lambda: app.service.open_case(defn.name, actor=actor, title=title, unit=unit,
+    case, error = attempt(lambda: app.cases.open_case(defn.name, actor=actor, title=title, unit=unit,
                                                         fields=fields, attachments=files, comment=comment))
     if error is not None:
         assert observe(app, None)[1] == total, f"refused intake ({error!r}) wrote events"
@@ -243,7 +244,7 @@ def advance_step(data: st.DataObject, app: Any, defn: Definition, case: CaseStat
     actor = draw_actor(data, spec.roles if spec else defn.roles, fault)
     comment = draw_comment(data, required=bool(spec and spec.comment == "required"), fault=fault)
     expected = case.version - 1 if fault == "stale" else data.draw(st.sampled_from([None, case.version]))
-    return (lambda: app.service.advance(case.id, trigger, actor=actor, fields=fields, attachments=files,
+    return (lambda: app.cases.advance(case.id, trigger, actor=actor, fields=fields, attachments=files,
                                         comment=comment, expected_version=expected)), spec
 
 
@@ -285,18 +286,18 @@ def test_random_actions_keep_replay_chain_and_refusals_honest(shared_app, shared
                 actor = draw_actor(data, defn.assigners, fault)
                 assignee = data.draw(st.sampled_from([None, GHOST] + LOGINS if fault else ["handler", "unit_head"]),
                                      label="assignee")
-                action = lambda: app.service.assign(case.id, actor=actor, assignee=assignee)  # noqa: E731
+                action = lambda: app.cases.assign(case.id, actor=actor, assignee=assignee)  # noqa: E731
             else:
                 fault = draw_fault(data)
                 actor = draw_actor(data, defn.roles, fault)
                 text = draw_comment(data, required=True, fault=fault) or ""
-                action = lambda: app.service.add_comment(case.id, actor=actor, text=text)  # noqa: E731
+                action = lambda: app.cases.add_comment(case.id, actor=actor, text=text)  # noqa: E731
             result, error = attempt(action)
             new = check_outcome(app, case.id, before, result, error)
             if kind == "advance" and error is None:
                 # Only moves the definition allows, by a role it names.
                 assert spec is not None and new.state == spec.dest
-                last_actor = app.service.history(case.id)[0][-1].actor
+                last_actor = app.cases.history(case.id)[0][-1].actor
                 assert ROLE_OF[last_actor] in spec.roles
                 reached.add(new.state)
             case = new

@@ -83,7 +83,7 @@ def swap_contents(url: str, case_id: str, a: int, b: int) -> None:
 
 def rehash_from(url: str, case_id: str, version: int, change: Callable[[Event], Event]) -> None:
     """A careful forger: change one event and recompute every hash after it, so the chain is whole."""
-    from workflow.adapters.sql.sqlstore import event_from_row
+    from workflow.adapters.sql.case_rows import event_from_row
 
     prev = None
     for row in rows_of(url, case_id):

@@ -20,7 +20,8 @@ from test_tamper import assert_reports_every_forgery, drop_guards, forge, rows_o
 from rectiflow.demo import walk_rectification
 from workflow.adapters.sql.audit_rows import EVENT_COLUMNS, stored_event_hash
 from workflow.adapters.sql.audit_scan import case_ranges, verify_database
-from workflow.adapters.sql.sqlstore import event_to_row, make_engine
+from workflow.adapters.sql.sqlstore import make_engine
+from workflow.adapters.sql.case_rows import event_to_row
 from workflow.audit.verify import verify
 from workflow.events import GENESIS_HASH, Event, canonical_json
 

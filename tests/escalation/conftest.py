@@ -3,7 +3,7 @@
   defs        a definitions folder: roles, calendar, rectification_item, clue and test-only types
   esc_app     the engine (demo units and users seeded) on `database_url` (SQLite and PostgreSQL)
   sqlite_esc_app  the same on SQLite only
-  esc         escalations(esc_app) with a fixed lease clock (`lease_clock`)
+  esc         esc_app.escalations with a fixed lease clock (`lease_clock`)
 """
 from __future__ import annotations
 
@@ -51,16 +51,14 @@ def sqlite_esc_app(make_esc_app, sqlite_url):
 
 @pytest.fixture
 def esc(esc_app, lease_clock):
-    from workflow.escalation_root import escalations
-
-    return escalations(esc_app, lease_clock=lease_clock)
+    esc_app.escalations.lease_clock = lease_clock
+    return esc_app.escalations
 
 
 @pytest.fixture
 def sqlite_esc(sqlite_esc_app, lease_clock):
-    from workflow.escalation_root import escalations
-
-    return escalations(sqlite_esc_app, lease_clock=lease_clock)
+    sqlite_esc_app.escalations.lease_clock = lease_clock
+    return sqlite_esc_app.escalations
 
 
 @pytest.fixture

@@ -60,7 +60,7 @@ def seed_directory(app: Any) -> None:
 
 
 def open_rect(app: Any, *, unit: str = "xf-sfs-1", title: str = "整改事项") -> Any:
-    return app.service.open_case("rectification_item", actor="registrar", unit=unit, title=title,
+    return app.cases.open_case("rectification_item", actor="registrar", unit=unit, title=title,
                                  fields=RECT_FIELDS)
 
 
@@ -71,13 +71,12 @@ def open_many(app: Any, n: int) -> list[str]:
 def sweep_in_child(url: str, definitions: str, instance: str, now_iso: str, fired_by: str) -> int:
     """Entry point of a spawned process: sweep without the lease (as a misconfigured second sweeper)."""
     from workflow.clock import FixedClock
-    from workflow.escalation_root import escalations
 
     app = build_app(url, Path(definitions), Path(instance), FixedClock(datetime.fromisoformat(now_iso)))
     try:
-        return len(escalations(app).sweeper(fired_by=fired_by, batch=50).sweep().fired)
+        return len(app.escalations.sweeper(fired_by=fired_by, batch=50).sweep().fired)
     finally:
-        app.engine.dispose()
+        app.close()
 
 
 def days(n: float) -> timedelta:
@@ -89,12 +88,11 @@ def sweep_then_hang(url: str, definitions: str, instance: str, now_iso: str, han
     after `hang_at` cases of it have fired (their events, firing rows and alerts written, not committed)."""
     import time
 
-    from workflow.adapters.sql.escalation_sql import SqlEscalationTx
+    from workflow.adapters.sql.sqltx import SqlTx
     from workflow.clock import FixedClock
-    from workflow.escalation_root import escalations
 
     app = build_app(url, Path(definitions), Path(instance), FixedClock(datetime.fromisoformat(now_iso)))
-    real, written = SqlEscalationTx.add_alerts, [0]
+    real, written = SqlTx.add_alerts, [0]
 
     def add_alerts(self: Any, rows: list[dict[str, Any]]) -> None:
         real(self, rows)
@@ -103,5 +101,5 @@ def sweep_then_hang(url: str, definitions: str, instance: str, now_iso: str, han
             conn.send("in the transaction")
             time.sleep(600)  # the parent kills us here
 
-    SqlEscalationTx.add_alerts = add_alerts  # type: ignore[method-assign]
-    escalations(app).sweeper(fired_by="doomed").sweep()
+    SqlTx.add_alerts = add_alerts  # type: ignore[method-assign]
+    app.escalations.sweeper(fired_by="doomed").sweep()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import itertools
 
-from workflow.engine.projection import CaseState
+from workflow.records import CaseState
 from workflow.escalation.supervision import alert_targets, eligible_targets
 
 NOTIFY_SETS = [("assignee",), ("unit_head",), ("supervisor", "leader"), ("assignee", "unit_head", "leader"),
@@ -42,5 +42,5 @@ def test_the_narrow_read_alerts_exactly_whom_the_whole_directory_would(app):
                 _kinds(app), [u.code for u in units],
                 ["handler", "head2", "handler_a", None], NOTIFY_SETS):
             case = CaseState(id="c1", type=defn.name, unit=unit, assignee=assignee)
-            expected = eligible_targets(users, units, defn, case, notify)
-            assert alert_targets(tx, defn, case, notify) == expected, (defn.name, unit, assignee, notify)
+            expected = eligible_targets(users, units, app.roles, defn, case, notify)
+            assert alert_targets(tx, app.roles, defn, case, notify) == expected, (defn.name, unit, assignee, notify)

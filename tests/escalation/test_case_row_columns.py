@@ -11,19 +11,19 @@ from sqlalchemy import select
 
 from escalation_support import local, open_rect
 from workflow.adapters.sql import schema as t
-from workflow.adapters.sql.sqlstore import case_row
+from workflow.adapters.sql.case_rows import case_row
 
 
 def assert_row_matches(app, case_id: str) -> None:
-    case = app.service.get(case_id)
-    want = case_row(case, app.service.definition_of(case).states[case.state].stage)
+    case = app.cases.get(case_id)
+    want = case_row(case, app.cases.definition_of(case).states[case.state].stage)
     with app.store.read() as tx:
-        row = tx.extra().execute(select(t.cases).where(t.cases.c.id == case_id)).mappings().one()
+        row = tx.conn.execute(select(t.cases).where(t.cases.c.id == case_id)).mappings().one()
     assert {k: row[k] for k in want} == want
 
 
 def test_every_change_leaves_every_column_of_the_row_right(esc_app, esc, clock) -> None:
-    s = esc_app.service
+    s = esc_app.cases
     case = open_rect(esc_app)
     other = open_rect(esc_app, title="另一件")  # never changed: its row must not move either
     before_other = s.get(other.id)

@@ -7,10 +7,11 @@ import pytest
 import yaml
 
 from escalation_support import REPO
+from workflow.adapters.files.definition_files import load_roles
 from workflow.definitions.parser import parse_definition
 from workflow.errors import DefinitionError
 
-ROLES = ["registrar", "handler", "unit_head", "supervisor", "leader", "auditor", "admin"]
+ROLES = load_roles(REPO / "definitions")  # the shipped role book
 RECT = yaml.safe_load((REPO / "definitions" / "rectification_item.yaml").read_text("utf-8"))
 
 

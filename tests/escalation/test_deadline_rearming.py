@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from escalation_support import local, open_rect, utc_text
 from workflow.reporting.presenters import deadline_view
-from workflow.cases.service import Attachment
+from workflow.cases.validation import Attachment
 
 
 def sweep(esc):
@@ -11,7 +11,7 @@ def sweep(esc):
 
 
 def to_rectifying(app, rectify_by: str):
-    s = app.service
+    s = app.cases
     case = open_rect(app)
     s.advance(case.id, "verify", actor="supervisor")
     s.assign(case.id, actor="handler", assignee="handler")
@@ -20,7 +20,7 @@ def to_rectifying(app, rectify_by: str):
 
 
 def test_a_loop_back_that_restarts_re_arms_the_ladder(esc_app, esc, clock) -> None:
-    s = esc_app.service
+    s = esc_app.cases
     case = s.open_case("loop_restart", actor="registrar", unit="xf-sfs-1", title="循环")  # due end of Thu Mar 5
     clock.set(local("2026-03-06T08:00"))
     assert sweep(esc) == [("remind", "handling@v1"), ("urge", "handling@v1")]
@@ -31,12 +31,12 @@ def test_a_loop_back_that_restarts_re_arms_the_ladder(esc_app, esc, clock) -> No
     assert sweep(esc) == []
     clock.set(local("2026-03-12T00:00"))
     assert sweep(esc) == [("remind", "handling@v5"), ("urge", "handling@v5")]
-    assert sorted((f["deadline_key"], f["rung"]) for f in esc.store.firings(case.id)) == [
+    assert sorted((f["deadline_key"], f["rung"]) for f in esc.firings(case.id)) == [
         ("handling@v1", "remind"), ("handling@v1", "urge"), ("handling@v5", "remind"), ("handling@v5", "urge")]
 
 
 def test_a_loop_back_that_resumes_keeps_the_deadline_and_what_already_fired(esc_app, esc, clock) -> None:
-    s = esc_app.service
+    s = esc_app.cases
     case = to_rectifying(esc_app, "2026-03-20")
     key = case.deadline["key"]
     clock.set(local("2026-03-21T10:00"))
@@ -53,7 +53,7 @@ def test_a_loop_back_that_resumes_keeps_the_deadline_and_what_already_fired(esc_
 
 
 def test_an_approved_extension_is_a_new_deadline_that_re_arms_the_ladder(esc_app, esc, clock) -> None:
-    s = esc_app.service
+    s = esc_app.cases
     case = to_rectifying(esc_app, "2026-03-20")
     first_key = case.deadline["key"]
     clock.set(local("2026-03-18T09:00"))
@@ -73,7 +73,7 @@ def test_an_approved_extension_is_a_new_deadline_that_re_arms_the_ladder(esc_app
 
 
 def test_the_clock_keeps_running_while_an_extension_waits_and_a_rejection_resumes_it(esc_app, esc, clock) -> None:
-    s = esc_app.service
+    s = esc_app.cases
     case = to_rectifying(esc_app, "2026-03-20")
     key = case.deadline["key"]
     clock.set(local("2026-03-19T09:00"))
@@ -87,7 +87,7 @@ def test_the_clock_keeps_running_while_an_extension_waits_and_a_rejection_resume
 
 
 def test_ever_overdue_survives_catching_up(esc_app, esc, clock) -> None:
-    s = esc_app.service
+    s = esc_app.cases
     case = to_rectifying(esc_app, "2026-03-20")
     clock.set(local("2026-03-20T09:00"))
     s.advance(case.id, "request_extension", actor="handler",

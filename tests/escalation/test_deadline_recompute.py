@@ -10,8 +10,7 @@ from escalation_support import local, open_rect, utc_text
 from rectiflow.cli import main
 from workflow.audit.verify import verify
 from workflow.errors import RoleNotAllowed
-from workflow.escalation.ladders import DEADLINE_RECOMPUTED
-from workflow.escalation_root import escalations
+from workflow.events import DEADLINE_RECOMPUTED
 
 YEAR_2027 = """
   2027:  # hypothetical notice, for the test only
@@ -43,20 +42,20 @@ def test_recompute_fixes_provisional_deadlines_once_the_year_is_added(esc_app, p
     settled = open_rect(esc_app)  # covered entirely by 2026: not touched
     add_2027(defs)
     app = make_esc_app(esc_app.settings.database_url, seed=False)
-    esc = escalations(app, lease_clock=lease_clock)
+    esc = app.escalations
     [changed] = esc.recompute(requested_by="admin")
     assert changed["case"] == provisional_case.id and changed["calendar_version"] == "2027.1"
     assert (changed["provisional_before"], changed["provisional"]) == (True, False)
-    case = app.service.get(provisional_case.id)
+    case = app.cases.get(provisional_case.id)
     # Jan 1 is now a holiday: Dec 29, 30, 31, Jan 4, Jan 5.
     assert case.deadline["due_at"] == changed["due_at"] == utc_text(local("2027-01-06T00:00"))
     assert case.deadline["key"] == provisional_case.deadline["key"] and case.deadline["start"] == \
         provisional_case.deadline["start"]
-    event = app.service.history(case.id)[0][-1]
+    event = app.cases.history(case.id)[0][-1]
     assert (event.action, event.actor, event.payload["requested_by"]) == (DEADLINE_RECOMPUTED, "system:calendar",
                                                                           "admin")
     assert event.payload["previous"]["due_at"] == utc_text(local("2027-01-05T00:00"))
-    assert app.service.get(settled.id).version == 1
+    assert app.cases.get(settled.id).version == 1
     assert esc.recompute(requested_by="admin") == []  # nothing left to fix
     with app.store.read() as tx:
         report = verify(tx.iter_events(), tx.case_rows())
@@ -66,13 +65,13 @@ def test_recompute_fixes_provisional_deadlines_once_the_year_is_added(esc_app, p
 def test_recompute_keeps_rungs_that_already_fired(esc_app, provisional_case, make_esc_app, defs, clock,
                                                  lease_clock) -> None:
     clock.set(local("2027-01-04T09:00"))
-    fired = escalations(esc_app, lease_clock=lease_clock).sweeper(fired_by="t").sweep().fired
+    fired = esc_app.escalations.sweeper(fired_by="t").sweep().fired
     assert [f.rung for f in fired] == ["remind"]
     add_2027(defs)
     app = make_esc_app(esc_app.settings.database_url, seed=False)
-    esc = escalations(app, lease_clock=lease_clock)
+    esc = app.escalations
     esc.recompute(requested_by="supervisor")
-    assert app.service.get(provisional_case.id).deadline["fired"][0]["rung"] == "remind"
+    assert app.cases.get(provisional_case.id).deadline["fired"][0]["rung"] == "remind"
     clock.set(local("2027-01-05T09:00"))  # past the provisional red (end of Jan 4), before the real one
     assert esc.sweeper(fired_by="t").sweep().fired == []
     clock.set(local("2027-01-06T00:00"))
@@ -81,7 +80,7 @@ def test_recompute_keeps_rungs_that_already_fired(esc_app, provisional_case, mak
 
 def test_only_administrators_and_supervisors_may_recompute(esc_app, provisional_case) -> None:
     with pytest.raises(RoleNotAllowed):
-        escalations(esc_app).recompute(requested_by="handler")
+        esc_app.escalations.recompute(requested_by="handler")
 
 
 def test_recompute_from_the_command_line(sqlite_esc_app, clock, defs, tmp_path) -> None:

@@ -33,7 +33,7 @@ def test_national_day_stretch_and_the_worked_saturday(sqlite_esc_app, clock) -> 
 
 def test_the_audit_event_records_how_the_deadline_was_derived(sqlite_esc_app) -> None:
     case = open_rect(sqlite_esc_app)
-    events, _ = sqlite_esc_app.service.history(case.id)
+    events, _ = sqlite_esc_app.cases.history(case.id)
     basis = events[0].payload["deadline"]
     assert {"start", "amount", "unit", "calendar_version", "skipped", "due_at", "key", "rungs"} <= set(basis)
     assert basis["start"] == events[0].at and basis["key"] == "reported@v1"
@@ -54,7 +54,7 @@ def test_ladder_reaching_into_an_uncovered_year_makes_the_deadline_provisional(s
 
 
 def _to_rectifying(app, case_id: str, rectify_by: str):
-    s = app.service
+    s = app.cases
     s.advance(case_id, "verify", actor="supervisor")
     s.assign(case_id, actor="handler", assignee="handler")
     return s.advance(case_id, "dispatch", actor="supervisor",
@@ -73,12 +73,12 @@ def test_extension_must_be_requested_before_the_deadline(sqlite_esc_app, clock) 
     case = _to_rectifying(sqlite_esc_app, open_rect(sqlite_esc_app).id, "2026-03-20")
     clock.set(local("2026-03-21T08:00"))
     with pytest.raises(GuardRejected, match="before the deadline"):
-        sqlite_esc_app.service.advance(case.id, "request_extension", actor="handler",
+        sqlite_esc_app.cases.advance(case.id, "request_extension", actor="handler",
                                        fields={"extension_reason": "材料未到", "extension_until": "2026-04-10"})
 
 
 def test_an_extension_must_move_the_deadline_later(sqlite_esc_app) -> None:
-    s = sqlite_esc_app.service
+    s = sqlite_esc_app.cases
     case = _to_rectifying(sqlite_esc_app, open_rect(sqlite_esc_app).id, "2026-03-20")
     s.advance(case.id, "request_extension", actor="handler",
               fields={"extension_reason": "材料未到", "extension_until": "2026-03-19"})

@@ -8,7 +8,6 @@ from click.testing import CliRunner
 
 from escalation_support import local, open_rect, utc_text
 from rectiflow.cli import main
-from workflow.escalation_root import escalations
 
 
 @pytest.fixture
@@ -51,7 +50,7 @@ def test_every_command_honours_rectiflow_now(sqlite_esc_app, cli) -> None:
 
 def test_case_show_has_no_deadline_in_a_state_without_one(sqlite_esc_app, cli) -> None:
     case = open_rect(sqlite_esc_app)
-    sqlite_esc_app.service.advance(case.id, "dismiss", actor="supervisor", fields={"unfounded_reason": "查无实据"})
+    sqlite_esc_app.cases.advance(case.id, "dismiss", actor="supervisor", fields={"unfounded_reason": "查无实据"})
     assert cli("case", "show", case.id, "--json")["deadline"] is None
 
 
@@ -78,7 +77,7 @@ def test_bulletin_lists_cases_the_ladder_put_on_it(sqlite_esc_app, cli) -> None:
 
 
 def test_flag_and_unflag(sqlite_esc_app, cli) -> None:
-    s = sqlite_esc_app.service
+    s = sqlite_esc_app.cases
     case = open_rect(sqlite_esc_app)
     s.assign(case.id, actor="handler", assignee="handler")
     out = cli("case", "flag", case.id, "--level", "3", "--as", "leader", "--reason", "群众反映强烈", "--json")
@@ -98,7 +97,7 @@ def test_flag_and_unflag(sqlite_esc_app, cli) -> None:
 
 def test_escalate_refuses_while_another_process_holds_the_lease(sqlite_esc_app, cli) -> None:
     open_rect(sqlite_esc_app)
-    assert escalations(sqlite_esc_app).lease(owner="scheduler@other-host").acquire()  # on the real clock
+    assert sqlite_esc_app.escalations.lease(owner="scheduler@other-host").acquire()  # on the real clock
     out = cli("escalate", "--now", "2026-03-20T09:00:00+08:00", "--json", code=4)
     assert "scheduler@other-host" in out["message"]
 

@@ -14,8 +14,7 @@ from sqlalchemy import func, select
 
 from escalation_support import local, open_many, sweep_in_child
 from workflow.adapters.sql import schema as t
-from workflow.escalation.ladders import ESCALATED
-from workflow.escalation_root import escalations
+from workflow.events import ESCALATED
 
 pytestmark = pytest.mark.slow
 CASES = 700  # × 3 rungs each = 2,100 due rungs
@@ -24,7 +23,7 @@ DUE = local("2026-04-30T00:00")  # every rung of every case opened on 2026-03-02
 
 def assert_exactly_once(app, case_ids: list[str]) -> None:
     with app.store.read() as tx:
-        conn = tx.extra()
+        conn = tx.conn
         events = conn.execute(select(t.case_events.c.case_id, t.case_events.c.payload)
                               .where(t.case_events.c.action == ESCALATED)).all()
         left = conn.execute(select(func.count()).select_from(t.cases)
@@ -40,7 +39,7 @@ def test_two_sweeper_threads(make_esc_app, database_url, clock, lease_clock) -> 
     app = make_esc_app(database_url)
     ids = open_many(app, CASES)
     clock.set(DUE)
-    esc = escalations(app, lease_clock=lease_clock)
+    esc = app.escalations
     start = threading.Barrier(2)
     counts: dict[str, int] = {}
 

@@ -14,7 +14,6 @@ from apscheduler.events import EVENT_JOB_EXECUTED
 from escalation_support import local, open_many, open_rect
 from scheduler.jobs import SweepJob
 from scheduler.runner import JOB_ID, background_scheduler, blocking_scheduler, stop_background_scheduler
-from workflow.escalation_root import escalations
 
 
 def test_the_sweep_job_is_coalesced_single_and_tolerates_lateness(make_esc_app, sqlite_url) -> None:
@@ -29,7 +28,7 @@ def test_the_sweep_job_is_coalesced_single_and_tolerates_lateness(make_esc_app, 
 def test_a_second_process_stands_by_while_the_first_holds_the_lease(sqlite_esc_app, clock, lease_clock) -> None:
     open_many(sqlite_esc_app, 2)
     clock.set(local("2026-03-20T09:00"))
-    esc = escalations(sqlite_esc_app, lease_clock=lease_clock)
+    esc = sqlite_esc_app.escalations
     first, second = SweepJob(esc, "host-a"), SweepJob(esc, "host-b")
     assert len(first().fired) == 6
     assert second() is None  # standing by: the lease is held between runs
@@ -49,8 +48,8 @@ def test_an_embedded_background_scheduler_sweeps_at_start(sqlite_esc_app, clock)
         assert ran.wait(timeout=60), "the first sweep did not run at start-up"
     finally:
         stop_background_scheduler(scheduler, job)
-    assert len(escalations(sqlite_esc_app).store.firings()) == 3
-    assert escalations(sqlite_esc_app).lease(owner="web-worker-2").acquire()  # released at stop
+    assert len(sqlite_esc_app.escalations.firings()) == 3
+    assert sqlite_esc_app.escalations.lease(owner="web-worker-2").acquire()  # released at stop
 
 
 def test_the_standalone_scheduler_sweeps_and_releases_its_lease_on_sigterm(sqlite_esc_app, defs, tmp_path) -> None:
@@ -76,8 +75,8 @@ def test_the_standalone_scheduler_sweeps_and_releases_its_lease_on_sigterm(sqlit
     assert proc.returncode == 0, "".join(log) + rest
     assert "sweep: fired 3 rung(s), 3 late" in "".join(log)
     assert "lease released" in rest
-    assert len(escalations(sqlite_esc_app).store.firings()) == 3
-    assert escalations(sqlite_esc_app).lease(owner="another-host").acquire()
+    assert len(sqlite_esc_app.escalations.firings()) == 3
+    assert sqlite_esc_app.escalations.lease(owner="another-host").acquire()
 
 
 def test_two_lease_guarded_schedulers_started_together_sweep_once(make_esc_app, database_url, clock,
@@ -85,7 +84,7 @@ def test_two_lease_guarded_schedulers_started_together_sweep_once(make_esc_app, 
     app = make_esc_app(database_url)
     open_many(app, 100)
     clock.set(local("2026-04-30T09:00"))
-    esc = escalations(app, lease_clock=lease_clock)
+    esc = app.escalations
     jobs = [SweepJob(esc, "host-a"), SweepJob(esc, "host-b")]
     start, results = threading.Barrier(2), {}
 
@@ -100,4 +99,4 @@ def test_two_lease_guarded_schedulers_started_together_sweep_once(make_esc_app, 
         th.join()
     swept = [r for r in results.values() if r is not None]
     assert len(swept) == 1 and len(swept[0].fired) == 300  # one swept everything, the other stood by
-    assert len(esc.store.firings()) == 300
+    assert len(esc.firings()) == 300

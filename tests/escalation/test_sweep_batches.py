@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from escalation_support import local, open_many, open_rect, sweep_then_hang
 from killed_child import kill_inside_transaction
 from workflow.adapters.sql import schema as t
-from workflow.adapters.sql.escalation_sql import SqlEscalationTx
+from workflow.adapters.sql.sqltx import SqlTx
 from workflow.audit.verify import verify
-from workflow.escalation.ladders import ESCALATED
+from workflow.events import ESCALATED
 from workflow.escalation.sweep import EscalationSweeper
 
 DUE = local("2026-03-06T00:00")  # the first rung (remind) of a case opened on Mon 2026-03-02 is due
@@ -24,20 +24,20 @@ DUE = local("2026-03-06T00:00")  # the first rung (remind) of a case opened on M
 def written(app, case_id: str) -> tuple[int, int, int, int]:
     """(version, escalated events, firing rows, alert rows) of a case, as the database holds them."""
     with app.store.read() as tx:
-        conn = tx.extra()
+        conn = tx.conn
         events = conn.execute(select(func.count()).select_from(t.case_events).where(
             t.case_events.c.case_id == case_id, t.case_events.c.action == ESCALATED)).scalar()
         firings = conn.execute(select(func.count()).select_from(t.escalation_firings).where(
             t.escalation_firings.c.case_id == case_id)).scalar()
         alerts = conn.execute(select(func.count()).select_from(t.alerts).where(t.alerts.c.case_id == case_id)).scalar()
-    return app.service.get(case_id).version, events, firings, alerts
+    return app.cases.get(case_id).version, events, firings, alerts
 
 
 def assigned_cases(app, n: int) -> list[str]:
     """`n` cases (version 2) whose first rung alerts their handler; same deadline, so swept in id order."""
     ids = sorted(open_many(app, n))
     for case_id in ids:
-        app.service.assign(case_id, actor="handler", assignee="handler")
+        app.cases.assign(case_id, actor="handler", assignee="handler")
     return ids
 
 
@@ -48,7 +48,7 @@ def audit_ok(app) -> None:
 
 
 def sweeper(esc, per_transaction: int) -> EscalationSweeper:
-    return EscalationSweeper(esc.app.service, esc.store, fired_by="test-sweeper", per_transaction=per_transaction)
+    return EscalationSweeper(esc.cases, esc.store, fired_by="test-sweeper", per_transaction=per_transaction)
 
 
 @pytest.mark.parametrize("per_transaction", [1, 3, 50])
@@ -57,38 +57,38 @@ def test_a_failing_case_is_undone_alone_and_what_fired_before_it_stays(esc_app, 
     ids = assigned_cases(esc_app, 5)
     poison = ids[2]
     clock.set(DUE)
-    real = SqlEscalationTx.add_alerts
+    real = SqlTx.add_alerts
 
     def add_alerts(self, rows):
         real(self, rows)  # written inside the case's savepoint, then undone with it
         if rows and rows[0]["case_id"] == poison:
             raise RuntimeError("a bug in one case's firing")
 
-    monkeypatch.setattr(SqlEscalationTx, "add_alerts", add_alerts)
+    monkeypatch.setattr(SqlTx, "add_alerts", add_alerts)
     with pytest.raises(RuntimeError, match="a bug in one case"):
         sweeper(esc, per_transaction).sweep()
     assert [written(esc_app, i) for i in ids[:2]] == [(3, 1, 1, 1)] * 2  # committed, event and rows together
     assert [written(esc_app, i) for i in ids[2:]] == [(2, 0, 0, 0)] * 3  # the poison undone, the rest untouched
     audit_ok(esc_app)
-    monkeypatch.setattr(SqlEscalationTx, "add_alerts", real)
+    monkeypatch.setattr(SqlTx, "add_alerts", real)
     result = sweeper(esc, per_transaction).sweep()
     assert sorted(f.case for f in result.fired) == ids[2:]
     assert [written(esc_app, i) for i in ids] == [(3, 1, 1, 1)] * 5
     audit_ok(esc_app)
 
 
-def test_a_case_with_nothing_due_is_passed_over_and_its_batch_mates_commit(esc_app, esc, clock) -> None:
+def test_a_case_with_nothing_due_is_passed_over_and_its_batch_mates_commit(esc_app, esc, clock, monkeypatch) -> None:
     due = assigned_cases(esc_app, 4)
     clock.set(DUE)
     fresh = open_rect(esc_app, title="今天登记").id  # its first rung is days away
     sweep = sweeper(esc, 50)
-    real = esc.store.due_case_ids
+    real = SqlTx.due_case_ids
 
-    def candidates(now, limit, exclude):  # as if the index had handed out a case that is not (any longer) due
-        ids = real(now, limit, exclude)
+    def candidates(tx, now, limit, exclude):  # as if the index had handed out a case that is not (any longer) due
+        ids = real(tx, now, limit, exclude)
         return ids[:2] + [fresh] + ids[2:] if fresh not in exclude and ids else ids
 
-    sweep.store = type("Store", (), {"due_case_ids": staticmethod(candidates), "bound": esc.store.bound})()
+    monkeypatch.setattr(SqlTx, "due_case_ids", candidates)
     result = sweep.sweep()
     assert sorted(f.case for f in result.fired) == due and fresh in result.passed_over
     assert written(esc_app, fresh) == (1, 0, 0, 0)

@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from escalation_support import local, open_many, open_rect
 from workflow.adapters.sql import schema as t
-from workflow.escalation_root import escalations
 from workflow.escalation.sweep import LeaseHeld, sweep_under_lease
 
 TTL = timedelta(minutes=3)
@@ -35,7 +34,7 @@ def test_a_sweep_refuses_to_start_while_another_process_holds_the_lease(esc_app,
     assert esc.lease(owner="scheduler@host-a", ttl=TTL).acquire()
     with pytest.raises(LeaseHeld, match="scheduler@host-a holds the escalation-sweep lease"):
         sweep_under_lease(esc.sweeper(fired_by="b"), esc.lease(owner="escalate@host-b", ttl=TTL))
-    assert esc.store.firings() == []
+    assert esc.firings() == []
 
 
 def test_sweeping_under_the_lease_releases_it_afterwards(esc_app, esc, clock) -> None:
@@ -61,11 +60,11 @@ def test_postgresql_passes_over_a_locked_case_instead_of_waiting(make_esc_app, p
     app = make_esc_app(pg_url)
     busy, free = open_rect(app, title="busy"), open_rect(app, title="free")
     clock.set(local("2026-03-20T00:00"))
-    holder = app.engine.connect()
+    holder = app.store.engine.connect()
     tx = holder.begin()
     holder.execute(select(t.cases.c.id).where(t.cases.c.id == busy.id).with_for_update())  # someone is editing it
     results = []
-    sweeper = escalations(app, lease_clock=lease_clock).sweeper(fired_by="a")
+    sweeper = app.escalations.sweeper(fired_by="a")
     worker = threading.Thread(target=lambda: results.append(sweeper.sweep()))
     worker.start()
     worker.join(timeout=60)

@@ -7,11 +7,11 @@ from __future__ import annotations
 from escalation_support import local, open_rect
 from workflow.audit.verify import verify
 from workflow.reporting.presenters import deadline_view
-from workflow.cases.service import Attachment
+from workflow.cases.validation import Attachment
 
 
 def test_thirty_days_from_report_to_close(esc_app, esc, clock) -> None:
-    s, sweeper = esc_app.service, esc.sweeper(fired_by="drill")
+    s, sweeper = esc_app.cases, esc.sweeper(fired_by="drill")
     case = open_rect(esc_app)  # Mon 2026-03-02 09:00; 5 working days to verify: end of Mon Mar 9
     s.assign(case.id, actor="handler", assignee="handler")
     fired: list[tuple[str, str, str]] = []
@@ -29,7 +29,7 @@ def test_thirty_days_from_report_to_close(esc_app, esc, clock) -> None:
                      ("03-17", "supervise", "reported")]
     assert (lights["03-05"], lights["03-06"], lights["03-10"]) == ("green", "yellow", "red")
     assert s.get(case.id).supervision_level == 2  # 督办, and on the bulletin list
-    assert [i["case_id"] for i in esc.store.bulletin(None)] == [case.id]
+    assert [i["case_id"] for i in esc.bulletin(None)] == [case.id]
 
     s.advance(case.id, "verify", actor="supervisor")
     morning("03-18")
@@ -54,7 +54,7 @@ def test_thirty_days_from_report_to_close(esc_app, esc, clock) -> None:
                      ("03-17", "supervise", "reported"), ("03-25", "remind", "rectifying"),
                      ("03-30", "remind", "rectifying")]
     assert closed.state == "closed" and closed.deadline is None and closed.ever_overdue
-    assert len(esc.store.firings(case.id)) == 5
+    assert len(esc.firings(case.id)) == 5
     leader_alerts = [a.rung for a in esc.supervision.alerts_of("leader")]
     assert leader_alerts == ["supervise"]
     events, replayed = s.history(case.id)

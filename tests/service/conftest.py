@@ -1,7 +1,7 @@
 """Fixtures of the service and versioning tests: an engine on a private copy of the definitions.
 
   defs_dir          the repo's definitions plus tests/service/data/ledger_item.yaml (a test-only type)
-  make_ledger_app   make_ledger_app(url, definitions=defs_dir, **settings) -> Rectiflow (clock: `clock`)
+  make_ledger_app   make_ledger_app(url, definitions=defs_dir, **settings) -> Application (clock: `clock`)
   ledger_app        make_ledger_app(database_url) with the demo units and users: SQLite and PostgreSQL
 """
 from __future__ import annotations

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from workflow.adapters.sql import schema
-from workflow.cases.service import Attachment
+from workflow.cases.validation import Attachment
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
@@ -28,18 +28,18 @@ def seed_directory(app: Any) -> None:
 
 
 def event_count(app: Any) -> int:
-    with app.engine.connect() as conn:
+    with app.store.engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(schema.case_events)).scalar_one())
 
 
 def open_ledger(app: Any, *, actor: str = "registrar", unit: str = "xf-sfs-1", title: str = "审批材料不全",
                 **fields: Any) -> Any:
-    return app.service.open_case("ledger_item", actor=actor, title=title, unit=unit, fields={**INTAKE, **fields})
+    return app.cases.open_case("ledger_item", actor=actor, title=title, unit=unit, fields={**INTAKE, **fields})
 
 
 def walk(app: Any, case_id: str, to: str, *, reporter: str = "handler") -> Any:
     """Drive a ledger item from `reported` to `to` (verified, handling or checking)."""
-    s = app.service
+    s = app.cases
     case = s.advance(case_id, "verify", actor="supervisor")
     if to == "verified":
         return case

@@ -14,7 +14,7 @@ from workflow.errors import (
     TransitionNotAllowed, UnknownUnit, UnknownUser,
 )
 from workflow.engine.policy import Scope
-from workflow.cases.service import MAX_ATTACHMENTS_PER_STEP, Attachment
+from workflow.cases.validation import MAX_ATTACHMENTS_PER_STEP, Attachment
 
 
 def refused(app, error, match, call, *args, **kwargs):
@@ -29,12 +29,12 @@ def refused(app, error, match, call, *args, **kwargs):
 def test_a_role_not_listed_on_the_transition_is_refused(ledger_app):
     case = open_ledger(ledger_app)
     refused(ledger_app, RoleNotAllowed, r"role 'handler' may not 'verify' \(allowed: supervisor, unit_head\)",
-            ledger_app.service.advance, case.id, "verify", actor="handler")
-    assert ledger_app.service.advance(case.id, "verify", actor="unit_head").state == "verified"
+            ledger_app.cases.advance, case.id, "verify", actor="handler")
+    assert ledger_app.cases.advance(case.id, "verify", actor="unit_head").state == "verified"
 
 
 def test_a_unit_user_cannot_act_on_another_units_case(ledger_app):
-    s = ledger_app.service
+    s = ledger_app.cases
     other = open_ledger(ledger_app, unit="xf-sfs-2")
     refused(ledger_app, RoleNotAllowed, r"unit_head \(xf-sfs-1\) does not cover unit 'xf-sfs-2'",
             s.advance, other.id, "verify", actor="unit_head")
@@ -49,7 +49,7 @@ def test_a_unit_user_cannot_act_on_another_units_case(ledger_app):
 
 def test_bureau_level_users_cover_every_unit(ledger_app):
     case = open_ledger(ledger_app, unit="xf-sfs-2")  # the registrar sits at the bureau
-    assert ledger_app.service.advance(case.id, "verify", actor="supervisor").state == "verified"
+    assert ledger_app.cases.advance(case.id, "verify", actor="supervisor").state == "verified"
     own = open_ledger(ledger_app, actor="handler")  # a unit user in their own unit
     assert own.unit == "xf-sfs-1"
 
@@ -57,12 +57,12 @@ def test_bureau_level_users_cover_every_unit(ledger_app):
 def test_a_sub_unit_is_covered_by_its_parent(ledger_app):
     ledger_app.directory.add_user("lsk_head", role="unit_head", unit="xf-lsk")
     case = open_ledger(ledger_app, unit="xf-ls-1")  # a law firm under the lawyers' department
-    assert ledger_app.service.advance(case.id, "verify", actor="lsk_head").state == "verified"
+    assert ledger_app.cases.advance(case.id, "verify", actor="lsk_head").state == "verified"
 
 
 @pytest.mark.parametrize("login", ["auditor", "admin"])
 def test_read_only_roles_never_act(ledger_app, login):
-    s = ledger_app.service
+    s = ledger_app.cases
     case = open_ledger(ledger_app)
     message = f"role '{login}' is read-only for cases"
     refused(ledger_app, RoleNotAllowed, message, s.add_comment, case.id, actor=login, text="审计意见")
@@ -71,14 +71,14 @@ def test_read_only_roles_never_act(ledger_app, login):
 
 
 def test_confidential_clues_are_for_their_roles_only(ledger_app):
-    s = ledger_app.service
+    s = ledger_app.cases
     intake = {"allegation": "收受律师宴请", "subject_name": "某干警", "discovery_channel": "mass_report"}
     refused(ledger_app, RoleNotAllowed, "clue cases are confidential to registrar, supervisor, leader",
             s.open_case, "clue", actor="handler", title="线索", unit="xf-sfs-1", fields=intake)
     clue = s.open_case("clue", actor="registrar", title="线索", unit="xf-sfs-1", fields=intake)
     refused(ledger_app, RoleNotAllowed, "confidential", s.add_comment, clue.id, actor="unit_head", text="?")
     with ledger_app.store.read() as tx:
-        scope, users = Scope(tx.units()), {u.login: u for u in tx.users()}
+        scope, users = Scope(tx.units(), ledger_app.roles), {u.login: u for u in tx.users()}
     defn = s.definition_of(clue)
     visible = {login for login, user in users.items() if scope.can_view(user, defn, clue.unit)}
     assert visible == {"registrar", "supervisor", "supervisor2", "leader", "auditor"}
@@ -87,24 +87,24 @@ def test_confidential_clues_are_for_their_roles_only(ledger_app):
 # ---- fields -----------------------------------------------------------------------------------
 def test_required_fields_at_intake(ledger_app):
     refused(ledger_app, MissingField, r"intake needs 'description', 'channel'",
-            ledger_app.service.open_case, "ledger_item", actor="registrar", title="t", unit="xf-sfs-1", fields={})
+            ledger_app.cases.open_case, "ledger_item", actor="registrar", title="t", unit="xf-sfs-1", fields={})
 
 
 def test_required_fields_at_a_step(ledger_app):
     case = open_ledger(ledger_app)
     walk(ledger_app, case.id, "verified")
     refused(ledger_app, MissingField, r"step 'dispatch' needs 'owner', 'due'",
-            ledger_app.service.advance, case.id, "dispatch", actor="supervisor")
+            ledger_app.cases.advance, case.id, "dispatch", actor="supervisor")
     refused(ledger_app, MissingField, r"step 'dispatch' needs 'due'",
-            ledger_app.service.advance, case.id, "dispatch", actor="supervisor", fields={"owner": "handler"})
+            ledger_app.cases.advance, case.id, "dispatch", actor="supervisor", fields={"owner": "handler"})
 
 
 def test_a_field_the_step_does_not_take_is_refused(ledger_app):
     case = open_ledger(ledger_app)
     refused(ledger_app, FieldNotAllowed, r"field 'owner' cannot be set at this step \(this step takes: subject, urgent\)",
-            ledger_app.service.advance, case.id, "verify", actor="supervisor", fields={"owner": "handler"})
+            ledger_app.cases.advance, case.id, "verify", actor="supervisor", fields={"owner": "handler"})
     refused(ledger_app, FieldNotAllowed, "files for 'evidence' cannot be added at this step",
-            ledger_app.service.advance, case.id, "verify", actor="supervisor", attachments=[EVIDENCE])
+            ledger_app.cases.advance, case.id, "verify", actor="supervisor", attachments=[EVIDENCE])
 
 
 def test_an_unknown_field_is_refused(ledger_app):
@@ -113,7 +113,7 @@ def test_an_unknown_field_is_refused(ledger_app):
 
 
 def test_the_discovery_channel_can_never_change(ledger_app):
-    s = ledger_app.service
+    s = ledger_app.cases
     case = s.open_case("rectification_item", actor="registrar", title="t", unit="xf-sfs-1",
                        fields={"description": "d", "category": "appraisal", "discovery_channel": "self_report"})
     refused(ledger_app, ImmutableField, "field 'discovery_channel' is fixed at intake and cannot be changed",
@@ -127,10 +127,10 @@ def test_the_discovery_channel_can_never_change(ledger_app):
 def test_a_required_comment(ledger_app):
     case = open_ledger(ledger_app)
     refused(ledger_app, MissingField, r"this step needs a comment \(the reason\)",
-            ledger_app.service.advance, case.id, "drop", actor="supervisor")
+            ledger_app.cases.advance, case.id, "drop", actor="supervisor")
     refused(ledger_app, MissingField, "needs a comment",
-            ledger_app.service.advance, case.id, "drop", actor="supervisor", comment="   ")
-    dropped = ledger_app.service.advance(case.id, "drop", actor="supervisor", comment="经核查不属实")
+            ledger_app.cases.advance, case.id, "drop", actor="supervisor", comment="   ")
+    dropped = ledger_app.cases.advance(case.id, "drop", actor="supervisor", comment="经核查不属实")
     assert (dropped.state, dropped.comments) == ("dropped", 1)
 
 
@@ -157,7 +157,7 @@ def test_values_are_stored_typed(ledger_app):
 def test_person_and_unit_fields_must_exist(ledger_app):
     case = open_ledger(ledger_app)
     walk(ledger_app, case.id, "verified")
-    s = ledger_app.service
+    s = ledger_app.cases
     refused(ledger_app, InvalidInput, "field 'owner': unknown user 'nobody'", s.advance, case.id, "dispatch",
             actor="supervisor", fields={"owner": "nobody", "due": "2026-04-30"})
     refused(ledger_app, InvalidInput, "field 'host_unit': unknown unit 'xf-nowhere'", s.advance, case.id,
@@ -172,14 +172,14 @@ def test_a_trigger_from_the_wrong_state_is_not_allowed_whatever_fields_come_with
     case = open_ledger(ledger_app)
     refused(ledger_app, TransitionNotAllowed, r"'dispatch' is not possible from state 'reported'; possible now: "
                                               r"verify, drop",
-            ledger_app.service.advance, case.id, "dispatch", actor="supervisor",
+            ledger_app.cases.advance, case.id, "dispatch", actor="supervisor",
             fields={"owner": "handler", "due": "2026-04-30"})
     refused(ledger_app, TransitionNotAllowed, "unknown trigger 'fly'",
-            ledger_app.service.advance, case.id, "fly", actor="supervisor", fields={"x": "y"})
+            ledger_app.cases.advance, case.id, "fly", actor="supervisor", fields={"x": "y"})
 
 
 def test_four_eyes_the_reporter_may_not_accept(ledger_app):
-    s = ledger_app.service
+    s = ledger_app.cases
     case = open_ledger(ledger_app)
     walk(ledger_app, case.id, "checking", reporter="supervisor")
     refused(ledger_app, GuardRejected, r"the person who did 'report' may not also do this step \(four-eyes rule\)",
@@ -188,7 +188,7 @@ def test_four_eyes_the_reporter_may_not_accept(ledger_app):
 
 
 def test_a_guard_on_a_field_value(ledger_app):
-    s = ledger_app.service
+    s = ledger_app.cases
     case = open_ledger(ledger_app)
     walk(ledger_app, case.id, "handling")
     s.advance(case.id, "report", actor="handler", fields={"verdict": "not_fixed"}, attachments=[EVIDENCE])
@@ -198,19 +198,19 @@ def test_a_guard_on_a_field_value(ledger_app):
 
 def test_an_unknown_actor_is_refused(ledger_app):
     case = open_ledger(ledger_app)
-    refused(ledger_app, UnknownUser, "unknown user 'ghost'", ledger_app.service.advance, case.id, "verify",
+    refused(ledger_app, UnknownUser, "unknown user 'ghost'", ledger_app.cases.advance, case.id, "verify",
             actor="ghost")
     refused(ledger_app, UnknownUnit, "unknown unit 'xf-nowhere'", open_ledger, ledger_app, unit="xf-nowhere")
 
 
 def test_an_unknown_case(ledger_app):
     with pytest.raises(CaseNotFound, match="no case with id 'cdeadbeefdeadbeef'"):
-        ledger_app.service.advance("cdeadbeefdeadbeef", "verify", actor="supervisor")
+        ledger_app.cases.advance("cdeadbeefdeadbeef", "verify", actor="supervisor")
 
 
 # ---- attachments ------------------------------------------------------------------------------
 def test_an_attachment_is_recorded_by_its_sha256(ledger_app):
-    s = ledger_app.service
+    s = ledger_app.cases
     case = open_ledger(ledger_app)
     walk(ledger_app, case.id, "handling")
     data = "整改报告：已补齐全部材料。".encode()
@@ -228,7 +228,7 @@ def test_the_attachment_guard_counts_files(ledger_app):
     case = open_ledger(ledger_app)
     walk(ledger_app, case.id, "handling")
     refused(ledger_app, GuardRejected, r"needs at least 1 file\(s\) in 'evidence' \(has 0\)",
-            ledger_app.service.advance, case.id, "report", actor="handler", fields={"verdict": "fixed"})
+            ledger_app.cases.advance, case.id, "report", actor="handler", fields={"verdict": "fixed"})
 
 
 def test_attachment_size_limit(make_ledger_app, sqlite_url):
@@ -237,10 +237,10 @@ def test_attachment_size_limit(make_ledger_app, sqlite_url):
     case = open_ledger(app)
     walk(app, case.id, "handling")
     big = Attachment("evidence", "big.bin", b"x" * 65)
-    refused(app, InvalidInput, "file 'big.bin' is 65 bytes; the limit is 64", app.service.advance, case.id,
+    refused(app, InvalidInput, "file 'big.bin' is 65 bytes; the limit is 64", app.cases.advance, case.id,
             "report", actor="handler", fields={"verdict": "fixed"}, attachments=[big])
     ok = Attachment("evidence", "ok.bin", b"x" * 64)
-    assert app.service.advance(case.id, "report", actor="handler", fields={"verdict": "fixed"},
+    assert app.cases.advance(case.id, "report", actor="handler", fields={"verdict": "fixed"},
                                attachments=[ok]).state == "checking"
 
 
@@ -248,7 +248,7 @@ def test_attachments_per_step_limit(ledger_app):
     case = open_ledger(ledger_app)
     walk(ledger_app, case.id, "handling")
     files = [Attachment("evidence", f"{n}.txt", str(n).encode()) for n in range(MAX_ATTACHMENTS_PER_STEP + 1)]
-    refused(ledger_app, InvalidInput, f"at most {MAX_ATTACHMENTS_PER_STEP} files per step", ledger_app.service.advance,
+    refused(ledger_app, InvalidInput, f"at most {MAX_ATTACHMENTS_PER_STEP} files per step", ledger_app.cases.advance,
             case.id, "report", actor="handler", fields={"verdict": "fixed"}, attachments=files)
 
 
@@ -256,10 +256,10 @@ def test_attachments_only_go_to_attachment_fields(ledger_app):
     case = open_ledger(ledger_app)
     walk(ledger_app, case.id, "handling")
     refused(ledger_app, InvalidInput, "'verdict' is not an attachment field of ledger_item",
-            ledger_app.service.advance, case.id, "report", actor="handler", fields={"verdict": "fixed"},
+            ledger_app.cases.advance, case.id, "report", actor="handler", fields={"verdict": "fixed"},
             attachments=[Attachment("verdict", "a.txt", b"a")])
     refused(ledger_app, InvalidInput, "field 'evidence': attachments are added as files, not as values",
-            ledger_app.service.advance, case.id, "report", actor="handler",
+            ledger_app.cases.advance, case.id, "report", actor="handler",
             fields={"verdict": "fixed", "evidence": "a.txt"})
 
 
@@ -272,7 +272,7 @@ def test_case_ids_are_opaque_and_not_sequential(ledger_app):
 
 
 def test_history_at_a_version_and_as_of_an_instant(ledger_app, clock):
-    s = ledger_app.service
+    s = ledger_app.cases
     case = open_ledger(ledger_app)
     opened_at = clock.now()
     clock.advance(hours=2)
@@ -301,7 +301,7 @@ def test_history_at_a_version_and_as_of_an_instant(ledger_app, clock):
 
 def test_intake_records_who_where_and_under_which_definition(ledger_app):
     case = open_ledger(ledger_app, actor="handler")
-    events, _ = ledger_app.service.history(case.id)
+    events, _ = ledger_app.cases.history(case.id)
     [opened] = events
     assert (opened.actor, opened.action, opened.to_state, opened.version) == ("handler", "opened", "reported", 1)
     assert opened.payload["fields"] == {**INTAKE}

@@ -36,7 +36,7 @@ def test_a_case_records_name_version_and_content_hash(ledger_app, defs_dir):
     case = open_ledger(ledger_app)
     digest = hashlib.sha256((defs_dir / "ledger_item.yaml").read_bytes()).hexdigest()
     assert (case.type, case.definition_version, case.definition_hash) == ("ledger_item", 1, digest)
-    [opened], _ = ledger_app.service.history(case.id)
+    [opened], _ = ledger_app.cases.history(case.id)
     assert (opened.definition, opened.definition_version, opened.payload["definition_hash"]) == \
         ("ledger_item", 1, digest)
     assert stored(ledger_app)[("ledger_item", 1)] == digest
@@ -52,12 +52,12 @@ def test_a_new_version_applies_to_new_cases_while_old_cases_keep_theirs(ledger_a
     assert (new.definition_version, old.definition_version) == (2, 1)
     assert set(stored(app2)) >= {("ledger_item", 1), ("ledger_item", 2)}
     # The old case still runs on version 1 (the file no longer says `verify`) ...
-    assert [t.trigger for t in app2.service.available(app2.service.get(old.id))] == ["verify", "drop"]
-    assert app2.service.advance(old.id, "verify", actor="supervisor").state == "verified"
+    assert [t.trigger for t in app2.cases.available(app2.cases.get(old.id))] == ["verify", "drop"]
+    assert app2.cases.advance(old.id, "verify", actor="supervisor").state == "verified"
     # ... and the new one on version 2.
     with pytest.raises(TransitionNotAllowed, match="unknown trigger 'verify'; possible now: confirm, drop"):
-        app2.service.advance(new.id, "verify", actor="supervisor")
-    assert app2.service.advance(new.id, "confirm", actor="supervisor").state == "verified"
+        app2.cases.advance(new.id, "verify", actor="supervisor")
+    assert app2.cases.advance(new.id, "confirm", actor="supervisor").state == "verified"
 
 
 def test_editing_a_version_in_use_without_a_bump_is_refused(ledger_app, defs_dir):
@@ -110,4 +110,4 @@ def test_an_invalid_file_keeps_the_stored_version_running(ledger_app, make_ledge
     app2 = make_ledger_app(database_url, expect_warnings=True)
     assert len(app2.warnings) == 1
     assert app2.warnings[0].startswith(f"{path}:") and "unknown dest state 'verifed'" in app2.warnings[0]
-    assert app2.service.advance(first.id, "verify", actor="supervisor").state == "verified"
+    assert app2.cases.advance(first.id, "verify", actor="supervisor").state == "verified"

@@ -12,16 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from workflow.escalation.calendar import WorkingCalendar, parse_calendar
-from workflow.escalation.deadlines import (
-    DeadlineBasis,
-    Duration,
-    add_duration,
-    compute_due,
-    format_utc,
-    parse_duration,
-    traffic_light,
-    yellow_at,
-)
+from workflow.escalation.deadlines import DeadlineBasis, add_duration, compute_due, format_utc, traffic_light, yellow_at
+from workflow.definitions.durations import Duration, parse_duration
 from workflow.errors import DefinitionError
 
 CN_YAML = Path(__file__).resolve().parents[2] / "definitions" / "calendars" / "cn-mainland.yaml"

@@ -10,7 +10,7 @@ from definition_support import MINI, ROLES, assert_only, edited, line_of, proble
 from workflow.adapters.files.definition_files import read_definitions
 from workflow.adapters.files.yaml_files import load_yaml_text
 from workflow.errors import DefinitionError
-from workflow.engine.guards import VOCABULARY, GuardContext, evaluate
+from workflow.definitions.guards import VOCABULARY, GuardContext, evaluate
 
 GUARDED = "    roles: [supervisor]\n"
 

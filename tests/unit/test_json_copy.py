@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from workflow.events import json_copy
-from workflow.engine.projection import CaseState
+from workflow.records import CaseState
 
 
 def test_json_copy_is_equal_and_independent():

@@ -13,7 +13,7 @@ from definition_support import MINI, ROLES, edited
 from workflow.adapters.files.yaml_files import load_yaml_text
 from workflow.definitions.parser import parse_definition
 from workflow.errors import GuardRejected, TransitionNotAllowed
-from workflow.engine.guards import GuardContext
+from workflow.definitions.guards import GuardContext
 from workflow.engine.machine import Lifecycle
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
@@ -84,11 +84,12 @@ def test_a_guard_refusal_raises_with_its_reason():
     assert str(caught.value) == "the person who did 'start' may not also do this step (four-eyes rule)"
 
 
-def test_check_refuses_without_evaluating_guards():
+def test_step_finds_the_transition_without_evaluating_guards():
     lc = lifecycle()
-    lc.check("working", "finish")  # guards would refuse (no note), but check() only looks at the graph
+    # guards would refuse (no note), but step() only looks at the graph
+    assert lc.step("working", "finish").trigger == "finish"
     with pytest.raises(TransitionNotAllowed, match="'finish' is not possible from state 'open'"):
-        lc.check("open", "finish")
+        lc.step("open", "finish")
 
 
 def test_available_lists_the_triggers_out_of_a_state():

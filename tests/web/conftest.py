@@ -27,7 +27,7 @@ def _seed(url: str, instance) -> None:
     rf = build(Settings(database_url=url, definitions_dir=REPO / "definitions", instance_dir=instance),
                clock=FixedClock(datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)))
     seed_directory(rf)
-    rf.engine.dispose()
+    rf.close()
 
 
 @pytest.fixture(scope="session")
@@ -73,7 +73,7 @@ def app(request, backend, tmp_path, clock):
     settings = Settings(database_url=url, definitions_dir=REPO / "definitions", instance_dir=tmp_path / "instance")
     rectiflow = build(settings, clock=clock, sync=False)
     yield rectiflow
-    rectiflow.engine.dispose()
+    rectiflow.close()
     if cleanup:
         cleanup()
 
@@ -133,6 +133,6 @@ def shared_app(request, tmp_path_factory):
     rectiflow = build(settings, clock=FixedClock(datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)))
     seed_directory(rectiflow)
     yield rectiflow
-    rectiflow.engine.dispose()
+    rectiflow.close()
     if cleanup:
         cleanup()

@@ -18,7 +18,7 @@ REQUESTS = {
     "cases.fire": ("POST", f"/cases/{CASE}/fire/verify", {"version": "x"}),
     "cases.comment": ("POST", f"/cases/{CASE}/comment", {"version": "x", "text": "hi"}),
     "cases.assign": ("POST", f"/cases/{CASE}/assign", {"version": "x"}),
-    "cases.give_back": ("POST", f"/cases/{CASE}/return", {"version": "x", "reason": "not ours"}),
+    "cases.return_to_queue": ("POST", f"/cases/{CASE}/return", {"version": "x", "reason": "not ours"}),
     "cases.new": ("GET", "/cases/new", None),
     "cases.flag": ("POST", f"/cases/{CASE}/flag", {"version": "1", "level": "x"}),
     "cases.unflag": ("POST", f"/cases/{CASE}/unflag", {"version": "x"}),

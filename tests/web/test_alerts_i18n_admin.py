@@ -11,7 +11,7 @@ alerts = table("alerts", column("login"), column("case_id"), column("event_versi
 
 
 def _alert(app, login, case, version, kind="escalation", rung="urge"):
-    with app.engine.begin() as conn:  # as the escalation sweep writes them
+    with app.store.engine.begin() as conn:  # as the escalation sweep writes them
         conn.execute(insert(alerts).values(login=login, case_id=case.id, event_version=version, kind=kind, rung=rung,
                                            level=1, at="2026-03-02T01:00:00.000000Z", due_at=None, late=False,
                                            read_at=None))

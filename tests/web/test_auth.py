@@ -26,7 +26,7 @@ def test_wrong_password_is_refused_and_logged(app, client, auth):
     response = auth.login("handler", "wrong-password")
     assert response.status_code == 401
     assert client.get("/").status_code == 302
-    entries = SqlQueries(app.engine).access_entries(actor="handler", case_id=None, before_seq=None, limit=5)
+    entries = app.queries.access_entries(actor="handler", case_id=None, before_seq=None, limit=5)
     assert [(e.action, e.outcome) for e in entries] == [("login", "failed")]
 
 
@@ -35,12 +35,12 @@ def test_unknown_login_is_refused_like_a_wrong_password(client, auth):
 
 
 def test_failed_logins_are_throttled_before_any_hashing(client, auth, monkeypatch):
-    import web.auth
+    import workflow.directory.staff
 
     for _ in range(5):
         assert auth.login("handler", "wrong-password").status_code == 401
     calls = []
-    monkeypatch.setattr(web.auth, "check_password", lambda *a: calls.append(a) or True)
+    monkeypatch.setattr(workflow.directory.staff, "check_password", lambda *a: calls.append(a) or True)
     response = auth.login("handler")  # even the right password waits out the window
     assert response.status_code == 429
     assert calls == []  # refused before hashing: guessing floods cost no CPU
@@ -101,7 +101,12 @@ def test_session_cookie_is_httponly_and_samesite(client, auth):
 
 
 def test_session_cookie_is_secure_when_served_over_tls(app, monkeypatch):
-    monkeypatch.setenv("RECTIFLOW_COOKIE_SECURE", "1")
+    from dataclasses import replace
+
+    from workflow.config import Settings
+
+    assert Settings.from_env({"RECTIFLOW_COOKIE_SECURE": "1"}).cookie_secure
+    monkeypatch.setattr(app, "settings", replace(app.settings, cookie_secure=True))
     client = make_web(app).test_client()
     header = _cookie(AuthActions(client).login("handler"))
     assert "Secure" in header

@@ -9,9 +9,9 @@ from workflow.adapters.sql.sqlqueries import SqlQueries
 
 
 def _to_rectifying(app, case):
-    app.service.advance(case.id, "verify", actor="supervisor")
-    app.service.assign(case.id, actor="unit_head", assignee="handler")
-    return app.service.advance(case.id, "dispatch", actor="supervisor",
+    app.cases.advance(case.id, "verify", actor="supervisor")
+    app.cases.assign(case.id, actor="unit_head", assignee="handler")
+    return app.cases.advance(case.id, "dispatch", actor="supervisor",
                                fields={"measure": "补齐材料", "owner": "handler", "rectify_by": "2026-04-30"})
 
 
@@ -28,7 +28,7 @@ def test_firing_a_trigger_moves_the_case(app, as_role, rect_case):
     response = as_role("supervisor").post(f"/cases/{rect_case.id}/fire/verify",
                                           data={"version": rect_case.version, "comment": "属实"})
     assert response.status_code == 302
-    case = app.service.get(rect_case.id)
+    case = app.cases.get(rect_case.id)
     assert case.state == "verified" and events_of(app, case.id)[-1].payload["comment"] == "属实"
 
 
@@ -38,11 +38,11 @@ def test_missing_required_field_is_shown_next_to_the_field(app, as_role, rect_ca
     html = response.get_data(as_text=True)
     assert 'id="f-dismiss-unfounded_reason-error"' in html
     assert 'id="step-dismiss" open' in html
-    assert app.service.get(rect_case.id).version == rect_case.version
+    assert app.cases.get(rect_case.id).version == rect_case.version
 
 
 def test_invalid_value_is_shown_inline(app, as_role, rect_case):
-    case = app.service.advance(rect_case.id, "verify", actor="supervisor")
+    case = app.cases.advance(rect_case.id, "verify", actor="supervisor")
     response = as_role("supervisor").post(f"/cases/{case.id}/fire/dispatch", data={
         "version": case.version, "measure": "m", "owner": "handler", "rectify_by": "not a date"})
     assert response.status_code == 422
@@ -51,17 +51,17 @@ def test_invalid_value_is_shown_inline(app, as_role, rect_case):
 
 def test_a_stale_form_gets_a_clear_conflict(app, as_role, rect_case):
     stale = rect_case.version
-    app.service.add_comment(rect_case.id, actor="registrar", text="someone else acted first")
+    app.cases.add_comment(rect_case.id, actor="registrar", text="someone else acted first")
     response = as_role("supervisor").post(f"/cases/{rect_case.id}/fire/verify", data={"version": stale})
     assert response.status_code == 409
     html = response.get_data(as_text=True)
     assert 'id="reload-case"' in html and "Traceback" not in html
-    assert app.service.get(rect_case.id).state == "reported"
+    assert app.cases.get(rect_case.id).state == "reported"
 
 
 def test_a_form_for_a_state_the_case_left_is_a_conflict_not_a_403(app, as_role, rect_case):
     stale = rect_case.version
-    app.service.advance(rect_case.id, "verify", actor="supervisor")
+    app.cases.advance(rect_case.id, "verify", actor="supervisor")
     response = as_role("supervisor").post(f"/cases/{rect_case.id}/fire/dismiss",
                                           data={"version": stale, "unfounded_reason": "x"})
     assert response.status_code == 409
@@ -89,12 +89,12 @@ def test_upload_of_a_refused_type_is_an_inline_error(app, as_role, rect_case):
         "evidence": (io.BytesIO(b"MZ..."), "tool.exe")}, content_type="multipart/form-data")
     assert response.status_code == 422
     assert 'id="f-report_rectified-evidence-error"' in response.get_data(as_text=True)
-    assert app.service.get(case.id).state == "rectifying"
+    assert app.cases.get(case.id).state == "rectifying"
 
 
 def test_upload_over_the_file_limit_is_an_inline_error(make_app, app, rect_case):
     case = _to_rectifying(app, rect_case)
-    app.service.max_attachment_bytes = 1000
+    app.cases.max_attachment_bytes = 1000
     client = make_web(app).test_client()
     session_as(client, app, "handler")
     response = client.post(f"/cases/{case.id}/fire/report_rectified", data={
@@ -117,18 +117,18 @@ def test_claim_assign_and_return_with_reason(app, as_role, rect_case):
     client = as_role("handler")
     assert client.post(f"/cases/{rect_case.id}/assign",
                        data={"version": rect_case.version, "assignee": "handler"}).status_code == 302
-    case = app.service.get(rect_case.id)
+    case = app.cases.get(rect_case.id)
     assert case.assignee == "handler"
     assert client.post(f"/cases/{case.id}/return", data={"version": case.version, "reason": ""}).status_code == 400
     assert client.post(f"/cases/{case.id}/return",
                        data={"version": case.version, "reason": "不属于本所管辖"}).status_code == 302
-    case = app.service.get(case.id)
+    case = app.cases.get(case.id)
     assert case.assignee is None
     assert events_of(app, case.id)[-1].payload == {"assignee": None, "returned": True, "reason": "不属于本所管辖"}
     client = as_role("unit_head")
     assert client.post(f"/cases/{case.id}/assign", data={"version": case.version, "assignee": "handler"}
                        ).status_code == 302
-    assert app.service.get(case.id).assignee == "handler"
+    assert app.cases.get(case.id).assignee == "handler"
 
 
 def test_a_handler_cannot_assign_others(app, as_role, rect_case):
@@ -144,15 +144,15 @@ def test_cases_outside_the_users_units_are_refused(app, as_role):
 
 
 def test_confidential_views_are_audited_without_touching_the_case(app, as_role):
-    clue = app.service.open_case("clue", actor="registrar", unit="xf-sfj", title="线索",
+    clue = app.cases.open_case("clue", actor="registrar", unit="xf-sfj", title="线索",
                                  fields={"allegation": "a", "subject_name": "某人", "discovery_channel": "mass_report"})
     assert as_role("handler").get(f"/cases/{clue.id}").status_code == 403  # not in visible_to
     assert as_role("supervisor").get(f"/cases/{clue.id}").status_code == 200
     assert as_role("supervisor").get(f"/cases/{clue.id}/history").status_code == 200
-    entries = SqlQueries(app.engine).access_entries(actor=None, case_id=clue.id, before_seq=None, limit=10)
+    entries = app.queries.access_entries(actor=None, case_id=clue.id, before_seq=None, limit=10)
     assert [(e.actor, e.action) for e in entries] == [("supervisor", "view_case_history"),
                                                       ("supervisor", "view_case")]
-    assert app.service.get(clue.id).version == clue.version  # a view is not a case event
+    assert app.cases.get(clue.id).version == clue.version  # a view is not a case event
 
 
 def test_registering_a_case_through_the_form(app, as_role):
@@ -165,7 +165,7 @@ def test_registering_a_case_through_the_form(app, as_role):
         "title": "鉴定意见书超期", "unit": "xf-sfs-1", "description": "d", "category": "appraisal",
         "discovery_channel": "inspection"})
     assert response.status_code == 302
-    case = app.service.get(response.headers["Location"].rsplit("/", 1)[-1])
+    case = app.cases.get(response.headers["Location"].rsplit("/", 1)[-1])
     assert case.title == "鉴定意见书超期" and case.fields["discovery_channel"] == "inspection"
 
 
@@ -182,9 +182,9 @@ def test_supervisors_flag_and_unflag_a_case(app, as_role, rect_case):
     response = client.post(f"/cases/{rect_case.id}/flag", data={"version": rect_case.version, "level": "2",
                                                                   "reason": "超期未整改"})
     assert response.status_code == 302
-    case = app.service.get(rect_case.id)
+    case = app.cases.get(rect_case.id)
     assert case.flag_level == 2 and events_of(app, case.id)[-1].action == "flagged"
     assert 'id="supervision"' in client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert client.post(f"/cases/{case.id}/unflag", data={"version": case.version}).status_code == 302
-    assert app.service.get(case.id).flag_level == 0
+    assert app.cases.get(case.id).flag_level == 0
     assert as_role("handler").post(f"/cases/{case.id}/flag", data={"version": "1", "level": "1"}).status_code == 403

@@ -7,13 +7,13 @@ import io
 import pytest
 
 from webtools import open_item
-from workflow.cases.service import Attachment
+from workflow.cases.validation import Attachment
 
 
 @pytest.fixture
 def campaign(app, clock):
     """a: closed on time; b: left red, then dismissed late; c: opened last. Now is Wed 2026-03-11."""
-    s = app.service
+    s = app.cases
     a, b = open_item(app, "a"), open_item(app, "b", unit="xf-sfs-2")
     clock.advance(days=1)
     s.advance(a.id, "verify", actor="supervisor")
@@ -61,7 +61,7 @@ def test_matrix_cells_by_type_stage_and_unit(app, campaign):
     from workflow.reporting.queries import closed_keys
     from workflow.adapters.sql.sqlqueries import SqlQueries
 
-    counts = SqlQueries(app.engine).dashboard("2026-03-10T15:59:59.999999Z", None, ("rectification_item",),
+    counts = app.queries.dashboard("2026-03-10T15:59:59.999999Z", None, ("rectification_item",),
                                                 closed_keys(app.registry))
     result = summarise("x", counts, app.registry, {c.due_at: 1 for c in counts if c.due_at})
     row = result.matrix["rectification_item"]

@@ -24,7 +24,7 @@ from workflow.errors import WorkflowError
 from workflow.events import format_time
 from workflow.engine.projection import project_case
 from workflow.reporting.queries import closed_keys, light_of, stage_of_state
-from workflow.cases.service import Attachment
+from workflow.cases.validation import Attachment
 
 UNITS = ("xf-sfs-1", "xf-sfs-2", "xf-jcj")
 DESCRIPTION = {"description": "外出审批缺少司法所意见。", "category": "commutation_parole",
@@ -49,7 +49,7 @@ NEXT = {
 
 def _step(app, clock, rng: random.Random, case_id: str) -> None:
     """One random move of the case, as whoever may make it; a refused move changes nothing."""
-    s = app.service
+    s = app.cases
     kind = rng.choice(("assign", "comment")) if rng.random() < 0.2 else rng.choice(NEXT[s.get(case_id).state])
     evidence = [Attachment("evidence", "e.txt", b"evidence")]
     moves = {
@@ -84,13 +84,13 @@ def random_histories(app, clock, rng: random.Random, cases: int = 14, steps: int
     ids: list[str] = []
     for _ in range(steps):
         if len(ids) < cases and (not ids or rng.random() < 0.25):
-            ids.append(app.service.open_case("rectification_item", actor="registrar", unit=rng.choice(UNITS),
+            ids.append(app.cases.open_case("rectification_item", actor="registrar", unit=rng.choice(UNITS),
                                              title="问题", fields=DESCRIPTION).id)
         else:
             _step(app, clock, rng, rng.choice(ids))
         if rng.random() < 0.8:  # otherwise the next step happens at the same instant
             clock.advance(hours=rng.choice((1, 5, 20, 30, 75, 150)))
-    return {case_id: app.service.history(case_id)[0] for case_id in ids}
+    return {case_id: app.cases.history(case_id)[0] for case_id in ids}
 
 
 def folded(app, histories: dict[str, list], t: str, units: set[str] | None) -> Counter:
@@ -115,7 +115,7 @@ def folded(app, histories: dict[str, list], t: str, units: set[str] | None) -> C
 
 
 def board(app, t: str, units: tuple[str, ...] | None) -> Counter:
-    counts = SqlQueries(app.engine).dashboard(t, units, ("rectification_item",), closed_keys(app.registry))
+    counts = app.queries.dashboard(t, units, ("rectification_item",), closed_keys(app.registry))
     return Counter({(c.unit, c.type, c.definition_version, c.state, c.light, c.ever_late, c.due_at): c.count
                     for c in counts})
 
@@ -147,35 +147,35 @@ def test_the_battle_map_as_of_any_instant_equals_a_fold_of_the_log(app, clock, s
 
 def test_the_timeline_written_with_each_event_equals_one_rebuilt_from_the_log(app, clock):
     histories = random_histories(app, clock, random.Random(3), cases=8, steps=50)
-    with app.engine.connect() as conn:
+    with app.store.engine.connect() as conn:
         written = {i: timeline.stored(conn, i) for i in histories}
     assert all(written.values())
     assert all(written[i] == timeline.expected(events) for i, events in histories.items())
-    with app.engine.begin() as conn:
+    with app.store.engine.begin() as conn:
         assert timeline.rebuild(conn) == sum(len(rows) for rows in written.values())
-    with app.engine.connect() as conn:
+    with app.store.engine.connect() as conn:
         assert {i: timeline.stored(conn, i) for i in histories} == written
         assert timeline.problems(conn) == []
 
 
 def test_a_case_missing_from_the_timeline_is_derived_whole_at_its_next_change(app, clock):
-    case = app.service.open_case("rectification_item", actor="registrar", unit="xf-sfs-1", title="问题",
+    case = app.cases.open_case("rectification_item", actor="registrar", unit="xf-sfs-1", title="问题",
                                  fields=DESCRIPTION)
-    with app.engine.begin() as conn:  # as a bulk load that bypassed the store would leave it
+    with app.store.engine.begin() as conn:  # as a bulk load that bypassed the store would leave it
         conn.execute(delete(timeline.case_timeline_t).where(timeline.tl.case_id == case.id))
     clock.advance(days=1)
-    app.service.advance(case.id, "verify", actor="supervisor")
-    with app.engine.connect() as conn:
+    app.cases.advance(case.id, "verify", actor="supervisor")
+    with app.store.engine.connect() as conn:
         rows = timeline.stored(conn, case.id)
     assert [r["state"] for r in rows] == ["reported", "verified"]
-    assert rows == timeline.expected(app.service.history(case.id)[0])
+    assert rows == timeline.expected(app.cases.history(case.id)[0])
 
 
 def test_problems_name_the_case_whose_timeline_disagrees_with_the_log(app, clock):
     ids = list(random_histories(app, clock, random.Random(5), cases=3, steps=12))
-    with app.engine.begin() as conn:
+    with app.store.engine.begin() as conn:
         conn.execute(update(timeline.case_timeline_t).where(timeline.tl.case_id == ids[1]).values(state="closed"))
-    with app.engine.connect() as conn:
+    with app.store.engine.connect() as conn:
         found = timeline.problems(conn)
         assert timeline.problems(conn, ids[0]) == []
     assert [p.case for p in found] == [ids[1]]

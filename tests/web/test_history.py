@@ -10,9 +10,9 @@ from workflow.audit.bundle_verify import verify_bundle
 def _walk(app, clock):
     case = open_item(app)
     clock.advance(days=1)
-    app.service.advance(case.id, "verify", actor="supervisor", comment="核实属实")
+    app.cases.advance(case.id, "verify", actor="supervisor", comment="核实属实")
     clock.advance(days=1)
-    return app.service.advance(case.id, "dispatch", actor="supervisor",
+    return app.cases.advance(case.id, "dispatch", actor="supervisor",
                                fields={"measure": "建立制度", "owner": "handler", "rectify_by": "2026-04-30"})
 
 
@@ -67,7 +67,7 @@ def test_audit_export_is_a_verifiable_bundle_and_is_logged(app, as_role, clock):
     assert [json.loads(line)["version"] for line in lines[1:-1]] == [1, 2, 3]
     report = verify_bundle(data)
     assert report["ok"] and report["events"] == 3, report
-    entries = SqlQueries(app.engine).access_entries(actor="auditor", case_id=None, before_seq=None, limit=5)
+    entries = app.queries.access_entries(actor="auditor", case_id=None, before_seq=None, limit=5)
     assert entries[0].action == "export_audit" and entries[0].detail["events"] == 3
     html = as_role("auditor").get("/audit/access").get_data(as_text=True)
     assert "export_audit" in html

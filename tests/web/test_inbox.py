@@ -6,7 +6,8 @@ import pytest
 from webtools import open_item
 from workflow.adapters.sql.sqlqueries import SqlQueries
 from workflow.events import format_time
-from workflow.reporting.queries import InboxFilter, build_inbox_query, viewer_for
+from workflow.reporting.queries import build_inbox_query, viewer_for
+from workflow.read_side import InboxFilter
 
 
 def inbox(app, login, kind, filt=InboxFilter(), after=None, limit=50):
@@ -14,7 +15,7 @@ def inbox(app, login, kind, filt=InboxFilter(), after=None, limit=50):
         user, units = tx.get_user(login), tx.units()
     query = build_inbox_query(kind, viewer_for(user, units, app.registry), app.registry, filt,
                               format_time(app.clock.now()), units)
-    q = SqlQueries(app.engine)
+    q = app.queries
     return q.inbox(query, after=after, limit=limit), q.count(query)
 
 
@@ -25,7 +26,7 @@ def ids(page):
 def test_todo_holds_what_the_role_can_do_now(app):
     reported = open_item(app, "a")
     verified = open_item(app, "b")
-    app.service.advance(verified.id, "verify", actor="supervisor")
+    app.cases.advance(verified.id, "verify", actor="supervisor")
     page, count = inbox(app, "supervisor", "todo")
     assert set(ids(page)) == {reported.id, verified.id} and count == 2
     page, _ = inbox(app, "unit_head", "todo")
@@ -44,10 +45,10 @@ def test_closed_cases_leave_the_todo(app):
 def test_a_handlers_todo_is_what_is_assigned_to_them_and_the_queue_the_rest(app):
     mine, free = open_item(app, "mine"), open_item(app, "free")
     for case in (mine, free):
-        app.service.advance(case.id, "verify", actor="supervisor")
-    app.service.assign(mine.id, actor="handler", assignee="handler")
+        app.cases.advance(case.id, "verify", actor="supervisor")
+    app.cases.assign(mine.id, actor="handler", assignee="handler")
     for case in (mine, free):
-        app.service.advance(case.id, "dispatch", actor="supervisor",
+        app.cases.advance(case.id, "dispatch", actor="supervisor",
                             fields={"measure": "m", "owner": "handler", "rectify_by": "2026-05-01"})
     assert ids(inbox(app, "handler", "todo")[0]) == [mine.id]
     assert ids(inbox(app, "handler", "queue")[0]) == [free.id]
@@ -55,7 +56,7 @@ def test_a_handlers_todo_is_what_is_assigned_to_them_and_the_queue_the_rest(app)
 
 def test_scope_follows_the_unit_tree_and_confidential_types(app):
     here, there = open_item(app, "here", unit="xf-sfs-1"), open_item(app, "there", unit="xf-sfs-2")
-    clue = app.service.open_case("clue", actor="registrar", unit="xf-sfj", title="线索",
+    clue = app.cases.open_case("clue", actor="registrar", unit="xf-sfj", title="线索",
                                  fields={"allegation": "a", "subject_name": "s", "discovery_channel": "mass_report"})
     assert set(ids(inbox(app, "handler", "all")[0])) == {here.id}
     assert set(ids(inbox(app, "leader", "all")[0])) == {here.id, there.id, clue.id}
@@ -86,7 +87,7 @@ def test_light_filter(app, clock, light):
 def test_type_stage_unit_and_source_filters(app):
     a = open_item(app, "a", unit="xf-sfs-1", discovery_channel="inspection")
     b = open_item(app, "b", unit="xf-sfs-2")
-    app.service.advance(b.id, "verify", actor="supervisor")
+    app.cases.advance(b.id, "verify", actor="supervisor")
     assert ids(inbox(app, "supervisor", "all", InboxFilter(stages=("verified",)))[0]) == [b.id]
     assert ids(inbox(app, "supervisor", "all", InboxFilter(unit="xf-sfs-1"))[0]) == [a.id]
     assert ids(inbox(app, "supervisor", "all", InboxFilter(source="inspection"))[0]) == [a.id]
@@ -107,7 +108,7 @@ def test_pages_follow_the_deadline_order_without_gaps_or_repeats(app, clock):
             break
         after = page.next_cursor
     # earliest deadline first (ties by id), every case exactly once
-    assert seen == sorted(opened, key=lambda cid: (app.service.get(cid).deadline["due_at"], cid))
+    assert seen == sorted(opened, key=lambda cid: (app.cases.get(cid).deadline["due_at"], cid))
     assert count == 7
 
 

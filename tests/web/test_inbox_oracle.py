@@ -17,7 +17,8 @@ from workflow.adapters.sql.sqlqueries import SqlQueries
 from workflow.definitions.model import STAGES
 from workflow.events import format_time
 from workflow.engine.policy import Scope
-from workflow.reporting.queries import COUNT_CAP, INBOX_KINDS, InboxFilter, build_inbox_query, viewer_for
+from workflow.reporting.queries import INBOX_KINDS, build_inbox_query, viewer_for
+from workflow.read_side import COUNT_CAP, InboxFilter
 
 LOGINS = ("registrar", "handler", "sfs2_handler", "unit_head", "zzb_head", "supervisor", "leader", "auditor")
 FILTERS = (InboxFilter(), InboxFilter(types=("clue",)), InboxFilter(types=("rectification_item", "divestment")),
@@ -34,7 +35,7 @@ def demo(shared_app):
 
     seed_cases(shared_app)
     walk_rectification(shared_app)
-    with shared_app.engine.connect() as conn:
+    with shared_app.store.engine.connect() as conn:
         rows = [dict(r) for r in conn.execute(select(schema.cases)).mappings()]
     assert len(rows) > 50
     return shared_app, rows
@@ -45,7 +46,7 @@ def expected(app, rows, user, kind, filt, now):
     with app.store.read() as tx:
         units = tx.units()
     viewer = viewer_for(user, units, app.registry)
-    scope = Scope(units)
+    scope = Scope(units, app.roles)
     in_filter_unit = scope.subtree(filt.unit) if filt.unit else None
     out = []
     for r in rows:
@@ -110,7 +111,7 @@ def listed(queries, query, page_size=7):
 @pytest.mark.parametrize("login", LOGINS)
 def test_every_tab_and_filter_lists_exactly_what_a_full_scan_finds(demo, login):
     app, rows = demo
-    queries = SqlQueries(app.engine)
+    queries = app.queries
     with app.store.read() as tx:
         user = tx.get_user(login)
     for now in (app.clock.now(), app.clock.now() + timedelta(days=9)):

@@ -35,7 +35,8 @@ def test_serve_runs_the_app_on_waitress_with_the_demo(env, monkeypatch):
 def test_demo_has_about_sixty_cases_with_every_light(make_app, sqlite_url):
     from rectiflow.web_demo import seed_demo
     from workflow.adapters.sql.sqlqueries import SqlQueries
-    from workflow.reporting.queries import InboxFilter, build_inbox_query, viewer_for
+    from workflow.reporting.queries import build_inbox_query, viewer_for
+    from workflow.read_side import InboxFilter
 
     app = make_app(sqlite_url)
     result = seed_demo(app)
@@ -46,7 +47,7 @@ def test_demo_has_about_sixty_cases_with_every_light(make_app, sqlite_url):
     from workflow.events import format_time
 
     lights, stages = set(), set()
-    q = SqlQueries(app.engine)
+    q = app.queries
     query = build_inbox_query("all", viewer_for(user, units, app.registry), app.registry, InboxFilter(),
                               format_time(app.clock.now()), units)
     page = q.inbox(query, after=None, limit=200)

@@ -11,7 +11,7 @@ PASSWORD = "rectiflow-demo"
 def make_web(rectiflow, **config):
     from web import create_app
 
-    return create_app(rectiflow=rectiflow, config={"TESTING": True, "WTF_CSRF_ENABLED": False, **config})
+    return create_app(core=rectiflow, config={"TESTING": True, "WTF_CSRF_ENABLED": False, **config})
 
 
 class AuthActions:
@@ -37,7 +37,7 @@ def session_as(client, rectiflow, login: str) -> None:
 def open_item(rectiflow, title: str = "审批材料不全", unit: str = "xf-sfs-1", **fields):
     values = {"description": "外出审批缺少司法所意见。", "category": "commutation_parole",
               "discovery_channel": "self_report", **fields}
-    return rectiflow.service.open_case("rectification_item", actor="registrar", unit=unit, title=title, fields=values)
+    return rectiflow.cases.open_case("rectification_item", actor="registrar", unit=unit, title=title, fields=values)
 
 
 def csrf_token_from(html: str) -> str:
@@ -47,4 +47,4 @@ def csrf_token_from(html: str) -> str:
 
 
 def events_of(rectiflow, case_id):
-    return rectiflow.service.history(case_id)[0]
+    return rectiflow.cases.history(case_id)[0]

@@ -1,4 +1,5 @@
-"""The audit log as evidence: verify every chain and replay, export, and the stand-alone bundle verifier.
+"""The audit log as evidence: verify every chain and replay, export a bundle, the stand-alone bundle verifier.
 
-Imports the top level and engine (replay) only.
+Imports engine (replay), ports and the top level. The stand-alone verifier (bundle_verify) imports
+only the standard library, so an auditor can run it anywhere.
 """

@@ -12,55 +12,13 @@ from dataclasses import dataclass, field
 from typing import IO, Callable, Iterable, Iterator, TypeVar
 
 from workflow.events import GENESIS_HASH, Event, canonical_json
-from workflow.engine.projection import CaseState, project_case
+from workflow.engine.projection import project_case
+from workflow.records import CaseState, Problem, Report
 
 BUNDLE_FORMAT = "rectiflow-audit-bundle/1"
 
 E = TypeVar("E")
 R = TypeVar("R")
-
-
-@dataclass(frozen=True)
-class Problem:
-    case: str
-    version: int | None
-    reason: str
-
-    def to_dict(self) -> dict[str, object]:
-        return {"case": self.case, "version": self.version, "reason": self.reason}
-
-
-@dataclass
-class Report:
-    cases: int = 0
-    events: int = 0
-    problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def to_dict(self) -> dict[str, object]:
-        return {"ok": self.ok, "cases": self.cases, "events": self.events,
-                "problems": [p.to_dict() for p in self.problems]}
-
-    def add(self, events: int, problem: Problem | None) -> None:
-        """Count one checked case (and its problem, if any)."""
-        self.cases += 1
-        self.events += events
-        if problem:
-            self.problems.append(problem)
-
-    def merge(self, other: Report) -> None:
-        """Add the counts and problems of a report on other cases (a worker's share)."""
-        self.cases += other.cases
-        self.events += other.events
-        self.problems.extend(other.problems)
-
-    def sorted(self) -> Report:
-        """This report with its problems in case order (one problem per case: the order is total)."""
-        self.problems.sort(key=lambda p: p.case)
-        return self
 
 
 def chain_problem(case_id: str, events: list[Event]) -> Problem | None:

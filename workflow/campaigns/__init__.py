@@ -1,6 +1,6 @@
-"""Campaign plans: the plan as data, loading it into measure cases, self-declarations, plan coverage
-and the case-type catalogue.
+"""Campaign plans: the plan as data, loading it into measure cases, self-declarations (集中填报), plan
+coverage and the case-type catalogue.
 
-Imports the top level, definitions, engine and cases; still to untangle (issue 11): the loader and
-declarations reach adapters.sql.campaign_tables directly.
+Imports cases (every case it opens goes through a unit of work), engine, definitions, ports and the
+top level; plan files are read through the ports.YamlFiles port.
 """

@@ -15,11 +15,12 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from workflow.adapters.sql import campaign_tables as tables
-from workflow.errors import InvalidInput, UnknownUnit, UnknownUser
-from workflow.engine.policy import READ_ONLY_ROLES, Scope
-from workflow.ports import User
 from workflow.cases.service import CaseService
+from workflow.definitions.model import Definition
+from workflow.engine.policy import Scope, UnitTree
+from workflow.errors import InvalidInput, UnknownUnit
+from workflow.ports import ReadTx
+from workflow.records import User
 
 DECLARANT = "declarant"
 SPOT_CHECK_TRIGGER = "select_for_spot_check"
@@ -40,8 +41,8 @@ class IssueReport:
 
 
 class Declarations:
-    def __init__(self, service: CaseService) -> None:
-        self.service = service
+    def __init__(self, cases: CaseService) -> None:
+        self.cases = cases
 
     def issue(self, unit: str, *, actor: str, case_type: str = "self_declaration", round_no: int = 1,
               subunits: bool = False) -> IssueReport:
@@ -54,28 +55,25 @@ class Declarations:
         defn = self._declaration_type(case_type)
         if round_no < 1:
             raise InvalidInput("round must be a whole number ≥ 1")
-        now = self.service.clock.now()
         report = IssueReport(unit, case_type, round_no)
-        with self.service.store.write() as tx:
-            user = tx.get_user(actor)
-            if user is None or not user.active:
-                raise UnknownUser(actor)
-            staff = self._staff(tx, unit, subunits)
-            Scope(tx.units()).check_act(user, defn, unit, opening=True)  # even when nobody is left to issue to
-            existing = tables.declarations(tx.extra(), case_type, round_no)
+        read_only = self.cases.registry.roles.read_only()
+        with self.cases.begin() as work:
+            user = work.user(actor)
+            staff = self._staff(work.tx, unit, subunits)
+            # Checked even when nobody is left to issue to.
+            Scope(work.tx.units(), self.cases.registry.roles).check_act(user, defn, unit, opening=True)
+            existing = work.tx.declarations(case_type, round_no)
             for person in staff:
                 entry = {"login": person.login, "name": person.name}
-                if person.role in READ_ONLY_ROLES:
+                if person.role in read_only:
                     report.skipped.append({**entry, "reason": f"role {person.role} is read-only and cannot file"})
                 elif person.login in existing:
                     report.already.append({**entry, "case": existing[person.login]})
                 else:
-                    case = self.service.open_in(
-                        tx, defn, user, now, title=self._title(defn.title, person, round_no), unit=person.unit,
-                        fields=self._fields(defn.fields, person, round_no), assignee=person.login)
-                    tables.add_declaration(tx.extra(), case_type=case_type, round_no=round_no,
-                                           declarant=person.login, case_id=case.id, unit=str(person.unit),
-                                           issued_at=now)
+                    case = work.open(defn, user, title=self._title(defn.title, person, round_no), unit=person.unit,
+                                     fields=self._fields(defn.fields, person, round_no), assignee=person.login)
+                    work.tx.add_declaration(case_type=case_type, round_no=round_no, declarant=person.login,
+                                            case_id=case.id, unit=str(person.unit), issued_at=work.now)
                     report.issued.append({**entry, "case": case.id})
         return report
 
@@ -83,9 +81,10 @@ class Declarations:
                subunits: bool = False) -> dict[str, Any]:
         """Who in `unit` has filed, who has not, and who was never issued a form."""
         defn = self._declaration_type(case_type)
-        with self.service.store.read() as tx:
-            staff = [p for p in self._staff(tx, unit, subunits) if p.role not in READ_ONLY_ROLES]
-            existing = tables.declarations(tx.extra(), case_type, round_no)  # type: ignore[attr-defined]
+        read_only = self.cases.registry.roles.read_only()
+        with self.cases.store.read() as tx:
+            staff = [p for p in self._staff(tx, unit, subunits) if p.role not in read_only]
+            existing = tx.declarations(case_type, round_no)
             cases = {p.login: tx.get_case(existing[p.login]) for p in staff if p.login in existing}
         people = []
         for p in staff:
@@ -93,7 +92,7 @@ class Declarations:
             row: dict[str, Any] = {"login": p.login, "name": p.name, "unit": p.unit, "case": None, "state": None,
                                    "filed": False}
             if case is not None:
-                d = self.service.definition_of(case)
+                d = self.cases.definition_of(case)
                 row.update(case=case.id, state=case.state, stage=d.states[case.state].stage,
                            filed=case.state != d.initial)
             people.append(row)
@@ -117,30 +116,30 @@ class Declarations:
         candidates = []  # ordered by declarant, so the same seed picks the same people in any database
         for row in sorted(people, key=lambda r: r["login"]):
             if row["case"]:
-                case = self.service.get(row["case"])
-                if self.service.definition_of(case).transition(case.state, SPOT_CHECK_TRIGGER):
+                case = self.cases.get(row["case"])
+                if self.cases.definition_of(case).transition(case.state, SPOT_CHECK_TRIGGER):
                     candidates.append(row["case"])
         size = math.ceil(rate * len(candidates)) if candidates else 0
         chosen = random.Random(seed).sample(candidates, size)
         basis = f"rate {rate:g}, seed {seed}, {size} of {len(candidates)} filed"
         for case_id in chosen:
-            self.service.advance(case_id, SPOT_CHECK_TRIGGER, actor=actor, fields={"sample_basis": basis})
+            self.cases.advance(case_id, SPOT_CHECK_TRIGGER, actor=actor, fields={"sample_basis": basis})
         return {"unit": unit, "type": case_type, "round": round_no, "seed": seed, "rate": rate,
                 "candidates": len(candidates), "selected": chosen}
 
     # ---- helpers ----------------------------------------------------------------------------
-    def _declaration_type(self, case_type: str) -> Any:
-        defn = self.service.registry.latest(case_type)
+    def _declaration_type(self, case_type: str) -> Definition:
+        defn = self.cases.registry.latest(case_type)
         spec = defn.fields.get(DECLARANT)
         if spec is None or spec.type != "person":
             raise InvalidInput(f"{case_type} is not a declaration type (it has no person field {DECLARANT!r})")
         return defn
 
     @staticmethod
-    def _staff(tx: Any, unit: str, subunits: bool) -> list[User]:
+    def _staff(tx: ReadTx, unit: str, subunits: bool) -> list[User]:
         if tx.get_unit(unit) is None:
             raise UnknownUnit(unit)
-        units = Scope(tx.units()).subtree(unit) if subunits else {unit}
+        units = UnitTree(tx.units()).subtree(unit) if subunits else {unit}
         return [u for u in tx.users() if u.active and u.unit in units]
 
     @staticmethod

@@ -1,5 +1,7 @@
-"""The use cases on a case — open, advance, assign, give back, comment, flag, link — meant as one shape
-(issue 11: the generic `record`/`record_in` still stand beside the first-class methods): open the transaction, lock, check, append the sealed event, update the read models, commit.
+"""The write path: every change to a case is a step run in a unit of work (unit_of_work) — lock,
+check, seal the event, append it, update the case row and read models, commit.
 
-Imports the top level, definitions and engine; storage only through workflow.ports.
+The case handlers' steps (advance, assign, return, comment, correct fields) are in steps; the
+service is their front door; linked cases are opened in the same unit of work (linking). Imports
+engine, definitions, ports and the top level; storage only through workflow.ports.
 """

@@ -1,6 +1,7 @@
-"""Case-type definitions: the frozen model, the YAML parser, the problems it reports, whole-graph checks.
+"""Case-type definitions: what a definition file says and means.
 
-Owns what a definition file *says*. Imports only the top level (errors, events) and workflow.engine
-vocabularies (fields, guards, policy's read-only roles); never storage. Still to untangle (issue 11):
-the model and parser reach workflow.cases.linking and workflow.escalation.deadlines.
+The frozen model, the vocabularies a file is written in (field types, guards, computed values and
+the 自查从宽 assessment they can compute, durations, `opens:`), roles as data (roles.yaml and its
+capabilities), the YAML parser, the problems it reports (PATH:LINE: message) and the checks on one
+definition and across definitions. Imports only workflow.errors: pure data and pure functions.
 """

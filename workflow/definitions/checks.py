@@ -1,10 +1,16 @@
-"""Whole-graph checks on a parsed definition: reachability, dead ends, terminal exits, duplicates, guard references."""
+"""Checks on parsed definitions: one definition's graph, and the links between definitions.
+
+`check_graph` (run by the parser on every file): reachability, dead ends, terminal exits,
+duplicate triggers, guard references, extensions. `check_links` (run whenever a set of
+definitions is loaded or checked, since one file cannot see the others): the cases a step
+``opens:`` exist, get their required fields, and may be opened by the step's roles.
+"""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from workflow.definitions.model import Definition
-from workflow.engine.guards import Guard
+from workflow.definitions.guards import Guard
 
 if TYPE_CHECKING:
     from workflow.definitions.problems import Problems
@@ -81,3 +87,29 @@ def _reachable(defn: Definition) -> set[str]:
                 reached.add(t.dest)
                 frontier.append(t.dest)
     return reached
+
+
+def check_links(definitions: Iterable[Definition], *, among: Iterable[Definition] = ()) -> list[str]:
+    """Problems (``PATH:LINE: message``) with the ``opens:`` of `definitions`; the opened types are
+    looked up among `definitions` and then `among` (e.g. the rest of the folder, when checking one file)."""
+    checked = list(definitions)
+    by_name = {d.name: d for d in among}
+    by_name.update({d.name: d for d in checked})
+    problems = []
+    for d in checked:
+        for t in d.transitions:
+            for o in t.opens:
+                where = f"{d.source or d.name}:{o.line or '?'}: transition {t.trigger!r} opens {o.case_type!r}"
+                target = by_name.get(o.case_type)
+                if target is None:
+                    problems.append(f"{where}: no such case type")
+                    continue
+                problems += [f"{where}: {target.name} has no field {f!r}" for f in o.fields if f not in target.fields]
+                problems += [f"{where}: required field {f!r} is not given" for f, s in target.fields.items()
+                             if s.required and s.computed is None and f not in o.fields]
+                problems += [f"{where}: field {f!r} is computed by the engine" for f in o.fields
+                             if f in target.fields and target.fields[f].computed is not None]
+                openers = target.openers or target.roles
+                problems += [f"{where}: role {r!r} may not open {target.name} cases" for r in t.roles
+                             if r not in openers or (target.visible_to and r not in target.visible_to)]
+    return problems

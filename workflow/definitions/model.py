@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping
 
-from workflow.engine.fields import FIELD_TYPES, Choice, FieldSpec
-from workflow.engine.guards import Guard
-
-if TYPE_CHECKING:
-    from workflow.cases.linking import OpenSpec
+from workflow.definitions.fields import FIELD_TYPES, Choice, FieldSpec
+from workflow.definitions.guards import Guard
+from workflow.definitions.opens import OpenSpec
 
 STAGES = ("reported", "verified", "handled", "rectified", "closed")
 STAGE_LABELS = {
@@ -86,7 +84,7 @@ class TransitionSpec:
     optional: tuple[str, ...] = ()
     comment: str = "optional"  # "required" | "optional"
     guards: tuple[Guard, ...] = ()
-    opens: tuple[OpenSpec, ...] = ()  # cases this step opens, linked both ways (workflow.cases.linking)
+    opens: tuple[OpenSpec, ...] = ()  # cases this step opens, linked both ways (workflow.definitions.opens)
 
 
 @dataclass(frozen=True)
@@ -101,8 +99,10 @@ class Definition:
     transitions: tuple[TransitionSpec, ...]
     escalation: tuple[EscalationRung, ...] = ()
     visible_to: tuple[str, ...] = ()  # empty: every role may view; else only these (and auditors)
-    assigners: tuple[str, ...] = ("registrar", "supervisor", "unit_head")
-    editors: tuple[str, ...] = ("registrar", "supervisor")  # may correct field values outside a step
+    # Who may assign cases / correct field values outside a step; the parser fills in the roles
+    # with the `assign` / `edit_fields` capability when the file names none (workflow.definitions.roles).
+    assigners: tuple[str, ...] = ()
+    editors: tuple[str, ...] = ()
     openers: tuple[str, ...] = ()  # roles that may open cases; empty: every role of the definition
     description: Mapping[str, str] = field(default_factory=dict)
     source_clauses: tuple[str, ...] = ()

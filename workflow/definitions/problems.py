@@ -1,15 +1,16 @@
 """Reporting problems in a definition file as ``PATH:LINE: message``, and the checks every spec shares.
 
 `SpecReader` holds the small, generic checks (known keys, true/false flags, lists of names, roles,
-bilingual labels) so that `workflow.definitions.parser` only says what each part of a file means.
+bilingual labels); the parsers (workflow.definitions.parser, workflow.definitions.lifecycle_parser)
+use one and only say what each part of a file means.
 """
 from __future__ import annotations
 
 from typing import Any, Mapping
 
 from workflow.definitions.model import line_of
+from workflow.definitions.roles import RoleBook
 from workflow.errors import DefinitionError
-from workflow.engine.policy import READ_ONLY_ROLES  # noqa: F401  (one list: the roles that may never act on cases)
 
 
 class Problems:
@@ -61,7 +62,7 @@ def hashable(value: Any) -> bool:
 class SpecReader:
     """Generic checks on the mappings of one file; each problem goes to `problems` with its line."""
 
-    def __init__(self, problems: Problems, roles: frozenset[str]) -> None:
+    def __init__(self, problems: Problems, roles: RoleBook) -> None:
         self.problems, self.roles = problems, roles
 
     def add(self, container: Any, key: Any, message: str) -> None:
@@ -110,6 +111,6 @@ class SpecReader:
         for role in value:
             if role not in self.roles:
                 self.add(container, key, f"unknown role {role!r} (known: {', '.join(sorted(self.roles))})")
-            elif role in READ_ONLY_ROLES and not allow_read_only:
+            elif self.roles[role].read_only and not allow_read_only:
                 self.add(container, key, f"role {role!r} is read-only and cannot act on cases")
         return list(value)

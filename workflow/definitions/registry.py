@@ -1,35 +1,27 @@
-"""The set of loaded definitions (every version still in use) and the role vocabulary."""
+"""The set of loaded definitions (every version still in use) and the role vocabulary they were read with."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 from workflow.definitions.model import Definition
+from workflow.definitions.roles import RoleBook
 from workflow.errors import UnknownCaseType
-from workflow.engine.machine import Lifecycle
-
-
-@dataclass(frozen=True)
-class Role:
-    name: str
-    label: Mapping[str, str]
-    read_only: bool = False
 
 
 class DefinitionRegistry:
-    """Definitions by (name, version); new cases use the latest version, old cases keep theirs."""
+    """Definitions by (name, version); new cases use the latest version, old cases keep theirs.
 
-    def __init__(self, definitions: Iterable[Definition], roles: Mapping[str, Role]) -> None:
-        self.roles = dict(roles)
-        self._by_key: dict[tuple[str, int], Definition] = {}
-        self._lifecycles: dict[tuple[str, int], Lifecycle] = {}
-        for d in definitions:
-            self._by_key[d.key] = d
-            self._lifecycles[d.key] = Lifecycle(d)
-        # A registry never changes after it is built (a reload builds a new one): look-ups are precomputed.
+    A registry never changes after it is built (a reload builds a new one), so its look-ups are
+    worked out once here.
+    """
+
+    def __init__(self, definitions: Iterable[Definition], roles: RoleBook) -> None:
+        self.roles = roles
+        self._by_key: dict[tuple[str, int], Definition] = {d.key: d for d in definitions}
         self._latest: dict[str, Definition] = {}
-        for (name, version), d in sorted(self._by_key.items()):
+        for (name, _version), d in sorted(self._by_key.items()):
             self._latest[name] = d
+        self._subject_fields = _subject_fields(self._latest.values())
 
     def names(self) -> list[str]:
         return sorted(self._latest)
@@ -46,12 +38,22 @@ class DefinitionRegistry:
         except KeyError:
             raise UnknownCaseType(f"{name}@v{version}", self.names()) from None
 
-    def lifecycle(self, definition: Definition) -> Lifecycle:
-        return self._lifecycles[definition.key]
-
     def definitions(self) -> list[Definition]:
         """Every loaded version of every definition."""
         return list(self._by_key.values())
 
     def all_latest(self) -> list[Definition]:
         return [self.latest(name) for name in self.names()]
+
+    def subject_fields(self) -> Mapping[str, str]:
+        """Case type → the field naming the person a self-report is about (for "about the same subject")."""
+        return self._subject_fields
+
+
+def _subject_fields(definitions: Iterable[Definition]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for d in definitions:
+        for spec in d.fields.values():
+            if spec.computed is not None and spec.computed.kind == "self_report" and spec.computed.args.get("subject"):
+                out[d.name] = str(spec.computed.args["subject"])
+    return out

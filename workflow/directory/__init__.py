@@ -1,5 +1,4 @@
-"""The directory: units (the organisation tree), users, password hashing (roles are still in
-workflow.definitions.registry).
+"""The directory: units (the organisation tree), users, logging in, ending sessions, password hashing.
 
-Imports the top level only.
+Imports definitions (the role book), ports and the top level.
 """

@@ -1,6 +1,5 @@
-"""The case engine: the state machine (the only user of `transitions`), guards, typed fields,
-computed fields, access policy and the replay of events into case state (projection).
+"""The case engine: the state machine (machine, the only user of `transitions`), who may see and do
+what (policy), and the replay of events into case state (projection, with its table of folds).
 
-Pure functions over definitions and events; imports the top level and workflow.definitions. Still to
-untangle (issue 11): projection registers workflow.escalation.folds, and ports imports CaseState from here.
+Pure functions over definitions, events and records; imports nothing above them.
 """

@@ -1,7 +1,8 @@
 """The state-machine calculator: the one module that uses the `transitions` library.
 
-`Lifecycle(definition).fire(state, trigger, ctx)` answers "where does this trigger take a case in
-`state`?" and raises when it may not. No machine lives per case: each thread keeps one machine
+`Lifecycle(definition).step(state, trigger)` finds the transition a trigger takes from `state`
+(or says why there is none); `fire(state, trigger, ctx)` answers "where does it take the case?",
+evaluating its guards, and raises when it may not. `Lifecycles` keeps one per definition version. No machine lives per case: each thread keeps one machine
 per definition with one small model attached for good, and every call first sets that model's
 state to the case's (never the machine's initial: pitfall T2) — so memory does not grow with the
 number of cases, no two threads ever touch the same machine or model (`transitions` is not
@@ -16,7 +17,7 @@ from transitions import Machine, MachineError
 
 from workflow.definitions.model import Definition, TransitionSpec
 from workflow.errors import GuardRejected, TransitionNotAllowed
-from workflow.engine.guards import GuardContext, evaluate
+from workflow.definitions.guards import GuardContext, evaluate
 
 
 class _Model:
@@ -79,6 +80,13 @@ class Lifecycle:
 
         return check
 
+    def step(self, state: str, trigger: str) -> TransitionSpec:
+        """The transition `trigger` takes from `state`; TransitionNotAllowed (naming what is possible) if none."""
+        spec = self.definition.transition(state, trigger)
+        if spec is None:
+            raise TransitionNotAllowed(self._not_allowed(state, trigger))
+        return spec
+
     def fire(self, state: str, trigger: str, ctx: GuardContext) -> str:
         """Return the state `trigger` leads to from `state`.
 
@@ -102,11 +110,6 @@ class Lifecycle:
             raise GuardRejected(model.refusal or f"{trigger!r} was refused")
         return model.state
 
-    def check(self, state: str, trigger: str) -> None:
-        """Raise TransitionNotAllowed unless `trigger` leaves `state` (guards are not evaluated here)."""
-        if trigger not in self.available(state):
-            raise TransitionNotAllowed(self._not_allowed(state, trigger))
-
     def available(self, state: str) -> list[str]:
         """Triggers that leave `state`, in definition order (no model needed)."""
         return [t.trigger for t in self.definition.transitions_from(state)]
@@ -121,3 +124,17 @@ class Lifecycle:
     def attached_models(self) -> int:
         """Models attached to this thread's machine (never more than one: its own)."""
         return len(self._machine().models)
+
+
+class Lifecycles:
+    """One Lifecycle per definition version, made on first use (a loaded definition never changes)."""
+
+    def __init__(self) -> None:
+        self._by_key: dict[tuple[str, int, str], Lifecycle] = {}
+
+    def of(self, definition: Definition) -> Lifecycle:
+        key = (definition.name, definition.version, definition.content_hash)
+        found = self._by_key.get(key)
+        if found is None:
+            found = self._by_key[key] = Lifecycle(definition)
+        return found

@@ -1,20 +1,25 @@
-"""Who may see and act on which case: roles, the unit tree and confidential case types.
+"""Who may see and do what: every permission question the engine asks, answered here from data.
 
-A user acts within their unit and its sub-units (a bureau-level user therefore covers the whole
-county); auditors see everything and change nothing; admins manage users and units only.
+Roles and what they may do come from definitions/roles.yaml (workflow.definitions.roles); who
+may fire a step, assign or correct fields comes from the case's definition; where a user may act
+comes from the unit tree. A user acts within their unit and the units below it (a user with no
+unit, or a bureau-level one, covers the whole county); a `read_all` role sees everything and
+changes nothing; a role without `act` is read-only. The state machine (workflow.engine.machine)
+answers the remaining question — whether the step is possible from the case's state.
 """
 from __future__ import annotations
 
 from typing import Iterable
 
-from workflow.definitions.model import Definition
+from workflow.definitions.model import Definition, TransitionSpec
+from workflow.definitions.roles import ACT, READ, READ_ALL, RoleBook
 from workflow.errors import RoleNotAllowed
-from workflow.ports import Unit, User
-
-READ_ONLY_ROLES = frozenset({"auditor", "admin"})  # may never act on cases (definitions are checked too)
+from workflow.records import CaseState, Unit, User
 
 
-class Scope:
+class UnitTree:
+    """The unit tree (or one case unit's chain of ancestors): who covers which unit."""
+
     def __init__(self, units: Iterable[Unit]) -> None:
         self._parent = {u.code: u.parent for u in units}
 
@@ -32,17 +37,21 @@ class Scope:
     def covers(self, user: User, case_unit: str) -> bool:
         return user.unit is None or user.unit in self.chain(case_unit)
 
+
+class Scope(UnitTree):
+    """A unit tree seen with the role book: may this user see, or act on, a case of that unit?"""
+
+    def __init__(self, units: Iterable[Unit], roles: RoleBook) -> None:
+        super().__init__(units)
+        self.roles = roles
+
     def can_view(self, user: User, defn: Definition, case_unit: str) -> bool:
-        if user.role == "auditor":
-            return True
-        if user.role == "admin":
-            return False
-        if defn.visible_to and user.role not in defn.visible_to:
-            return False
-        return self.covers(user, case_unit)
+        return can_see_type(self.roles, user.role, defn) and (
+            self.roles.may(user.role, READ_ALL) or self.covers(user, case_unit))
 
     def check_act(self, user: User, defn: Definition, case_unit: str, *, opening: bool = False) -> None:
-        if user.role in READ_ONLY_ROLES:
+        """RoleNotAllowed unless `user` may act on a `defn` case of `case_unit` (or open one)."""
+        if not self.roles.may(user.role, ACT):
             raise RoleNotAllowed(f"role {user.role!r} is read-only for cases")
         if defn.visible_to and user.role not in defn.visible_to:
             raise RoleNotAllowed(f"{defn.name} cases are confidential to {', '.join(defn.visible_to)}")
@@ -51,3 +60,43 @@ class Scope:
                                  f"(openers: {', '.join(defn.openers or defn.roles)})")
         if not self.covers(user, case_unit):
             raise RoleNotAllowed(f"{user.login} ({user.unit}) does not cover unit {case_unit!r}")
+
+
+def can_see_type(roles: RoleBook, role: str, defn: Definition) -> bool:
+    """Whether `role` may see cases of this type at all (unit scope aside)."""
+    if roles.may(role, READ_ALL):
+        return True
+    if not roles.may(role, READ):
+        return False
+    return not defn.visible_to or role in defn.visible_to
+
+
+def check_step(user: User, t: TransitionSpec) -> None:
+    if user.role not in t.roles:
+        raise RoleNotAllowed(f"role {user.role!r} may not {t.trigger!r} (allowed: {', '.join(t.roles)})")
+
+
+def check_assign(user: User, defn: Definition, case: CaseState, assignee: str | None) -> None:
+    """Assigners may give a case to anyone in scope; anyone may claim an unassigned case (签收)."""
+    claiming = assignee == user.login and case.assignee is None
+    if not claiming and user.role not in defn.assigners:
+        raise RoleNotAllowed(f"role {user.role!r} may not assign {defn.name} cases "
+                             f"(assigners: {', '.join(defn.assigners)})")
+
+
+def check_return(user: User, defn: Definition, case: CaseState) -> None:
+    """The assignee, or an assigner, may give a case back to the unit queue (退回)."""
+    if user.login != case.assignee and user.role not in defn.assigners:
+        raise RoleNotAllowed(f"only the assignee or an assigner ({', '.join(defn.assigners)}) may return it")
+
+
+def check_edit(user: User, defn: Definition) -> None:
+    if user.role not in defn.editors:
+        raise RoleNotAllowed(f"role {user.role!r} may not edit {defn.name} fields "
+                             f"(editors: {', '.join(defn.editors)})")
+
+
+def check_capability(roles: RoleBook, user: User, capability: str, doing: str) -> None:
+    """RoleNotAllowed unless the user's role has `capability` (the message says who may)."""
+    if not roles.may(user.role, capability):
+        raise RoleNotAllowed(f"role {user.role!r} may not {doing} (allowed: {', '.join(roles.having(capability))})")

@@ -1,77 +1,29 @@
-"""Replay: a case is a pure fold over its events.
+"""Replay: a case is a pure fold over its events, one fold step per action in the table `FOLDS`.
 
 The same fold serves loading, "the case at version N", "the case as of a date" and `audit
 verify`. It reads only event data (no clock, no definitions, no guards), so replay is
-deterministic and an auditor can trust it against the stored row.
+deterministic and an auditor can trust it against the stored row. Every action an event may
+record has its step in `FOLDS`; an event with any other action cannot be replayed (ValueError).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
-from workflow.events import ADVANCED, ASSIGNED, COMMENTED, FIELDS_CHANGED, OPENED, Event, json_copy
+from workflow.events import (
+    ADVANCED, ASSIGNED, COMMENTED, DEADLINE_RECOMPUTED, ESCALATED, FIELDS_CHANGED, FLAGGED, OPENED, UNFLAGGED,
+    Event, json_copy,
+)
+from workflow.records import CaseState
 
-
-@dataclass
-class CaseState:
-    """Everything known about a case at one version."""
-
-    id: str
-    type: str = ""
-    definition_version: int = 0
-    definition_hash: str = ""
-    title: str = ""
-    unit: str = ""
-    state: str = ""
-    version: int = 0
-    fields: dict[str, Any] = field(default_factory=dict)
-    assignee: str | None = None
-    opened_by: str = ""
-    opened_at: str = ""
-    updated_at: str = ""
-    head_hash: str = ""
-    comments: int = 0
-    last_actor_by_trigger: dict[str, str] = field(default_factory=dict)
-    # Deadline and supervision facts; filled by events of workflow.escalation.ladders.
-    deadline: dict[str, Any] | None = None
-    ever_overdue: bool = False
-    supervision_level: int = 0
-    listed: bool = False
-    extension_count: int = 0
-    links: list[dict[str, str]] = field(default_factory=list)
-    flag_level: int = 0  # manual 督办 flag (1-3), see workflow.escalation.folds
-    deadline_memory: dict[str, dict[str, Any]] = field(default_factory=dict)  # last deadline per state
-
-    def to_dict(self) -> dict[str, Any]:
-        # Field by field with json_copy: the same plain data asdict gives, without its slow generic copy.
-        return {name: json_copy(getattr(self, name)) for name in self.__dataclass_fields__}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> CaseState:
-        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        return cls(**json_copy(known))
-
-
-Handler = Callable[[CaseState, Event], None]
-_HANDLERS: dict[str, Handler] = {}
-
-
-def applies_to(action: str) -> Callable[[Handler], Handler]:
-    """Register the fold step for one event action (modules add their own actions this way)."""
-
-    def register(handler: Handler) -> Handler:
-        _HANDLERS[action] = handler
-        return handler
-
-    return register
+FoldStep = Callable[[CaseState, Event], None]
 
 
 def apply(case: CaseState, event: Event) -> CaseState:
     """Fold one event into `case` (in place) and return it."""
-    handler = _HANDLERS.get(event.action)
-    if handler is None:
+    step = FOLDS.get(event.action)
+    if step is None:
         raise ValueError(f"event {event.case_id}@{event.version}: unknown action {event.action!r}")
-    handler(case, event)
+    step(case, event)
     case.version = event.version
     case.updated_at = event.at
     case.head_hash = event.hash
@@ -90,13 +42,18 @@ def project_case(events: Iterable[Event]) -> CaseState | None:
     return case
 
 
+def auto_level(deadline: Mapping[str, Any] | None) -> int:
+    """The supervision level the fired rungs of this deadline have reached."""
+    return max((int(f.get("level", 0)) for f in (deadline or {}).get("fired") or []), default=0)
+
+
+# ---- the case's own life ------------------------------------------------------------------
 def _merge_attachments(case: CaseState, event: Event) -> None:
     for item in event.payload.get("attachments") or []:
         case.fields.setdefault(item["field"], [])
         case.fields[item["field"]].append({k: item[k] for k in ("name", "sha256", "size")})
 
 
-@applies_to(OPENED)
 def _opened(case: CaseState, event: Event) -> None:
     p = event.payload
     case.type, case.definition_version = event.definition, event.definition_version
@@ -111,13 +68,12 @@ def _opened(case: CaseState, event: Event) -> None:
         case.comments += 1
 
 
-@applies_to(ADVANCED)
 def _advanced(case: CaseState, event: Event) -> None:
     p = event.payload
     case.fields.update(json_copy(dict(p.get("fields") or {})))
     _merge_attachments(case, event)
     case.last_actor_by_trigger[p["trigger"]] = event.actor
-    case.links.extend(dict(link) for link in p.get("links") or [])  # cases this step opened (workflow.cases.linking)
+    case.links.extend(dict(link) for link in p.get("links") or [])  # cases this step opened
     _set_deadline(case, event)
     if p.get("comment"):
         case.comments += 1
@@ -139,17 +95,14 @@ def _set_deadline(case: CaseState, event: Event) -> None:
     case.supervision_level = max([case.flag_level, *fired_levels])
 
 
-@applies_to(ASSIGNED)
 def _assigned(case: CaseState, event: Event) -> None:
     case.assignee = event.payload.get("assignee")
 
 
-@applies_to(COMMENTED)
 def _commented(case: CaseState, event: Event) -> None:
     case.comments += 1
 
 
-@applies_to(FIELDS_CHANGED)
 def _fields_changed(case: CaseState, event: Event) -> None:
     case.fields.update(json_copy(dict(event.payload.get("fields") or {})))
     _merge_attachments(case, event)
@@ -157,5 +110,48 @@ def _fields_changed(case: CaseState, event: Event) -> None:
         case.comments += 1
 
 
-# Other modules' actions register their folds on import; every replay needs all of them.
-from workflow.escalation import folds as escalation_folds  # noqa: E402,F401  (escalated, flagged, unflagged, deadline_recomputed)
+# ---- supervision: rungs fired, manual flags, recomputed deadlines ---------------------------------
+# The supervision level of a case is the higher of its manual flag (催办 1 / 督办 2 / 挂牌督办 3)
+# and the level the fired rungs of its current deadline reached.
+def _settle_level(case: CaseState) -> None:
+    case.supervision_level = max(case.flag_level, auto_level(case.deadline))
+
+
+def _escalated(case: CaseState, event: Event) -> None:
+    p = event.payload
+    if case.deadline is not None and case.deadline.get("key") == p["deadline_key"]:
+        case.deadline.setdefault("fired", []).append({"rung": p["rung"], "level": p["level"], "at": event.at})
+    if str(p.get("when", "")).startswith("red"):
+        case.ever_overdue = True  # kept for good, even after the case catches up
+    _settle_level(case)
+
+
+def _flagged(case: CaseState, event: Event) -> None:
+    case.flag_level = int(event.payload["level"])
+    case.listed = case.flag_level == 3
+    _settle_level(case)
+
+
+def _unflagged(case: CaseState, event: Event) -> None:
+    case.flag_level = 0
+    case.listed = False
+    _settle_level(case)
+
+
+def _deadline_recomputed(case: CaseState, event: Event) -> None:
+    # Same deadline instance, new dates: replace it in place (the memory of other states stays).
+    case.deadline = json_copy(event.payload["deadline"])
+    _settle_level(case)
+
+
+FOLDS: Mapping[str, FoldStep] = {
+    OPENED: _opened,
+    ADVANCED: _advanced,
+    ASSIGNED: _assigned,  # also a return to the queue (退回): no assignee, with a reason
+    COMMENTED: _commented,
+    FIELDS_CHANGED: _fields_changed,
+    ESCALATED: _escalated,
+    FLAGGED: _flagged,
+    UNFLAGGED: _unflagged,
+    DEADLINE_RECOMPUTED: _deadline_recomputed,
+}

@@ -23,10 +23,11 @@ from typing import Any, Mapping
 
 from workflow.escalation import ladders as escalation
 from workflow.escalation.calendar import WorkingCalendar
-from workflow.escalation.deadlines import UNITS, Duration, compute_due, format_utc, parse_duration, parse_utc, yellow_at
+from workflow.escalation.deadlines import compute_due, format_utc, parse_utc, yellow_at
+from workflow.definitions.durations import UNITS, Duration, parse_duration
 from workflow.definitions.model import DeadlineSpec, Definition
 from workflow.errors import InvalidInput, MissingField
-from workflow.engine.projection import CaseState
+from workflow.records import CaseState
 
 UNCHANGED = ...
 

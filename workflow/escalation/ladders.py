@@ -17,14 +17,10 @@ from datetime import datetime, timedelta
 from typing import Any, Iterable, Mapping
 
 from workflow.escalation.calendar import WorkingCalendar
-from workflow.escalation.deadlines import Duration, compute_due, format_utc, parse_duration, parse_utc
+from workflow.escalation.deadlines import compute_due, format_utc, parse_utc
+from workflow.definitions.durations import Duration, parse_duration
 from workflow.definitions.model import EscalationRung
 
-# Event actions written by the escalation feature (folded by workflow.escalation.folds).
-ESCALATED = "escalated"
-FLAGGED = "flagged"
-UNFLAGGED = "unflagged"
-DEADLINE_RECOMPUTED = "deadline_recomputed"
 
 LEVEL_NAMES = {0: "提醒", 1: "催办", 2: "督办", 3: "挂牌督办"}
 _ONE_US = timedelta(microseconds=1)
@@ -96,11 +92,6 @@ def next_escalation_at(deadline: Mapping[str, Any] | None) -> str | None:
     """When the sweep must next look at this case (None: nothing left to fire)."""
     left = pending(deadline)
     return left[0]["due_at"] if left else None
-
-
-def auto_level(deadline: Mapping[str, Any] | None) -> int:
-    """The supervision level the fired rungs of this deadline have reached."""
-    return max((int(f.get("level", 0)) for f in (deadline or {}).get("fired") or []), default=0)
 
 
 def is_late(due_at: str, now: datetime, late_after: timedelta) -> bool:

@@ -8,18 +8,18 @@ recorded as a `deadline_recomputed` event naming who asked for it and what it wa
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any
 
-from workflow.escalation.deadline_policy import DeadlinePolicy
-from workflow.definitions.model import Definition
-from workflow.errors import ConcurrencyConflict, RoleNotAllowed, UnknownUser
-from workflow.escalation.ladders import DEADLINE_RECOMPUTED
-from workflow.ports import User, WriteTx
-from workflow.engine.projection import CaseState
 from workflow.cases.service import CaseService
+from workflow.cases.unit_of_work import Change, StepContext, active_user
+from workflow.definitions.model import Definition
+from workflow.definitions.roles import RECOMPUTE_DEADLINES
+from workflow.engine.policy import check_capability
+from workflow.errors import ConcurrencyConflict
+from workflow.escalation.deadline_policy import DeadlinePolicy
+from workflow.events import DEADLINE_RECOMPUTED
 
 RECOMPUTE_ACTOR = "system:calendar"
-RECOMPUTE_ROLES = ("admin", "supervisor")
 _COMPARED = ("due_at", "yellow_at", "rungs", "provisional", "skipped", "first_due_at")
 
 
@@ -27,22 +27,45 @@ class _Unchanged(Exception):
     """Raised inside the transaction to roll it back: the deadline is already right."""
 
 
-def recompute_deadlines(service: CaseService, policy: DeadlinePolicy, cases: Iterable[CaseState], *,
-                        requested_by: str, other_versions: bool = False) -> list[dict[str, Any]]:
+class RecomputeDeadline:
+    """Compute a case's deadline again from its stored basis; refuse (roll back) when nothing changes.
+
+    One per case: after the change, `payload` holds what was recorded.
+    """
+
+    def __init__(self, policy: DeadlinePolicy, requested_by: str, other_versions: bool) -> None:
+        self.policy, self.other_versions = policy, other_versions
+        self.payload: dict[str, Any] = {"requested_by": requested_by}
+
+    def decide(self, ctx: StepContext) -> Change:
+        old = ctx.case.deadline
+        if old is None or not _wanted(self.policy, ctx.definition, old, self.other_versions):
+            raise _Unchanged
+        new = self.policy.recompute(ctx.definition, old)
+        if all(new.get(k) == old.get(k) for k in _COMPARED):
+            raise _Unchanged
+        self.payload.update(deadline=new,
+                            previous={k: old.get(k) for k in ("due_at", "provisional", "calendar_version")})
+        return Change(DEADLINE_RECOMPUTED, self.payload)
+
+
+def recompute_deadlines(cases: CaseService, policy: DeadlinePolicy, *, requested_by: str,
+                        other_versions: bool = False) -> list[dict[str, Any]]:
     """Recompute the deadlines that need it; one audited event per case that changed.
 
     Args:
-        cases: candidates (cases with a current deadline); those that need nothing are skipped.
-        requested_by: login of the administrator or supervisor asking (recorded in each event).
+        requested_by: login of the user asking (a role with `recompute_deadlines`; recorded in each event).
         other_versions: also recompute deadlines made under another calendar version, not only
             provisional ones (after a correction of an already covered year).
     """
-    _check_requester(service, requested_by)
+    with cases.store.read() as tx:
+        check_capability(cases.registry.roles, active_user(tx, requested_by), RECOMPUTE_DEADLINES,
+                         "recompute deadlines")
+        candidates = list(tx.cases_with_deadlines())
     changed = []
-    for case in cases:
-        defn = service.definition_of(case)
-        if _wanted(policy, defn, case.deadline, other_versions):
-            outcome = _recompute_one(service, policy, case.id, requested_by, other_versions)
+    for case in candidates:
+        if _wanted(policy, cases.definition_of(case), case.deadline, other_versions):
+            outcome = _recompute_one(cases, policy, case.id, requested_by, other_versions)
             if outcome is not None:
                 changed.append(outcome)
     return changed
@@ -55,33 +78,14 @@ def _wanted(policy: DeadlinePolicy, defn: Definition, deadline: dict[str, Any] |
     return other_versions or bool(deadline.get("provisional")) or "rungs" not in deadline
 
 
-def _recompute_one(service: CaseService, policy: DeadlinePolicy, case_id: str, requested_by: str,
+def _recompute_one(cases: CaseService, policy: DeadlinePolicy, case_id: str, requested_by: str,
                    other_versions: bool) -> dict[str, Any] | None:
-    payload: dict[str, Any] = {"requested_by": requested_by}
-
-    def check(tx: WriteTx, case: CaseState, user: User, defn: Definition) -> None:
-        old = case.deadline
-        if old is None or not _wanted(policy, defn, old, other_versions):
-            raise _Unchanged
-        new = policy.recompute(defn, old)
-        if all(new.get(k) == old.get(k) for k in _COMPARED):
-            raise _Unchanged
-        payload.update(deadline=new, previous={k: old.get(k) for k in ("due_at", "provisional", "calendar_version")})
-
+    step = RecomputeDeadline(policy, requested_by, other_versions)
     try:
-        service.record(case_id, actor=RECOMPUTE_ACTOR, action=DEADLINE_RECOMPUTED, payload=payload, check=check)
+        cases.change(case_id, step, actor=RECOMPUTE_ACTOR)
     except (_Unchanged, ConcurrencyConflict):  # changed meanwhile: the next run looks again
         return None
-    prev, new = payload["previous"], payload["deadline"]
+    prev, new = step.payload["previous"], step.payload["deadline"]
     return {"case": case_id, "due_at_before": prev["due_at"], "due_at": new["due_at"],
             "provisional_before": bool(prev["provisional"]), "provisional": bool(new["provisional"]),
             "calendar_version": new["calendar_version"]}
-
-
-def _check_requester(service: CaseService, login: str) -> None:
-    with service.store.read() as tx:
-        user = tx.get_user(login)
-    if user is None or not user.active:
-        raise UnknownUser(login)
-    if user.role not in RECOMPUTE_ROLES:
-        raise RoleNotAllowed(f"role {user.role!r} may not recompute deadlines (allowed: {', '.join(RECOMPUTE_ROLES)})")

@@ -1,16 +1,16 @@
 """The escalation sweep: fire every due rung exactly once, and the lease that lets one process sweep.
 
-One firing is made through ``CaseService.record_in``: lock the case (on PostgreSQL with SKIP
-LOCKED, so a case another sweeper holds is passed over, not waited for), re-plan from the locked
-case which rungs are due, insert the firing row — whose primary key (case, deadline instance,
-rung) refuses a second firing — the in-app alerts and the ``escalated`` audit event, and update
-the case row (and so its indexed next-due time). Up to ``per_transaction`` firings (of different
-cases) share one transaction, each in its own savepoint: a case with nothing due, or busy, is
-undone alone and passed over; the commit makes the whole batch durable at once, and a crash
-before it leaves none of it — every firing still lands with its event or not at all. (Measured:
-the commit and BEGIN were about a third of a rung's cost when each rung had its own transaction.)
-A batch holds its cases' row locks (PostgreSQL) or the write lock (SQLite) until it commits —
-tens of milliseconds, which a user's change to one of those cases waits out. Rungs of one case
+One firing is a `FireRung` step in a unit of work (workflow.cases.unit_of_work): lock the case (on
+PostgreSQL with SKIP LOCKED, so a case another sweeper holds is passed over, not waited for),
+re-plan from the locked case which rungs are due, insert the firing row — whose primary key (case,
+deadline instance, rung) refuses a second firing — the in-app alerts and the ``escalated`` audit
+event, and update the case row (and so its indexed next-due time). Up to ``per_transaction``
+firings (of different cases) share one unit of work, each in its own savepoint: a case with
+nothing due, or busy, is undone alone and passed over; the commit makes the whole batch durable at
+once, and a crash before it leaves none of it — every firing still lands with its event or not at
+all. (Sharing the commit is what makes a sweep fast: BENCHMARKS.md.) A batch holds its cases' row
+locks (PostgreSQL) or the write lock (SQLite) until it commits — tens of milliseconds, which a
+user's change to one of those cases waits out. Rungs of one case
 fire in ladder order; a rung that fires long after it fell due (scheduler downtime) is marked
 late and keeps its due time.
 
@@ -21,36 +21,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable, Collection, Protocol
+from typing import Any, Callable
 
-from workflow.definitions.model import Definition
-from workflow.errors import ConcurrencyConflict
-from workflow.escalation.ladders import ESCALATED, due_rungs, escalation_payload
-from workflow.events import SYSTEM_SCHEDULER, format_time
-from workflow.ports import Clock, User, WriteTx
-from workflow.engine.projection import CaseState
 from workflow.cases.service import CaseService
-from workflow.escalation.supervision import AlertWriter, alert_rows, alert_targets
+from workflow.cases.unit_of_work import Change, StepContext, UnitOfWork
+from workflow.errors import ConcurrencyConflict
+from workflow.escalation.ladders import due_rungs, escalation_payload
+from workflow.escalation.supervision import alert_rows, alert_targets
+from workflow.events import ESCALATED, SYSTEM_SCHEDULER, format_time
+from workflow.ports import Clock, Store
 
 LEASE_NAME = "escalation-sweep"
 DEFAULT_LATE_AFTER = timedelta(minutes=5)
 DEFAULT_PER_TRANSACTION = 50  # firings per commit: ~50 ms of write lock on SQLite
-
-
-class EscalationWriter(AlertWriter, Protocol):
-    def add_firing(self, row: dict[str, Any]) -> bool:
-        """Insert a firing row; False (nothing written) when that rung already fired."""
-
-
-class EscalationStore(Protocol):
-    def due_case_ids(self, now: str, limit: int, exclude: Collection[str]) -> list[str]: ...
-    def bound(self, tx: WriteTx) -> EscalationWriter: ...
-
-
-class LeaseStore(Protocol):
-    def take(self, name: str, owner: str, now: str, expires: str) -> bool: ...
-    def release(self, name: str, owner: str, now: str) -> None: ...
-    def holder(self, name: str) -> tuple[str, str] | None: ...
 
 
 class LeaseHeld(ConcurrencyConflict):
@@ -91,22 +74,54 @@ class SweepResult:
         return {"fired": [f.to_dict() for f in self.fired], "count": len(self.fired)}
 
 
+class FireRung:
+    """Fire the case's next due rung: its firing row (refused if fired already), alerts, the event.
+
+    One per case: after the change, `payload` holds what was recorded.
+    """
+
+    def __init__(self, now: datetime, late_after: timedelta, fired_by: str) -> None:
+        self.now, self.late_after, self.fired_by = now, late_after, fired_by
+        self.payload: dict[str, Any] = {}
+
+    def decide(self, ctx: StepContext) -> Change:
+        case, tx = ctx.case, ctx.tx
+        due = due_rungs(case.deadline, self.now)
+        if not due or case.deadline is None:
+            raise _NothingToFire(case.id)
+        rung = due[0]
+        targets = alert_targets(tx, ctx.work.registry.roles, ctx.definition, case, rung["notify"])
+        payload = self.payload = escalation_payload(case.deadline, rung, now=self.now, late_after=self.late_after,
+                                                    targets=targets)
+        if not tx.add_firing(self._firing_row(case.id, case.version + 1, payload)):
+            raise _NothingToFire(case.id)  # fired already by someone else: the key said no
+        tx.add_alerts(alert_rows(case, targets, kind="escalation", at=payload["fired_at"], level=payload["level"],
+                                 rung=payload["rung"], due_at=payload["due_at"], late=payload["late"]))
+        return Change(ESCALATED, payload)
+
+    def _firing_row(self, case_id: str, event_version: int, p: dict[str, Any]) -> dict[str, Any]:
+        return {"case_id": case_id, "deadline_key": p["deadline_key"], "rung": p["rung"], "level": p["level"],
+                "bulletin": p["bulletin"], "due_at": p["due_at"], "fired_at": p["fired_at"], "late": p["late"],
+                "event_version": event_version, "fired_by": self.fired_by}
+
+
 class EscalationSweeper:
-    def __init__(self, service: CaseService, store: EscalationStore, *, fired_by: str = SYSTEM_SCHEDULER,
+    def __init__(self, cases: CaseService, store: Store, *, fired_by: str = SYSTEM_SCHEDULER,
                  batch: int = 200, late_after: timedelta = DEFAULT_LATE_AFTER,
                  per_transaction: int = DEFAULT_PER_TRANSACTION) -> None:
         if per_transaction < 1:
             raise ValueError("per_transaction must be at least 1")
-        self.service, self.store = service, store
+        self.cases, self.store = cases, store
         self.fired_by, self.batch, self.late_after = fired_by, batch, late_after
         self.per_transaction = per_transaction
 
     def sweep(self, *, keep_going: Callable[[], bool] = lambda: True) -> SweepResult:
         """Fire everything due at the clock's current instant; `keep_going` is asked between rounds."""
-        now = self.service.clock.now()
+        now = self.cases.clock.now()
         result = SweepResult()
         while True:
-            ids = self.store.due_case_ids(format_time(now), self.batch, result.passed_over)
+            with self.store.read() as tx:
+                ids = tx.due_case_ids(format_time(now), self.batch, result.passed_over)
             if not ids:
                 return result
             if not keep_going():
@@ -117,16 +132,16 @@ class EscalationSweeper:
                 self._fire_batch(ids[start:start + self.per_transaction], now, result)
 
     def _fire_batch(self, case_ids: list[str], now: datetime, result: SweepResult) -> None:
-        """The next rung of each case, in one transaction; reported in `result` once it has committed."""
+        """The next rung of each case, in one unit of work; reported in `result` once it has committed."""
         fired: list[Firing] = []
         passed: list[str] = []
         failure: Exception | None = None
         try:
-            with self.service.store.write() as tx:
+            with self.cases.begin() as work:
                 for case_id in case_ids:
                     try:
-                        with tx.savepoint():
-                            fired.append(self._fire_in(tx, case_id, now))
+                        with work.savepoint():
+                            fired.append(self._fire_in(work, case_id, now))
                     except (_NothingToFire, ConcurrencyConflict):  # covers CaseBusy: another sweeper has it
                         passed.append(case_id)
                     except Exception as err:  # noqa: BLE001 — re-raised below, once the batch so far is committed
@@ -141,34 +156,13 @@ class EscalationSweeper:
             # What fired before it is committed, as when each rung had its own transaction; the sweep stops.
             raise failure
 
-    def _fire_in(self, tx: WriteTx, case_id: str, now: datetime) -> Firing:
-        """Fire the case's next due rung inside `tx`; _NothingToFire when none is (any longer) due."""
-        payload: dict[str, Any] = {}
-
-        def check(tx: WriteTx, case: CaseState, user: User, defn: Definition) -> None:
-            due = due_rungs(case.deadline, now)
-            if not due or case.deadline is None:
-                raise _NothingToFire(case_id)
-            rung = due[0]
-            targets = alert_targets(tx, defn, case, rung["notify"])
-            payload.update(escalation_payload(case.deadline, rung, now=now, late_after=self.late_after,
-                                              targets=targets))
-            writer = self.store.bound(tx)
-            if not writer.add_firing(self._firing_row(case, payload)):
-                raise _NothingToFire(case_id)  # fired already by someone else: the key said no
-            writer.add_alerts(alert_rows(case, targets, kind="escalation", at=payload["fired_at"],
-                                         level=payload["level"], rung=payload["rung"], due_at=payload["due_at"],
-                                         late=payload["late"]))
-
-        self.service.record_in(tx, case_id, actor=SYSTEM_SCHEDULER, action=ESCALATED, payload=payload, check=check,
-                               skip_locked=True)
-        return Firing(case_id, payload["rung"], payload["level"], payload["due_at"], payload["fired_at"],
-                      payload["late"], tuple(payload["targets"]), payload["deadline_key"], payload["bulletin"])
-
-    def _firing_row(self, case: CaseState, p: dict[str, Any]) -> dict[str, Any]:
-        return {"case_id": case.id, "deadline_key": p["deadline_key"], "rung": p["rung"], "level": p["level"],
-                "bulletin": p["bulletin"], "due_at": p["due_at"], "fired_at": p["fired_at"], "late": p["late"],
-                "event_version": case.version + 1, "fired_by": self.fired_by}
+    def _fire_in(self, work: UnitOfWork, case_id: str, now: datetime) -> Firing:
+        """Fire the case's next due rung in `work`; _NothingToFire when none is (any longer) due."""
+        step = FireRung(now, self.late_after, self.fired_by)
+        work.change(case_id, SYSTEM_SCHEDULER, step, system_actor=True, skip_locked=True)
+        p = step.payload
+        return Firing(case_id, p["rung"], p["level"], p["due_at"], p["fired_at"], p["late"], tuple(p["targets"]),
+                      p["deadline_key"], p["bulletin"])
 
 
 class Lease:
@@ -178,21 +172,24 @@ class Lease:
     locked out by, a scheduler running in real time.
     """
 
-    def __init__(self, store: LeaseStore, *, owner: str, ttl: timedelta, clock: Clock, name: str = LEASE_NAME) -> None:
+    def __init__(self, store: Store, *, owner: str, ttl: timedelta, clock: Clock, name: str = LEASE_NAME) -> None:
         self.store, self.owner, self.ttl, self.clock, self.name = store, owner, ttl, clock, name
 
     def acquire(self) -> bool:
         """Take or renew the lease; False when another owner holds an unexpired one."""
         now = self.clock.now()
-        return self.store.take(self.name, self.owner, format_time(now), format_time(now + self.ttl))
+        with self.store.write() as tx:
+            return tx.take_lease(self.name, self.owner, format_time(now), format_time(now + self.ttl))
 
     renew = acquire
 
     def release(self) -> None:
-        self.store.release(self.name, self.owner, format_time(self.clock.now()))
+        with self.store.write() as tx:
+            tx.release_lease(self.name, self.owner, format_time(self.clock.now()))
 
     def holder(self) -> tuple[str, str] | None:
-        return self.store.holder(self.name)
+        with self.store.read() as tx:
+            return tx.lease_holder(self.name)
 
 
 def sweep_under_lease(sweeper: EscalationSweeper, lease: Lease, *, release: bool = True) -> SweepResult:

@@ -1,4 +1,5 @@
-"""Read side: inbox and battle-map queries and the plain-data presenters shared by CLI and web.
+"""The read side: what the inboxes and the battle map ask the read model, and plain-data presenters
+shared by the CLI's --json and the web UI.
 
-Imports the top level, definitions and engine; never writes.
+Imports escalation (deadline lights), engine, definitions and the top level; never writes.
 """

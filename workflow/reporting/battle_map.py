@@ -16,7 +16,8 @@ from typing import Iterable, Mapping
 from workflow.definitions.model import STAGES
 from workflow.errors import WorkflowError
 from workflow.events import OPENED, Event
-from workflow.reporting.queries import DashboardCount, stage_of_state
+from workflow.reporting.queries import stage_of_state
+from workflow.read_side import DashboardCount
 from workflow.definitions.registry import DefinitionRegistry
 
 

@@ -5,10 +5,11 @@ from datetime import datetime
 from typing import Any
 
 from workflow.escalation.calendar import WorkingCalendar
-from workflow.escalation.deadlines import parse_duration, parse_utc, traffic_light
+from workflow.escalation.deadlines import parse_utc, traffic_light
+from workflow.definitions.durations import parse_duration
 from workflow.definitions.model import Definition, TransitionSpec
 from workflow.events import Event
-from workflow.engine.projection import CaseState
+from workflow.records import CaseState
 
 
 def definition_summary(d: Definition) -> dict[str, Any]:

@@ -1,28 +1,27 @@
-"""Read-model queries for inboxes, the battle map (挂图作战), the audit log and the access log.
+"""What the inboxes ask the read model (workflow.ports.ReadModel) for, and who sees what there.
 
-This is the ports-level API: plain dataclasses, a `ReadModel` Protocol (implemented by
-`workflow.adapters.sql.sqlqueries.SqlQueries`) and the pure rules that decide *what* to ask for —
-which (case type, state) pairs a role can act on, which units a user covers, how the raw
-counts become rates. The adapter only decides *how* to fetch it fast.
+The pure rules that decide *what* to ask for — which (case type, state) pairs a role can act on,
+which units a user covers, which index seeks answer an inbox tab — so the adapter only decides
+*how* to fetch it fast.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Any, Iterator, Literal, Protocol, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Literal
 from weakref import WeakKeyDictionary
 
 from workflow.definitions.model import STAGES, Definition
-from workflow.events import Event
-from workflow.engine.policy import Scope
-from workflow.ports import Unit, User
 from workflow.definitions.registry import DefinitionRegistry
+from workflow.definitions.roles import OWN_TODO, READ_ALL
+from workflow.engine.policy import UnitTree, can_see_type
+from workflow.records import Unit, User
+from workflow.read_side import InboxFilter, InboxQuery
 
 InboxKind = Literal["todo", "queue", "overdue", "all"]
 INBOX_KINDS: tuple[InboxKind, ...] = ("todo", "queue", "overdue", "all")
 LIGHTS = ("green", "yellow", "red", "none")
 OPEN_STAGES = tuple(s for s in STAGES if s != "closed")
 PAGE_SIZE = 50
-COUNT_CAP = 1000  # counts above this show as "1000+": counting 300k rows per page view is waste
 
 
 @dataclass(frozen=True)
@@ -31,137 +30,9 @@ class Viewer:
 
     login: str
     role: str
-    units: tuple[str, ...] | None  # None: every unit (a bureau-level user or an auditor)
+    units: tuple[str, ...] | None  # None: every unit (a bureau-level user or a `read_all` role)
     types: tuple[str, ...]  # case types this role may see
-
-
-@dataclass(frozen=True)
-class InboxFilter:
-    types: tuple[str, ...] = ()
-    stages: tuple[str, ...] = ()
-    unit: str | None = None  # a unit and its sub-units, within the viewer's scope
-    light: str | None = None  # green / yellow / red / none
-    source: str | None = None  # the discovery channel field
-
-
-SeekColumns = Literal["", "unit", "type,state", "stage"]
-
-
-@dataclass(frozen=True)
-class InboxQuery:
-    """An inbox tab as index seeks: each walks the rows with one key in deadline order (see the adapter).
-
-    `seek_by` names the leading index columns every seek fixes ("unit", "type,state", "stage" under a
-    fixed assignee, or "" for a single walk of every case); `keys` holds one value tuple per seek.
-    The conditions after that are applied to the few rows each seek reads, from the index alone
-    except the yellow/green light and the source, which are in the snapshot.
-    """
-
-    seek_by: SeekColumns
-    keys: tuple[tuple[str, ...], ...]  # empty: nothing can match
-    filt: InboxFilter
-    now: str  # ISO UTC text: red means due_at <= now
-    assignee: str | None = None  # every row is assigned to this login (a handler's own cases)
-    unassigned: bool = False  # every row is unassigned (the unit queue)
-    pairs: frozenset[tuple[str, str]] | None = None  # (type, state) the rows must be in; None: any
-    units: tuple[str, ...] | None = None  # units the rows must be in; None: any
-
-
-@dataclass
-class CaseRow:
-    id: str
-    type: str
-    definition_version: int
-    title: str
-    unit: str
-    state: str
-    stage: str
-    version: int
-    assignee: str | None
-    due_at: str | None
-    yellow_at: str | None
-    updated_at: str
-    supervision_level: int = 0
-    ever_overdue: bool = False
-    light: str = "none"
-
-
-@dataclass
-class InboxPage:
-    rows: list[CaseRow]
-    next_cursor: str | None
-
-
-@dataclass(frozen=True)
-class DashboardCount:
-    """Cases of one unit, type, state and light as of an instant (from the event log)."""
-
-    unit: str
-    type: str
-    definition_version: int
-    state: str
-    light: str
-    ever_late: bool
-    count: int
-    due_at: str | None = None  # only for red cases, to count working days overdue
-
-
-@dataclass(frozen=True)
-class AuditFilter:
-    actor: str | None = None
-    action: str | None = None
-    case_id: str | None = None
-    type: str | None = None
-    since: str | None = None
-    until: str | None = None
-
-
-@dataclass(frozen=True)
-class AccessEntry:
-    seq: int
-    at: str
-    actor: str
-    action: str
-    case_id: str | None
-    outcome: str
-    ip: str
-    detail: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class AlertRow:
-    """One in-app alert (written by escalations and supervision flags) with its case's title."""
-
-    id: int
-    case_id: str
-    kind: str
-    rung: str | None
-    level: int
-    at: str
-    due_at: str | None
-    late: bool
-    read: bool
-    title: str
-    type: str
-
-
-class ReadModel(Protocol):
-    def inbox(self, query: InboxQuery, *, after: str | None, limit: int) -> InboxPage: ...
-    def count(self, query: InboxQuery, *, cap: int = COUNT_CAP) -> int: ...
-    def counts(self, queries: Sequence[InboxQuery], *, cap: int = COUNT_CAP) -> list[int]: ...
-    def inbox_with_counts(self, query: InboxQuery, counted: Sequence[InboxQuery], *, after: str | None, limit: int,
-                          cap: int = COUNT_CAP) -> tuple[InboxPage, list[int]]: ...
-    def dashboard(self, as_of: str, units: tuple[str, ...] | None, types: tuple[str, ...],
-                  closed: tuple[str, ...]) -> list[DashboardCount]: ...
-    def audit_events(self, filt: AuditFilter, *, before_seq: int | None, limit: int) -> list[Event]: ...
-    def iter_audit_events(self, filt: AuditFilter) -> Iterator[Event]: ...
-    def record_access(self, entry: AccessEntry) -> None: ...
-    def failures_since(self, *, actor: str, ip: str, since: str) -> tuple[int, int]: ...
-    def access_entries(self, *, actor: str | None, case_id: str | None, before_seq: int | None,
-                       limit: int) -> list[AccessEntry]: ...
-    def alerts(self, login: str, *, unread_only: bool, before_id: int | None, limit: int) -> list[AlertRow]: ...
-    def unread_alerts(self, login: str, *, cap: int = COUNT_CAP) -> int: ...
-    def mark_alerts_read(self, login: str, ids: list[int] | None, at: str) -> int: ...
+    own_todo: bool = False  # the to-do lists only the viewer's own cases (the rest is the queue)
 
 
 def light_of(due_at: str | None, yellow_at: str | None, now: str) -> str:
@@ -175,21 +46,13 @@ def light_of(due_at: str | None, yellow_at: str | None, now: str) -> str:
 
 # ---- who sees what ------------------------------------------------------------------------
 def viewer_for(user: User, units: list[Unit], registry: DefinitionRegistry) -> Viewer:
-    scope = Scope(units)
+    roles = registry.roles
     covered: tuple[str, ...] | None = None
-    if user.role != "auditor" and user.unit is not None:
-        sub = scope.subtree(user.unit)
+    if not roles.may(user.role, READ_ALL) and user.unit is not None:
+        sub = UnitTree(units).subtree(user.unit)
         covered = None if len(sub) == len(units) else tuple(sorted(sub))
-    types = tuple(d.name for d in registry.all_latest() if can_see_type(user.role, d))
-    return Viewer(user.login, user.role, covered, types)
-
-
-def can_see_type(role: str, d: Definition) -> bool:
-    if role == "auditor":
-        return True
-    if role == "admin":
-        return False
-    return not d.visible_to or role in d.visible_to
+    types = tuple(d.name for d in registry.all_latest() if can_see_type(roles, user.role, d))
+    return Viewer(user.login, user.role, covered, types, roles.may(user.role, OWN_TODO))
 
 
 def actionable_pairs(registry: DefinitionRegistry, role: str, types: tuple[str, ...]) -> set[tuple[str, str]]:
@@ -229,7 +92,7 @@ def build_inbox_query(kind: InboxKind, viewer: Viewer, registry: DefinitionRegis
     if kind == "overdue":
         filt = replace(filt, light="red")
     wanted = _wanted_pairs(registry, kind, viewer.role, types, stages)
-    if kind == "todo" and viewer.role == "handler":  # their own cases to do; the rest is the queue
+    if kind == "todo" and viewer.own_todo:  # their own cases to do; the rest is the queue
         return InboxQuery("stage", _stage_keys(registry, wanted), filt, now, assignee=viewer.login,
                           pairs=wanted, units=units if filt.unit else None)
     if kind == "queue" and units is None:  # unassigned open cases of every unit, stage by stage
@@ -300,6 +163,6 @@ def _units_for(viewer: Viewer, chosen: str | None, all_units: list[Unit]) -> tup
     """The unit codes to seek (None: no unit condition at all, the cheapest seek)."""
     if not chosen:
         return viewer.units
-    sub = Scope(all_units).subtree(chosen)
+    sub = UnitTree(all_units).subtree(chosen)
     allowed = sub if viewer.units is None else sub & set(viewer.units)
     return tuple(sorted(allowed)) or ("-",)  # "-" matches nothing: the unit is outside the scope

@@ -11,28 +11,23 @@ from pathlib import Path
 from typing import Iterable
 
 from workflow.adapters.files.yaml_files import load_yaml_file, load_yaml_text
-from workflow.definitions.model import Definition, NAME_RE
+from workflow.definitions.checks import check_links
+from workflow.definitions.model import Definition
 from workflow.definitions.parser import parse_definition
+from workflow.definitions.registry import DefinitionRegistry
+from workflow.definitions.roles import RoleBook, parse_roles
 from workflow.errors import DefinitionChanged, DefinitionError
 from workflow.events import format_time
-from workflow.ports import Clock, Store, StoredDefinition
-from workflow.definitions.registry import DefinitionRegistry, Role
+from workflow.ports import Clock, Store
+from workflow.records import StoredDefinition
 
 ROLES_FILE = "roles.yaml"
 
 
-def load_roles(directory: Path) -> dict[str, Role]:
+def load_roles(directory: Path) -> RoleBook:
     path = Path(directory) / ROLES_FILE
     data, _, _ = load_yaml_file(path)
-    roles = data.get("roles") if isinstance(data, dict) else None
-    if not isinstance(roles, dict) or not roles:
-        raise DefinitionError(f"{path}:1: expected `roles:` mapping role names to labels")
-    out = {}
-    for name, spec in roles.items():
-        if not isinstance(name, str) or not NAME_RE.match(name) or not isinstance(spec, dict):
-            raise DefinitionError(f"{path}:{roles.__lines__.get(name, '?')}: bad role entry {name!r}")
-        out[name] = Role(name, dict(spec.get("label") or {}), bool(spec.get("read_only", False)))
-    return out
+    return parse_roles(data, source=str(path))
 
 
 def definition_paths(directory: Path) -> list[Path]:
@@ -46,8 +41,8 @@ class LoadedFile:
     path: Path
 
 
-def read_definitions(paths: Iterable[Path], roles: dict[str, Role]) -> list[LoadedFile]:
-    """Parse and validate files; every problem of every file is raised together."""
+def read_definitions(paths: Iterable[Path], roles: RoleBook) -> list[LoadedFile]:
+    """Parse and validate files, each on its own; every problem of every file is raised together."""
     loaded, problems, seen = [], [], {}
     for path in paths:
         try:
@@ -64,6 +59,26 @@ def read_definitions(paths: Iterable[Path], roles: dict[str, Role]) -> list[Load
     if problems:
         raise DefinitionError(problems)
     return loaded
+
+
+def read_definition_folder(directory: Path, roles: RoleBook, *, paths: Iterable[Path] = ()) -> list[LoadedFile]:
+    """Parse and validate `paths` (default: every definition in `directory`), then the links between
+    definitions (`opens:`): the opened types are looked up among the files read and, when `paths`
+    were given, the folder's other definitions. Every problem is raised together."""
+    chosen = [Path(p) for p in paths]
+    files = read_definitions(chosen or definition_paths(directory), roles)
+    others: list[Definition] = []
+    if chosen:
+        names = {f.definition.name for f in files}
+        for path in definition_paths(directory):
+            try:
+                others += [f.definition for f in read_definitions([path], roles) if f.definition.name not in names]
+            except DefinitionError:
+                continue  # a broken neighbour is that file's problem, not this check's
+    problems = check_links([f.definition for f in files], among=others)
+    if problems:
+        raise DefinitionError(problems)
+    return files
 
 
 @dataclass
@@ -100,7 +115,7 @@ def _next_version(stored: dict[tuple[str, int], StoredDefinition], name: str) ->
     return max(v for (n, v) in stored if n == name) + 1
 
 
-def registry_from_store(store: Store, roles: dict[str, Role]) -> DefinitionRegistry:
+def registry_from_store(store: Store, roles: RoleBook) -> DefinitionRegistry:
     """Every stored definition version, parsed again from its stored text."""
     with store.read() as tx:
         stored = tx.stored_definitions()

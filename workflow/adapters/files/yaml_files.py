@@ -110,3 +110,10 @@ def load_yaml_file(path: Path) -> tuple[Any, str, str]:
     """(data, text, sha256) of a YAML file."""
     text, digest = read_text(path)
     return load_yaml_text(text, str(path)), text, digest
+
+
+class YamlFileReader:
+    """ports.YamlFiles: files read with the safe loader above."""
+
+    def load(self, path: Path) -> tuple[Any, str, str]:
+        return load_yaml_file(path)

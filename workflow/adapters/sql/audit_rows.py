@@ -16,12 +16,14 @@ import json
 from json.encoder import encode_basestring  # the string encoder of json.dumps(ensure_ascii=False)
 from typing import Any, Callable, Sequence
 
-from workflow.adapters.sql.sqlstore import event_from_row
+from workflow.adapters.sql.case_rows import event_from_row
 from workflow.adapters.sql.stored_rows import stored_case
-from workflow.audit.verify import Problem, case_problem
+from workflow.audit.verify import case_problem
+from workflow.records import Problem
 from workflow.escalation.ladders import next_escalation_at
 from workflow.events import GENESIS_HASH, Event
-from workflow.engine.projection import CaseState, project_case
+from workflow.engine.projection import project_case
+from workflow.records import CaseState
 
 # Column order of the tuples this module reads (the adapter's SELECTs list them in this order).
 # EVENT_COLUMNS follows Event's own field order, so a tuple maps onto Event positionally.

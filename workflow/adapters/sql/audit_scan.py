@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import math
 import multiprocessing
-import os
 from operator import itemgetter
 from typing import Any, Iterator
 
@@ -26,8 +25,9 @@ from sqlalchemy import Engine
 
 from workflow.adapters.sql import timeline
 from workflow.adapters.sql.audit_rows import CASE_COLUMNS, EVENT_COLUMNS, case_problem_from_rows, events_from_rows
-from workflow.adapters.sql.sqlstore import make_engine
-from workflow.audit.verify import Problem, Report, pair_by_case
+from workflow.adapters.sql.sqlstore import SqlStore, make_engine
+from workflow.audit.verify import pair_by_case
+from workflow.records import Problem, Report
 
 _case_id = itemgetter(0)  # both SELECTs list the case id first
 Range = tuple[str | None, str | None]  # [low, high): None is open on that side
@@ -36,14 +36,6 @@ Range = tuple[str | None, str | None]  # [low, high): None is open on that side
 MIN_CASES_PER_JOB = 5000
 RANGES_PER_JOB = 4
 _FETCH = 2000  # rows per round trip of a server-side cursor
-
-
-def default_jobs() -> int:
-    """The CPUs this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def verify_database(url: str, *, case_id: str | None = None, jobs: int = 1,
@@ -221,3 +213,14 @@ def _worker_start(url: str) -> None:
 def _worker_verify(span: Range) -> Report:
     assert _ENGINE is not None
     return verify_range(_ENGINE, span)
+
+
+class SqlAuditScanner:
+    """ports.AuditScanner on the store's database (each worker process opens its own connections)."""
+
+    def __init__(self, url: str, store: SqlStore) -> None:
+        self.url, self.store = url, store
+
+    def verify(self, *, case_id: str | None, jobs: int) -> Report:
+        self.store.dispose()  # no pooled connection may be shared with a forked worker
+        return verify_database(self.url, case_id=case_id, jobs=jobs)

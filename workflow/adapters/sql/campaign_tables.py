@@ -1,33 +1,22 @@
 """SQL for campaign plans: loaded plans and their self-report windows, the measure → case map,
-issued self-declarations, and the facts the 自查从宽、被查从严 rule asks about (workflow.engine.leniency).
+issued self-declarations, and the facts the 自查从宽、被查从严 rule asks about (workflow.definitions.leniency).
 
-Every function takes the open transaction's connection (``tx.extra()``), so these rows are
-written in the same transaction as the cases they point to.
+Functions over the open transaction's connection (the SqlTx methods of workflow.ports call them),
+so these rows are written in the same transaction as the cases they point to.
 """
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
-from typing import Any, Iterable, Mapping
+from datetime import date, datetime
+from typing import Iterable, Mapping
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
 from workflow.adapters.sql import schema as t
 from workflow.events import format_time, parse_time
-from workflow.engine.leniency import SELF_REPORT_CHANNELS
-
-
-@dataclass(frozen=True)
-class StoredCampaign:
-    key: str
-    title: str
-    source: str
-    content_hash: str
-    windows: list[dict[str, Any]]
-    plan: dict[str, Any]
-    loaded_at: str
+from workflow.definitions.leniency import SELF_REPORT_CHANNELS
+from workflow.records import StoredCampaign
 
 
 def get_campaign(conn: Connection, key: str) -> StoredCampaign | None:
@@ -85,50 +74,25 @@ def add_declaration(conn: Connection, *, case_type: str, round_no: int, declaran
                                                case_id=case_id, unit=unit, issued_at=format_time(issued_at)))
 
 
-class SqlFacts:
-    """workflow.engine.leniency.Facts over the database, inside one transaction."""
+def org_held_since(conn: Connection, subject_fields: Mapping[str, str], *, subject: str, before: datetime,
+                   exclude_case: str) -> datetime | None:
+    """The earliest case about `subject` that came in through a non-self channel before `before`.
 
-    def __init__(self, conn: Connection, tz: tzinfo, subject_fields: Mapping[str, str]) -> None:
-        self.conn, self.tz, self.subject_fields = conn, tz, dict(subject_fields)
-        self._windows: list[tuple[date, date]] | None = None
-
-    def local_date(self, instant: datetime) -> date:
-        return instant.astimezone(self.tz).date()
-
-    def in_self_report_window(self, day: date) -> bool | None:
-        if self._windows is None:
-            self._windows = self_report_windows(self.conn)
-        if not self._windows:
-            return None
-        return any(first <= day <= last for first, last in self._windows)
-
-    def org_held_since(self, *, subject: str, before: datetime, exclude_case: str) -> datetime | None:
-        """The earliest case about `subject` that came in through a non-self channel before `before`.
-
-        Scans the snapshots of the case types that name a subject field: fine at county scale
-        (thousands of cases); a subject index table would be the next step beyond that.
-        """
-        if not self.subject_fields:
-            return None
-        c = t.cases.c
-        query = select(c.snapshot).where(c.type.in_(list(self.subject_fields)), c.opened_at < format_time(before),
-                                         c.id != exclude_case)
-        earliest: datetime | None = None
-        for text in self.conn.execute(query).scalars():
-            snap = json.loads(text)
-            fields = snap.get("fields") or {}
-            named = fields.get(self.subject_fields.get(snap.get("type"), ""))
-            channel = fields.get("discovery_channel")
-            if isinstance(named, str) and named.strip() == subject and channel and channel not in SELF_REPORT_CHANNELS:
-                opened = parse_time(snap["opened_at"])
-                earliest = opened if earliest is None or opened < earliest else earliest
-        return earliest
-
-
-def facts_hook(tz: tzinfo):  # type: ignore[no-untyped-def]
-    """The CaseService `facts` hook: SqlFacts on the transaction's connection."""
-
-    def make(tx: Any, subject_fields: Mapping[str, str]) -> SqlFacts:
-        return SqlFacts(tx.extra(), tz, subject_fields)
-
-    return make
+    Scans the snapshots of the case types that name a subject field: fine at county scale
+    (thousands of cases); a subject index table would be the next step beyond that.
+    """
+    if not subject_fields:
+        return None
+    c = t.cases.c
+    query = select(c.snapshot).where(c.type.in_(list(subject_fields)), c.opened_at < format_time(before),
+                                     c.id != exclude_case)
+    earliest: datetime | None = None
+    for text in conn.execute(query).scalars():
+        snap = json.loads(text)
+        fields = snap.get("fields") or {}
+        named = fields.get(subject_fields.get(snap.get("type"), ""))
+        channel = fields.get("discovery_channel")
+        if isinstance(named, str) and named.strip() == subject and channel and channel not in SELF_REPORT_CHANNELS:
+            opened = parse_time(snap["opened_at"])
+            earliest = opened if earliest is None or opened < earliest else earliest
+    return earliest

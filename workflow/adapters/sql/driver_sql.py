@@ -2,8 +2,8 @@
 
 Every change to a case runs the same five statements (lock the case, read the user, read the
 case unit's chain, append the event, update the case row). Through SQLAlchemy Core each execution
-cost ~60–100 µs of Python (cache lookup, parameter processing, result set-up) on top of the driver
-— more than the statement itself on SQLite. Here SQLAlchemy still writes the SQL (compiled once,
+pays for a cache lookup, parameter processing and result set-up in Python — more than the statement
+itself costs on SQLite (BENCHMARKS.md has the profile). Here SQLAlchemy still writes the SQL (compiled once,
 so the dialect's quoting and paramstyle stay its business) and still owns the connection and the
 transaction; only the execution goes straight to the driver's cursor. Driver errors are re-raised
 as SQLAlchemy's, so callers (SqlStore.write's conflict and busy handling) see what Core would give.

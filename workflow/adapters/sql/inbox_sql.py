@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from workflow.reporting.queries import InboxQuery
+from workflow.read_side import InboxQuery
 
 FAR_FUTURE = "9999-12-31T23:59:59.999999Z"
 DUE = f"coalesce(x.due_at, '{FAR_FUTURE}')"  # must match the inbox index expression (web_0003, web_0004)
@@ -30,7 +30,7 @@ PAGE_COLUMNS = ("id", "type", "definition_version", "title", "unit", "state", "s
                 "due_at", "updated_at")
 # What a row needs from its snapshot. SQLite cuts the three values out in one small JSON array
 # (cheaper than sending the ~4 KB snapshot and parsing it in Python); PostgreSQL sends the snapshot
-# itself, because parsing it there costs more than in Python (measured: jsonb ~75 µs a row).
+# itself, because parsing it there costs more than in Python (BENCHMARKS.md).
 EXTRAS = {
     "sqlite": "json_extract(c.snapshot, '$.supervision_level', '$.ever_overdue', '$.deadline.yellow_at')",
     "postgresql": "c.snapshot",

@@ -22,10 +22,11 @@ from sqlalchemy.sql import ColumnElement
 
 from workflow.adapters.sql import schema as t
 from workflow.adapters.sql.inbox_sql import counts_statement, page_statement
-from workflow.adapters.sql.sqlstore import event_from_row
+from workflow.adapters.sql.case_rows import event_from_row
 from workflow.events import Event
-from workflow.reporting.queries import (
-    COUNT_CAP, AccessEntry, AlertRow, AuditFilter, CaseRow, DashboardCount, InboxPage, InboxQuery, light_of,
+from workflow.reporting.queries import light_of
+from workflow.read_side import (
+    COUNT_CAP, AccessEntry, AlertRow, AuditFilter, CaseRow, DashboardCount, InboxPage, InboxQuery,
 )
 
 c = t.cases.c

@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from workflow.escalation.ladders import next_escalation_at
-from workflow.engine.projection import CaseState
+from workflow.records import CaseState
 
 _FIELDS = frozenset(CaseState.__dataclass_fields__)
 _MIRRORED = ("id", "type", "definition_version", "title", "unit", "state", "version", "assignee", "opened_at",

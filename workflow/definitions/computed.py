@@ -11,20 +11,15 @@ are a fixed vocabulary, like guards — nothing from a file is evaluated as code
 - ``one_of {field, values}``: true when a field's value is one of `values`, else false.
 - ``band {field, bands: [[min, value], …]}``: the value of the first band whose min ≤ the number.
 - ``self_report {channel, subject?, held_since?}``: how 自查从宽、被查从严 treats the case — one of
-  counted / late / org_held / not_self_report (see ``workflow.engine.leniency``).
+  counted / late / org_held / not_self_report (see ``workflow.definitions.leniency``).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Mapping, Protocol
 
-from workflow.engine.leniency import ASSESSMENTS, assess_self_report
-
-if TYPE_CHECKING:
-    from workflow.definitions.model import Definition
-    from workflow.engine.fields import FieldSpec
-    from workflow.engine.leniency import Facts
+from workflow.definitions.leniency import ASSESSMENTS, Facts, assess_self_report
 
 
 @dataclass(frozen=True)
@@ -35,6 +30,17 @@ class Computation:
     def inputs(self) -> tuple[str, ...]:
         """The fields this value is derived from (a change to any of them recomputes it)."""
         return tuple(str(self.args[k]) for k in _KINDS[self.kind].field_args if self.args.get(k))
+
+
+class ComputedField(Protocol):
+    """What a computation needs to know of a field (workflow.definitions.fields.FieldSpec is one)."""
+
+    @property
+    def type(self) -> str: ...
+    @property
+    def computed(self) -> Computation | None: ...
+    @property
+    def choice_values(self) -> tuple[str, ...]: ...
 
 
 @dataclass(frozen=True)
@@ -150,7 +156,7 @@ def _check_args(kind: str, args: dict[str, Any]) -> str | None:
     return None
 
 
-def reference_problems(name: str, comp: Computation, fields: Mapping[str, FieldSpec]) -> list[str]:
+def reference_problems(name: str, comp: Computation, fields: Mapping[str, ComputedField]) -> list[str]:
     """Problems with the fields a computation reads (they must exist and not be computed themselves)."""
     problems = []
     for arg in _KINDS[comp.kind].field_args:
@@ -171,17 +177,7 @@ def reference_problems(name: str, comp: Computation, fields: Mapping[str, FieldS
     return problems
 
 
-def subject_fields(definitions: Iterable[Definition]) -> dict[str, str]:
-    """Case type → the field naming the person a self-report is about (for "about the same subject")."""
-    out: dict[str, str] = {}
-    for d in definitions:
-        for spec in d.fields.values():
-            if spec.computed is not None and spec.computed.kind == "self_report" and spec.computed.args.get("subject"):
-                out[d.name] = str(spec.computed.args["subject"])
-    return out
-
-
-def derive(fields: Mapping[str, FieldSpec], existing: Mapping[str, Any], supplied: Mapping[str, Any],
+def derive(fields: Mapping[str, ComputedField], existing: Mapping[str, Any], supplied: Mapping[str, Any],
            ctx: ComputeContext, *, intake: bool) -> dict[str, Any]:
     """The computed values to record with `supplied` (only those that change).
 

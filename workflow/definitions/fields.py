@@ -8,12 +8,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping
 
+from workflow.definitions.computed import Computation
 from workflow.errors import InvalidInput
-
-if TYPE_CHECKING:
-    from workflow.engine.computed import Computation
 
 FIELD_TYPES = ("text", "longtext", "date", "integer", "boolean", "choice", "person", "unit", "attachment")
 
@@ -50,7 +48,7 @@ class FieldSpec:
     choices: tuple[Choice, ...] = ()
     max_length: int | None = None
     help: Mapping[str, str] = field(default_factory=dict)
-    computed: Computation | None = None  # derived by the engine, never set by a user (workflow.engine.computed)
+    computed: Computation | None = None  # derived by the engine, never set by a user (workflow.definitions.computed)
 
     @property
     def choice_values(self) -> tuple[str, ...]:

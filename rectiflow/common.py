@@ -1,0 +1,74 @@
+"""What every `rectiflow` command shares: the settings, the application, error handling, --json.
+
+Command modules (rectiflow/cli_*.py) import from here, never from rectiflow.cli, which only
+assembles them into the `rectiflow` group.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from rectiflow.output import fail
+from workflow.bootstrap import Application, build
+from workflow.config import Settings
+from workflow.errors import InvalidInput, WorkflowError
+from workflow.events import parse_time
+
+
+def settings() -> Settings:
+    return Settings.from_environment()
+
+
+def application(sync: bool = True, *, now: str | None = None, interval: int | None = None) -> Application:
+    """The core application on this environment's settings (warnings on stderr); `now` / `interval`
+    override RECTIFLOW_NOW / RECTIFLOW_SCHEDULER_INTERVAL for this command."""
+    s = settings()
+    if now is not None:
+        s = replace(s, now=parse_time(now))
+    if interval is not None:
+        s = replace(s, scheduler_interval=interval)
+    app = build(s, sync=sync)
+    for warning in app.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    return app
+
+
+def handles_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn engine errors into a clear message and the documented exit code — never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from sqlalchemy import exc as db_errors
+
+        try:
+            require_utf8(kwargs)
+            return fn(*args, **kwargs)
+        except WorkflowError as err:
+            fail(err, bool(kwargs.get("as_json")))
+        except OSError as err:
+            fail(InvalidInput(f"{err.filename or ''}: {err.strerror}".strip(": ")), bool(kwargs.get("as_json")))
+        except (db_errors.ArgumentError, db_errors.NoSuchModuleError) as err:
+            fail(InvalidInput(f"RECTIFLOW_DATABASE_URL: {err}"), bool(kwargs.get("as_json")))
+        except db_errors.OperationalError as err:
+            reason = str(err.orig or err).strip().splitlines()[0]
+            fail(WorkflowError(f"the database is unavailable: {reason}"), bool(kwargs.get("as_json")))
+
+    return wrapper
+
+
+def require_utf8(params: dict[str, Any]) -> None:
+    """Arguments that are not UTF-8 arrive as lone surrogates; refuse them before they reach the engine."""
+    for name, value in params.items():
+        for item in value if isinstance(value, tuple) else (value,):
+            if isinstance(item, (str, Path)):
+                try:
+                    str(item).encode("utf-8")
+                except UnicodeEncodeError:
+                    raise InvalidInput(f"{name.replace('_', '-')}: not valid UTF-8 text") from None
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object.")

@@ -1,0 +1,211 @@
+"""The one write path: every change to a case is a step run in a unit of work.
+
+A `UnitOfWork` is one write transaction. `change(case_id, actor, step)` locks the case, checks the
+version the caller saw and the actor's unit scope, asks the step what to record (the step checks
+what it must: state, role, guards, fields), seals the event onto the case's hash chain, appends it
+and updates the case row and the read models — in that transaction. `open(...)` does the same for
+a new case. A use case that opens linked cases, a plan load that opens a case per measure, a sweep
+that fires fifty rungs: each runs its changes in one unit of work, which commits once at the end
+(or, on any error, writes nothing).
+
+Every use case has this one shape — a `Step` whose `decide(ctx)` returns a `Change`:
+workflow.cases.steps (advance, assign, return, comment, correct fields), and the escalation
+feature's rungs, flags and recomputed deadlines (workflow.escalation).
+"""
+from __future__ import annotations
+
+import secrets
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Any, Callable, Iterable, Mapping, Protocol
+
+from workflow.cases.validation import check_references, comment_text, derived_values, parse_fields, require
+from workflow.definitions.fields import TITLE_LIMIT, clean_text
+from workflow.definitions.model import Definition
+from workflow.definitions.registry import DefinitionRegistry
+from workflow.engine.machine import Lifecycles
+from workflow.engine.policy import Scope
+from workflow.engine.projection import apply
+from workflow.errors import CaseBusy, CaseNotFound, ConcurrencyConflict, InvalidInput, UnknownUnit, UnknownUser
+from workflow.events import GENESIS_HASH, OPENED, Event, format_time, parse_time
+from workflow.ports import ReadTx, WriteTx
+from workflow.records import CaseState, User
+
+# (definition, case, dest state, fields, now, trigger or None at intake) -> deadline dict | None | ... (unchanged)
+DeadlineHook = Callable[[Definition, CaseState, str, Mapping[str, Any], datetime, "str | None"],
+                        "dict[str, Any] | None | type[Ellipsis]"]
+
+
+def new_case_id() -> str:
+    """Opaque, unguessable case ids (not sequential): 'c' + 16 hex digits."""
+    return "c" + secrets.token_hex(8)
+
+
+@dataclass(frozen=True)
+class Casework:
+    """What every use case consults: the definitions and their machines, the deadline rule, the local
+    zone, and how a new case is named."""
+
+    registry: DefinitionRegistry
+    lifecycles: Lifecycles
+    deadlines: DeadlineHook | None
+    tz: tzinfo
+    new_id: Callable[[], str] = new_case_id
+
+    def deadline(self, defn: Definition, case: CaseState, dest: str, fields: Mapping[str, Any], now: datetime,
+                 trigger: str | None = None) -> Any:
+        """The deadline payload on entering `dest`: a dict, None (no deadline), or ... (unchanged)."""
+        if self.deadlines is None:
+            return ...
+        return self.deadlines(defn, case, dest, fields, now, trigger)
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a step records: an event `action` with its `payload`, moving the case to `to_state` (or not)."""
+
+    action: str
+    payload: dict[str, Any]
+    to_state: str | None = None
+
+
+@dataclass(frozen=True)
+class StepContext:
+    """What a step may look at and use while it decides, inside the unit of work."""
+
+    work: UnitOfWork
+    case: CaseState  # locked, as stored
+    user: User
+    definition: Definition
+    scope: Scope | None  # the case unit's chain; None when the engine itself acts (a system actor)
+
+    @property
+    def tx(self) -> WriteTx:
+        return self.work.tx
+
+    @property
+    def now(self) -> datetime:
+        return self.work.now
+
+
+class Step(Protocol):
+    def decide(self, ctx: StepContext) -> Change:
+        """Check the change against the locked case and say what to record; raise to refuse it."""
+
+
+class UnitOfWork:
+    """One write transaction; every case change inside it goes through `change` or `open`."""
+
+    def __init__(self, casework: Casework, tx: WriteTx, now: datetime) -> None:
+        self.casework, self.tx, self.now = casework, tx, now
+
+    @property
+    def registry(self) -> DefinitionRegistry:
+        return self.casework.registry
+
+    def savepoint(self) -> AbstractContextManager[None]:
+        """A part that an exception inside undoes alone (the sweep fires each case in one)."""
+        return self.tx.savepoint()
+
+    def user(self, login: str) -> User:
+        return active_user(self.tx, login)
+
+    def change(self, case_id: str, actor: str, step: Step, *, expected_version: int | None = None,
+               system_actor: bool = False, skip_locked: bool = False) -> CaseState:
+        """Lock the case, check, record the step's change, update the case row; return the new state.
+
+        With `skip_locked`, a case another transaction holds is not waited for: CaseBusy (PostgreSQL
+        FOR UPDATE SKIP LOCKED; the escalation sweep passes over claimed cases this way).
+        """
+        tx = self.tx
+        case = tx.lock_case(case_id, skip_locked=True) if skip_locked else tx.lock_case(case_id)
+        if case is None:
+            if skip_locked and tx.get_case(case_id) is not None:
+                raise CaseBusy(f"case {case_id} is being changed by another transaction")
+            raise CaseNotFound(case_id)
+        check_version(case, expected_version)
+        user = User.system(actor) if system_actor else active_user(tx, actor)
+        defn = self.registry.get(case.type, case.definition_version)
+        scope = None
+        if not system_actor:
+            scope = Scope(tx.unit_chain(case.unit), self.registry.roles)  # the unit and its ancestors suffice
+            scope.check_act(user, defn, case.unit)
+        locked_version = case.version
+        change = step.decide(StepContext(self, case, user, defn, scope))
+        event = tx.append(self._event(case, user, change))
+        # The locked case was loaded by this transaction for it alone: fold the event in place.
+        new = apply(case, event)
+        tx.update_case(new, defn.states[new.state].stage, expected_version=locked_version)
+        return new
+
+    def open(self, defn: Definition, user: User, *, title: str, fields: Mapping[str, Any], unit: str | None = None,
+             files: Iterable[dict[str, Any]] = (), comment: str | None = None,
+             links: Iterable[Mapping[str, str]] = (), case_id: str | None = None, assignee: str | None = None,
+             reported_at: datetime | None = None) -> CaseState:
+        """Register a new case of `defn` (intake, a declaration, a plan measure, a step's linked case).
+
+        The usual checks apply (the role may open the type, the unit is in scope); a system user,
+        acting for the engine itself, skips them. `reported_at` (default: now) is when the problem
+        was reported, for the 自查从宽、被查从严 rule (workflow.definitions.leniency).
+        """
+        tx, now, work = self.tx, self.now, self.casework
+        title = clean_text(str(title), what="title", limit=TITLE_LIMIT)
+        if not title:
+            raise InvalidInput("title: must not be empty")
+        files = list(files)
+        case = CaseState(id=case_id or work.new_id(), state=defn.initial, fields={})
+        values = parse_fields(defn, fields, allowed=None)
+        values.update(derived_values(tx, defn, case, {}, values, reported_at or now, intake=True, tz=work.tz,
+                                     subject_fields=self.registry.subject_fields()))
+        require(defn, [f for f, spec in defn.fields.items() if spec.required], values, files, {}, "intake")
+        text = comment_text(comment, required=False)
+        case_unit = unit or user.unit
+        if not case_unit:
+            raise InvalidInput("the case needs a unit (--unit)")
+        chain = tx.unit_chain(case_unit)
+        if not chain:
+            raise UnknownUnit(str(case_unit))
+        if not user.is_system:
+            Scope(chain, self.registry.roles).check_act(user, defn, case_unit, opening=True)
+        check_references(tx, defn, values)
+        payload: dict[str, Any] = {
+            "title": title, "unit": case_unit, "fields": values, "definition_hash": defn.content_hash,
+            "attachments": files, "links": [dict(link) for link in links],
+        }
+        if assignee is not None:
+            active_user(tx, assignee)
+            payload["assignee"] = assignee
+        if reported_at is not None and reported_at != now:
+            payload["reported_at"] = format_time(reported_at)
+        if text:
+            payload["comment"] = text
+        deadline = work.deadline(defn, case, defn.initial, values, now)
+        if deadline is not ...:
+            payload["deadline"] = deadline
+        event = Event(case.id, 1, format_time(now), user.login, OPENED, None, defn.initial, payload,
+                      defn.name, defn.version, GENESIS_HASH).sealed()
+        new = apply(case, tx.append(event))
+        tx.insert_case(new, defn.states[new.state].stage)
+        return new
+
+    def _event(self, case: CaseState, user: User, change: Change) -> Event:
+        at = max(self.now, parse_time(case.updated_at)) if case.updated_at else self.now  # time never runs backwards
+        return Event(case.id, case.version + 1, format_time(at), user.login, change.action,
+                     case.state if change.to_state else None, change.to_state, change.payload, case.type,
+                     case.definition_version, case.head_hash).sealed()
+
+
+def active_user(tx: ReadTx, login: str) -> User:
+    user = tx.get_user(login)
+    if user is None or not user.active:
+        raise UnknownUser(login)
+    return user
+
+
+def check_version(case: CaseState, expected_version: int | None) -> None:
+    """ConcurrencyConflict when the caller saw another version of the case (someone acted first)."""
+    if expected_version is not None and case.version != expected_version:
+        raise ConcurrencyConflict(
+            f"case {case.id} is at version {case.version}, you saw version {expected_version}: "
+            "someone else acted first — reload and try again")

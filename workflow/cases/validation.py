@@ -1,0 +1,143 @@
+"""The checks a change's input must pass, shared by every use case: fields, files, comments, references.
+
+Pure functions of the definition and the input, except `check_references` and `derived_values`,
+which read the transaction (users and units exist; the facts the 自查从宽 rule needs).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from typing import Any, Iterable, Mapping
+
+from workflow.definitions.computed import ComputeContext, derive
+from workflow.definitions.fields import COMMENT_LIMIT, clean_text, parse_value
+from workflow.definitions.guards import GuardContext
+from workflow.definitions.model import Definition
+from workflow.errors import FieldNotAllowed, ImmutableField, InvalidInput, MissingField
+from workflow.events import parse_time
+from workflow.ports import ReadTx
+from workflow.records import CaseState, User
+
+MAX_ATTACHMENTS_PER_STEP = 20
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file a user adds to a case field (its bytes are stored content-addressed)."""
+
+    field: str
+    name: str
+    data: bytes
+
+
+def parse_fields(defn: Definition, raw: Mapping[str, Any], *, allowed: set[str] | None,
+                 case: CaseState | None = None) -> dict[str, Any]:
+    """Typed values of user input; `allowed` limits the fields (a step's), None: any plain field."""
+    values = {}
+    for name, value in raw.items():
+        spec = defn.fields.get(name)
+        if spec is None:
+            raise InvalidInput(f"unknown field {name!r} for {defn.name} (known: {', '.join(defn.fields)})")
+        if spec.computed is not None:
+            raise InvalidInput(f"field {name!r} is computed by the engine and cannot be set")
+        if spec.immutable and case is not None and case.fields.get(name) not in (None, ""):
+            raise ImmutableField(f"field {name!r} is fixed at intake and cannot be changed")
+        if allowed is not None and name not in allowed:
+            raise FieldNotAllowed(f"field {name!r} cannot be set at this step"
+                                  f" (this step takes: {', '.join(sorted(allowed)) or 'no fields'})")
+        values[name] = parse_value(spec, value)
+    return values
+
+
+def check_files(defn: Definition, attachments: list[Attachment], *, allowed: set[str] | None,
+                max_bytes: int) -> None:
+    """Refuse files the definition (or this step) does not take, or that are too large."""
+    if len(attachments) > MAX_ATTACHMENTS_PER_STEP:
+        raise InvalidInput(f"at most {MAX_ATTACHMENTS_PER_STEP} files per step")
+    for f in attachments:
+        spec = defn.fields.get(f.field)
+        if spec is None or spec.type != "attachment":
+            raise InvalidInput(f"{f.field!r} is not an attachment field of {defn.name}")
+        if allowed is not None and f.field not in allowed:
+            raise FieldNotAllowed(f"files for {f.field!r} cannot be added at this step")
+        if len(f.data) > max_bytes:
+            raise InvalidInput(f"file {f.name!r} is {len(f.data)} bytes; the limit is {max_bytes}")
+
+
+def require(defn: Definition, names: Iterable[str], values: Mapping[str, Any], files: list[dict[str, Any]],
+            existing: Mapping[str, Any], where: str) -> None:
+    """MissingField unless every named field has a value (an attachment field: a file, old or new)."""
+    missing = []
+    for name in names:
+        if defn.fields[name].type == "attachment":
+            if not existing.get(name) and not any(f["field"] == name for f in files):
+                missing.append(name)
+        elif values.get(name) in (None, ""):
+            missing.append(name)
+    if missing:
+        raise MissingField(f"{where} needs {', '.join(repr(m) for m in missing)}")
+
+
+def comment_text(text: str | None, *, required: bool) -> str | None:
+    body = clean_text(text, what="comment", limit=COMMENT_LIMIT, multiline=True) if text else ""
+    if required and not body:
+        raise MissingField("this step needs a comment (the reason)")
+    return body or None
+
+
+def check_references(tx: ReadTx, defn: Definition, values: Mapping[str, Any]) -> None:
+    """Person and unit fields must name users and units that exist."""
+    for name, value in values.items():
+        kind = defn.fields[name].type
+        if kind == "person" and tx.get_user(value) is None:
+            raise InvalidInput(f"field {name!r}: unknown user {value!r}")
+        if kind == "unit" and tx.get_unit(value) is None:
+            raise InvalidInput(f"field {name!r}: unknown unit {value!r}")
+
+
+def guard_context(case: CaseState, user: User, values: Mapping[str, Any], files: list[dict[str, Any]],
+                  now: datetime) -> GuardContext:
+    """What a step's guards see: the case's fields with this step's values and files merged in."""
+    merged = {**case.fields, **values}  # guards only read (workflow.definitions.guards): no deep copy needed
+    for item in files:
+        merged.setdefault(item["field"], [])
+        merged[item["field"]] = list(merged[item["field"]]) + [item]
+    due = (case.deadline or {}).get("due_at")
+    return GuardContext(user.login, user.role, merged, case.last_actor_by_trigger, case.assignee,
+                        parse_time(due) if due else None, now)
+
+
+class TxFacts:
+    """The facts the 自查从宽 rule needs (workflow.definitions.leniency.Facts), read in the change's transaction."""
+
+    def __init__(self, tx: ReadTx, tz: tzinfo, subject_fields: Mapping[str, str]) -> None:
+        self.tx, self.tz, self.subject_fields = tx, tz, dict(subject_fields)
+        self._windows: list[tuple[date, date]] | None = None
+
+    def local_date(self, instant: datetime) -> date:
+        return instant.astimezone(self.tz).date()
+
+    def in_self_report_window(self, day: date) -> bool | None:
+        if self._windows is None:
+            self._windows = self.tx.self_report_windows()
+        if not self._windows:
+            return None
+        return any(first <= day <= last for first, last in self._windows)
+
+    def org_held_since(self, *, subject: str, before: datetime, exclude_case: str) -> datetime | None:
+        return self.tx.org_held_since(self.subject_fields, subject=subject, before=before, exclude_case=exclude_case)
+
+
+def derived_values(tx: ReadTx, defn: Definition, case: CaseState, existing: Mapping[str, Any],
+                   values: Mapping[str, Any], reported_at: datetime | None, *, intake: bool, tz: tzinfo,
+                   subject_fields: Mapping[str, str]) -> dict[str, Any]:
+    """Engine-computed field values to record with `values` (workflow.definitions.computed)."""
+    if not any(spec.computed is not None and (intake or set(spec.computed.inputs()) & set(values))
+               for spec in defn.fields.values()):
+        return {}
+    if reported_at is None:  # a later step: the case was reported at intake (or when its source said)
+        first = tx.events(case.id, up_to_version=1)
+        reported_at = parse_time(first[0].payload.get("reported_at") or first[0].at)
+    facts = TxFacts(tx, tz, subject_fields)
+    return derive(defn.fields, existing, values, ComputeContext(case.id, defn.name, reported_at, facts),
+                  intake=intake)

@@ -1,0 +1,121 @@
+"""The read side's questions and rows: inbox queries and pages, battle-map counts, the audit and access logs.
+
+Plain data passed to and from the read model (workflow.ports.ReadModel); the rules that decide
+what to ask are workflow.reporting.queries.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+COUNT_CAP = 1000  # counts above this show as "1000+": counting 300k rows per page view is waste
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    types: tuple[str, ...] = ()
+    stages: tuple[str, ...] = ()
+    unit: str | None = None  # a unit and its sub-units, within the viewer's scope
+    light: str | None = None  # green / yellow / red / none
+    source: str | None = None  # the discovery channel field
+
+
+SeekColumns = Literal["", "unit", "type,state", "stage"]
+
+
+@dataclass(frozen=True)
+class InboxQuery:
+    """An inbox tab as index seeks: each walks the rows with one key in deadline order (see the adapter).
+
+    `seek_by` names the leading index columns every seek fixes ("unit", "type,state", "stage" under a
+    fixed assignee, or "" for a single walk of every case); `keys` holds one value tuple per seek.
+    The conditions after that are applied to the few rows each seek reads, from the index alone
+    except the yellow/green light and the source, which are in the snapshot.
+    """
+
+    seek_by: SeekColumns
+    keys: tuple[tuple[str, ...], ...]  # empty: nothing can match
+    filt: InboxFilter
+    now: str  # ISO UTC text: red means due_at <= now
+    assignee: str | None = None  # every row is assigned to this login (a handler's own cases)
+    unassigned: bool = False  # every row is unassigned (the unit queue)
+    pairs: frozenset[tuple[str, str]] | None = None  # (type, state) the rows must be in; None: any
+    units: tuple[str, ...] | None = None  # units the rows must be in; None: any
+
+
+@dataclass
+class CaseRow:
+    id: str
+    type: str
+    definition_version: int
+    title: str
+    unit: str
+    state: str
+    stage: str
+    version: int
+    assignee: str | None
+    due_at: str | None
+    yellow_at: str | None
+    updated_at: str
+    supervision_level: int = 0
+    ever_overdue: bool = False
+    light: str = "none"
+
+
+@dataclass
+class InboxPage:
+    rows: list[CaseRow]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class DashboardCount:
+    """Cases of one unit, type, state and light as of an instant (from the event log)."""
+
+    unit: str
+    type: str
+    definition_version: int
+    state: str
+    light: str
+    ever_late: bool
+    count: int
+    due_at: str | None = None  # only for red cases, to count working days overdue
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    actor: str | None = None
+    action: str | None = None
+    case_id: str | None = None
+    type: str | None = None
+    since: str | None = None
+    until: str | None = None
+
+
+@dataclass(frozen=True)
+class AccessEntry:
+    seq: int
+    at: str
+    actor: str
+    action: str
+    case_id: str | None
+    outcome: str
+    ip: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    """One in-app alert (written by escalations and supervision flags) with its case's title."""
+
+    id: int
+    case_id: str
+    kind: str
+    rung: str | None
+    level: int
+    at: str
+    due_at: str | None
+    late: bool
+    read: bool
+    title: str
+    type: str
