@@ -12,8 +12,9 @@ import argparse
 import json
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from bench import pg
 from bench.common import DEFAULT_OUT, SUMMARY_KEYS, Config, banner, log, machine, put_summary

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 from workflow.records import Unit, User
 
-CAMPAIGN_START = datetime(2026, 1, 5, 1, 0, tzinfo=timezone.utc)   # Monday 09:00 Beijing
-NOW = datetime(2026, 4, 1, 2, 0, tzinfo=timezone.utc)              # Wednesday 10:00 Beijing
+CAMPAIGN_START = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)   # Monday 09:00 Beijing
+NOW = datetime(2026, 4, 1, 2, 0, tzinfo=UTC)              # Wednesday 10:00 Beijing
 LINE_UNITS = ("jcj", "lsk", "sfs-1", "sfs-2")
 EVIDENCE = b"rectification evidence (benchmark data)"
 CATEGORIES = ("three_regulations", "commutation_parole", "business_lending", "lawyer_contact", "appraisal",

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import statistics
 import time
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from bench import pg
 from bench.common import DEFINITIONS, Config, banner, fresh_file, log, put_summary, sqlite_url, write_result
@@ -21,7 +22,7 @@ from bench.peers.orm_peers import NaiveTransitions, Spiff
 from bench.peers.raw import RawPsycopg, RawSqlite
 from bench.peers.workload import BASE_FIELDS, EVIDENCE, STEP_FIELDS, STEPS, TRANSITIONS_PER_CASE
 
-START = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
+START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 AT = "2026-03-02T01:00:00.000000Z"
 
 

@@ -13,32 +13,32 @@ from __future__ import annotations
 import argparse
 import random
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from sqlalchemy import insert
 
 from bench import dataset
 from bench.common import DEFINITIONS, log
+from workflow.adapters.files.blobs import MemoryBlobStore
 from workflow.adapters.sql import schema as t
 from workflow.adapters.sql import timeline
-from workflow.adapters.files.blobs import MemoryBlobStore
-from workflow.adapters.sql.sqlstore import upgrade_database
 from workflow.adapters.sql.case_rows import case_row, event_to_row
+from workflow.adapters.sql.sqlstore import upgrade_database
 from workflow.bootstrap import Application, build
-from workflow.clock import FixedClock
-from workflow.config import Settings
-from workflow.escalation.deadline_policy import DeadlinePolicy
-from workflow.errors import WorkflowError
-from workflow.events import Event
-from workflow.records import Unit, User
-from workflow.records import CaseState
 from workflow.cases.service import CaseService
 from workflow.cases.unit_of_work import Casework
-from workflow.engine.machine import Lifecycles
 from workflow.cases.validation import Attachment
+from workflow.clock import FixedClock
+from workflow.config import Settings
+from workflow.engine.machine import Lifecycles
+from workflow.errors import WorkflowError
+from workflow.escalation.deadline_policy import DeadlinePolicy
+from workflow.events import Event
+from workflow.records import CaseState, Unit, User
 
 BATCH_CASES = 2000
 

@@ -5,8 +5,9 @@ by function) so BENCHMARKS.md can point at the hot spots and the fixes they led 
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from bench.common import Config, banner, fresh_file, log, sqlite_url, write_result
 

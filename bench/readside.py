@@ -24,7 +24,7 @@ TABS = {"handler": ("todo", "queue", "all"), "unit_head": ("todo", "queue", "ove
 
 def missing() -> str | None:
     try:
-        import workflow.adapters.sql.sqlqueries  # noqa: F401
+        import workflow.adapters.sql.sqlqueries
         import workflow.reporting.queries  # noqa: F401
     except ImportError as err:
         return f"the read side (workflow.reporting.queries / workflow.adapters.sql.sqlqueries) has not landed: {err}"
@@ -42,8 +42,8 @@ def _tabs(app: Any, role: str) -> tuple[str, ...]:
 
 def inbox_figures(app: Any, repeat: int) -> dict[str, Any]:
     from workflow.events import format_time
-    from workflow.reporting.queries import PAGE_SIZE, build_inbox_query, viewer_for
     from workflow.read_side import InboxFilter
+    from workflow.reporting.queries import PAGE_SIZE, build_inbox_query, viewer_for
 
     queries = app.queries
     with app.store.read() as tx:
@@ -93,7 +93,6 @@ def dashboard_figures(app: Any, repeat: int) -> dict[str, Any]:
     for — query, fold, render — and does not depend on the read side's internal API.
     """
     from web import create_app
-
     from workflow.events import format_time
 
     as_of = (dataset.NOW - timedelta(days=30)).date().isoformat()

@@ -13,7 +13,15 @@ import resource
 from typing import Any
 
 from bench.common import (
-    Config, Stopwatch, banner, fresh_file, log, put_summary, sqlite_url, timed, write_result,
+    Config,
+    Stopwatch,
+    banner,
+    fresh_file,
+    log,
+    put_summary,
+    sqlite_url,
+    timed,
+    write_result,
 )
 from bench.peers.workload import BASE_FIELDS, EVIDENCE
 

@@ -32,17 +32,18 @@ import json
 import re
 import sqlite3
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from bench import dataset
 from bench.common import fresh_file, iter_chunks, log, sqlite_url
-from workflow.adapters.sql.sqlstore import upgrade_database
 from workflow.adapters.sql.case_rows import case_row, event_to_row
-from workflow.events import GENESIS_HASH, Event
+from workflow.adapters.sql.sqlstore import upgrade_database
 from workflow.engine.projection import project_case
+from workflow.events import GENESIS_HASH, Event
 from workflow.records import CaseState
 
 CHUNK_CASES = 1000  # base cases read at a time

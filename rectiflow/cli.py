@@ -10,8 +10,16 @@ import sys
 import click
 
 from rectiflow import (
-    cli_audit, cli_campaign, cli_cases, cli_catalogue, cli_declarations, cli_definitions, cli_demo, cli_directory,
-    cli_escalation, cli_serve,
+    cli_audit,
+    cli_campaign,
+    cli_cases,
+    cli_catalogue,
+    cli_declarations,
+    cli_definitions,
+    cli_demo,
+    cli_directory,
+    cli_escalation,
+    cli_serve,
 )
 from rectiflow.common import handles_errors, settings
 from rectiflow.output import JsonAwareGroup

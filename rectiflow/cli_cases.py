@@ -10,11 +10,11 @@ import click
 from rectiflow.common import application, handles_errors, json_option
 from rectiflow.output import emit
 from workflow.bootstrap import Application
+from workflow.cases.service import Attachment
 from workflow.errors import InvalidInput
 from workflow.events import parse_time
-from workflow.reporting.presenters import case_summary, history_summary
 from workflow.records import CaseState
-from workflow.cases.service import Attachment
+from workflow.reporting.presenters import case_summary, history_summary
 
 field_option = click.option("--field", "fields", multiple=True, metavar="KEY=VALUE", help="A field value (repeat).")
 attach_option = click.option("--attach", "attachments", multiple=True, metavar="[FIELD=]PATH",

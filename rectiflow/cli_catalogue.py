@@ -5,8 +5,8 @@ from pathlib import Path
 
 import click
 
-from rectiflow.common import handles_errors, json_option, settings
 from rectiflow.cli_definitions import definitions
+from rectiflow.common import handles_errors, json_option, settings
 from rectiflow.output import emit
 from workflow.bootstrap import catalogue_sources
 from workflow.campaigns.catalogue import blocks, html_page, markdown

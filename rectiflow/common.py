@@ -6,9 +6,10 @@ assembles them into the `rectiflow` group.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 

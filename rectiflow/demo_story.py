@@ -5,9 +5,10 @@ moves it on, never beyond the app's "now", so deadlines and lights fall where th
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any, Iterator
+from typing import Any
 
 from workflow.bootstrap import Application
 from workflow.cases.validation import Attachment

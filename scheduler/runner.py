@@ -12,7 +12,7 @@ import os
 import secrets
 import signal
 import socket
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
@@ -38,7 +38,7 @@ def add_sweep_job(scheduler: BaseScheduler, job: SweepJob, interval: int) -> Job
     scheduler.add_listener(_log_trouble, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
     return scheduler.add_job(job, "interval", seconds=interval, id=JOB_ID, name="escalation sweep",
                              replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=interval,
-                             next_run_time=datetime.now(timezone.utc))
+                             next_run_time=datetime.now(UTC))
 
 
 def _log_trouble(event: JobExecutionEvent) -> None:
@@ -50,7 +50,7 @@ def _log_trouble(event: JobExecutionEvent) -> None:
 
 def blocking_scheduler(app: Application, *, owner: str | None = None) -> tuple[BlockingScheduler, SweepJob]:
     """The standalone scheduler (`rectiflow scheduler`), not started yet."""
-    scheduler = BlockingScheduler(timezone=timezone.utc)
+    scheduler = BlockingScheduler(timezone=UTC)
     job = SweepJob(app.escalations, owner or owner_id())
     add_sweep_job(scheduler, job, app.settings.scheduler_interval)
     return scheduler, job
@@ -58,7 +58,7 @@ def blocking_scheduler(app: Application, *, owner: str | None = None) -> tuple[B
 
 def background_scheduler(app: Application, *, owner: str | None = None) -> tuple[BackgroundScheduler, SweepJob]:
     """The sweep for embedding in another process (e.g. each web worker), not started yet."""
-    scheduler = BackgroundScheduler(timezone=timezone.utc, daemon=True)
+    scheduler = BackgroundScheduler(timezone=UTC, daemon=True)
     job = SweepJob(app.escalations, owner or owner_id("web"))
     add_sweep_job(scheduler, job, app.settings.scheduler_interval)
     return scheduler, job

@@ -8,7 +8,6 @@ import sys
 import uuid
 
 import pytest
-
 from pgcluster import ThrowawayCluster
 
 # ===========================================================================
@@ -226,11 +225,11 @@ def pytest_configure(config: pytest.Config) -> None:
 #                backends.
 #   sqlite_app   the same on SQLite only.
 # ===========================================================================
-from datetime import datetime, timezone  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
-START = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)  # Monday 09:00 in Beijing
+START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Beijing
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 def kill_inside_transaction(target: Callable[..., Any], *args: Any) -> None:

@@ -94,7 +94,7 @@ class ThrowawayCluster:
 
     # -- lifecycle -----------------------------------------------------
 
-    def start(self) -> "ThrowawayCluster":
+    def start(self) -> ThrowawayCluster:
         """Create the cluster and start the server; wait until it accepts connections."""
         if self._server is not None:
             return self
@@ -148,7 +148,7 @@ class ThrowawayCluster:
             shutil.rmtree(self.base_dir, ignore_errors=True)
             self.base_dir = None
 
-    def __enter__(self) -> "ThrowawayCluster":
+    def __enter__(self) -> ThrowawayCluster:
         return self.start()
 
     def __exit__(self, *exc_info) -> None:

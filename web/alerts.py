@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from web.context import me, now_text, queries, core
+from web.context import core, me, now_text, queries
 
 bp = Blueprint("alerts", __name__)
 PAGE = 50

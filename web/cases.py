@@ -9,7 +9,7 @@ import io
 from functools import lru_cache
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -17,13 +17,12 @@ from web import forms
 from web.auth import safe_next
 from web.context import core, me, now, scope, unit_names, units, users, viewable_case
 from web.i18n import lang
+from workflow.definitions.diagram import mermaid
 from workflow.definitions.model import Definition
 from workflow.definitions.roles import BE_ASSIGNED
-from workflow.definitions.diagram import mermaid
 from workflow.errors import ConcurrencyConflict, InvalidInput, NotAllowed, UnknownCaseType
-from workflow.reporting.presenters import case_summary
-from workflow.records import User
 from workflow.records import CaseState
+from workflow.reporting.presenters import case_summary
 
 bp = Blueprint("cases", __name__)
 

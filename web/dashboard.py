@@ -10,15 +10,15 @@ from datetime import datetime, timedelta
 from flask import Blueprint, abort, render_template, request, send_file
 from werkzeug.wrappers import Response
 
-from web.context import now, queries, core, unit_names, units, viewer
+from web.context import core, now, queries, unit_names, units, viewer
 from web.history import parse_local
 from web.i18n import label, stage_label
-from workflow.escalation.deadlines import parse_utc
 from workflow.definitions.model import STAGES
-from workflow.events import format_time
 from workflow.engine.policy import UnitTree
-from workflow.reporting.queries import closed_keys
+from workflow.escalation.deadlines import parse_utc
+from workflow.events import format_time
 from workflow.reporting.battle_map import Dashboard, summarise
+from workflow.reporting.queries import closed_keys
 
 bp = Blueprint("dashboard", __name__)
 

@@ -5,9 +5,10 @@ appear next to the field that caused them; the engine then checks everything aga
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePath
-from typing import Any, Mapping
+from typing import Any
 
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage, MultiDict

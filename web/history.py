@@ -9,10 +9,10 @@ from datetime import datetime, time
 from flask import Blueprint, abort, render_template, request, send_file
 from werkzeug.wrappers import Response
 
-from web.context import now, now_text, queries, log_access, core, unit_names, viewable_case
+from web.context import core, log_access, now, now_text, queries, unit_names, viewable_case
 from workflow.audit.verify import case_problem, write_bundle
-from workflow.events import format_time
 from workflow.engine.projection import project_case
+from workflow.events import format_time
 from workflow.read_side import AuditFilter
 
 bp = Blueprint("history", __name__)

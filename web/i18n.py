@@ -7,8 +7,9 @@ types, states, triggers, fields and choices come from the definition YAML's `{zh
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from flask import Blueprint, Flask, redirect, request, session
 from flask_babel import Babel, get_locale

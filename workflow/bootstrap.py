@@ -9,15 +9,21 @@ files, the catalogue's inputs) are the functions at the end.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from sqlalchemy.engine import make_url
 
 from workflow.adapters.files.blobs import FileBlobStore
 from workflow.adapters.files.definition_files import (
-    LoadedFile, SyncReport, load_roles, read_definition_folder, registry_from_store, sync_definitions,
+    LoadedFile,
+    SyncReport,
+    load_roles,
+    read_definition_folder,
+    registry_from_store,
+    sync_definitions,
 )
 from workflow.adapters.files.plan_files import read_coverage, read_plan_items
 from workflow.adapters.files.yaml_files import YamlFileReader

@@ -10,14 +10,15 @@ workflow.bootstrap picks them.
 """
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Collection, Iterable, Iterator, Protocol, Sequence
+from typing import Any, Protocol
 
 from workflow.events import Event
-from workflow.records import Alert, CaseState, StoredCampaign, StoredDefinition, Unit, User
 from workflow.read_side import COUNT_CAP, AccessEntry, AlertRow, AuditFilter, DashboardCount, InboxPage, InboxQuery
+from workflow.records import Alert, CaseState, Report, StoredCampaign, StoredDefinition, Unit, User
 
 
 class Clock(Protocol):

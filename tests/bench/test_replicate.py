@@ -14,11 +14,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import bench.datasets as datasets
-from bench import dataset
+import rectiflow.common as cli_common
+from bench import dataset, datasets
 from bench.common import DEFINITIONS, Config
 from bench.replicate import CountyMap, copy_id
-import rectiflow.common as cli_common
 from rectiflow.cli import main as cli_main
 
 BASE, COPIES = 200, 3

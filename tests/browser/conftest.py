@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import shutil
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -27,7 +27,7 @@ PASSWORD = "rectiflow-demo"
 def server_clock():
     from workflow.clock import FixedClock
 
-    return FixedClock(datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc))  # Monday 09:00 in Beijing
+    return FixedClock(datetime(2026, 3, 2, 1, 0, tzinfo=UTC))  # Monday 09:00 in Beijing
 
 
 @pytest.fixture(scope="session")
@@ -82,7 +82,7 @@ def demo_server(sqlite_template, tmp_path_factory):
     shutil.copyfile(sqlite_template, folder / "rectiflow.db")
     settings = Settings(database_url=f"sqlite:///{folder / 'rectiflow.db'}", definitions_dir=REPO / "definitions",
                         instance_dir=folder / "instance")
-    rectiflow = build(settings, clock=FixedClock(datetime(2026, 4, 15, 1, 0, tzinfo=timezone.utc)))
+    rectiflow = build(settings, clock=FixedClock(datetime(2026, 4, 15, 1, 0, tzinfo=UTC)))
     seed_demo(rectiflow)
     url, stop = serve_in_thread(rectiflow)
     yield url

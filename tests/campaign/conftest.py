@@ -12,9 +12,9 @@ import re
 from pathlib import Path
 
 import pytest
+from campaign_support import REPO, verify_all  # noqa: F401  (re-exported for the tests)
 from click.testing import CliRunner
 
-from campaign_support import REPO, verify_all  # noqa: F401  (re-exported for the tests)
 from rectiflow.cli import main
 from workflow.events import format_time
 

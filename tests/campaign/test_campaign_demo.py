@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from campaign_support import REPO, verify_all
+
 from rectiflow.demo import run_demo, seed_cases, walk_rectification
 from workflow.adapters.files.definition_files import definition_paths, load_roles, read_definitions
 from workflow.events import format_time

@@ -4,12 +4,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from campaign_support import REPO, verify_all
 from sqlalchemy import func, select
 
-from campaign_support import REPO, verify_all
-from workflow.adapters.sql import schema
 from workflow.adapters.files.plan_files import read_plan_items
 from workflow.adapters.files.yaml_files import YamlFileReader
+from workflow.adapters.sql import schema
 from workflow.campaigns.loader import read_plan
 from workflow.errors import DefinitionError, RoleNotAllowed
 

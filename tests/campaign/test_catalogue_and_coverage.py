@@ -7,9 +7,9 @@ import json
 import re
 from collections import Counter
 
+from campaign_support import REPO
 from click.testing import CliRunner
 
-from campaign_support import REPO
 from rectiflow.cli import main
 from workflow.adapters.files.definition_files import definition_paths, load_roles, read_definitions
 from workflow.adapters.files.plan_files import module_exists_under, read_coverage, read_plan_items

@@ -1,13 +1,12 @@
 """Engine-computed fields (`computed:`): derived by engine code, recorded in the event, never typed in."""
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
-from datetime import datetime, timezone
-
 import pytest
-
 from campaign_support import verify_all
+
 from workflow.adapters.files.definition_files import load_roles
 from workflow.adapters.files.yaml_files import load_yaml_text
 from workflow.definitions.computed import ComputeContext, derive, parse_computation
@@ -15,7 +14,7 @@ from workflow.definitions.parser import parse_definition
 from workflow.errors import DefinitionError, InvalidInput
 
 ROLES = load_roles(Path(__file__).resolve().parents[2] / "definitions")  # the shipped role book
-CTX = ComputeContext("c1", "t", datetime(2026, 3, 2, tzinfo=timezone.utc))
+CTX = ComputeContext("c1", "t", datetime(2026, 3, 2, tzinfo=UTC))
 
 
 def fields_of(extra: str):

@@ -4,16 +4,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from campaign_support import REPO, linked, verify_all
 from sqlalchemy import func, select
 
-from campaign_support import REPO, linked, verify_all
-from workflow.adapters.sql import schema
 from workflow.adapters.files.definition_files import definition_paths, load_roles, read_definitions
 from workflow.adapters.files.yaml_files import load_yaml_text
+from workflow.adapters.sql import schema
 from workflow.campaigns.declarations import Declarations
+from workflow.definitions.checks import check_links
 from workflow.definitions.parser import parse_definition
 from workflow.errors import DefinitionError, MissingField
-from workflow.definitions.checks import check_links
 
 ROLES = load_roles(Path(__file__).resolve().parents[2] / "definitions")  # the shipped role book
 

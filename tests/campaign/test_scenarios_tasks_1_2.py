@@ -7,9 +7,8 @@ public_report, commitment_letter.
 from __future__ import annotations
 
 import pytest
-
 from campaign_support import events_of, file, linked, verify_all
-from workflow.campaigns.declarations import Declarations
+
 from workflow.errors import GuardRejected, RoleNotAllowed
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-
 from campaign_support import REPO, file, linked, verify_all
+
 from workflow.campaigns.declarations import Declarations
 from workflow.errors import GuardRejected, InvalidInput
 

@@ -1,11 +1,9 @@
 """Self-declarations (集中填报): one form per staff member, who has and has not filed, spot checks."""
 from __future__ import annotations
 
-import json
-
 import pytest
+from campaign_support import verify_all
 
-from campaign_support import REPO, verify_all
 from workflow.campaigns.declarations import Declarations
 from workflow.errors import GuardRejected, InvalidInput, UnknownUnit
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-
 from campaign_support import linked, verify_all
+
 from workflow.campaigns.declarations import Declarations
 from workflow.errors import GuardRejected, ImmutableField, InvalidInput, WorkflowError
 

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import pytest
-
 from cli_support import NOW, Cli, copy_definitions
 
 

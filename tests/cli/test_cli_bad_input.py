@@ -10,8 +10,8 @@ import subprocess
 import sys
 
 import pytest
-
 from cli_support import INTAKE, REPO, clean_failure, event_count, one_json
+
 from workflow.definitions.fields import COMMENT_LIMIT, LONGTEXT_LIMIT, TEXT_LIMIT, TITLE_LIMIT
 
 OPEN = ["case", "open", "ledger_item", "--as", "registrar", "--title", "审批材料不全"]

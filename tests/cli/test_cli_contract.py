@@ -9,8 +9,8 @@ import hashlib
 import json
 
 import pytest
-
 from cli_support import INTAKE, NOW, Cli, clean_failure, event_count, one_json
+
 from workflow.adapters.sql.sqlstore import make_engine, schema_status
 from workflow.directory.passwords import check_password
 

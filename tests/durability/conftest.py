@@ -15,7 +15,6 @@ import shutil
 import uuid
 
 import pytest
-
 from durability_support import DEFINITIONS, START
 
 

@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, Phase, settings
 
 REPO = Path(__file__).resolve().parents[2]
 DEFINITIONS = REPO / "definitions"
-START = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)  # the suite's clock: Monday 09:00 in Beijing
+START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # the suite's clock: Monday 09:00 in Beijing
 RECTIFLOW = Path(sys.executable).with_name("rectiflow")
 
 # Hypothesis: registered here, loaded by no one globally (that would change other folders' tests).

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from durability_support import PROFILE, REPO, intake_fields, run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from durability_support import PROFILE, REPO, intake_fields, run_cli
 from rectiflow.demo import walk_rectification
 from workflow.audit import bundle_verify
 from workflow.audit.verify import write_bundle

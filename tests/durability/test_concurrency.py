@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable
+from typing import Any
 
 import pytest
-
 from durability_support import event_count, open_rectification_item, race_advance, run_cli, start_cli
+
 from workflow.audit.verify import verify
 from workflow.errors import ConcurrencyConflict, TransitionNotAllowed, WorkflowError
 
@@ -201,7 +202,7 @@ def test_many_cases_from_many_threads_never_surface_a_lock_error(shared_app, sha
                 s.add_comment(case.id, actor="handler", text="收到")
                 s.advance(case.id, "dispatch", actor="supervisor",
                           fields={"measure": "整改", "owner": "handler", "rectify_by": "2026-06-30"})
-        except BaseException as err:  # noqa: BLE001 — any error at all fails the test
+        except BaseException as err:
             errors.append(err)
 
     threads = [threading.Thread(target=drive, args=(own,)) for own in mine]

@@ -9,9 +9,9 @@ next advance succeeds (no lock was left behind).
 from __future__ import annotations
 
 import pytest
-
 from durability_support import advance_then_hang, event_count, open_rectification_item, run_cli
 from killed_child import kill_inside_transaction
+
 from workflow.audit.verify import verify
 
 

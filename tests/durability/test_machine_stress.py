@@ -14,13 +14,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-
 from durability_support import DEFINITIONS, START
+
 from workflow.adapters.files.definition_files import definition_paths, load_roles, read_definitions
-from workflow.definitions.model import Definition
-from workflow.errors import GuardRejected, TransitionNotAllowed
 from workflow.definitions.guards import GuardContext, evaluate
+from workflow.definitions.model import Definition
 from workflow.engine.machine import Lifecycle
+from workflow.errors import GuardRejected, TransitionNotAllowed
 
 THREADS = 12
 CALLS_PER_THREAD = 600
@@ -89,7 +89,7 @@ def test_many_threads_on_shared_lifecycles_get_correct_answers_and_leave_nothing
                         failures.append(f"{defn.name}: {state} --{trigger}--> got {got}, want {want}")
             with lock:
                 leftovers.extend(lc.attached_models for lc in lifecycles)
-        except BaseException as err:  # noqa: BLE001 — reported in the test's own thread below
+        except BaseException as err:
             with lock:
                 failures.append(f"thread {seed} crashed: {err!r}")
 

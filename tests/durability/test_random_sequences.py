@@ -17,21 +17,21 @@ from datetime import date
 from typing import Any
 
 import pytest
+from durability_support import PROFILE, START, scaled, shipped_definition_names
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from durability_support import PROFILE, START, scaled, shipped_definition_names
 from rectiflow.demo import UNITS, USERS
 from workflow.adapters.sql import schema
 from workflow.audit.verify import verify
-from workflow.definitions.model import Definition, TransitionSpec
-from workflow.errors import WorkflowError
+from workflow.cases.validation import Attachment
 from workflow.definitions.fields import COMMENT_LIMIT, DATE_MAX, DATE_MIN, TITLE_LIMIT
 from workflow.definitions.guards import GuardContext, evaluate
+from workflow.definitions.model import Definition, TransitionSpec
 from workflow.engine.projection import project_case
+from workflow.errors import WorkflowError
 from workflow.records import CaseState
-from workflow.cases.validation import Attachment
 
 LOGINS = [login for login, *_ in USERS]
 ROLE_OF = {login: role for login, role, *_ in USERS}

@@ -11,13 +11,14 @@ cases are not reported.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Callable
+from typing import Any
 
 import pytest
+from durability_support import event_count, raw_execute, run_cli
 from sqlalchemy import exc
 
-from durability_support import event_count, raw_execute, run_cli
 from rectiflow.demo import walk_rectification
 from workflow.audit.verify import verify
 from workflow.events import Event, canonical_json

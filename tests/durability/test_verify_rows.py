@@ -12,16 +12,16 @@ from __future__ import annotations
 import hashlib
 import json
 
+from durability_support import PROFILE, run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from durability_support import PROFILE, run_cli
 from test_tamper import assert_reports_every_forgery, drop_guards, forge, rows_of, set_event
+
 from rectiflow.demo import walk_rectification
 from workflow.adapters.sql.audit_rows import EVENT_COLUMNS, stored_event_hash
 from workflow.adapters.sql.audit_scan import case_ranges, verify_database
-from workflow.adapters.sql.sqlstore import make_engine
 from workflow.adapters.sql.case_rows import event_to_row
+from workflow.adapters.sql.sqlstore import make_engine
 from workflow.audit.verify import verify
 from workflow.events import GENESIS_HASH, Event, canonical_json
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from escalation_support import HERE, START, copy_definitions, seed_directory
 
 TEST_TYPES = (HERE / "data" / "loop_restart.yaml", HERE / "data" / "secret_item.yaml")

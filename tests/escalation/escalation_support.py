@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-START = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)  # the suite's clock: Monday 09:00 in Beijing
+START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # the suite's clock: Monday 09:00 in Beijing
 SHIPPED = ("roles.yaml", "rectification_item.yaml", "clue.yaml")
 RECT_FIELDS = {"description": "3份外出审批缺少司法所意见", "category": "commutation_parole",
                "discovery_channel": "self_report"}
@@ -18,11 +18,11 @@ RECT_FIELDS = {"description": "3份外出审批缺少司法所意见", "category
 
 def local(text: str) -> datetime:
     """An aware UTC instant from a Beijing wall-clock time."""
-    return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI).astimezone(timezone.utc)
+    return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI).astimezone(UTC)
 
 
 def utc_text(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def copy_definitions(target: Path, *, extra: tuple[Path, ...] = ()) -> Path:

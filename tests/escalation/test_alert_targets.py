@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import itertools
 
-from workflow.records import CaseState
 from workflow.escalation.supervision import alert_targets, eligible_targets
+from workflow.records import CaseState
 
 NOTIFY_SETS = [("assignee",), ("unit_head",), ("supervisor", "leader"), ("assignee", "unit_head", "leader"),
                ("auditor",), ("handler", "assignee"), ()]

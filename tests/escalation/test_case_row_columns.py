@@ -7,9 +7,9 @@ sweep read it.
 """
 from __future__ import annotations
 
+from escalation_support import local, open_rect
 from sqlalchemy import select
 
-from escalation_support import local, open_rect
 from workflow.adapters.sql import schema as t
 from workflow.adapters.sql.case_rows import case_row
 

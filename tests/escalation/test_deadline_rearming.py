@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from escalation_support import local, open_rect, utc_text
-from workflow.reporting.presenters import deadline_view
+
 from workflow.cases.validation import Attachment
+from workflow.reporting.presenters import deadline_view
 
 
 def sweep(esc):

@@ -5,8 +5,8 @@ import json
 
 import pytest
 from click.testing import CliRunner
-
 from escalation_support import local, open_rect, utc_text
+
 from rectiflow.cli import main
 from workflow.audit.verify import verify
 from workflow.errors import RoleNotAllowed

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import pytest
-
 from escalation_support import local, open_rect, utc_text
+
 from workflow.errors import GuardRejected, InvalidInput
 
 

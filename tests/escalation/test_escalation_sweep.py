@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 import pytest
+from escalation_support import local, open_rect, utc_text
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
-from escalation_support import local, open_rect, utc_text
 from workflow.adapters.sql import schema as t
 from workflow.adapters.sql.sqltx import SqlTx
 from workflow.audit.verify import verify
-from workflow.events import ESCALATED
-from workflow.events import SYSTEM_SCHEDULER
+from workflow.events import ESCALATED, SYSTEM_SCHEDULER
 
 
 def sweep(esc):
@@ -113,9 +112,8 @@ def test_the_database_refuses_a_second_firing_row(esc_app) -> None:
            "due_at": "x", "fired_at": "y", "late": False, "event_version": 2, "fired_by": "a"}
     with esc_app.store.write() as tx:
         tx.conn.execute(insert(t.escalation_firings).values(**row))
-    with pytest.raises(IntegrityError):
-        with esc_app.store.write() as tx:
-            tx.conn.execute(insert(t.escalation_firings).values(**{**row, "fired_by": "b"}))
+    with pytest.raises(IntegrityError), esc_app.store.write() as tx:
+        tx.conn.execute(insert(t.escalation_firings).values(**{**row, "fired_by": "b"}))
 
 
 def test_a_rung_the_key_says_has_fired_is_not_recorded_again(esc_app, esc, clock) -> None:

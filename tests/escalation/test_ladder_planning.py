@@ -4,18 +4,23 @@ from __future__ import annotations
 from datetime import timedelta
 
 import yaml
+from escalation_support import REPO, local, utc_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escalation_support import REPO, local, utc_text
-from workflow.escalation.calendar import parse_calendar
-from workflow.escalation.deadlines import compute_due
 from workflow.definitions.durations import Duration
 from workflow.definitions.model import EscalationRung
-from workflow.escalation.ladders import (
-    after_deadline, due_rungs, escalation_payload, is_late, next_escalation_at, schedule,
-)
 from workflow.engine.projection import auto_level
+from workflow.escalation.calendar import parse_calendar
+from workflow.escalation.deadlines import compute_due
+from workflow.escalation.ladders import (
+    after_deadline,
+    due_rungs,
+    escalation_payload,
+    is_late,
+    next_escalation_at,
+    schedule,
+)
 
 CAL = parse_calendar(yaml.safe_load((REPO / "definitions" / "calendars" / "cn-mainland.yaml").read_text("utf-8")))
 LADDER = (

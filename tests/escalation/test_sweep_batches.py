@@ -8,15 +8,15 @@ event, firing row and alerts, or not at all.
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
-
 from escalation_support import local, open_many, open_rect, sweep_then_hang
 from killed_child import kill_inside_transaction
+from sqlalchemy import func, select
+
 from workflow.adapters.sql import schema as t
 from workflow.adapters.sql.sqltx import SqlTx
 from workflow.audit.verify import verify
-from workflow.events import ESCALATED
 from workflow.escalation.sweep import EscalationSweeper
+from workflow.events import ESCALATED
 
 DUE = local("2026-03-06T00:00")  # the first rung (remind) of a case opened on Mon 2026-03-02 is due
 

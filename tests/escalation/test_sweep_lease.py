@@ -5,9 +5,9 @@ import threading
 from datetime import timedelta
 
 import pytest
+from escalation_support import local, open_many, open_rect
 from sqlalchemy import select
 
-from escalation_support import local, open_many, open_rect
 from workflow.adapters.sql import schema as t
 from workflow.escalation.sweep import LeaseHeld, sweep_under_lease
 

@@ -5,9 +5,10 @@ The scheduler is simulated by one sweep every morning; nothing sleeps, the clock
 from __future__ import annotations
 
 from escalation_support import local, open_rect
+
 from workflow.audit.verify import verify
-from workflow.reporting.presenters import deadline_view
 from workflow.cases.validation import Attachment
+from workflow.reporting.presenters import deadline_view
 
 
 def test_thirty_days_from_report_to_close(esc_app, esc, clock) -> None:

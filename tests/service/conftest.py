@@ -10,7 +10,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from service_support import DATA, REPO, seed_directory
 
 

@@ -7,14 +7,22 @@ import re
 from datetime import timedelta
 
 import pytest
-
 from service_support import EVIDENCE, INTAKE, event_count, open_ledger, seed_directory, walk
-from workflow.errors import (
-    CaseNotFound, FieldNotAllowed, GuardRejected, ImmutableField, InvalidInput, MissingField, RoleNotAllowed,
-    TransitionNotAllowed, UnknownUnit, UnknownUser,
-)
-from workflow.engine.policy import Scope
+
 from workflow.cases.validation import MAX_ATTACHMENTS_PER_STEP, Attachment
+from workflow.engine.policy import Scope
+from workflow.errors import (
+    CaseNotFound,
+    FieldNotAllowed,
+    GuardRejected,
+    ImmutableField,
+    InvalidInput,
+    MissingField,
+    RoleNotAllowed,
+    TransitionNotAllowed,
+    UnknownUnit,
+    UnknownUser,
+)
 
 
 def refused(app, error, match, call, *args, **kwargs):

@@ -8,8 +8,8 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-
 from service_support import DATA, open_ledger
+
 from workflow.adapters.files.definition_files import definition_paths, read_definitions, sync_definitions
 from workflow.errors import DefinitionChanged, TransitionNotAllowed
 

@@ -112,7 +112,7 @@ def test_the_core_top_level_stays_small_and_every_package_says_what_it_owns():
     for init in (REPO / "workflow").rglob("__init__.py"):
         if "migrations" not in init.parts:
             doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8")))
-            assert doc and "import" in doc.lower() or "adapters/" in str(init), f"{init}: say what it may import"
+            assert (doc and "import" in doc.lower()) or "adapters/" in str(init), f"{init}: say what it may import"
 
 
 def test_no_python_module_names_a_role():

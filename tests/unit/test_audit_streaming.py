@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from workflow.audit.verify import verify
-from workflow.events import GENESIS_HASH, OPENED, Event
 from workflow.engine.projection import project_case
+from workflow.events import GENESIS_HASH, OPENED, Event
 
 
 def _case(case_id: str, title: str = "t") -> list[Event]:

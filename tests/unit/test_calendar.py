@@ -12,8 +12,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workflow.escalation.calendar import WorkingCalendar, parse_calendar
 from workflow.errors import DefinitionError
+from workflow.escalation.calendar import WorkingCalendar, parse_calendar
 
 CN_YAML = Path(__file__).resolve().parents[2] / "definitions" / "calendars" / "cn-mainland.yaml"
 COVERED = range(2021, 2027)

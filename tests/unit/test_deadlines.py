@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -11,14 +11,14 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workflow.escalation.calendar import WorkingCalendar, parse_calendar
-from workflow.escalation.deadlines import DeadlineBasis, add_duration, compute_due, format_utc, traffic_light, yellow_at
 from workflow.definitions.durations import Duration, parse_duration
 from workflow.errors import DefinitionError
+from workflow.escalation.calendar import WorkingCalendar, parse_calendar
+from workflow.escalation.deadlines import DeadlineBasis, add_duration, compute_due, format_utc, traffic_light, yellow_at
 
 CN_YAML = Path(__file__).resolve().parents[2] / "definitions" / "calendars" / "cn-mainland.yaml"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-UTC = timezone.utc
+UTC = UTC
 US = timedelta(microseconds=1)
 
 
@@ -180,7 +180,7 @@ def light(now: datetime, **rules: object) -> str:
 
 
 def test_example_deadline() -> None:
-    assert DUE == local("2026-10-11T00:00")  # Sep 29, 30, Oct 8, 9, 10
+    assert local("2026-10-11T00:00") == DUE  # Sep 29, 30, Oct 8, 9, 10
 
 
 def test_warn_before_working_days_transitions() -> None:

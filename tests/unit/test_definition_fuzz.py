@@ -8,10 +8,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from definition_support import MINI, REPO, ROLES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from definition_support import MINI, REPO, ROLES
 from workflow.adapters.files.yaml_files import load_yaml_text
 from workflow.definitions.parser import parse_definition
 from workflow.errors import DefinitionError

@@ -7,10 +7,18 @@ tests say *which* line must be named without counting lines by hand.
 from __future__ import annotations
 
 import pytest
-
 from definition_support import (
-    EXTRA_STATE, KNOWN_ROLES, MINI, ROLES, STAGES, assert_only, edited, line_of, problems_of,
+    EXTRA_STATE,
+    KNOWN_ROLES,
+    MINI,
+    ROLES,
+    STAGES,
+    assert_only,
+    edited,
+    line_of,
+    problems_of,
 )
+
 from workflow.adapters.files.definition_files import read_definitions
 from workflow.errors import DefinitionError
 

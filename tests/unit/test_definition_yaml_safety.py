@@ -2,15 +2,15 @@
 stay strings, misspelt or duplicate keys are refused, and guards come from a fixed vocabulary (no eval)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
-
 from definition_support import MINI, ROLES, assert_only, edited, line_of, problems_of
+
 from workflow.adapters.files.definition_files import read_definitions
 from workflow.adapters.files.yaml_files import load_yaml_text
-from workflow.errors import DefinitionError
 from workflow.definitions.guards import VOCABULARY, GuardContext, evaluate
+from workflow.errors import DefinitionError
 
 GUARDED = "    roles: [supervisor]\n"
 
@@ -208,5 +208,5 @@ def test_a_guard_says_why_it_refuses(tmp_path):
 
 
 def context(actor: str = "sup", **fields) -> GuardContext:
-    now = datetime(2026, 3, 2, tzinfo=timezone.utc)
+    now = datetime(2026, 3, 2, tzinfo=UTC)
     return GuardContext(actor, "supervisor", fields, {"start": "han"}, None, None, now)

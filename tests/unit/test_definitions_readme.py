@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from definition_support import REPO, ROLES
+
 from workflow.adapters.files.yaml_files import load_yaml_text
-from workflow.definitions.model import TOP_LEVEL_KEYS
-from workflow.definitions.parser import parse_definition
 from workflow.definitions.fields import COMMENT_LIMIT, FIELD_TYPES, LONGTEXT_LIMIT, TEXT_LIMIT, TITLE_LIMIT
 from workflow.definitions.guards import VOCABULARY
+from workflow.definitions.model import TOP_LEVEL_KEYS
+from workflow.definitions.parser import parse_definition
 
 README = (REPO / "definitions" / "README.md").read_text(encoding="utf-8")
 

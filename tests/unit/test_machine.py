@@ -5,18 +5,18 @@ No database: a Lifecycle is a pure calculator from (state, trigger, context) to 
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
-
 from definition_support import MINI, ROLES, edited
-from workflow.adapters.files.yaml_files import load_yaml_text
-from workflow.definitions.parser import parse_definition
-from workflow.errors import GuardRejected, TransitionNotAllowed
-from workflow.definitions.guards import GuardContext
-from workflow.engine.machine import Lifecycle
 
-NOW = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
+from workflow.adapters.files.yaml_files import load_yaml_text
+from workflow.definitions.guards import GuardContext
+from workflow.definitions.parser import parse_definition
+from workflow.engine.machine import Lifecycle
+from workflow.errors import GuardRejected, TransitionNotAllowed
+
+NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 GUARDED = edited(("    roles: [supervisor]\n",
                   "    roles: [supervisor]\n    guards: [{not_actor_of: start}, {field_present: note}]\n"))
 

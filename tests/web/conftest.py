@@ -8,8 +8,9 @@ Helpers (make_web, session_as, open_item, …) are in webtools.py.
 """
 from __future__ import annotations
 
-import pytest
+from datetime import UTC
 
+import pytest
 from webtools import REPO, AuthActions, make_web, open_item, session_as
 
 
@@ -17,7 +18,7 @@ from webtools import REPO, AuthActions, make_web, open_item, session_as
 # (The suite-wide `app` hashes eight passwords and parses every definition for every test; the
 # web tests need dozens of fresh engines, so they copy a database seeded once per session.)
 def _seed(url: str, instance) -> None:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from rectiflow.demo import seed_directory
     from workflow.bootstrap import build
@@ -25,7 +26,7 @@ def _seed(url: str, instance) -> None:
     from workflow.config import Settings
 
     rf = build(Settings(database_url=url, definitions_dir=REPO / "definitions", instance_dir=instance),
-               clock=FixedClock(datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)))
+               clock=FixedClock(datetime(2026, 3, 2, 1, 0, tzinfo=UTC)))
     seed_directory(rf)
     rf.close()
 
@@ -112,7 +113,7 @@ def shared_app(request, tmp_path_factory):
     """One seeded engine per backend for a whole module (for the big read-mostly matrix)."""
     import shutil
     import uuid
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from rectiflow.demo import seed_directory
     from workflow.bootstrap import build
@@ -130,7 +131,7 @@ def shared_app(request, tmp_path_factory):
         cluster.create_database(name, template=request.getfixturevalue("pg_template"))
         url, cleanup = cluster.url(name), (lambda: cluster.drop_database(name))
     settings = Settings(database_url=url, definitions_dir=REPO / "definitions", instance_dir=tmp / "instance")
-    rectiflow = build(settings, clock=FixedClock(datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)))
+    rectiflow = build(settings, clock=FixedClock(datetime(2026, 3, 2, 1, 0, tzinfo=UTC)))
     seed_directory(rectiflow)
     yield rectiflow
     rectiflow.close()

@@ -1,9 +1,9 @@
 """Alerts with the unread badge, languages and definition labels, administration, diagrams."""
 from __future__ import annotations
 
-from sqlalchemy import insert, table, column
-
+from sqlalchemy import column, insert, table
 from webtools import AuthActions, make_web, open_item, session_as
+
 from workflow.definitions.diagram import mermaid
 
 alerts = table("alerts", column("login"), column("case_id"), column("event_version"), column("kind"),

@@ -5,7 +5,6 @@ from http.cookies import SimpleCookie
 from urllib.parse import urlsplit
 
 from webtools import AuthActions, make_web
-from workflow.adapters.sql.sqlqueries import SqlQueries
 
 
 def _cookie(response, name="rectiflow_session") -> str:

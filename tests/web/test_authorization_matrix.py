@@ -11,9 +11,9 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
+from webtools import REPO, make_web, open_item, session_as
 
 from web.access import PUBLIC, ROUTES, allowed_roles
-from webtools import REPO, make_web, open_item, session_as
 from workflow.adapters.files.definition_files import load_roles
 
 ROLE_BOOK = load_roles(REPO / "definitions")
@@ -73,7 +73,6 @@ def test_route_role(shared_app, matrix_app, matrix_case, endpoint, role):
 def test_refusals_are_logged(app, client, rect_case):
     session_as(client, app, "handler")
     assert client.get("/audit").status_code == 403
-    from workflow.adapters.sql.sqlqueries import SqlQueries
 
     entries = app.queries.access_entries(actor="handler", case_id=None, before_seq=None, limit=5)
     assert [(e.action, e.outcome, e.detail["path"]) for e in entries] == [("forbidden", "refused", "/audit")]

@@ -5,7 +5,6 @@ import hashlib
 import io
 
 from webtools import events_of, make_web, open_item, session_as
-from workflow.adapters.sql.sqlqueries import SqlQueries
 
 
 def _to_rectifying(app, case):

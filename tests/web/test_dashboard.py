@@ -5,8 +5,8 @@ import csv
 import io
 
 import pytest
-
 from webtools import open_item
+
 from workflow.cases.validation import Attachment
 
 
@@ -59,7 +59,6 @@ def test_dashboard_as_of_a_past_date_replays_the_log(as_role, campaign):
 def test_matrix_cells_by_type_stage_and_unit(app, campaign):
     from workflow.reporting.battle_map import summarise
     from workflow.reporting.queries import closed_keys
-    from workflow.adapters.sql.sqlqueries import SqlQueries
 
     counts = app.queries.dashboard("2026-03-10T15:59:59.999999Z", None, ("rectification_item",),
                                                 closed_keys(app.registry))

@@ -19,12 +19,11 @@ import pytest
 from sqlalchemy import delete, update
 
 from workflow.adapters.sql import timeline
-from workflow.adapters.sql.sqlqueries import SqlQueries
+from workflow.cases.validation import Attachment
+from workflow.engine.projection import project_case
 from workflow.errors import WorkflowError
 from workflow.events import format_time
-from workflow.engine.projection import project_case
 from workflow.reporting.queries import closed_keys, light_of, stage_of_state
-from workflow.cases.validation import Attachment
 
 UNITS = ("xf-sfs-1", "xf-sfs-2", "xf-jcj")
 DESCRIPTION = {"description": "外出审批缺少司法所意见。", "category": "commutation_parole",

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from webtools import open_item
+
 from workflow.audit.bundle_verify import verify_bundle
 
 
@@ -56,7 +57,6 @@ def test_audit_log_filters_and_pages(app, as_role, clock):
 
 
 def test_audit_export_is_a_verifiable_bundle_and_is_logged(app, as_role, clock):
-    from workflow.adapters.sql.sqlqueries import SqlQueries
 
     case = _walk(app, clock)
     response = as_role("auditor").get(f"/audit/export.jsonl?case={case.id}")

@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import pytest
-
 from webtools import open_item
-from workflow.adapters.sql.sqlqueries import SqlQueries
+
 from workflow.events import format_time
-from workflow.reporting.queries import build_inbox_query, viewer_for
 from workflow.read_side import InboxFilter
+from workflow.reporting.queries import build_inbox_query, viewer_for
 
 
 def inbox(app, login, kind, filt=InboxFilter(), after=None, limit=50):

@@ -13,12 +13,11 @@ import pytest
 from sqlalchemy import select
 
 from workflow.adapters.sql import schema
-from workflow.adapters.sql.sqlqueries import SqlQueries
 from workflow.definitions.model import STAGES
-from workflow.events import format_time
 from workflow.engine.policy import Scope
-from workflow.reporting.queries import INBOX_KINDS, build_inbox_query, viewer_for
+from workflow.events import format_time
 from workflow.read_side import COUNT_CAP, InboxFilter
+from workflow.reporting.queries import INBOX_KINDS, build_inbox_query, viewer_for
 
 LOGINS = ("registrar", "handler", "sfs2_handler", "unit_head", "zzb_head", "supervisor", "leader", "auditor")
 FILTERS = (InboxFilter(), InboxFilter(types=("clue",)), InboxFilter(types=("rectification_item", "divestment")),

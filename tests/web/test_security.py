@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import pytest
-
-from web.access import ROUTES, allowed_roles
-from web.security import CSP
 from webtools import csrf_token_from, make_web, session_as
+
+from web.access import allowed_roles
+from web.security import CSP
 
 
 @pytest.fixture

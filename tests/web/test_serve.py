@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
-
 from webtools import REPO
 
 
@@ -34,9 +33,8 @@ def test_serve_runs_the_app_on_waitress_with_the_demo(env, monkeypatch):
 
 def test_demo_has_about_sixty_cases_with_every_light(make_app, sqlite_url):
     from rectiflow.web_demo import seed_demo
-    from workflow.adapters.sql.sqlqueries import SqlQueries
-    from workflow.reporting.queries import build_inbox_query, viewer_for
     from workflow.read_side import InboxFilter
+    from workflow.reporting.queries import build_inbox_query, viewer_for
 
     app = make_app(sqlite_url)
     result = seed_demo(app)
@@ -64,7 +62,7 @@ def test_serve_embeds_the_sweep_when_the_scheduler_is_there(env, monkeypatch):
 
     started = []
     monkeypatch.setattr(waitress, "serve", lambda app, **kw: None)
-    import rectiflow.cli_serve as cli_serve
+    from rectiflow import cli_serve
 
     monkeypatch.setattr(cli_serve, "embed_scheduler", lambda app: started.append(app) or (lambda: started.append("stopped")))
     result = CliRunner().invoke(main, ["serve"])

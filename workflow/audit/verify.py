@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from dataclasses import dataclass, field
-from typing import IO, Callable, Iterable, Iterator, TypeVar
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO, TypeVar
 
-from workflow.events import GENESIS_HASH, Event, canonical_json
 from workflow.engine.projection import project_case
+from workflow.events import GENESIS_HASH, Event, canonical_json
 from workflow.records import CaseState, Problem, Report
 
 BUNDLE_FORMAT = "rectiflow-audit-bundle/1"
@@ -65,11 +65,11 @@ def _replay(case_id: str, events: list[Event]) -> CaseState | Problem:
     """The replayed case, or the first event replay cannot fold (only a forged, re-hashed chain has one)."""
     try:
         replayed = project_case(events)
-    except Exception:  # noqa: BLE001 — any fold error on verified-looking data is a finding, not a crash
+    except Exception:
         for n in range(1, len(events) + 1):
             try:
                 project_case(events[:n])
-            except Exception as err:  # noqa: BLE001
+            except Exception as err:
                 return Problem(case_id, events[n - 1].version, f"the event cannot be replayed "
                                                                f"({type(err).__name__}: {err}): it was forged")
         raise

@@ -7,12 +7,12 @@ the plan to the case types, fields and features that serve it.
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
-from workflow.definitions.model import STAGE_LABELS, STAGES, Definition
-from workflow.definitions.diagram import mermaid
 from workflow.campaigns.coverage import Coverage, PlanItemRef, items_by_case_type
+from workflow.definitions.diagram import mermaid
+from workflow.definitions.model import STAGE_LABELS, STAGES, Definition
 
 
 @dataclass(frozen=True)

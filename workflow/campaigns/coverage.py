@@ -7,8 +7,9 @@ is missing or dangling, so a test — and a bureau reading the catalogue — can
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from workflow.definitions.model import Definition
 from workflow.definitions.problems import Problems

@@ -10,9 +10,10 @@ Parsing is pure: every problem is reported as ``PATH:LINE: message`` in one Defi
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Mapping
+from typing import Any
 
 from workflow.definitions.model import line_of
 from workflow.definitions.problems import Problems, label_problem

@@ -8,8 +8,9 @@ and every case it opens are committed together, or nothing is.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 from workflow.cases.unit_of_work import StepContext
 from workflow.definitions.fields import TITLE_LIMIT

@@ -9,9 +9,10 @@ one's result. Files are the one thing handled before the transaction (see `advan
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any
 
 from workflow.cases.steps import Advance, Assign, Comment, EditFields, ReturnToQueue
 from workflow.cases.unit_of_work import Casework, Step, UnitOfWork, check_version
@@ -27,7 +28,7 @@ from workflow.records import SYSTEM_PREFIX, CaseState
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 
-__all__ = ["Attachment", "CaseService", "MAX_ATTACHMENT_BYTES"]
+__all__ = ["MAX_ATTACHMENT_BYTES", "Attachment", "CaseService"]
 
 
 class CaseService:

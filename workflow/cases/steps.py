@@ -6,13 +6,19 @@ records — or refuses, and nothing is written. Files were stored before the tra
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from workflow.cases.linking import open_linked
 from workflow.cases.unit_of_work import Change, StepContext, active_user
 from workflow.cases.validation import (
-    check_references, comment_text, derived_values, guard_context, parse_fields, require,
+    check_references,
+    comment_text,
+    derived_values,
+    guard_context,
+    parse_fields,
+    require,
 )
 from workflow.definitions.model import Definition
 from workflow.engine import policy

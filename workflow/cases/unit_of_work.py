@@ -15,10 +15,11 @@ feature's rungs, flags and recomputed deadlines (workflow.escalation).
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import Any, Callable, Iterable, Mapping, Protocol
+from typing import Any, Protocol
 
 from workflow.cases.validation import check_references, comment_text, derived_values, parse_fields, require
 from workflow.definitions.fields import TITLE_LIMIT, clean_text

@@ -5,9 +5,10 @@ which read the transaction (users and units exist; the facts the 自查从宽 ru
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from workflow.definitions.computed import ComputeContext, derive
 from workflow.definitions.fields import COMMENT_LIMIT, clean_text, parse_value

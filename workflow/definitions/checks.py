@@ -7,10 +7,11 @@ definitions is loaded or checked, since one file cannot see the others): the cas
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
-from workflow.definitions.model import Definition
 from workflow.definitions.guards import Guard
+from workflow.definitions.model import Definition
 
 if TYPE_CHECKING:
     from workflow.definitions.problems import Problems

@@ -15,9 +15,10 @@ are a fixed vocabulary, like guards — nothing from a file is evaluated as code
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Callable, Mapping, Protocol
+from typing import Any, Protocol
 
 from workflow.definitions.leniency import ASSESSMENTS, Facts, assess_self_report
 

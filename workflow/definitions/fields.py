@@ -6,9 +6,10 @@ event never needs this module to reinterpret anything: parsing happens once, at 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Mapping
+from typing import Any
 
 from workflow.definitions.computed import Computation
 from workflow.errors import InvalidInput

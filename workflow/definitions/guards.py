@@ -5,9 +5,10 @@ answers with a reason when it says no, so the user learns *why* a step is blocke
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Mapping
+from typing import Any
 
 
 @dataclass(frozen=True)

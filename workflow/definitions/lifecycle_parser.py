@@ -5,14 +5,24 @@ workflow.definitions.parser once the fields are known; every problem goes to the
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from workflow.definitions.durations import parse_duration
 from workflow.definitions.fields import FieldSpec
 from workflow.definitions.guards import Guard, fields_named, parse_guard
 from workflow.definitions.model import (
-    DEADLINE_KEYS, NAME_RE, RESERVED_TRIGGERS, RUNG_KEYS, STAGES, STATE_KEYS, TRANSITION_KEYS, DeadlineSpec,
-    EscalationRung, StateSpec, TransitionSpec,
+    DEADLINE_KEYS,
+    NAME_RE,
+    RESERVED_TRIGGERS,
+    RUNG_KEYS,
+    STAGES,
+    STATE_KEYS,
+    TRANSITION_KEYS,
+    DeadlineSpec,
+    EscalationRung,
+    StateSpec,
+    TransitionSpec,
 )
 from workflow.definitions.opens import OpenSpec, parse_opens
 from workflow.definitions.problems import SpecReader, hashable, mapping

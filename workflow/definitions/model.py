@@ -6,8 +6,9 @@ and validation live in ``workflow.definitions.parser``.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from workflow.definitions.fields import FIELD_TYPES, Choice, FieldSpec
 from workflow.definitions.guards import Guard
@@ -133,6 +134,16 @@ def line_of(container: Any, key: Any = None) -> int | None:
 
 
 __all__ = [
-    "Definition", "StateSpec", "TransitionSpec", "DeadlineSpec", "EscalationRung", "FieldSpec", "Choice",
-    "STAGES", "STAGE_LABELS", "FIELD_TYPES", "Guard", "line_of",
+    "FIELD_TYPES",
+    "STAGES",
+    "STAGE_LABELS",
+    "Choice",
+    "DeadlineSpec",
+    "Definition",
+    "EscalationRung",
+    "FieldSpec",
+    "Guard",
+    "StateSpec",
+    "TransitionSpec",
+    "line_of",
 ]

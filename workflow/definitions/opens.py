@@ -21,8 +21,9 @@ alone (the opened type exists, gets its required fields, the step's roles may op
 from __future__ import annotations
 
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from workflow.definitions.fields import FieldSpec
 from workflow.definitions.guards import Guard, fields_named, parse_guard

@@ -9,7 +9,8 @@ references) are workflow.definitions.checks.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from workflow.definitions import lifecycle_parser as lifecycle
 from workflow.definitions.checks import check_graph

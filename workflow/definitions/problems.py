@@ -6,7 +6,8 @@ use one and only say what each part of a file means.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from workflow.definitions.model import line_of
 from workflow.definitions.roles import RoleBook

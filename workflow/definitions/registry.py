@@ -1,7 +1,7 @@
 """The set of loaded definitions (every version still in use) and the role vocabulary they were read with."""
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from workflow.definitions.model import Definition
 from workflow.definitions.roles import RoleBook

@@ -7,8 +7,9 @@ the vocabulary below, so a misspelt one is an error at load, never a silent "no"
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any
 
 from workflow.definitions.model import NAME_RE, line_of
 from workflow.errors import DefinitionError

@@ -15,9 +15,9 @@ import threading
 
 from transitions import Machine, MachineError
 
+from workflow.definitions.guards import GuardContext, evaluate
 from workflow.definitions.model import Definition, TransitionSpec
 from workflow.errors import GuardRejected, TransitionNotAllowed
-from workflow.definitions.guards import GuardContext, evaluate
 
 
 class _Model:

@@ -9,7 +9,7 @@ answers the remaining question — whether the step is possible from the case's 
 """
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from workflow.definitions.model import Definition, TransitionSpec
 from workflow.definitions.roles import ACT, READ, READ_ALL, RoleBook

@@ -7,11 +7,21 @@ record has its step in `FOLDS`; an event with any other action cannot be replaye
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from workflow.events import (
-    ADVANCED, ASSIGNED, COMMENTED, DEADLINE_RECOMPUTED, ESCALATED, FIELDS_CHANGED, FLAGGED, OPENED, UNFLAGGED,
-    Event, json_copy,
+    ADVANCED,
+    ASSIGNED,
+    COMMENTED,
+    DEADLINE_RECOMPUTED,
+    ESCALATED,
+    FIELDS_CHANGED,
+    FLAGGED,
+    OPENED,
+    UNFLAGGED,
+    Event,
+    json_copy,
 )
 from workflow.records import CaseState
 

@@ -8,9 +8,10 @@ back to the Monday-Friday rule, and results that depended on such a year say so
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from workflow.errors import DefinitionError

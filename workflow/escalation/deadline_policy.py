@@ -18,15 +18,16 @@ definition says (``deadline:``):
 from __future__ import annotations
 
 import copy
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Mapping
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from workflow.escalation import ladders as escalation
-from workflow.escalation.calendar import WorkingCalendar
-from workflow.escalation.deadlines import compute_due, format_utc, parse_utc, yellow_at
 from workflow.definitions.durations import UNITS, Duration, parse_duration
 from workflow.definitions.model import DeadlineSpec, Definition
 from workflow.errors import InvalidInput, MissingField
+from workflow.escalation import ladders as escalation
+from workflow.escalation.calendar import WorkingCalendar
+from workflow.escalation.deadlines import compute_due, format_utc, parse_utc, yellow_at
 from workflow.records import CaseState
 
 UNCHANGED = ...
@@ -117,7 +118,7 @@ class DeadlinePolicy:
         except ValueError:
             raise InvalidInput(f"field {field!r}: expected a date like 2026-03-31, got {value!r}") from None
         due = datetime.combine(day + timedelta(days=1), time(0), tzinfo=self.calendar.tzinfo)
-        return {"due_at": format_utc(due.astimezone(timezone.utc)), "unit": "date", "amount": 0, "skipped": [],
+        return {"due_at": format_utc(due.astimezone(UTC)), "unit": "date", "amount": 0, "skipped": [],
                 "until": day.isoformat(), "from_field": field, "from_value": value,
                 "calendar": self.calendar.name, "calendar_version": self.calendar.version, "provisional": False}
 

@@ -7,9 +7,10 @@ Everything is pure: the current time is always passed in, never read from the cl
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Literal, Mapping
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Literal
 
 from workflow.definitions.durations import Duration, Unit
 from workflow.escalation.calendar import WorkingCalendar
@@ -31,18 +32,18 @@ def parse_utc(text: str) -> datetime:
     instant = datetime.fromisoformat(text)
     if instant.tzinfo is None:
         raise ValueError(f"instant {text!r} has no UTC offset")
-    return instant.astimezone(timezone.utc)
+    return instant.astimezone(UTC)
 
 
 def _as_utc(instant: datetime) -> datetime:
     if instant.tzinfo is None:
         raise ValueError(f"naive datetime {instant!r}: instants must be timezone-aware")
-    return instant.astimezone(timezone.utc)
+    return instant.astimezone(UTC)
 
 
 def _local_midnight(day: date, calendar: WorkingCalendar) -> datetime:
     """00:00 local on ``day``, as a UTC instant (i.e. the end of the previous local day)."""
-    return datetime.combine(day, time(0), tzinfo=calendar.tzinfo).astimezone(timezone.utc)
+    return datetime.combine(day, time(0), tzinfo=calendar.tzinfo).astimezone(UTC)
 
 
 def _last_local_date(due_at: datetime, calendar: WorkingCalendar) -> date:

@@ -13,14 +13,14 @@ rung fires at most once per case and key, which the database enforces with a uni
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import Any, Iterable, Mapping
+from typing import Any
 
-from workflow.escalation.calendar import WorkingCalendar
-from workflow.escalation.deadlines import compute_due, format_utc, parse_utc
 from workflow.definitions.durations import Duration, parse_duration
 from workflow.definitions.model import EscalationRung
-
+from workflow.escalation.calendar import WorkingCalendar
+from workflow.escalation.deadlines import compute_due, format_utc, parse_utc
 
 LEVEL_NAMES = {0: "提醒", 1: "催办", 2: "督办", 3: "挂牌督办"}
 _ONE_US = timedelta(microseconds=1)

@@ -8,8 +8,9 @@ in the same transaction as the event that caused them, one per user and event.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from workflow.cases.service import CaseService
 from workflow.cases.unit_of_work import Change, StepContext

@@ -19,9 +19,10 @@ cases, so its cost follows the number of due rungs, not of open cases.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
 from workflow.cases.service import CaseService
 from workflow.cases.unit_of_work import Change, StepContext, UnitOfWork
@@ -144,7 +145,7 @@ class EscalationSweeper:
                             fired.append(self._fire_in(work, case_id, now))
                     except (_NothingToFire, ConcurrencyConflict):  # covers CaseBusy: another sweeper has it
                         passed.append(case_id)
-                    except Exception as err:  # noqa: BLE001 — re-raised below, once the batch so far is committed
+                    except Exception as err:
                         failure = err
                         break
         except ConcurrencyConflict:  # the database was busy (StoreBusy): nothing of this batch was written

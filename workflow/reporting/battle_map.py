@@ -10,15 +10,15 @@ of a replay of the whole log (workflow.adapters.sql.timeline).
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Mapping
 
 from workflow.definitions.model import STAGES
+from workflow.definitions.registry import DefinitionRegistry
 from workflow.errors import WorkflowError
 from workflow.events import OPENED, Event
-from workflow.reporting.queries import stage_of_state
 from workflow.read_side import DashboardCount
-from workflow.definitions.registry import DefinitionRegistry
+from workflow.reporting.queries import stage_of_state
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from workflow.escalation.calendar import WorkingCalendar
-from workflow.escalation.deadlines import parse_utc, traffic_light
 from workflow.definitions.durations import parse_duration
 from workflow.definitions.model import Definition, TransitionSpec
+from workflow.escalation.calendar import WorkingCalendar
+from workflow.escalation.deadlines import parse_utc, traffic_light
 from workflow.events import Event
 from workflow.records import CaseState
 

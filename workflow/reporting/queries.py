@@ -14,8 +14,8 @@ from workflow.definitions.model import STAGES, Definition
 from workflow.definitions.registry import DefinitionRegistry
 from workflow.definitions.roles import OWN_TODO, READ_ALL
 from workflow.engine.policy import UnitTree, can_see_type
-from workflow.records import Unit, User
 from workflow.read_side import InboxFilter, InboxQuery
+from workflow.records import Unit, User
 
 InboxKind = Literal["todo", "queue", "overdue", "all"]
 INBOX_KINDS: tuple[InboxKind, ...] = ("todo", "queue", "overdue", "all")

@@ -6,9 +6,9 @@ moves on. Changing a file that cases already use, without bumping `version`, is 
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from workflow.adapters.files.yaml_files import load_yaml_file, load_yaml_text
 from workflow.definitions.checks import check_links

@@ -13,17 +13,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Sequence
 from json.encoder import encode_basestring  # the string encoder of json.dumps(ensure_ascii=False)
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from workflow.adapters.sql.case_rows import event_from_row
 from workflow.adapters.sql.stored_rows import stored_case
 from workflow.audit.verify import case_problem
-from workflow.records import Problem
+from workflow.engine.projection import project_case
 from workflow.escalation.ladders import next_escalation_at
 from workflow.events import GENESIS_HASH, Event
-from workflow.engine.projection import project_case
-from workflow.records import CaseState
+from workflow.records import CaseState, Problem
 
 # Column order of the tuples this module reads (the adapter's SELECTs list them in this order).
 # EVENT_COLUMNS follows Event's own field order, so a tuple maps onto Event positionally.
@@ -82,7 +82,7 @@ def case_problem_from_rows(case_id: str, events: Sequence[tuple[Any, ...]],
         try:
             if _sound(events, row):
                 return None
-        except Exception:  # noqa: BLE001 — odd data is for the full check below to name, never a crash here
+        except Exception:
             pass
     return case_problem(case_id, events_from_rows(events),
                         None if row is None else stored_case(dict(zip(CASE_COLUMNS, row))))

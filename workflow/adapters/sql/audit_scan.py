@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+from collections.abc import Iterator
 from operator import itemgetter
-from typing import Any, Iterator
+from typing import Any
 
 from sqlalchemy import Engine
 

@@ -7,15 +7,15 @@ so these rows are written in the same transaction as the cases they point to.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from typing import Iterable, Mapping
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
 from workflow.adapters.sql import schema as t
-from workflow.events import format_time, parse_time
 from workflow.definitions.leniency import SELF_REPORT_CHANNELS
+from workflow.events import format_time, parse_time
 from workflow.records import StoredCampaign
 
 

@@ -20,6 +20,7 @@ from workflow.escalation.ladders import next_escalation_at
 from workflow.events import Event, canonical_json
 from workflow.records import CaseState, User
 
+
 def _snapshot(case: CaseState) -> str:
     # Serialised straight from the fields: to_dict() would deep-copy everything only to encode it.
     return canonical_json({name: getattr(case, name) for name in _CASE_FIELDS_ORDER})

@@ -10,7 +10,8 @@ as SQLAlchemy's, so callers (SqlStore.write's conflict and busy handling) see wh
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import exc
 from sqlalchemy.engine import Connection, Dialect

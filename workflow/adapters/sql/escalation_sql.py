@@ -11,7 +11,8 @@ re-checked WHERE) apply atomically.
 from __future__ import annotations
 
 import json
-from typing import Any, Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
+from typing import Any
 
 from sqlalchemy import Connection, Select, Table, and_, case, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite

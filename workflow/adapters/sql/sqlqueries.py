@@ -14,20 +14,28 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, column, func, insert, select, table, text, update
 from sqlalchemy.sql import ColumnElement
 
 from workflow.adapters.sql import schema as t
-from workflow.adapters.sql.inbox_sql import counts_statement, page_statement
 from workflow.adapters.sql.case_rows import event_from_row
+from workflow.adapters.sql.inbox_sql import counts_statement, page_statement
 from workflow.events import Event
-from workflow.reporting.queries import light_of
 from workflow.read_side import (
-    COUNT_CAP, AccessEntry, AlertRow, AuditFilter, CaseRow, DashboardCount, InboxPage, InboxQuery,
+    COUNT_CAP,
+    AccessEntry,
+    AlertRow,
+    AuditFilter,
+    CaseRow,
+    DashboardCount,
+    InboxPage,
+    InboxQuery,
 )
+from workflow.reporting.queries import light_of
 
 c = t.cases.c
 _CURSOR = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z)\|([A-Za-z0-9_-]{1,40})$")

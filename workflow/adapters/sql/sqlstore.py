@@ -10,9 +10,10 @@ PostgreSQL: the case row is locked with SELECT … FOR UPDATE. On both, the uniq
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import Connection
@@ -109,9 +110,8 @@ class SqlStore:
 
     @contextmanager
     def read(self) -> Iterator[SqlTx]:
-        with self.engine.connect() as conn:
-            with conn.begin():
-                yield SqlTx(conn, self.dialect)
+        with self.engine.connect() as conn, conn.begin():
+            yield SqlTx(conn, self.dialect)
 
     @contextmanager
     def write(self) -> Iterator[SqlTx]:

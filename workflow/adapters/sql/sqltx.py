@@ -7,9 +7,10 @@ connection, so they commit with the case changes they belong to.
 """
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Any, Collection, Iterable, Iterator
+from typing import Any
 
 from sqlalchemy import exc, func, insert, select, update
 from sqlalchemy.engine import Connection
@@ -19,8 +20,17 @@ from workflow.adapters.sql import driver_sql, timeline
 from workflow.adapters.sql import escalation_sql as escalations
 from workflow.adapters.sql import schema as t
 from workflow.adapters.sql.case_rows import (
-    ACTIVE_IN_ROLES, ALWAYS_SET, CASE_COLUMNS, LOCKED_COLUMNS, UNITS_IN_ORDER, case_row, event_from_row,
-    event_to_row, load_case, user_from_row, write_path_statements,
+    ACTIVE_IN_ROLES,
+    ALWAYS_SET,
+    CASE_COLUMNS,
+    LOCKED_COLUMNS,
+    UNITS_IN_ORDER,
+    case_row,
+    event_from_row,
+    event_to_row,
+    load_case,
+    user_from_row,
+    write_path_statements,
 )
 from workflow.adapters.sql.conflicts import raise_as_conflict
 from workflow.adapters.sql.stored_rows import stored_case
@@ -81,7 +91,7 @@ class SqlTx:
             query = query.where(e.at <= as_of)
         return [event_from_row(r) for r in self.conn.execute(query).mappings()]
 
-    def iter_events(self, case_id: str | None = None, batch: int = 5000) -> Iterator[Event]:  # noqa: D401
+    def iter_events(self, case_id: str | None = None, batch: int = 5000) -> Iterator[Event]:
         """Every event, ordered by case and version (streamed in batches)."""
         e = t.case_events.c
         query = select(t.case_events).order_by(e.case_id, e.version)

@@ -17,15 +17,16 @@ from __future__ import annotations
 
 import itertools
 import json
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from sqlalchemy import Boolean, Column, Connection, Integer, PrimaryKeyConstraint, String, Table, delete, insert, select
 
 from workflow.adapters.sql import driver_sql
 from workflow.adapters.sql import schema as t
+from workflow.events import Event
 from workflow.records import Problem
 from workflow.reporting.battle_map import TimelineRow, case_timeline, changes_timeline, timeline_step
-from workflow.events import Event
 
 FAR_FUTURE = "9999-12-31T23:59:59.999999Z"  # valid_to of a case's current row
 
