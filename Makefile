@@ -39,8 +39,13 @@ run: $(STAMP) $(NODE_STAMP) $(MO)
 	$(BIN)/rectiflow definitions load
 	$(BIN)/rectiflow serve --demo
 
-test: $(STAMP) $(NODE_STAMP) $(MO) browser
+# The static checks: layering (import-linter contracts in setup.cfg), ruff (ruff.toml), mypy (setup.cfg).
+lint: $(STAMP)
 	$(BIN)/lint-imports
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: $(STAMP) $(NODE_STAMP) $(MO) browser lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Benchmarks (bench/, BENCHMARKS.md): the peers come with the bench extra; wrk drives the web benchmark.

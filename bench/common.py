@@ -118,7 +118,7 @@ def percentiles_ms(samples_s: list[float]) -> dict[str, float]:
     ordered = sorted(samples_s)
 
     def pick(q: float) -> float:
-        return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] * 1000
+        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000
 
     return {"p50": round(pick(0.50), 3), "p95": round(pick(0.95), 3), "p99": round(pick(0.99), 3),
             "max": round(ordered[-1] * 1000, 3), "mean": round(statistics.fmean(ordered) * 1000, 3),

@@ -166,7 +166,7 @@ def make_app(url: str, instance: Path, now: Any = None) -> Application:
 
 def deterministic_ids(rng: random.Random) -> Callable[[], str]:
     """Case ids from the seed instead of the OS (same data on every run)."""
-    return lambda: "c" + "%016x" % rng.getrandbits(64)
+    return lambda: "c" + f"{rng.getrandbits(64):016x}"
 
 
 def run_case(service: CaseService, clock: FixedClock, steps: list[dataset.Step], start: Any) -> int:

@@ -20,7 +20,9 @@ from workflow.campaigns.catalogue import blocks, html_page, markdown
 def catalogue(out_dir: Path | None, as_json: bool) -> None:
     """Write the case-type catalogue as Markdown and HTML (from the definition files; no database needed)."""
     s = settings()
-    files, items, coverage = catalogue_sources(s)
+    files, items, coverage, problems = catalogue_sources(s)
+    for problem in problems:  # the catalogue is still written: it shows what is traced
+        click.echo(f"warning: plan coverage: {problem}", err=True)
     doc = blocks([f.definition for f in files], items, coverage)
     target = out_dir or s.instance_dir / "catalogue"
     target.mkdir(parents=True, exist_ok=True)

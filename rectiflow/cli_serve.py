@@ -56,7 +56,7 @@ def _seed_and_announce(app: Application) -> None:
         click.echo(f"  {login:<12} {role:<11} {name}")
 
 
-def embed_scheduler(app: Application):  # type: ignore[no-untyped-def]
+def embed_scheduler(app: Application):
     """Start the lease-guarded background sweep; return a function that stops it (and frees the lease)."""
     from scheduler.runner import start_background_scheduler, stop_background_scheduler
 

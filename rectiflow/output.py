@@ -12,7 +12,7 @@ import click
 
 from workflow.errors import ConcurrencyConflict, DefinitionError, NotAllowed, WorkflowError
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NOT_ALLOWED, EXIT_CONFLICT = 0, 1, 2, 3, 4
+EXIT_ERROR, EXIT_NOT_ALLOWED, EXIT_CONFLICT = 1, 3, 4  # 0 is success; 2 (usage) is click's own
 
 
 def exit_code_for(err: WorkflowError) -> int:

@@ -69,7 +69,7 @@ def init_app(app: Flask) -> None:
     app.before_request(check_route)
 
 
-def check_route():  # type: ignore[no-untyped-def]
+def check_route():
     if request.endpoint is None:  # no such route: let the 404 handler answer
         return None
     allowed = allowed_roles(request.endpoint, core().roles)

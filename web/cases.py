@@ -147,8 +147,8 @@ def flag(case_id: str) -> Response:
         level = int(request.form.get("level", ""))
     except ValueError:
         abort(400)
-    core().escalations.supervision.flag(case.id, actor=me().login, level=level, reason=request.form.get("reason") or None,
-                       expected_version=_version())
+    core().escalations.supervision.flag(case.id, actor=me().login, level=level,
+                                        reason=request.form.get("reason") or None, expected_version=_version())
     flash(_("Supervision flag set."), "success")
     return redirect(url_for("cases.show", case_id=case.id))
 

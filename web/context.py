@@ -18,7 +18,7 @@ from workflow.reporting.queries import Viewer, viewer_for
 
 def core() -> Application:
     """The engine this web app runs on (workflow.bootstrap.Application), built once per process."""
-    return current_app.extensions["workflow"]  # type: ignore[no-any-return]
+    return current_app.extensions["workflow"]
 
 
 def queries() -> ReadModel:
@@ -26,7 +26,7 @@ def queries() -> ReadModel:
 
 
 def me() -> User:
-    return current_user.user  # type: ignore[no-any-return]
+    return current_user.user
 
 
 def may(capability: str) -> bool:
@@ -45,13 +45,13 @@ def now_text() -> str:
 def units() -> list[Unit]:
     if "units" not in g:
         g.units = core().directory.units()
-    return g.units  # type: ignore[no-any-return]
+    return g.units
 
 
 def users() -> list[User]:
     if "users" not in g:
         g.users = core().directory.users()
-    return g.users  # type: ignore[no-any-return]
+    return g.users
 
 
 def unit_names() -> dict[str, str]:
@@ -61,13 +61,13 @@ def unit_names() -> dict[str, str]:
 def scope() -> Scope:
     if "scope" not in g:
         g.scope = Scope(units(), core().roles)
-    return g.scope  # type: ignore[no-any-return]
+    return g.scope
 
 
 def viewer() -> Viewer:
     if "viewer" not in g:
         g.viewer = viewer_for(me(), units(), core().registry)
-    return g.viewer  # type: ignore[no-any-return]
+    return g.viewer
 
 
 def client_ip() -> str:

@@ -11,7 +11,7 @@ from web.context import core, me, now_text, queries, scope, unit_names, units, u
 from workflow.definitions.model import STAGES
 from workflow.definitions.roles import ACT, ASSIGN, BE_ASSIGNED, CLAIM, READ, READ_ALL, SEE_OVERDUE, RoleBook
 from workflow.read_side import COUNT_CAP, InboxFilter
-from workflow.reporting.queries import INBOX_KINDS, LIGHTS, PAGE_SIZE, build_inbox_query
+from workflow.reporting.queries import INBOX_KINDS, LIGHTS, PAGE_SIZE, InboxKind, build_inbox_query
 
 bp = Blueprint("inbox", __name__)
 
@@ -24,7 +24,7 @@ TAB_CAPABILITIES = {
 }
 
 
-def tabs_for(roles: RoleBook, role: str) -> list[str]:
+def tabs_for(roles: RoleBook, role: str) -> list[InboxKind]:
     """The inbox tabs `role` sees, in order."""
     return [k for k in INBOX_KINDS if any(roles.may(role, c) for c in TAB_CAPABILITIES[k])]
 
@@ -45,7 +45,8 @@ def index() -> str:
     tabs = tabs_for(core().roles, user.role)
     if not tabs:  # administrators have no case inboxes
         return render_template("inbox/admin_home.html")
-    tab = request.args.get("tab") if request.args.get("tab") in tabs else tabs[0]
+    chosen = request.args.get("tab")
+    tab = chosen if chosen in tabs else tabs[0]
     filt = read_filter()
     now = now_text()
     v, reg, all_units = viewer(), core().registry, units()
@@ -74,7 +75,7 @@ def _sources() -> list[tuple[str, object]]:
     return list(seen.items())
 
 
-def _assignees(tab: str, rows: list) -> dict[str, list[tuple[str, str]]]:  # type: ignore[type-arg]
+def _assignees(tab: str, rows: list) -> dict[str, list[tuple[str, str]]]:
     """For each unassigned row of the queue, the people who could be given the case (a role with
     `be_assigned`, covering its unit) — the only rows the page offers an "Assign" for."""
     rows = [r for r in rows if r.assignee is None] if tab == "queue" else []

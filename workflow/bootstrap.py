@@ -25,13 +25,13 @@ from workflow.adapters.files.definition_files import (
     registry_from_store,
     sync_definitions,
 )
-from workflow.adapters.files.plan_files import read_coverage, read_plan_items
+from workflow.adapters.files.plan_files import module_exists_under, read_coverage, read_plan_items
 from workflow.adapters.files.yaml_files import YamlFileReader
 from workflow.adapters.sql import sqlstore
 from workflow.adapters.sql.audit_scan import SqlAuditScanner
 from workflow.adapters.sql.sqlqueries import SqlQueries
 from workflow.audit.service import Audit
-from workflow.campaigns.coverage import Coverage, PlanItemRef
+from workflow.campaigns.coverage import Coverage, PlanItemRef, coverage_problems
 from workflow.campaigns.declarations import Declarations
 from workflow.campaigns.loader import Campaigns
 from workflow.cases.service import CaseService
@@ -159,7 +159,11 @@ def publish_definitions(app: Application) -> SyncReport:
     return sync_definitions(app.store, files, app.clock)
 
 
-def catalogue_sources(settings: Settings) -> tuple[list[LoadedFile], list[PlanItemRef], Coverage]:
-    """What `definitions catalogue` is made from: the definition files, the plan's items, the coverage map."""
+def catalogue_sources(settings: Settings) -> tuple[list[LoadedFile], list[PlanItemRef], Coverage, list[str]]:
+    """What `definitions catalogue` is made from — the definition files, the plan's items, the coverage
+    map — and what keeps that map from being complete and true (modules are looked up beside `workflow/`)."""
     files = check_definitions(settings)
-    return files, read_plan_items(settings.definitions_dir), read_coverage(settings.definitions_dir)
+    items, coverage = read_plan_items(settings.definitions_dir), read_coverage(settings.definitions_dir)
+    problems = coverage_problems(coverage, items, [f.definition for f in files],
+                                 module_exists=module_exists_under(Path(__file__).resolve().parents[1]))
+    return files, items, coverage, problems

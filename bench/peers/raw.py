@@ -66,7 +66,7 @@ class RawDriver:
         self.conn.commit()
 
     def step(self, case_id: str, index: int, at: str) -> None:
-        trigger, actor, dest, stage = STEPS[index]
+        _trigger, actor, dest, stage = STEPS[index]
         self.begin()
         cur = self.conn.cursor()
         cur.execute(self.select + self.lock_suffix, (case_id,))

@@ -66,7 +66,8 @@ def _definition(d: Definition, traced: list[str]) -> list[Block]:
         out += [Block("h3", "Computed by the engine"), Block("table", rows=(("Field", "Label", "Rule"), *computed))]
     if d.escalation:
         rows = [("Rung", "When", "Notify", "Level", "Bulletin")] + [
-            (f"{r.name} ({r.label.get('zh', '')})", r.when, ", ".join(r.notify), str(r.level), "yes" if r.bulletin else "")
+            (f"{r.name} ({r.label.get('zh', '')})", r.when, ", ".join(r.notify), str(r.level),
+             "yes" if r.bulletin else "")
             for r in d.escalation]
         out += [Block("h3", "Escalation"), Block("table", rows=tuple(rows))]
     out += [Block("h3", "Diagram"), Block("mermaid", mermaid(d, "zh"))]
@@ -82,7 +83,8 @@ def _states(d: Definition) -> tuple[tuple[str, ...], ...]:
                 f"{dl.within}" + (f", or until {dl.from_field}" if dl.from_field else "")
                 + (f", warn {dl.warn_before} before" if dl.warn_before else "")
                 + (f", {dl.on_reentry} on re-entry" if dl.on_reentry != "restart" else ""))
-            rows.append((f"{stage} {STAGE_LABELS[stage]['zh']}", f"`{s.name}`" + (" (initial)" if s.name == d.initial else ""),
+            name = f"`{s.name}`" + (" (initial)" if s.name == d.initial else "")
+            rows.append((f"{stage} {STAGE_LABELS[stage]['zh']}", name,
                          f"{s.label.get('zh', '')} / {s.label.get('en', '')}", deadline, "yes" if s.terminal else ""))
     return tuple(rows)
 

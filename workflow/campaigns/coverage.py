@@ -63,7 +63,8 @@ def parse_coverage(data: Any, *, source: str) -> Coverage:
         p.add_at(1, "expected `features:` and `items:` (item id → list of traces)")
         p.raise_if_any()
     features = data.get("features") or {}
-    if not isinstance(features, Mapping) or not all(isinstance(v, Mapping) and "module" in v for v in features.values()):
+    if not isinstance(features, Mapping) or not all(isinstance(v, Mapping) and "module" in v
+                                                    for v in features.values()):
         p.add(data, "features", "features maps a name to {module: path, what: text}")
         features = {}
     items: dict[str, tuple[Trace, ...]] = {}

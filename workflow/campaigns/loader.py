@@ -83,7 +83,8 @@ class Campaigns:
                 raise NotFound(f"no campaign {key!r} is loaded (known: {', '.join(tx.campaign_keys())})")
             mapping = tx.measure_cases(key)
             cases = {cid: tx.get_case(cid) for cid in mapping.values()}
-        rows, tasks = [], {}
+        rows: list[dict[str, Any]] = []
+        tasks: dict[str, dict[str, int]] = {}
         for item in stored.plan["items"]:
             if item["kind"] != "measure" or item["id"] not in mapping:
                 continue
@@ -116,7 +117,7 @@ def _open_measures(work: UnitOfWork, plan: Plan, user: User, defn: Any) -> LoadR
 
 def _check_units(tx: ReadTx, plan: Plan) -> None:
     problems = [f"{plan.source}:{m.line or '?'}: measure {m.id}: unknown responsible_unit {m.responsible_unit!r}"
-                for m in plan.measures if tx.get_unit(m.responsible_unit) is None]
+                for m in plan.measures if m.responsible_unit is None or tx.get_unit(m.responsible_unit) is None]
     if tx.get_unit(plan.lead_unit) is None:
         problems.insert(0, f"{plan.source}:?: unknown lead_unit {plan.lead_unit!r}")
     if problems:

@@ -117,7 +117,8 @@ def _label(p: Problems, container: Mapping[str, Any], key: str, what: str) -> No
     problem = label_problem(value)
     if problem:
         p.add(container, key if key in container else None, f"{what}: {problem}")
-    elif set(value) - {"zh", "en"}:  # `{zh: …, en: a, b}` reads `b` as a key: the text was cut at the comma
+    elif isinstance(value, Mapping) and set(value) - {"zh", "en"}:
+        # `{zh: …, en: a, b}` reads `b` as a key: the text was cut at the comma
         extra = ", ".join(repr(k) for k in value if k not in ("zh", "en"))
         p.add(container, key, f"{what}: label has unknown key {extra} (quote a text that contains a comma)")
 
@@ -140,7 +141,8 @@ def _item(p: Problems, raw: Any, parent: Any, *, kind: str, task: str, id_re: re
     ok = isinstance(item_id, str) and (id_re.match(item_id) if id_re else item_id == expected_id or
                                        (expected_id and re.fullmatch(re.escape(expected_id) + r"(\(\d+\))?", item_id)))
     if not ok:
-        p.add(raw, "id", f"{kind} id {item_id!r} does not fit its place (expected {expected_id or id_re.pattern})")
+        expected = expected_id or (id_re.pattern if id_re else "?")
+        p.add(raw, "id", f"{kind} id {item_id!r} does not fit its place (expected {expected})")
     _label(p, raw, "title", f"{kind} {item_id}")
     text = raw.get("text", "")
     if not isinstance(text, str):

@@ -92,7 +92,8 @@ class CaseService:
         step = Advance(trigger, dict(fields or {}), tuple(files), comment)
         return self._change(case_id, actor, step, expected_version)
 
-    def assign(self, case_id: str, *, actor: str, assignee: str | None, expected_version: int | None = None) -> CaseState:
+    def assign(self, case_id: str, *, actor: str, assignee: str | None,
+               expected_version: int | None = None) -> CaseState:
         """Give the case to a handler (or take it back with assignee=None); 签收 is assigning oneself."""
         return self._change(case_id, actor, Assign(assignee), expected_version)
 

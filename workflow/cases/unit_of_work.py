@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from types import EllipsisType
 from typing import Any, Protocol
 
 from workflow.cases.validation import check_references, comment_text, derived_values, parse_fields, require
@@ -35,7 +36,7 @@ from workflow.records import CaseState, User
 
 # (definition, case, dest state, fields, now, trigger or None at intake) -> deadline dict | None | ... (unchanged)
 DeadlineHook = Callable[[Definition, CaseState, str, Mapping[str, Any], datetime, "str | None"],
-                        "dict[str, Any] | None | type[Ellipsis]"]
+                        "dict[str, Any] | EllipsisType | None"]
 
 
 def new_case_id() -> str:

@@ -32,7 +32,7 @@ def mermaid(defn: Definition, lang: str = "zh", current: str | None = None) -> s
     for s in defn.states.values():
         if s.terminal:
             lines.append(f"  {_id(s.name)} --> [*]")
-    if current in defn.states:
+    if current is not None and current in defn.states:
         lines.append("  classDef current fill:#ffd54f,stroke:#e65100,stroke-width:3px,font-weight:bold")
         lines.append(f"  class {_id(current)} current")
     return "\n".join(lines)

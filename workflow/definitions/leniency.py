@@ -48,9 +48,9 @@ def assess_self_report(*, channel: object, reported_at: datetime, subject: objec
     day = facts.local_date(reported_at) if facts else reported_at.date()
     if held_since and date.fromisoformat(str(held_since)) <= day:
         return "org_held"
-    if facts is not None and isinstance(subject, str) and subject.strip():
-        if facts.org_held_since(subject=subject.strip(), before=reported_at, exclude_case=case_id) is not None:
-            return "org_held"
+    if facts is not None and isinstance(subject, str) and subject.strip() and \
+            facts.org_held_since(subject=subject.strip(), before=reported_at, exclude_case=case_id) is not None:
+        return "org_held"
     if facts is not None and facts.in_self_report_window(day) is False:
         return "late"
     return "counted"

@@ -75,10 +75,11 @@ def _parse_one(item: Any, fields: Mapping[str, FieldSpec]) -> tuple[OpenSpec | N
             problems.append(f"opens: {key} must be given as text")
     what = f"opens {item.get('type')!r}"
     title = str(item.get("title") or "")
+    names: list[str] = []
     try:
         names = [n for _, n, _, _ in string.Formatter().parse(title) if n]
     except ValueError as err:
-        names, _ = [], problems.append(f"{what}: title: {err}")
+        problems.append(f"{what}: title: {err}")
     problems += [f"{what}: title names unknown field {n!r}" for n in names if n != "title" and n not in fields]
     sources = _field_sources(item.get("fields"), fields, what, problems)
     guards = []

@@ -2,12 +2,15 @@
 
 `Lifecycle(definition).step(state, trigger)` finds the transition a trigger takes from `state`
 (or says why there is none); `fire(state, trigger, ctx)` answers "where does it take the case?",
-evaluating its guards, and raises when it may not. `Lifecycles` keeps one per definition version. No machine lives per case: each thread keeps one machine
-per definition with one small model attached for good, and every call first sets that model's
-state to the case's (never the machine's initial: pitfall T2) — so memory does not grow with the
-number of cases, no two threads ever touch the same machine or model (`transitions` is not
-thread-safe; T5), and the model list stays one long (T1). Attaching and detaching a model per call
-(`add_model` binds a dozen methods) cost more than the rest of the computation.
+evaluating its guards, and raises when it may not. `Lifecycles` keeps one per definition version.
+
+No machine lives per case: each thread keeps one machine per definition with one small model
+attached for good, and every call first sets that model's state to the case's stored state (a model
+attached afresh would start in the machine's initial state, and a case loaded from the database is
+rarely there). So memory does not grow with the number of cases; no two threads ever touch the same
+machine or model (`transitions` machines are not thread-safe); and the machine's model list stays
+one long (attached models are never released otherwise). Attaching and detaching a model per call
+(`add_model` binds a dozen methods) would cost more than the rest of the computation.
 """
 from __future__ import annotations
 
@@ -103,7 +106,7 @@ class Lifecycle:
         machine.set_state(state, model=model)  # the case's stored state, whatever the last call left
         model.refusal = None
         try:
-            moved = model.trigger(trigger, ctx=ctx)
+            moved = model.trigger(trigger, ctx=ctx)  # type: ignore[attr-defined]  # bound by add_model
         except MachineError:
             raise TransitionNotAllowed(self._not_allowed(state, trigger)) from None
         if not moved:
@@ -117,7 +120,8 @@ class Lifecycle:
     def _not_allowed(self, state: str, trigger: str) -> str:
         options = self.available(state)
         known = {t.trigger for t in self.definition.transitions}
-        what = f"{trigger!r} is not possible from state {state!r}" if trigger in known else f"unknown trigger {trigger!r}"
+        what = (f"{trigger!r} is not possible from state {state!r}" if trigger in known
+                else f"unknown trigger {trigger!r}")
         return f"{what}; possible now: {', '.join(options) or 'nothing (final state)'}"
 
     @property

@@ -8,6 +8,7 @@ back to the Monday-Friday rule, and results that depended on such a year say so
 """
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -261,7 +262,7 @@ def _check_consistency(
     breaks: list[HolidayBreak], workdays: list[date], where: str, problems: list[str]
 ) -> None:
     ordered = sorted(breaks, key=lambda b: b.first)
-    for prev, cur in zip(ordered, ordered[1:]):
+    for prev, cur in itertools.pairwise(ordered):
         if cur.first <= prev.last:
             problems.append(f"{where}: holidays {prev.zh} and {cur.zh} overlap on {cur.first}")
     seen: set[date] = set()

@@ -33,7 +33,7 @@ def deadline_key(state: str, event_version: int) -> str:
 
 def offset_of(when: str) -> Duration | None:
     """The duration after red of a `red + <duration>` rung; None for `yellow` and `red`."""
-    head, plus, rest = when.partition("+")
+    _head, plus, rest = when.partition("+")
     return parse_duration(rest.strip()) if plus else None
 
 

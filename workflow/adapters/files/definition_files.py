@@ -43,7 +43,9 @@ class LoadedFile:
 
 def read_definitions(paths: Iterable[Path], roles: RoleBook) -> list[LoadedFile]:
     """Parse and validate files, each on its own; every problem of every file is raised together."""
-    loaded, problems, seen = [], [], {}
+    loaded: list[LoadedFile] = []
+    problems: list[str] = []
+    seen: dict[tuple[str, int], Path] = {}
     for path in paths:
         try:
             data, text, digest = load_yaml_file(Path(path))

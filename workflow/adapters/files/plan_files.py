@@ -1,6 +1,7 @@
 """Reading the plan files under definitions/campaigns/: the item index and the coverage map."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from workflow.adapters.files.yaml_files import load_yaml_file
@@ -23,6 +24,6 @@ def read_coverage(definitions_dir: Path) -> Coverage:
     return parse_coverage(data, source=str(path))
 
 
-def module_exists_under(root: Path):  # type: ignore[no-untyped-def]
-    """A check for coverage features: does `module` (a path relative to the repository) exist?"""
+def module_exists_under(root: Path) -> Callable[[str], bool]:
+    """A check for coverage features: does `module` (a path relative to `root`) exist?"""
     return lambda module: (Path(root) / module).is_file()

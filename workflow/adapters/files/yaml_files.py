@@ -30,7 +30,7 @@ class LineDict(dict):  # type: ignore[type-arg]
 _SafeBase: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_SafeBase):  # type: ignore[misc, valid-type]
+class _Loader(_SafeBase):  # type: ignore[misc]
     pass
 
 

@@ -127,4 +127,4 @@ def _row_matches(replayed: CaseState, row: tuple[Any, ...]) -> bool:
     if any(getattr(replayed, name) != value for name, value in zip(_MIRRORED, row)):
         return False
     deadline = replayed.deadline if isinstance(replayed.deadline, dict) else None
-    return row[10] == (deadline or {}).get("due_at") and row[11] == next_escalation_at(deadline)
+    return bool(row[10] == (deadline or {}).get("due_at") and row[11] == next_escalation_at(deadline))

@@ -4,11 +4,12 @@ What `rectiflow audit verify` runs. The case ids are cut into ranges of about eq
 range is read in one read-only transaction (REPEATABLE READ on PostgreSQL, so its events and
 its case rows are one snapshot), its events and case rows streamed side by side through the
 driver's own cursor (server-side on PostgreSQL: memory stays flat), and every case checked by
-workflow.adapters.sql.audit_rows — and, for a case whose chain and row are sound, its rows of the battle
-map's derived timeline compared with what its events call for (workflow.adapters.sql.timeline). Cases are independent, so ranges run in parallel processes;
-results come back in range order and the problems are sorted by case, so the report is the same
-whatever the number of processes. Ranges are half-open intervals of the database's own ordering
-of case ids, so an event whose case row is gone (or a row whose events are) falls in exactly one.
+workflow.adapters.sql.audit_rows — and, for a case whose chain and row are sound, its rows of the
+battle map's derived timeline compared with what its events call for (workflow.adapters.sql.timeline).
+Cases are independent, so ranges run in parallel processes; results come back in range order and
+the problems are sorted by case, so the report is the same whatever the number of processes. Ranges
+are half-open intervals of the database's own ordering of case ids, so an event whose case row is
+gone (or a row whose events are) falls in exactly one.
 
 With several processes, each range is its own transaction: a case written while verify runs is
 seen either before or after that write, never half of it (a case's events and row are committed
@@ -16,6 +17,7 @@ together) — but two ranges may see the database at slightly different moments.
 """
 from __future__ import annotations
 
+import itertools
 import math
 import multiprocessing
 from collections.abc import Iterator
@@ -75,7 +77,7 @@ def case_ranges(engine: Engine, jobs: int, min_cases_per_job: int = MIN_CASES_PE
             "SELECT id FROM (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM cases) AS numbered "
             f"WHERE n > 0 AND n / {step} * {step} = n ORDER BY id").scalars())
     edges: list[str | None] = [None, *bounds, None]
-    return list(zip(edges[:-1], edges[1:]))
+    return list(itertools.pairwise(edges))
 
 
 def verify_range(engine: Engine, span: Range, case_id: str | None = None) -> Report:
@@ -171,7 +173,8 @@ class _snapshot:
     """A read-only transaction on a DB-API connection; calling it streams a query's rows."""
 
     def __init__(self, driver: Any, dialect: str) -> None:
-        self.driver, self.dialect, self.cursors = driver, dialect, []
+        self.driver, self.dialect = driver, dialect
+        self.cursors: list[Any] = []
 
     def __enter__(self) -> _snapshot:
         if self.dialect == "sqlite":
@@ -207,7 +210,7 @@ _ENGINE: Engine | None = None
 
 
 def _worker_start(url: str) -> None:
-    global _ENGINE
+    global _ENGINE  # noqa: PLW0603 — one engine per worker process, made by the pool's initializer
     _ENGINE = make_engine(url)
 
 

@@ -46,7 +46,8 @@ _GET_SNAPSHOT = select(t.cases.c.snapshot).where(t.cases.c.id == bindparam("case
 CASE_COLUMNS = tuple(case_row(CaseState(id=""), ""))  # the INSERT/UPDATE columns: case_row's keys
 ALWAYS_SET = ("version", "updated_at", "snapshot")  # change with every event
 LOCKED_COLUMNS = tuple(c for c in CASE_COLUMNS if c not in ALWAYS_SET and c != "id")
-_GET_ROW = select(t.cases.c.snapshot, *(t.cases.c[c] for c in LOCKED_COLUMNS)).where(t.cases.c.id == bindparam("case_id"))
+_GET_ROW = select(t.cases.c.snapshot, *(t.cases.c[c] for c in LOCKED_COLUMNS)).where(
+    t.cases.c.id == bindparam("case_id"))
 _LOCK = _GET_ROW.with_for_update()
 _LOCK_SKIP = _GET_ROW.with_for_update(skip_locked=True)
 _APPEND = insert(t.case_events).returning(t.case_events.c.seq)

@@ -37,7 +37,7 @@ def _insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]]) -
     stmt = _INSERT_IGNORE.get(cache_key)
     if stmt is None:
         dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-        key = list(table.primary_key.columns)[0]
+        key = next(iter(table.primary_key.columns))
         stmt = _INSERT_IGNORE[cache_key] = driver_sql.DriverStatement(
             dialect.insert(table).on_conflict_do_nothing().returning(key), conn.dialect, keys)
     inserted = 0
@@ -53,7 +53,7 @@ def _insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]]) -
 _INSERT_IGNORE: dict[tuple[str, str, tuple[str, ...]], driver_sql.DriverStatement] = {}
 
 
-def due_query(now: str, limit: int) -> Select[tuple[str]]:
+def due_query(now: str, limit: int) -> Select[Any]:
     """The sweep's only read of the cases table: rows whose next rung is due, via ix_cases_next_escalation_at."""
     c = t.cases.c
     return select(c.id).where(c.next_escalation_at <= now).order_by(c.next_escalation_at, c.id).limit(limit)
@@ -69,7 +69,7 @@ def add_alerts(conn: Connection, rows: list[dict[str, Any]]) -> None:
 
 def due_case_ids(conn: Connection, now: str, limit: int, exclude: Collection[str]) -> list[str]:
     """Cases whose next rung is due, earliest first — an index range scan on next_escalation_at."""
-    ids = list(conn.execute(due_query(now, limit + len(exclude))).scalars())
+    ids: list[str] = list(conn.execute(due_query(now, limit + len(exclude))).scalars())
     return [i for i in ids if i not in exclude][:limit]
 
 

@@ -81,7 +81,9 @@ def record(conn: Connection, ev: Event) -> None:
         if found is None:  # the case predates its timeline (a bulk load skipped it): derive it whole
             rebuild(conn, ev.case_id)
             return
-        prev = TimelineRow(ev.case_id, 0, "", *found[:6], bool(found[6]))
+        case_type, definition_version, state, unit, due_at, yellow_at, late = found
+        prev = TimelineRow(ev.case_id, 0, "", case_type, definition_version, state, unit, due_at, yellow_at,
+                           bool(late))
     row = timeline_step(prev, ev)
     assert row is not None
     driver_sql.run(conn, add, (row.case_id, row.version, row.valid_from, FAR_FUTURE, row.type,
