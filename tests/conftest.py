@@ -6,8 +6,10 @@ import os
 import shutil
 import sys
 import uuid
+from pathlib import Path
 
 import pytest
+from factories import REPO, START
 from pgcluster import ThrowawayCluster
 
 # ===========================================================================
@@ -20,6 +22,8 @@ from pgcluster import ThrowawayCluster
 #   database_url  SQLAlchemy URL of a fresh, fully migrated, empty database
 #                 for `backend`, private to the test and thrown away after it.
 #   sqlite_url    The same, SQLite only, for tests that need just a database.
+#   pg_url        The same, PostgreSQL only (skipped, or the session aborted,
+#                 like every PostgreSQL test when the cluster is unavailable).
 #   pg_cluster    The session's ThrowawayCluster (tests/pgcluster.py).
 #   pg_template / sqlite_template
 #                 The migrated template database (session-scoped); tests
@@ -124,20 +128,20 @@ def backend(request) -> str:
 
 
 @pytest.fixture
-def database_url(request, backend: str):
+def database_url(request, backend: str) -> str:
     """URL of a fresh, migrated, empty database for `backend`, private to this test."""
-    if backend == "sqlite":
-        yield request.getfixturevalue("sqlite_url")
-        return
+    return request.getfixturevalue("sqlite_url" if backend == "sqlite" else "pg_url")
 
-    cluster: ThrowawayCluster = request.getfixturevalue("pg_cluster")
-    template = request.getfixturevalue("pg_template")
+
+@pytest.fixture
+def pg_url(pg_cluster: ThrowawayCluster, pg_template: str):
+    """URL of a fresh, migrated, empty PostgreSQL database, private to this test."""
     name = f"t_{uuid.uuid4().hex}"
-    cluster.create_database(name, template=template)
+    pg_cluster.create_database(name, template=pg_template)
     try:
-        yield cluster.url(name)
+        yield pg_cluster.url(name)
     finally:
-        cluster.drop_database(name)  # WITH (FORCE): also ends leftover sessions
+        pg_cluster.drop_database(name)  # WITH (FORCE): also ends leftover sessions
 
 
 @pytest.fixture
@@ -225,11 +229,6 @@ def pytest_configure(config: pytest.Config) -> None:
 #                backends.
 #   sqlite_app   the same on SQLite only.
 # ===========================================================================
-from datetime import UTC, datetime  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-REPO = Path(__file__).resolve().parent.parent
-START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Beijing
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ Usage::
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import pwd
 import shlex
@@ -233,7 +234,7 @@ class ThrowawayCluster:
         # it before the fixtures' teardown has run.
         if self._log_file is not None:
             self._log_file.close()
-        self._log_file = open(self.log_path, "ab")
+        self._log_file = open(self.log_path, "ab")  # noqa: SIM115  (open while the server runs; closed in stop())
         self._server = subprocess.Popen(
             self._as_cluster_user(command),
             stdin=subprocess.DEVNULL,
@@ -264,10 +265,8 @@ class ThrowawayCluster:
 
     def _signal_server(self, signum: int) -> None:
         """Signal the server's whole process group (it runs in its own session)."""
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self._server.pid, signum)
-        except ProcessLookupError:
-            pass
 
     def _bin(self, name: str) -> str:
         if self.bindir:

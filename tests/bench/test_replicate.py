@@ -43,7 +43,8 @@ def verify(url: str, tmp_path: Path) -> dict:
         return built[-1]
 
     real_build = cli_common.build
-    env = {"RECTIFLOW_DATABASE_URL": url, "RECTIFLOW_INSTANCE": str(tmp_path), "RECTIFLOW_DEFINITIONS": str(DEFINITIONS)}
+    env = {"RECTIFLOW_DATABASE_URL": url, "RECTIFLOW_INSTANCE": str(tmp_path),
+           "RECTIFLOW_DEFINITIONS": str(DEFINITIONS)}
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(cli_common, "build", build)
         try:

@@ -89,7 +89,8 @@ def test_a_case_from_report_to_close_out(page_as, server, server_clock, shot, tm
     handler.wait_for_selector("#f-report_rectified-result-error")
     evidence = tmp_path / "复核记录.txt"
     evidence.write_text("补齐3份审批材料。", encoding="utf-8")
-    _fire(handler, "report_rectified", {"#f-report_rectified-result": "材料已补齐", "check:#f-report_rectified-unit_head_signoff": "",
+    _fire(handler, "report_rectified", {"#f-report_rectified-result": "材料已补齐",
+                                        "check:#f-report_rectified-unit_head_signoff": "",
                                         "file:#f-report_rectified-evidence": str(evidence)})
 
     # Acceptance fails: the supervisor returns it; the handler adds the missing document.
@@ -128,7 +129,7 @@ def test_a_case_from_report_to_close_out(page_as, server, server_clock, shot, tm
     sup.click("#replay-at")
     assert sup.locator("#replayed-state").get_attribute("data-state") == "rectifying"
     shot(sup, "history-replay")
-    engine.store  # the engine stays open for the next tests
+    _ = engine.store  # the engine stays open for the next tests
 
 
 def test_dashboard_as_of_a_past_date(page_as, shot):

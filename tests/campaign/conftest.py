@@ -12,8 +12,8 @@ import re
 from pathlib import Path
 
 import pytest
-from campaign_support import REPO, verify_all  # noqa: F401  (re-exported for the tests)
 from click.testing import CliRunner
+from factories import REPO
 
 from rectiflow.cli import main
 from workflow.events import format_time
@@ -34,7 +34,8 @@ def plan_windows(app, tmp_path):
 
     def load(windows: list[tuple[str, str]], key: str = "test-window") -> Path:
         text = XIFENG.read_text(encoding="utf-8").replace("campaign: xifeng-2021", f"campaign: {key}")
-        block = "".join(f"  - {{from: {a}, until: {b}, label: {{zh: 测试窗口, en: Test window}}}}\n" for a, b in windows)
+        block = "".join(f"  - {{from: {a}, until: {b}, label: {{zh: 测试窗口, en: Test window}}}}\n"
+                        for a, b in windows)
         text = re.sub(r"self_report_windows:\n(  - .*\n)+", "self_report_windows:\n" + block, text)
         path = tmp_path / f"{key}.yaml"
         path.write_text(text, encoding="utf-8")
@@ -46,8 +47,9 @@ def plan_windows(app, tmp_path):
 
 @pytest.fixture
 def cli(sqlite_app, tmp_path, clock):
-    env = {"RECTIFLOW_DATABASE_URL": sqlite_app.settings.database_url, "RECTIFLOW_DEFINITIONS": str(REPO / "definitions"),
-           "RECTIFLOW_INSTANCE": str(tmp_path / "instance"), "RECTIFLOW_NOW": format_time(clock.now())}
+    env = {"RECTIFLOW_DATABASE_URL": sqlite_app.settings.database_url,
+           "RECTIFLOW_DEFINITIONS": str(REPO / "definitions"), "RECTIFLOW_INSTANCE": str(tmp_path / "instance"),
+           "RECTIFLOW_NOW": format_time(clock.now())}
 
     def run(*args: str, code: int = 0):
         result = CliRunner().invoke(main, list(args), env=env)

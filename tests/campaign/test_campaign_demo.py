@@ -1,7 +1,7 @@
 """The demo behind `make run` shows every campaign case type, at every stage, some of them overdue."""
 from __future__ import annotations
 
-from campaign_support import REPO, verify_all
+from factories import REPO, verify_all
 
 from rectiflow.demo import run_demo, seed_cases, walk_rectification
 from workflow.adapters.files.definition_files import definition_paths, load_roles, read_definitions

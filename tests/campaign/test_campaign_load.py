@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from campaign_support import REPO, verify_all
+from factories import REPO, verify_all
 from sqlalchemy import func, select
 
 from workflow.adapters.files.plan_files import read_plan_items
@@ -91,7 +91,7 @@ def test_a_bad_plan_file_is_refused_with_path_and_line(app, tmp_path, old, new, 
         app.campaigns.load(path)
     hits = [p for p in err.value.problems if message in p]
     assert hits and all(p.startswith(f"{path}:") for p in hits), err.value.problems
-    assert any(p.startswith(f"{path}:{line}:") or p.startswith(f"{path}:{line + 1}:") for p in hits)
+    assert any(p.startswith((f"{path}:{line}:", f"{path}:{line + 1}:")) for p in hits)
     assert case_count(app) == 0
 
 

@@ -7,8 +7,8 @@ import json
 import re
 from collections import Counter
 
-from campaign_support import REPO
 from click.testing import CliRunner
+from factories import REPO
 
 from rectiflow.cli import main
 from workflow.adapters.files.definition_files import definition_paths, load_roles, read_definitions

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from campaign_support import verify_all
+from factories import verify_all
 
 from workflow.adapters.files.definition_files import load_roles
 from workflow.adapters.files.yaml_files import load_yaml_text
@@ -17,6 +17,9 @@ ROLES = load_roles(Path(__file__).resolve().parents[2] / "definitions")  # the s
 CTX = ComputeContext("c1", "t", datetime(2026, 3, 2, tzinfo=UTC))
 
 
+CHOICES = "[{value: x, label: {zh: x, en: x}}, {value: y, label: {zh: y, en: y}}]"
+
+
 def fields_of(extra: str):
     text = f"""
 name: t
@@ -26,7 +29,7 @@ initial: a
 roles: [registrar]
 fields:
   start: {{type: date, label: {{zh: 起, en: Start}}}}
-  kind: {{type: choice, label: {{zh: 类, en: Kind}}, choices: [{{value: x, label: {{zh: x, en: x}}}}, {{value: y, label: {{zh: y, en: y}}}}]}}
+  kind: {{type: choice, label: {{zh: 类, en: Kind}}, choices: {CHOICES}}}
   score: {{type: integer, label: {{zh: 分, en: Score}}}}
 {extra}
 states:
@@ -41,13 +44,15 @@ transitions:
 @pytest.mark.parametrize("start,years,end", [
     ("2024-02-29", 2, "2026-02-28"), ("2024-02-29", 4, "2028-02-29"), ("2025-06-30", 2, "2027-06-30")])
 def test_years_after_keeps_the_day_and_moves_29_february_to_the_28th(start, years, end):
-    fields = fields_of(f"  until: {{type: date, label: {{zh: 止, en: Until}}, computed: {{years_after: {{field: start, years: {years}}}}}}}")
+    fields = fields_of(f"  until: {{type: date, label: {{zh: 止, en: Until}}, "
+                       f"computed: {{years_after: {{field: start, years: {years}}}}}}}")
     assert derive(fields, {}, {"start": start}, CTX, intake=True) == {"until": end}
 
 
 def test_band_and_one_of():
     fields = fields_of(
-        "  level: {type: text, label: {zh: 级, en: Level}, computed: {band: {field: score, bands: [[90, A], [60, C], [-1000, D]]}}}\n"
+        "  level: {type: text, label: {zh: 级, en: Level}, "
+        "computed: {band: {field: score, bands: [[90, A], [60, C], [-1000, D]]}}}\n"
         "  is_x: {type: boolean, label: {zh: 是, en: Is x}, computed: {one_of: {field: kind, values: [x]}}}")
     assert derive(fields, {}, {"score": 90, "kind": "x"}, CTX, intake=True) == {"level": "A", "is_x": True}
     assert derive(fields, {}, {"score": 89, "kind": "y"}, CTX, intake=True) == {"level": "C", "is_x": False}
@@ -55,13 +60,17 @@ def test_band_and_one_of():
 
 
 @pytest.mark.parametrize("spec,message", [
-    ("{type: date, label: {zh: 止, en: U}, computed: {years_after: {field: nowhere, years: 2}}}", "reads unknown field 'nowhere'"),
-    ("{type: text, label: {zh: 止, en: U}, computed: {years_after: {field: start, years: 2}}}", "gives a date value, not a text"),
-    ("{type: date, label: {zh: 止, en: U}, computed: {years_after: {field: start, years: 0}}}", "years must be a whole number"),
+    ("{type: date, label: {zh: 止, en: U}, computed: {years_after: {field: nowhere, years: 2}}}",
+     "reads unknown field 'nowhere'"),
+    ("{type: text, label: {zh: 止, en: U}, computed: {years_after: {field: start, years: 2}}}",
+     "gives a date value, not a text"),
+    ("{type: date, label: {zh: 止, en: U}, computed: {years_after: {field: start, years: 0}}}",
+     "years must be a whole number"),
     ("{type: date, label: {zh: 止, en: U}, computed: {sum_of: {field: start}}}", "unknown computation 'sum_of'"),
     ("{type: date, label: {zh: 止, en: U}, required: true, computed: {years_after: {field: start, years: 2}}}",
      "a computed field cannot be required"),
-    ("{type: text, label: {zh: 止, en: U}, computed: {band: {field: score, bands: [[1, a], [5, b]]}}}", "highest min first"),
+    ("{type: text, label: {zh: 止, en: U}, computed: {band: {field: score, bands: [[1, a], [5, b]]}}}",
+     "highest min first"),
     ("{type: choice, label: {zh: 止, en: U}, choices: [{value: counted, label: {zh: a, en: a}}], "
      "computed: {self_report: {channel: kind}}}", "needs the choices counted, late, org_held, not_self_report"),
 ])

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from campaign_support import REPO, linked, verify_all
+from factories import REPO, linked, verify_all
 from sqlalchemy import func, select
 
 from workflow.adapters.files.definition_files import definition_paths, load_roles, read_definitions
@@ -30,7 +30,7 @@ def test_a_linked_case_that_cannot_be_opened_leaves_nothing_behind(app):
     form = Declarations(s).issue("xf-sfs-1", actor="registrar").issued[0]["case"]
     s.advance(form, "submit", actor="handler", fields={"truthful_pledge": "yes", "interference_unreported": "yes"})
     before, version = counts(app), s.get(form).version
-    with pytest.raises(MissingField, match="opens a linked interference_record.*'content'"):
+    with pytest.raises(MissingField, match=r"opens a linked interference_record.*'content'"):
         s.advance(form, "file", actor="supervisor")  # declared an inquiry, but described none
     assert counts(app) == before
     assert (s.get(form).state, s.get(form).version) == ("submitted", version)
@@ -115,7 +115,8 @@ def parse(opens: str):
     ("      - {type: clue, relation: r, title: t, fields: {allegation: {value: x}}, colour: red}\n",
      "unknown key 'colour'"),
     ("      - {type: clue, relation: r, title: t, fields: {allegation: [1]}}\n", "must be {from: <field>}"),
-    ("      - {type: clue, relation: r, title: t, fields: {a: {value: x}}, when: [{field_equals: {field: zz, value: 1}}]}\n",
+    ("      - {type: clue, relation: r, title: t, fields: {a: {value: x}}, "
+     "when: [{field_equals: {field: zz, value: 1}}]}\n",
      "when names unknown field 'zz'"),
     ("      - {relation: r, title: t, fields: {a: {value: x}}}\n", "type must be given"),
 ])
@@ -126,7 +127,8 @@ def test_a_bad_opens_entry_is_reported_with_its_line(opens, message):
 
 
 def test_cross_definition_checks_name_what_is_wrong():
-    source = parse("      - {type: clue, relation: r, title: t, fields: {allegation: {from: note}, colour: {value: x}}}\n"
+    source = parse("      - {type: clue, relation: r, title: t, "
+                   "fields: {allegation: {from: note}, colour: {value: x}}}\n"
                    "      - {type: nothing, relation: r, title: t, fields: {a: {value: x}}}\n")
     d = REPO / "definitions"
     clue = next(f.definition for f in read_definitions([d / "clue.yaml"], load_roles(d)))

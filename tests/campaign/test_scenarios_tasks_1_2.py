@@ -7,7 +7,7 @@ public_report, commitment_letter.
 from __future__ import annotations
 
 import pytest
-from campaign_support import events_of, file, linked, verify_all
+from factories import attachment, events_of, linked, verify_all
 
 from workflow.errors import GuardRejected, RoleNotAllowed
 
@@ -32,12 +32,12 @@ def test_rectification_item_extension_reopen_and_undisclosed(app, clock):
     s.advance(case.id, "request_extension", actor="handler",
               fields={"extension_reason": "材料需调档", "extension_until": "2026-05-29"})
     s.advance(case.id, "approve_extension", actor="leader", fields={"rectify_by": "2026-05-29"})
-    s.advance(case.id, "report_rectified", actor="handler", attachments=[file("evidence")],
+    s.advance(case.id, "report_rectified", actor="handler", attachments=[attachment("evidence")],
               fields={"result": "已补齐", "unit_head_signoff": "yes"})
     case = s.advance(case.id, "close_out", actor="supervisor")
     assert stage(app, case) == "closed"
     s.advance(case.id, "reopen", actor="leader", fields={"reopen_reason": "回头看发现反弹", "rectify_by": "2026-06-30"})
-    s.advance(case.id, "report_rectified", actor="unit_head", attachments=[file("evidence", "复查.txt")],
+    s.advance(case.id, "report_rectified", actor="unit_head", attachments=[attachment("evidence", "复查.txt")],
               fields={"result": "复查合格", "unit_head_signoff": "true"})
     case = s.advance(case.id, "close_out", actor="supervisor2")
     assert case.state == "closed"
@@ -56,7 +56,8 @@ def test_clue_transfer_with_receipt_and_feedback_after_a_sent_back_proposal(app)
     s.advance(clue.id, "propose", actor="supervisor",
               fields={"disposition_method": "transfer", "disposition_basis": "依据三个规定移交纪委监委"})
     s.advance(clue.id, "approve_transfer", actor="leader", fields={"transfer_target": "县纪委监委"})
-    clue = s.advance(clue.id, "record_receipt", actor="registrar", attachments=[file("transfer_receipt", "回执.pdf")])
+    clue = s.advance(clue.id, "record_receipt", actor="registrar",
+                     attachments=[attachment("transfer_receipt", "回执.pdf")])
     assert clue.state == "awaiting_feedback"
     clue = s.advance(clue.id, "record_feedback", actor="supervisor", fields={"feedback": "已立案审查"})
     assert (clue.state, stage(app, clue)) == ("feedback_received", "closed")
@@ -114,7 +115,8 @@ def test_case_lookback_returned_then_dual_check_opens_two_linked_clues(app):
     s.advance(lb.id, "return_review", actor="leader", fields={"return_reason": "核实是否有人打招呼"})
     s.advance(lb.id, "submit_review", actor="handler", fields={"review_findings": "承办人受请托，未记录报告"})
     lb = s.advance(lb.id, "open_dual_check", actor="leader",
-                   fields={"violator_name": "孙某", "responsible_name": "钱某", "dual_check_basis": "分管领导未履行记录责任"})
+                   fields={"violator_name": "孙某", "responsible_name": "钱某",
+                           "dual_check_basis": "分管领导未履行记录责任"})
     assert (lb.state, stage(app, lb)) == ("dual_check_opened", "closed")
     violator, = linked(app, lb, "dual_check_violator")
     responsible, = linked(app, lb, "dual_check_responsible")
@@ -143,7 +145,7 @@ def test_corrections_finding_misconduct_clue_rejected_extension_and_close_out(ap
     s.advance(f.id, "request_extension", actor="handler",
               fields={"extension_reason": "对象在外地", "extension_until": "2026-04-30"})
     s.advance(f.id, "reject_extension", actor="leader", comment="限期内完成")
-    s.advance(f.id, "report_rectified", actor="handler", attachments=[file("evidence", "报到记录.txt")],
+    s.advance(f.id, "report_rectified", actor="handler", attachments=[attachment("evidence", "报到记录.txt")],
               fields={"result": "已重新纳入监管"})
     f = s.advance(f.id, "close_out", actor="supervisor")
     assert (f.state, stage(app, f)) == ("closed", "closed")
@@ -189,12 +191,12 @@ def test_commitment_letters_per_officer_returned_once_and_filed(app):
     s = app.cases
     letter = by_login["handler"]
     with pytest.raises(GuardRejected):  # only the officer signs their own letter
-        s.advance(letter, "sign", actor="unit_head", attachments=[file("signed_letter")],
+        s.advance(letter, "sign", actor="unit_head", attachments=[attachment("signed_letter")],
                   fields={"signed_on": "2026-03-02"})
-    s.advance(letter, "sign", actor="handler", attachments=[file("signed_letter", "承诺书.pdf")],
+    s.advance(letter, "sign", actor="handler", attachments=[attachment("signed_letter", "承诺书.pdf")],
               fields={"signed_on": "2026-03-02", "letter_kind": "corrections_enforcement"})
     s.advance(letter, "return_for_correction", actor="unit_head", fields={"return_reason": "缺少签名页"})
-    s.advance(letter, "sign", actor="handler", attachments=[file("signed_letter", "承诺书-签名.pdf")],
+    s.advance(letter, "sign", actor="handler", attachments=[attachment("signed_letter", "承诺书-签名.pdf")],
               fields={"signed_on": "2026-03-03"})
     done = s.advance(letter, "file", actor="unit_head")
     assert (done.state, stage(app, done)) == ("filed", "closed")

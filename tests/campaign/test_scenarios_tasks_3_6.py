@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from campaign_support import REPO, file, linked, verify_all
+from factories import REPO, attachment, linked, verify_all
 
 from workflow.campaigns.declarations import Declarations
 from workflow.errors import GuardRejected, InvalidInput
@@ -52,10 +52,10 @@ def test_divestment_urged_evidence_returned_then_accepted(app):
               fields={"assessment": "违规参股", "order_text": "30日内转让", "rectify_by": "2026-04-01",
                       "activity_kind": "shareholding"})
     s.advance(d.id, "urge", actor="unit_head", comment="请抓紧办理股权转让")
-    s.advance(d.id, "submit_evidence", actor="handler", attachments=[file("evidence", "协议.pdf")],
+    s.advance(d.id, "submit_evidence", actor="handler", attachments=[attachment("evidence", "协议.pdf")],
               fields={"evidence_kind": "share_transfer"})
     s.advance(d.id, "return_evidence", actor="supervisor", fields={"return_reason": "缺少工商变更登记"})
-    s.advance(d.id, "submit_evidence", actor="handler", attachments=[file("evidence", "变更登记.pdf")],
+    s.advance(d.id, "submit_evidence", actor="handler", attachments=[attachment("evidence", "变更登记.pdf")],
               fields={"evidence_kind": "registry_change"})
     d = s.advance(d.id, "accept_divestment", actor="supervisor")
     assert (d.state, stage(app, d)) == ("divested", "closed")
@@ -102,18 +102,18 @@ def test_licence_cancellation_enforced_only_after_the_deadline_then_reopened(app
     s = app.cases
     c = s.open_case("licence_cancellation", actor="registrar", unit="xf-lsk", title="开除人员违规执业",
                     fields={"person_name": "刘某", "basis": "expelled_practising", "law_firm": "某律所"})
-    s.advance(c.id, "serve_notice", actor="supervisor", attachments=[file("notice_doc", "通知书.pdf")],
+    s.advance(c.id, "serve_notice", actor="supervisor", attachments=[attachment("notice_doc", "通知书.pdf")],
               fields={"apply_by": "2026-03-16", "licence_no": "12112-000"})
     with pytest.raises(GuardRejected):
         s.advance(c.id, "enforce", actor="leader")
     clock.advance(days=15)
     s.advance(c.id, "enforce", actor="leader", fields={"referral_target": "铁岭市司法局"})
-    s.advance(c.id, "record_enforcement", actor="supervisor", attachments=[file("resolution_doc")],
+    s.advance(c.id, "record_enforcement", actor="supervisor", attachments=[attachment("resolution_doc")],
               fields={"resolution": "cancelled_by_bureau"})
     c = s.advance(c.id, "confirm_closed", actor="leader", fields={"disclosure": "内部通报"})
     assert stage(app, c) == "closed"
     s.advance(c.id, "reopen", actor="supervisor", fields={"reopen_reason": "仍以顾问名义执业"})
-    s.advance(c.id, "record_enforcement", actor="supervisor", attachments=[file("resolution_doc", "责令书.pdf")],
+    s.advance(c.id, "record_enforcement", actor="supervisor", attachments=[attachment("resolution_doc", "责令书.pdf")],
               fields={"resolution": "firm_ordered"})
     c = s.advance(c.id, "confirm_closed", actor="leader")
     assert c.state == "closed"
@@ -124,10 +124,10 @@ def test_law_firm_self_check_returned_then_held_back_matters_found(app):
     s = app.cases
     c = s.open_case("law_firm_self_check", actor="registrar", unit="xf-ls-1", title="某律所离任人员自查",
                     fields={"firm_name": "西丰某律师事务所"})
-    s.advance(c.id, "submit", actor="supervisor2", attachments=[file("self_check_report")],
+    s.advance(c.id, "submit", actor="supervisor2", attachments=[attachment("self_check_report")],
               fields={"employs_departed": "no", "dossier_built": "yes"})
     s.advance(c.id, "return_for_correction", actor="supervisor", fields={"return_reason": "未附聘用人员名册"})
-    s.advance(c.id, "submit", actor="supervisor2", attachments=[file("self_check_report", "名册.xlsx")],
+    s.advance(c.id, "submit", actor="supervisor2", attachments=[attachment("self_check_report", "名册.xlsx")],
               fields={"employs_departed": "no", "dossier_built": "yes"})
     c = s.advance(c.id, "find_discrepancy", actor="supervisor",
                   fields={"discrepancy_details": "聘用原检察院退休人员任顾问未报"})
@@ -172,9 +172,10 @@ def test_appraisal_issue_listed_for_supervision_returned_then_delisted(app):
     i = s.advance(i.id, "list_for_supervision", actor="leader",
                   fields={"listing_reason": "同类问题反复出现", "listed_until": "2026-04-15"})
     assert i.state == "supervised" and i.deadline["due_at"].startswith("2026-04-15")
-    s.advance(i.id, "report_rectified", actor="supervisor2", attachments=[file("evidence")], fields={"result": "已补正"})
+    s.advance(i.id, "report_rectified", actor="supervisor2", attachments=[attachment("evidence")],
+              fields={"result": "已补正"})
     s.advance(i.id, "return_for_rework", actor="supervisor", fields={"return_reason": "仍有3份未补正"})
-    s.advance(i.id, "report_rectified", actor="supervisor2", attachments=[file("evidence", "补正.pdf")],
+    s.advance(i.id, "report_rectified", actor="supervisor2", attachments=[attachment("evidence", "补正.pdf")],
               fields={"result": "全部补正"})
     i = s.advance(i.id, "close_out", actor="leader", fields={"sanction": "industry_discipline"})
     assert (i.state, stage(app, i)) == ("closed", "closed")
@@ -185,7 +186,7 @@ def test_integrity_rating_level_computed_from_the_score_returned_published_and_a
     s = app.cases
     r = s.open_case("integrity_rating", actor="registrar", unit="xf-jd-1", title="2025年度诚信等级评价",
                     fields={"year": 2025, "subject_kind": "institution", "subject_name": "某司法鉴定所"})
-    s.advance(r.id, "submit_self_assessment", actor="supervisor2", attachments=[file("self_assessment_report")],
+    s.advance(r.id, "submit_self_assessment", actor="supervisor2", attachments=[attachment("self_assessment_report")],
               fields={"self_score": 95})
     r = s.advance(r.id, "score", actor="supervisor", fields={"score": 82, "scoring_notes": "一起投诉查实"})
     assert r.fields["level"] == "B"
@@ -228,10 +229,10 @@ def test_rectification_measure_from_the_plan_overdue_extension_refused_return_th
     with pytest.raises(GuardRejected):  # the plan's date (2021-06-30) has passed: too late to ask for more time
         s.advance(measure.id, "request_extension", actor="zzb_head",
                   fields={"extension_reason": "第二轮补报", "extension_until": "2026-06-30"})
-    s.advance(measure.id, "complete", actor="zzb_head", attachments=[file("evidence", "总结.docx")],
+    s.advance(measure.id, "complete", actor="zzb_head", attachments=[attachment("evidence", "总结.docx")],
               fields={"completion_report": "自查补报完成"})
     s.advance(measure.id, "return_for_rework", actor="supervisor", fields={"return_reason": "缺少回头看台账"})
-    s.advance(measure.id, "complete", actor="zzb_head", attachments=[file("evidence", "台账.xlsx")],
+    s.advance(measure.id, "complete", actor="zzb_head", attachments=[attachment("evidence", "台账.xlsx")],
               fields={"completion_report": "补充台账"})
     measure = s.advance(measure.id, "accept", actor="leader", fields={"acceptance_note": "验收合格"})
     assert (measure.state, stage(app, measure)) == ("accepted", "closed")
@@ -250,7 +251,8 @@ def test_rectification_measure_extension_before_its_date(app, staff):
                                                                     "extension_until": later})
     m = s.advance(m.id, "approve_extension", actor="leader", fields={"due_date": later})
     assert m.state == "in_progress" and m.deadline["due_at"] > due and m.extension_count == 1
-    s.advance(m.id, "complete", actor="lsk_head", attachments=[file("evidence")], fields={"completion_report": "完成"})
+    s.advance(m.id, "complete", actor="lsk_head", attachments=[attachment("evidence")],
+              fields={"completion_report": "完成"})
     m = s.advance(m.id, "accept", actor="supervisor")
     assert m.state == "accepted"
     verify_all(app)

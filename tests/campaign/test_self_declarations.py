@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from campaign_support import verify_all
+from factories import verify_all
 
 from workflow.campaigns.declarations import Declarations
 from workflow.errors import GuardRejected, InvalidInput, UnknownUnit

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from campaign_support import linked, verify_all
+from factories import linked, verify_all
 
 from workflow.campaigns.declarations import Declarations
 from workflow.errors import GuardRejected, ImmutableField, InvalidInput, WorkflowError
@@ -135,7 +135,8 @@ def test_a_declared_problem_counts_from_when_the_form_was_submitted(app, clock, 
     intake = s.history(declared.id)[0][0]
     assert intake.payload["reported_at"] < intake.at
     late = s.open_case("divestment", actor="registrar", unit="xf-sfs-1", title="今日才报",
-                       fields={"person_name": "张华", "relation": "self", "details": "x", "discovery_channel": "self_report"})
+                       fields={"person_name": "张华", "relation": "self", "details": "x",
+                               "discovery_channel": "self_report"})
     assert late.fields["self_report_assessment"] == "late"
     verify_all(app)
 

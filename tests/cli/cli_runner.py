@@ -1,29 +1,22 @@
-"""Helpers of the CLI tests: run `rectiflow` in-process with RECTIFLOW_* settings and read its output."""
+"""The CLI tests' runner: `rectiflow` in-process with RECTIFLOW_* settings, and checks of what it printed.
+
+  Cli            runs the real command group with a fixed environment (each call builds its own engine)
+  one_json       stdout is exactly one JSON object
+  clean_failure  a refusal: the documented exit code, a message on stderr, no traceback
+  INTAKE         the ledger_item intake fields as --field options (factories.LEDGER_INTAKE)
+"""
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner, Result
-from sqlalchemy import create_engine, func, select
+from factories import LEDGER_INTAKE, START_ENV
 
 from rectiflow.cli import main
-from workflow.adapters.sql import schema
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[1]
-LEDGER = REPO / "tests" / "service" / "data" / "ledger_item.yaml"
-NOW = "2026-03-02T01:00:00Z"  # Monday 09:00 in Beijing
-INTAKE = ["--field", "description=三份审批材料缺少司法所意见", "--field", "channel=self_report"]
-
-
-def copy_definitions(target: Path) -> Path:
-    """The repo's definitions plus the test-only ledger_item type."""
-    shutil.copytree(REPO / "definitions", target)
-    shutil.copy(LEDGER, target / "ledger_item.yaml")
-    return target
+NOW = START_ENV  # Monday 09:00 in Beijing
+INTAKE = [arg for name, value in LEDGER_INTAKE.items() for arg in ("--field", f"{name}={value}")]
 
 
 class Cli:
@@ -65,12 +58,3 @@ def clean_failure(result: Result, code: int) -> None:
     assert isinstance(result.exception, SystemExit), result.exception
     assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
     assert result.stderr.strip()
-
-
-def event_count(url: str) -> int:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return int(conn.execute(select(func.count()).select_from(schema.case_events)).scalar_one())
-    finally:
-        engine.dispose()

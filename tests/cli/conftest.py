@@ -7,12 +7,13 @@
 from __future__ import annotations
 
 import pytest
-from cli_support import NOW, Cli, copy_definitions
+from cli_runner import NOW, Cli
+from factories import LEDGER, copy_definitions, seed_directory
 
 
 @pytest.fixture
 def cli_defs(tmp_path):
-    return copy_definitions(tmp_path / "definitions")
+    return copy_definitions(tmp_path / "definitions", extra=(LEDGER,))
 
 
 @pytest.fixture
@@ -50,15 +51,11 @@ def no_db_cli(cli_defs, tmp_path):
 
 def _seed(run: Cli) -> None:
     """The demo units and users (rectiflow/demo.py), written once through the engine (fast, no passwords)."""
-    from rectiflow.demo import UNITS, USERS
     from workflow.bootstrap import build
     from workflow.config import Settings
 
     app = build(Settings.from_env(run.env))
     try:
-        for code, name, parent in UNITS:
-            app.directory.add_unit(code, name=name, parent=parent)
-        for login, role, unit, name in USERS:
-            app.directory.add_user(login, role=role, unit=unit, name=name)
+        seed_directory(app)
     finally:
         app.close()

@@ -10,7 +10,8 @@ import subprocess
 import sys
 
 import pytest
-from cli_support import INTAKE, REPO, clean_failure, event_count, one_json
+from cli_runner import INTAKE, clean_failure, one_json
+from factories import LEDGER, REPO, event_count
 
 from workflow.definitions.fields import COMMENT_LIMIT, LONGTEXT_LIMIT, TEXT_LIMIT, TITLE_LIMIT
 
@@ -83,7 +84,8 @@ def test_ill_typed_field(cli, database_url, pair, message):
 
 
 def test_malformed_field_argument(cli, database_url):
-    refused(cli, database_url, 1, *OPEN, *INTAKE, "--field", "description", message="--field 'description': expected KEY=VALUE")
+    refused(cli, database_url, 1, *OPEN, *INTAKE, "--field", "description",
+            message="--field 'description': expected KEY=VALUE")
     refused(cli, database_url, 1, *OPEN, *INTAKE, "--field", "subject=a", "--field", "subject=b",
             message="--field 'subject' given twice")
 
@@ -115,7 +117,8 @@ def test_short_text_limit_set_by_the_definition(cli, database_url):
 def test_control_characters_and_line_breaks(cli, database_url):
     refused(cli, database_url, 1, "case", "open", "ledger_item", "--as", "registrar", "--title", "a\nb", *INTAKE,
             message="title: must be a single line")
-    refused(cli, database_url, 1, *OPEN, *INTAKE, "--comment", "bell\x07", message="comment: contains control characters")
+    refused(cli, database_url, 1, *OPEN, *INTAKE, "--comment", "bell\x07",
+            message="comment: contains control characters")
 
 
 # ---- attachments -----------------------------------------------------------------------------------
@@ -155,7 +158,8 @@ def test_non_utf8_arguments(cli, database_url, position):
 
 def test_non_utf8_argument_for_an_existing_case(cli, database_url):
     case_id = cli.open_case()
-    for args in (["case", "show", case_id + "\udcff"], ["case", "advance", case_id, "ver\udcffify", "--as", "supervisor"],
+    for args in (["case", "show", case_id + "\udcff"],
+                 ["case", "advance", case_id, "ver\udcffify", "--as", "supervisor"],
                  ["case", "history", case_id + "\udcfe"]):
         assert "not valid UTF-8 text" in refused(cli, database_url, 1, *args)["message"]
 
@@ -186,7 +190,7 @@ def one_json_bytes(raw: bytes) -> dict:
 # ---- definitions files ---------------------------------------------------------------------------------
 def test_definitions_check_reports_every_problem_as_path_line_message(no_db_cli, tmp_path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text((REPO / "tests" / "service" / "data" / "ledger_item.yaml").read_text(encoding="utf-8")
+    bad.write_text(LEDGER.read_text(encoding="utf-8")
                    .replace("    dest: verified\n", "    dest: verifed\n"), encoding="utf-8")
     broken = tmp_path / "broken.yaml"
     broken.write_text("name: x\nstates: [\n", encoding="utf-8")

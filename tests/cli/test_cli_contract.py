@@ -9,7 +9,8 @@ import hashlib
 import json
 
 import pytest
-from cli_support import INTAKE, NOW, Cli, clean_failure, event_count, one_json
+from cli_runner import INTAKE, NOW, Cli, clean_failure, one_json
+from factories import event_count
 
 from workflow.adapters.sql.sqlstore import make_engine, schema_status
 from workflow.directory.passwords import check_password
@@ -89,7 +90,7 @@ def test_definitions_load_reports_and_refuses_an_edit_in_use(cli, cli_defs, data
     case_id = one_json(opened)["id"]
     shown = cli.json("case", "show", case_id)
     assert shown["definition_version"] == 1
-    assert [a["label"]["en"] for a in shown["available"]][0] == "Verify"
+    assert next(a["label"]["en"] for a in shown["available"]) == "Verify"
 
     path.write_text(path.read_text(encoding="utf-8").replace("version: 1\n", "version: 2\n"), encoding="utf-8")
     assert cli.json("definitions", "load")["added"] == ["ledger_item v2"]
@@ -196,7 +197,8 @@ def test_stale_expected_version_is_a_conflict(cli, database_url):
 
 
 @pytest.mark.parametrize("args, error, message", [
-    (["verify", "--as", "handler"], "RoleNotAllowed", "role 'handler' may not 'verify' (allowed: supervisor, unit_head)"),
+    (["verify", "--as", "handler"], "RoleNotAllowed",
+     "role 'handler' may not 'verify' (allowed: supervisor, unit_head)"),
     (["dispatch", "--as", "supervisor"], "TransitionNotAllowed",
      "'dispatch' is not possible from state 'reported'; possible now: verify, drop"),
     (["fly", "--as", "supervisor"], "TransitionNotAllowed", "unknown trigger 'fly'; possible now: verify, drop"),

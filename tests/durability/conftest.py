@@ -6,8 +6,8 @@ Tests that share it only look at their own cases (or at before/after differences
 independent; a lock or a half-written row left behind by one test would fail the next — which is
 a finding, not noise.
 
-The Hypothesis profile lives in durability_support (registered there, never loaded globally, so
-other test folders keep their own settings); tests opt in with `settings.get_profile(PROFILE)`.
+The Hypothesis profile lives in tests/strategies.py (registered there, never loaded globally, so
+other test folders keep their own settings); tests opt in with `settings.get_profile(DURABILITY_PROFILE)`.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import shutil
 import uuid
 
 import pytest
-from durability_support import DEFINITIONS, START
+from factories import DEFINITIONS, START
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

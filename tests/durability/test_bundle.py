@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from durability_support import PROFILE, REPO, intake_fields, run_cli
+from cli_process import run_cli
+from factories import REPO, intake_fields
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import DURABILITY_PROFILE
 
 from rectiflow.demo import walk_rectification
 from workflow.audit import bundle_verify
@@ -143,7 +145,7 @@ EVENTS = st.builds(
 )
 
 
-@settings(settings.get_profile(PROFILE), max_examples=300)
+@settings(settings.get_profile(DURABILITY_PROFILE), max_examples=300)
 @given(event=EVENTS)
 def test_the_bundle_verifier_hashes_exactly_like_the_engine(event):
     sealed = event.sealed()
@@ -161,7 +163,7 @@ def chain(case_id: str, payloads: list[dict[str, Any]]) -> list[Event]:
     return events
 
 
-@settings(settings.get_profile(PROFILE), max_examples=100)
+@settings(settings.get_profile(DURABILITY_PROFILE), max_examples=100)
 @given(payloads=st.lists(st.dictionaries(st.sampled_from("abc"), JSON_VALUES, max_size=3), min_size=1, max_size=6),
        data=st.data())
 def test_any_single_forgery_of_a_random_chain_is_caught(payloads, data):

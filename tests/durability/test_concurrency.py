@@ -13,7 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from durability_support import event_count, open_rectification_item, race_advance, run_cli, start_cli
+from cli_process import run_cli, start_cli
+from engine_children import race_advance
+from factories import event_count, open_rectification_item
 
 from workflow.audit.verify import verify
 from workflow.errors import ConcurrencyConflict, TransitionNotAllowed, WorkflowError

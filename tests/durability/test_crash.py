@@ -9,7 +9,9 @@ next advance succeeds (no lock was left behind).
 from __future__ import annotations
 
 import pytest
-from durability_support import advance_then_hang, event_count, open_rectification_item, run_cli
+from cli_process import run_cli
+from engine_children import advance_then_hang
+from factories import event_count, open_rectification_item
 from killed_child import kill_inside_transaction
 
 from workflow.audit.verify import verify

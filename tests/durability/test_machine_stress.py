@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from durability_support import DEFINITIONS, START
+from factories import DEFINITIONS, START
 
 from workflow.adapters.files.definition_files import definition_paths, load_roles, read_definitions
 from workflow.definitions.guards import GuardContext, evaluate

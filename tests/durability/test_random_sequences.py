@@ -13,73 +13,40 @@ so new case types are covered without touching this file). After every step:
 """
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import pytest
-from durability_support import PROFILE, START, scaled, shipped_definition_names
+from factories import START, shipped_definition_names
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
+from strategies import (
+    DURABILITY_PROFILE,
+    GHOST,
+    LOGINS,
+    LONG_TEXT,
+    SAFE_TEXT,
+    UNIT_CODES,
+    invalid_value,
+    scaled,
+    valid_value,
+)
 
-from rectiflow.demo import UNITS, USERS
+from rectiflow.demo import USERS
 from workflow.adapters.sql import schema
 from workflow.audit.verify import verify
 from workflow.cases.validation import Attachment
-from workflow.definitions.fields import COMMENT_LIMIT, DATE_MAX, DATE_MIN, TITLE_LIMIT
+from workflow.definitions.fields import COMMENT_LIMIT, TITLE_LIMIT
 from workflow.definitions.guards import GuardContext, evaluate
 from workflow.definitions.model import Definition, TransitionSpec
 from workflow.engine.projection import project_case
 from workflow.errors import WorkflowError
 from workflow.records import CaseState
 
-LOGINS = [login for login, *_ in USERS]
 ROLE_OF = {login: role for login, role, *_ in USERS}
-UNIT_CODES = [code for code, *_ in UNITS]
-GHOST = "ghost"  # a syntactically fine login nobody has
-
-SAFE_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=24).filter(str.strip)
-LONG_TEXT = st.lists(SAFE_TEXT, min_size=1, max_size=3).map("\n".join)
 
 
-# ---- strategies ------------------------------------------------------------------------------
-def valid_value(spec: Any) -> st.SearchStrategy[Any]:
-    kind = spec.type
-    if kind == "choice":
-        return st.sampled_from(spec.choice_values)
-    if kind == "text":
-        return SAFE_TEXT
-    if kind == "longtext":
-        return LONG_TEXT
-    if kind == "date":
-        return st.one_of(st.dates(date(2026, 1, 1), date(2027, 12, 31)),
-                         st.dates(DATE_MIN, DATE_MAX)).map(date.isoformat)
-    if kind == "integer":
-        return st.one_of(st.integers(-10**12, 10**12), st.integers(-999, 999).map(str))
-    if kind == "boolean":
-        return st.sampled_from(["yes", "no", "true", "false", True, False, "是", "否"])
-    if kind == "person":
-        return st.sampled_from(LOGINS)
-    if kind == "unit":
-        return st.sampled_from(UNIT_CODES)
-    raise AssertionError(f"no strategy for field type {kind!r}")
-
-
-def invalid_value(spec: Any) -> st.SearchStrategy[Any]:
-    kind = spec.type
-    if kind in ("text", "longtext"):
-        bad = ["", "   ", "bell\x07inside", "x" * (spec.limit() + 1)] + (["two\nlines"] if kind == "text" else [])
-        return st.sampled_from(bad)
-    return st.sampled_from({
-        "choice": ["not-a-choice", ""],
-        "date": ["2026-02-30", "tomorrow", "", "0999-01-01", "9999-12-31"],
-        "integer": ["abc", "1.5", str(10**13), True],
-        "boolean": ["maybe", ""],
-        "person": [GHOST, "bad login!"],
-        "unit": ["no-such-unit", "bad unit!"],
-    }[kind])
-
-
+# ---- strategies (a field's valid and invalid values: tests/strategies.py) ---------------------------
 # A step is either clean (everything a careful user would send) or carries one deliberate fault, so
 # the walk gets deep into each lifecycle and still tries every kind of bad input on the way.
 FAULTS = ["trigger", "actor", "missing", "invalid", "stray", "comment", "stale", "files", "unit"]
@@ -266,7 +233,7 @@ def test_random_actions_keep_replay_chain_and_refusals_honest(shared_app, shared
     defn = app.registry.latest(case_type)
     reached: set[str] = set()
 
-    @settings(settings.get_profile(PROFILE), max_examples=examples_per_definition(backend))
+    @settings(settings.get_profile(DURABILITY_PROFILE), max_examples=examples_per_definition(backend))
     @given(data=st.data())
     def run(data: st.DataObject) -> None:
         clock.set(START)

@@ -16,7 +16,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
-from durability_support import event_count, raw_execute, run_cli
+from cli_process import run_cli
+from factories import event_count, raw_execute
 from sqlalchemy import exc
 
 from rectiflow.demo import walk_rectification

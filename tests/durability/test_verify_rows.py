@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from itertools import pairwise
 
-from durability_support import PROFILE, run_cli
+from cli_process import run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import DURABILITY_PROFILE
 from test_tamper import assert_reports_every_forgery, drop_guards, forge, rows_of, set_event
 
 from rectiflow.demo import walk_rectification
@@ -61,7 +63,7 @@ def test_ranges_cover_every_case_once_in_order(app, database_url):
     finally:
         engine.dispose()
     assert ranges[0][0] is None and ranges[-1][1] is None and len(ranges) > 2
-    assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:])), "each range starts where the last ended"
+    assert all(a[1] == b[0] for a, b in pairwise(ranges)), "each range starts where the last ended"
     inside = [[c for c in cases if (lo is None or c >= lo) and (hi is None or c < hi)] for lo, hi in ranges]
     assert sorted(c for part in inside for c in part) == cases and all(inside)
 
@@ -93,7 +95,7 @@ json_values = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3), max_leaves=12)
 
 
-@settings(settings.get_profile(PROFILE), max_examples=200)
+@settings(settings.get_profile(DURABILITY_PROFILE), max_examples=200)
 @given(text=st.text(), state=st.none() | st.text(), payload=st.dictionaries(st.text(), json_values, max_size=4),
        number=st.integers(min_value=1, max_value=2**40))
 def test_the_hash_rebuilt_from_a_row_is_the_events_own(text, state, payload, number):

@@ -7,7 +7,8 @@ timeline from its events and compares it with the stored rows, in every range an
 from __future__ import annotations
 
 import pytest
-from durability_support import raw_execute, run_cli
+from cli_process import run_cli
+from factories import raw_execute
 
 from rectiflow.demo import walk_rectification
 from workflow.adapters.sql.audit_scan import verify_database

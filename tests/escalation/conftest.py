@@ -10,14 +10,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from escalation_support import HERE, START, copy_definitions, seed_directory
+from factories import START, copy_definitions, seed_directory
 
+HERE = Path(__file__).resolve().parent
+# The shipped case types this feature tests, and the roles; copy_definitions adds the calendars. A private
+# copy keeps these tests independent of unrelated definition files being edited.
+SHIPPED = ("roles.yaml", "rectification_item.yaml", "clue.yaml")
 TEST_TYPES = (HERE / "data" / "loop_restart.yaml", HERE / "data" / "secret_item.yaml")
 
 
 @pytest.fixture
 def defs(tmp_path) -> Path:
-    return copy_definitions(tmp_path / "definitions", extra=TEST_TYPES)
+    return copy_definitions(tmp_path / "definitions", only=SHIPPED, extra=TEST_TYPES)
 
 
 @pytest.fixture
@@ -59,15 +63,3 @@ def sqlite_esc(sqlite_esc_app, lease_clock):
     sqlite_esc_app.escalations.lease_clock = lease_clock
     return sqlite_esc_app.escalations
 
-
-@pytest.fixture
-def pg_url(pg_cluster, pg_template):
-    """A fresh migrated PostgreSQL database (for the tests about PostgreSQL's row locks only)."""
-    import uuid
-
-    name = f"t_{uuid.uuid4().hex}"
-    pg_cluster.create_database(name, template=pg_template)
-    try:
-        yield pg_cluster.url(name)
-    finally:
-        pg_cluster.drop_database(name)

@@ -1,71 +1,17 @@
-"""Helpers of the escalation tests (plain code: imported by the tests and by spawned child processes)."""
+"""Entry points of the escalation tests' child processes (multiprocessing, *spawn*): a second sweeper
+in a process of its own, and a sweeper that stops for good inside its batch's transaction so that the
+parent can SIGKILL it there.
+
+Plain code, importable by the child: spawn passes the parent's sys.path on, which holds this folder
+and tests/ (for factories).
+"""
 from __future__ import annotations
 
-import shutil
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-REPO = Path(__file__).resolve().parents[2]
-HERE = Path(__file__).resolve().parent
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # the suite's clock: Monday 09:00 in Beijing
-SHIPPED = ("roles.yaml", "rectification_item.yaml", "clue.yaml")
-RECT_FIELDS = {"description": "3份外出审批缺少司法所意见", "category": "commutation_parole",
-               "discovery_channel": "self_report"}
-
-
-def local(text: str) -> datetime:
-    """An aware UTC instant from a Beijing wall-clock time."""
-    return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI).astimezone(UTC)
-
-
-def utc_text(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def copy_definitions(target: Path, *, extra: tuple[Path, ...] = ()) -> Path:
-    """The shipped case types this feature tests, the roles, the calendar and any test-only files.
-
-    A private copy keeps these tests independent of unrelated definition files being edited.
-    """
-    target.mkdir(parents=True, exist_ok=True)
-    for name in SHIPPED:
-        shutil.copy(REPO / "definitions" / name, target / name)
-    shutil.copytree(REPO / "definitions" / "calendars", target / "calendars", dirs_exist_ok=True)
-    for path in extra:
-        shutil.copy(path, target / path.name)
-    return target
-
-
-def build_app(url: str, definitions: Path, instance: Path, clock: Any, **settings: Any) -> Any:
-    from workflow.bootstrap import build
-    from workflow.config import Settings
-
-    app = build(Settings(database_url=url, definitions_dir=definitions, instance_dir=instance, **settings),
-                clock=clock)
-    assert not app.warnings, app.warnings
-    return app
-
-
-def seed_directory(app: Any) -> None:
-    """The demo units and users (rectiflow.demo), without passwords: hashing them is slow and unused here."""
-    from rectiflow.demo import UNITS, USERS
-
-    for code, name, parent in UNITS:
-        app.directory.add_unit(code, name=name, parent=parent)
-    for login, role, unit, name in USERS:
-        app.directory.add_user(login, role=role, unit=unit, name=name)
-
-
-def open_rect(app: Any, *, unit: str = "xf-sfs-1", title: str = "整改事项") -> Any:
-    return app.cases.open_case("rectification_item", actor="registrar", unit=unit, title=title,
-                                 fields=RECT_FIELDS)
-
-
-def open_many(app: Any, n: int) -> list[str]:
-    return [open_rect(app, title=f"事项{i}").id for i in range(n)]
+from factories import build_app
 
 
 def sweep_in_child(url: str, definitions: str, instance: str, now_iso: str, fired_by: str) -> int:
@@ -77,10 +23,6 @@ def sweep_in_child(url: str, definitions: str, instance: str, now_iso: str, fire
         return len(app.escalations.sweeper(fired_by=fired_by, batch=50).sweep().fired)
     finally:
         app.close()
-
-
-def days(n: float) -> timedelta:
-    return timedelta(days=n)
 
 
 def sweep_then_hang(url: str, definitions: str, instance: str, now_iso: str, hang_at: int, conn: Any) -> None:

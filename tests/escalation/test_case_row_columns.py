@@ -7,7 +7,7 @@ sweep read it.
 """
 from __future__ import annotations
 
-from escalation_support import local, open_rect
+from factories import local, open_rect
 from sqlalchemy import select
 
 from workflow.adapters.sql import schema as t

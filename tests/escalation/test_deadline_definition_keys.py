@@ -5,7 +5,7 @@ import copy
 
 import pytest
 import yaml
-from escalation_support import REPO
+from factories import REPO
 
 from workflow.adapters.files.definition_files import load_roles
 from workflow.definitions.parser import parse_definition

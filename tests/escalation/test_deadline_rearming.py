@@ -1,7 +1,7 @@
 """Deadline instances: loop-backs restart or resume, extensions re-arm the ladder, waiting carries it."""
 from __future__ import annotations
 
-from escalation_support import local, open_rect, utc_text
+from factories import local, open_rect, utc_text
 
 from workflow.cases.validation import Attachment
 from workflow.reporting.presenters import deadline_view

@@ -5,7 +5,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from escalation_support import local, open_rect, utc_text
+from factories import local, open_rect, utc_text
 
 from rectiflow.cli import main
 from workflow.audit.verify import verify

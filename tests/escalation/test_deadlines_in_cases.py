@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from escalation_support import local, open_rect, utc_text
+from factories import local, open_rect, utc_text
 
 from workflow.errors import GuardRejected, InvalidInput
 

@@ -10,8 +10,9 @@ import threading
 from collections import Counter
 
 import pytest
-from escalation_support import local, open_many, sweep_in_child
+from factories import local, open_many
 from sqlalchemy import func, select
+from sweep_children import sweep_in_child
 
 from workflow.adapters.sql import schema as t
 from workflow.events import ESCALATED

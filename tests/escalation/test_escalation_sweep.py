@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from escalation_support import local, open_rect, utc_text
+from factories import local, open_rect, utc_text
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -155,7 +155,7 @@ def test_reading_alerts_marks_them(esc_app, esc, clock) -> None:
     open_rect(esc_app)
     clock.set(local("2026-03-20T00:00"))
     sweep(esc)
-    [alert] = esc.supervision.alerts_of("leader", unread_only=True)
+    [_alert] = esc.supervision.alerts_of("leader", unread_only=True)
     assert esc.supervision.mark_read("leader") == 1
     assert esc.supervision.alerts_of("leader", unread_only=True) == []
     assert esc.supervision.alerts_of("leader")[0].read is True

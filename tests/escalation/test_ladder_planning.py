@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import yaml
-from escalation_support import REPO, local, utc_text
+from factories import REPO, local, utc_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from apscheduler.events import EVENT_JOB_EXECUTED
-from escalation_support import local, open_many, open_rect
+from factories import local, open_many, open_rect
 
 from scheduler.jobs import SweepJob
 from scheduler.runner import JOB_ID, background_scheduler, blocking_scheduler, stop_background_scheduler

@@ -8,9 +8,10 @@ event, firing row and alerts, or not at all.
 from __future__ import annotations
 
 import pytest
-from escalation_support import local, open_many, open_rect, sweep_then_hang
+from factories import local, open_many, open_rect
 from killed_child import kill_inside_transaction
 from sqlalchemy import func, select
+from sweep_children import sweep_then_hang
 
 from workflow.adapters.sql import schema as t
 from workflow.adapters.sql.sqltx import SqlTx

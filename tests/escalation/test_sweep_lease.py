@@ -5,7 +5,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from escalation_support import local, open_many, open_rect
+from factories import local, open_many, open_rect
 from sqlalchemy import select
 
 from workflow.adapters.sql import schema as t

@@ -4,7 +4,7 @@ The scheduler is simulated by one sweep every morning; nothing sleeps, the clock
 """
 from __future__ import annotations
 
-from escalation_support import local, open_rect
+from factories import local, open_rect
 
 from workflow.audit.verify import verify
 from workflow.cases.validation import Attachment

@@ -6,19 +6,15 @@
 """
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-from service_support import DATA, REPO, seed_directory
+from factories import LEDGER, copy_definitions, seed_directory
 
 
 @pytest.fixture
 def defs_dir(tmp_path) -> Path:
-    target = tmp_path / "definitions"
-    shutil.copytree(REPO / "definitions", target)
-    shutil.copy(DATA / "ledger_item.yaml", target / "ledger_item.yaml")
-    return target
+    return copy_definitions(tmp_path / "definitions", extra=(LEDGER,))
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from service_support import EVIDENCE, INTAKE, event_count, open_ledger, seed_directory, walk
+from factories import EVIDENCE, LEDGER_INTAKE, event_count, open_ledger, seed_directory, walk
 
 from workflow.cases.validation import MAX_ATTACHMENTS_PER_STEP, Attachment
 from workflow.engine.policy import Scope
@@ -109,7 +109,8 @@ def test_required_fields_at_a_step(ledger_app):
 
 def test_a_field_the_step_does_not_take_is_refused(ledger_app):
     case = open_ledger(ledger_app)
-    refused(ledger_app, FieldNotAllowed, r"field 'owner' cannot be set at this step \(this step takes: subject, urgent\)",
+    refused(ledger_app, FieldNotAllowed,
+            r"field 'owner' cannot be set at this step \(this step takes: subject, urgent\)",
             ledger_app.cases.advance, case.id, "verify", actor="supervisor", fields={"owner": "handler"})
     refused(ledger_app, FieldNotAllowed, "files for 'evidence' cannot be added at this step",
             ledger_app.cases.advance, case.id, "verify", actor="supervisor", attachments=[EVIDENCE])
@@ -312,5 +313,5 @@ def test_intake_records_who_where_and_under_which_definition(ledger_app):
     events, _ = ledger_app.cases.history(case.id)
     [opened] = events
     assert (opened.actor, opened.action, opened.to_state, opened.version) == ("handler", "opened", "reported", 1)
-    assert opened.payload["fields"] == {**INTAKE}
+    assert opened.payload["fields"] == {**LEDGER_INTAKE}
     assert (opened.definition, opened.definition_version) == ("ledger_item", 1)

@@ -8,12 +8,12 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from service_support import DATA, open_ledger
+from factories import LEDGER, open_ledger
 
 from workflow.adapters.files.definition_files import definition_paths, read_definitions, sync_definitions
 from workflow.errors import DefinitionChanged, TransitionNotAllowed
 
-V1 = (DATA / "ledger_item.yaml").read_text(encoding="utf-8")
+V1 = LEDGER.read_text(encoding="utf-8")
 
 
 def v2_text() -> str:

@@ -112,7 +112,7 @@ def test_mermaid_labels_cannot_break_out(app):
     d = app.registry.latest("rectification_item")
     state = d.states["reported"]
     evil = replace(d, states={**d.states, "reported": replace(state, label={"zh": 'x"\nclick s_reported "js:'})})
-    line = [ln for ln in mermaid(evil).splitlines() if ln.endswith("as s_reported")][0]
+    line = next(ln for ln in mermaid(evil).splitlines() if ln.endswith("as s_reported"))
     assert line.count('"') == 2 and "\n" not in line
 
 

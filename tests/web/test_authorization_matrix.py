@@ -11,6 +11,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
+from matrix_requests import CASE, REQUESTS
 from webtools import REPO, make_web, open_item, session_as
 
 from web.access import PUBLIC, ROUTES, allowed_roles
@@ -19,7 +20,6 @@ from workflow.adapters.files.definition_files import load_roles
 ROLE_BOOK = load_roles(REPO / "definitions")
 ROLES = sorted(ROLE_BOOK)
 ALLOWED = {endpoint: allowed_roles(endpoint, ROLE_BOOK) for endpoint in ROUTES}
-from matrix_requests import CASE, REQUESTS
 
 MATRIX = [(endpoint, role) for endpoint in sorted(ROUTES) for role in [None, *ROLES]]
 

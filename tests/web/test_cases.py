@@ -158,7 +158,8 @@ def test_registering_a_case_through_the_form(app, as_role):
     client = as_role("registrar")
     assert 'id="new-rectification_item"' in client.get("/cases/new").get_data(as_text=True)
     response = client.post("/cases/new?type=rectification_item", data={
-        "title": "", "unit": "xf-sfs-1", "description": "d", "category": "appraisal", "discovery_channel": "inspection"})
+        "title": "", "unit": "xf-sfs-1", "description": "d", "category": "appraisal",
+        "discovery_channel": "inspection"})
     assert response.status_code == 422  # the title is missing: shown inline, nothing written
     response = client.post("/cases/new?type=rectification_item", data={
         "title": "鉴定意见书超期", "unit": "xf-sfs-1", "description": "d", "category": "appraisal",

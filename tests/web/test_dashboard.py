@@ -19,7 +19,8 @@ def campaign(app, clock):
     s.advance(a.id, "verify", actor="supervisor")
     clock.advance(days=1)
     s.assign(a.id, actor="unit_head", assignee="handler")
-    s.advance(a.id, "dispatch", actor="supervisor", fields={"measure": "m", "owner": "handler", "rectify_by": "2026-03-20"})
+    s.advance(a.id, "dispatch", actor="supervisor",
+              fields={"measure": "m", "owner": "handler", "rectify_by": "2026-03-20"})
     clock.advance(days=2)
     s.advance(a.id, "report_rectified", actor="handler", fields={"result": "r", "unit_head_signoff": "true"},
               attachments=[Attachment("evidence", "e.txt", b"evidence")])

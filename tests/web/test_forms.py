@@ -23,4 +23,4 @@ def test_intake_form_never_offers_computed_fields(loaded):
 
 def test_some_shipped_definition_has_computed_fields():
     # Guards the test above against passing vacuously.
-    assert any(f.computed is not None for l in LOADED for f in l.definition.fields.values())
+    assert any(f.computed is not None for loaded in LOADED for f in loaded.definition.fields.values())

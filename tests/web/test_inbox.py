@@ -8,8 +8,10 @@ from workflow.events import format_time
 from workflow.read_side import InboxFilter
 from workflow.reporting.queries import build_inbox_query, viewer_for
 
+NO_FILTER = InboxFilter()
 
-def inbox(app, login, kind, filt=InboxFilter(), after=None, limit=50):
+
+def inbox(app, login, kind, filt=NO_FILTER, after=None, limit=50):
     with app.store.read() as tx:
         user, units = tx.get_user(login), tx.units()
     query = build_inbox_query(kind, viewer_for(user, units, app.registry), app.registry, filt,

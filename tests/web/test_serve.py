@@ -64,7 +64,8 @@ def test_serve_embeds_the_sweep_when_the_scheduler_is_there(env, monkeypatch):
     monkeypatch.setattr(waitress, "serve", lambda app, **kw: None)
     from rectiflow import cli_serve
 
-    monkeypatch.setattr(cli_serve, "embed_scheduler", lambda app: started.append(app) or (lambda: started.append("stopped")))
+    monkeypatch.setattr(cli_serve, "embed_scheduler",
+                        lambda app: started.append(app) or (lambda: started.append("stopped")))
     result = CliRunner().invoke(main, ["serve"])
     assert result.exit_code == 0, result.output
     assert len(started) == 2 and started[-1] == "stopped"

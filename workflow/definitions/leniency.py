@@ -20,8 +20,9 @@ declared problem filed from a self-declaration), the moment the declarant submit
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 SELF_REPORT_CHANNELS = ("self_report", "supplementary_self_report")
 ASSESSMENTS = ("counted", "late", "org_held", "not_self_report")
@@ -54,3 +55,19 @@ def assess_self_report(*, channel: object, reported_at: datetime, subject: objec
     if facts is not None and facts.in_self_report_window(day) is False:
         return "late"
     return "counted"
+
+
+def earliest_org_case(snapshots: Iterable[Mapping[str, Any]], subject_fields: Mapping[str, str],
+                      subject: str) -> datetime | None:
+    """When the earliest of `snapshots` (stored cases) that names `subject` in its type's subject field
+    and came in through an organisation channel was opened; None if none did. The stores pick the
+    candidates (types with a subject field, opened before the report); this is the rule they apply."""
+    earliest: datetime | None = None
+    for snap in snapshots:
+        fields = snap.get("fields") or {}
+        named = fields.get(subject_fields.get(snap.get("type", ""), ""))
+        channel = fields.get("discovery_channel")
+        if isinstance(named, str) and named.strip() == subject and channel and channel not in SELF_REPORT_CHANNELS:
+            opened = datetime.fromisoformat(snap["opened_at"])  # stored as UTC ISO-8601 with "Z"
+            earliest = opened if earliest is None or opened < earliest else earliest
+    return earliest

@@ -1,75 +1,14 @@
-"""Helpers of the definition tests: a small valid definition (MINI), edits of it, and exact-problem checks."""
+"""Exact-problem checks of the definition tests: a definition text must be refused with these
+``PATH:LINE: message`` problems (the texts themselves, MINI and its edits, are in tests/factories.py)."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from factories import ROLES
 
-from workflow.adapters.files.definition_files import load_roles, read_definitions
+from workflow.adapters.files.definition_files import read_definitions
 from workflow.errors import DefinitionError
-
-REPO = Path(__file__).resolve().parents[2]
-ROLES = load_roles(REPO / "definitions")
-KNOWN_ROLES = ", ".join(sorted(ROLES))
-STAGES = "reported, verified, handled, rectified, closed"
-
-MINI = """\
-name: mini
-version: 1
-title: {zh: 小流程, en: Mini flow}
-initial: open
-roles: [handler, supervisor]
-fields:
-  note:
-    type: text
-    label: {zh: 备注, en: Note}
-  kind:
-    type: choice
-    label: {zh: 类别, en: Kind}
-    choices:
-      - {value: a, label: {zh: 甲, en: A}}
-      - {value: b, label: {zh: 乙, en: B}}
-  due:
-    type: date
-    label: {zh: 期限, en: Due}
-states:
-  open:
-    label: {zh: 开, en: Open}
-    stage: reported
-  working:
-    label: {zh: 办理, en: Working}
-    stage: handled
-  done:
-    label: {zh: 完, en: Done}
-    stage: closed
-    terminal: true
-transitions:
-  - trigger: start
-    label: {zh: 开始, en: Start}
-    source: open
-    dest: working
-    roles: [handler]
-  - trigger: finish
-    label: {zh: 完成, en: Finish}
-    source: working
-    dest: done
-    roles: [supervisor]
-"""
-
-EXTRA_STATE = """\
-  {name}:
-    label: {{zh: 另, en: Other}}
-    stage: handled
-"""
-
-
-def edited(*changes: tuple[str, str], base: str = MINI) -> str:
-    """MINI with each (old, new) replaced; `old` must occur exactly once, so an edit never misses."""
-    text = base
-    for old, new in changes:
-        assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times"
-        text = text.replace(old, new)
-    return text
 
 
 def line_of(text: str, needle: str, occurrence: int = 1) -> int:

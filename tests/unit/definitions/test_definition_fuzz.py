@@ -8,9 +8,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from definition_support import MINI, REPO, ROLES
+from factories import MINI, REPO, ROLES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import yaml_junk
 
 from workflow.adapters.files.yaml_files import load_yaml_text
 from workflow.definitions.parser import parse_definition
@@ -20,13 +21,6 @@ SOURCES = [load_yaml_text(MINI, "mini.yaml")] + [
     load_yaml_text(path.read_text(encoding="utf-8"), str(path))
     for path in (REPO / "definitions" / "rectification_item.yaml", REPO / "definitions" / "clue.yaml")
 ]
-
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-3, 10**6), st.floats(allow_nan=False),
-                    st.text(max_size=12), st.sampled_from(["on", "no", "reported", "closed", "5 working_days",
-                                                            "red + 2 wd", "supervisor", "zh", "en"]))
-junk = st.recursive(scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(["zh", "en", "label", "stage", "within", "x"]),
-                                                 inner, max_size=3)), max_leaves=6)
 
 
 def paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -57,7 +51,7 @@ def test_junk_anywhere_is_refused_cleanly(data):
     doc = data.draw(st.sampled_from(SOURCES), label="definition")
     for _ in range(data.draw(st.integers(1, 3), label="edits")):
         path = data.draw(st.sampled_from(paths(doc)), label="path")
-        doc = replaced(doc, path, data.draw(junk, label="value"))
+        doc = replaced(doc, path, data.draw(yaml_junk, label="value"))
     try:
         parse_definition(doc, source="fuzz.yaml", roles=ROLES)
     except DefinitionError as err:

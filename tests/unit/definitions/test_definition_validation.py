@@ -7,17 +7,8 @@ tests say *which* line must be named without counting lines by hand.
 from __future__ import annotations
 
 import pytest
-from definition_support import (
-    EXTRA_STATE,
-    KNOWN_ROLES,
-    MINI,
-    ROLES,
-    STAGES,
-    assert_only,
-    edited,
-    line_of,
-    problems_of,
-)
+from definition_problems import assert_only, line_of, problems_of
+from factories import EXTRA_STATE, KNOWN_ROLES, MINI, ROLES, STAGES, edited
 
 from workflow.adapters.files.definition_files import read_definitions
 from workflow.errors import DefinitionError
@@ -89,7 +80,8 @@ def test_initial_state_must_exist(tmp_path):
 
 def test_reserved_trigger_name(tmp_path):
     text = edited(("  - trigger: finish\n", "  - trigger: state\n"))
-    assert_only(tmp_path, text, "trigger: state", "trigger 'state' must be a lower-case identifier, not a reserved word")
+    assert_only(tmp_path, text, "trigger: state",
+                "trigger 'state' must be a lower-case identifier, not a reserved word")
 
 
 # ---- roles ------------------------------------------------------------------------------------
@@ -113,7 +105,8 @@ def test_read_only_role_cannot_act(tmp_path):
 
 def test_transition_role_must_be_a_role_of_the_definition(tmp_path):
     text = edited(("    roles: [supervisor]\n", "    roles: [leader]\n"))
-    assert_only(tmp_path, text, "roles: [leader]", "transition 'finish': role 'leader' is not listed in the definition's roles")
+    assert_only(tmp_path, text, "roles: [leader]",
+                "transition 'finish': role 'leader' is not listed in the definition's roles")
 
 
 def test_transition_needs_a_role(tmp_path):
@@ -143,7 +136,8 @@ def test_unknown_field_in_a_deadline(tmp_path):
 def test_deadline_from_field_must_be_a_date(tmp_path):
     text = edited(("    stage: handled\n", "    stage: handled\n    deadline: {within: 5 working_days,"
                                              " from_field: note}\n"))
-    assert_only(tmp_path, text, "from_field: note", "state 'working' deadline: from_field 'note' must name a date field")
+    assert_only(tmp_path, text, "from_field: note",
+                "state 'working' deadline: from_field 'note' must name a date field")
 
 
 def test_bad_field_type(tmp_path):

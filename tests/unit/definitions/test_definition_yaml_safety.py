@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from definition_support import MINI, ROLES, assert_only, edited, line_of, problems_of
+from definition_problems import assert_only, line_of, problems_of
+from factories import MINI, ROLES, edited
 
 from workflow.adapters.files.definition_files import read_definitions
 from workflow.adapters.files.yaml_files import load_yaml_text
@@ -175,12 +176,14 @@ def test_a_guard_value_is_data_never_code(tmp_path):
 @pytest.mark.parametrize("guards, message", [
     ("[field_present]", "transition 'finish': guard 'field_present' needs field, written as `- field_present: …`"),
     ("[{field_equals: {field: kind}}]", "transition 'finish': guard 'field_equals' needs value"),
-    ("[{field_present: {field: note, also: due}}]", "transition 'finish': guard 'field_present' takes no argument also"),
+    ("[{field_present: {field: note, also: due}}]",
+     "transition 'finish': guard 'field_present' takes no argument also"),
     ("[{field_in: {field: kind, values: a}}]", "transition 'finish': guard 'field_in': values must be a list"),
     ("[{min_attachments: {field: note, count: many}}]",
      "transition 'finish': guard 'min_attachments': count must be a whole number ≥ 1"),
     ("[{not_actor_of: approve}]", "transition 'finish': guard 'not_actor_of': unknown trigger 'approve'"),
-    ("[{min_attachments: note}]", "transition 'finish': guard 'min_attachments': field 'note' is not an attachment field"),
+    ("[{min_attachments: note}]",
+     "transition 'finish': guard 'min_attachments': field 'note' is not an attachment field"),
     ("[{field_equals: {field: kind, value: c}}]",
      "transition 'finish': guard 'field_equals': 'c' is not a choice of 'kind' (a, b)"),
     ("[{field_present: note, field_equals: {field: kind, value: a}}]",
@@ -191,8 +194,8 @@ def test_bad_guard_arguments(tmp_path, guards, message):
 
 
 def test_guard_values_must_match_a_yes_no_field(tmp_path):
-    text = edited(("    type: date\n", "    type: boolean\n"), (GUARDED, f"{GUARDED}    guards: "
-                                                                         "[{field_equals: {field: due, value: 'yes'}}]\n"))
+    text = edited(("    type: date\n", "    type: boolean\n"),
+                  (GUARDED, f"{GUARDED}    guards: [{{field_equals: {{field: due, value: 'yes'}}}}]\n"))
     assert_only(tmp_path, text, "guards:", "transition 'finish': guard 'field_equals': field 'due' is yes/no: "
                                            "compare it with true or false")
 

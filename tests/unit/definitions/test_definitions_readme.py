@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from definition_support import REPO, ROLES
+from factories import REPO, ROLES
 
 from workflow.adapters.files.yaml_files import load_yaml_text
 from workflow.definitions.fields import COMMENT_LIMIT, FIELD_TYPES, LONGTEXT_LIMIT, TEXT_LIMIT, TITLE_LIMIT
@@ -54,6 +54,6 @@ def test_every_guard_is_documented():
 def test_the_documented_limits_are_the_engine_limits():
     limits = section("Limits")
     assert (TITLE_LIMIT, TEXT_LIMIT, LONGTEXT_LIMIT, COMMENT_LIMIT) == (200, 500, 20_000, 4_000)
-    for row in ("| case title | 200 characters", "| `text` field | 500 characters", "| `longtext` field | 20 000 characters",
-                "| comment | 4 000 characters"):
+    for row in ("| case title | 200 characters", "| `text` field | 500 characters",
+                "| `longtext` field | 20 000 characters", "| comment | 4 000 characters"):
         assert row in limits

@@ -7,9 +7,9 @@ tabs, definition defaults and alerting follow without touching Python.
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
+from factories import REPO
 
 from web.access import ROUTES, allowed_roles
 from web.inbox import tabs_for
@@ -20,7 +20,6 @@ from workflow.engine.policy import Scope
 from workflow.errors import DefinitionError, RoleNotAllowed
 from workflow.records import Unit, User
 
-REPO = Path(__file__).resolve().parents[2]
 ROLES = load_roles(REPO / "definitions")
 EVERYONE = {"registrar", "handler", "unit_head", "supervisor", "leader", "auditor", "admin"}
 

@@ -8,7 +8,7 @@ import threading
 from datetime import UTC, datetime
 
 import pytest
-from definition_support import MINI, ROLES, edited
+from factories import MINI, ROLES, edited
 
 from workflow.adapters.files.yaml_files import load_yaml_text
 from workflow.definitions.guards import GuardContext

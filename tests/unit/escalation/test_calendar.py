@@ -3,19 +3,19 @@ from __future__ import annotations
 
 import copy
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import chinese_calendar
 import pytest
 import yaml
+from factories import DEFINITIONS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from workflow.errors import DefinitionError
 from workflow.escalation.calendar import WorkingCalendar, parse_calendar
 
-CN_YAML = Path(__file__).resolve().parents[2] / "definitions" / "calendars" / "cn-mainland.yaml"
+CN_YAML = DEFINITIONS / "calendars" / "cn-mainland.yaml"
 COVERED = range(2021, 2027)
 
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
+from factories import DEFINITIONS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,9 +16,8 @@ from workflow.errors import DefinitionError
 from workflow.escalation.calendar import WorkingCalendar, parse_calendar
 from workflow.escalation.deadlines import DeadlineBasis, add_duration, compute_due, format_utc, traffic_light, yellow_at
 
-CN_YAML = Path(__file__).resolve().parents[2] / "definitions" / "calendars" / "cn-mainland.yaml"
+CN_YAML = DEFINITIONS / "calendars" / "cn-mainland.yaml"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-UTC = UTC
 US = timedelta(microseconds=1)
 
 

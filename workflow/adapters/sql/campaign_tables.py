@@ -14,8 +14,8 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
 from workflow.adapters.sql import schema as t
-from workflow.definitions.leniency import SELF_REPORT_CHANNELS
-from workflow.events import format_time, parse_time
+from workflow.definitions.leniency import earliest_org_case
+from workflow.events import format_time
 from workflow.records import StoredCampaign
 
 
@@ -86,13 +86,4 @@ def org_held_since(conn: Connection, subject_fields: Mapping[str, str], *, subje
     c = t.cases.c
     query = select(c.snapshot).where(c.type.in_(list(subject_fields)), c.opened_at < format_time(before),
                                      c.id != exclude_case)
-    earliest: datetime | None = None
-    for text in conn.execute(query).scalars():
-        snap = json.loads(text)
-        fields = snap.get("fields") or {}
-        named = fields.get(subject_fields.get(snap.get("type"), ""))
-        channel = fields.get("discovery_channel")
-        if isinstance(named, str) and named.strip() == subject and channel and channel not in SELF_REPORT_CHANNELS:
-            opened = parse_time(snap["opened_at"])
-            earliest = opened if earliest is None or opened < earliest else earliest
-    return earliest
+    return earliest_org_case((json.loads(text) for text in conn.execute(query).scalars()), subject_fields, subject)

@@ -110,8 +110,13 @@ class SqlStore:
 
     @contextmanager
     def read(self) -> Iterator[SqlTx]:
-        with self.engine.connect() as conn, conn.begin():
-            yield SqlTx(conn, self.dialect)
+        """One consistent view: on PostgreSQL a REPEATABLE READ snapshot (its default, READ COMMITTED,
+        lets each statement see a commit made since the one before); SQLite's BEGIN gives that already."""
+        with self.engine.connect() as conn:
+            if self.dialect == "postgresql":
+                conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                yield SqlTx(conn, self.dialect)
 
     @contextmanager
     def write(self) -> Iterator[SqlTx]:
