@@ -22,13 +22,17 @@ from rectiflow import (
     cli_serve,
 )
 from rectiflow.common import handles_errors, settings
-from rectiflow.output import JsonAwareGroup
+from rectiflow.output import LANGUAGES, JsonAwareGroup
 from workflow.bootstrap import upgrade_database
 
 
 @click.group(cls=JsonAwareGroup, context_settings={"help_option_names": ["-h", "--help"]})
-def main() -> None:
+@click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
+              help="Language of error messages (zh: 中文).")
+@click.pass_context
+def main(ctx: click.Context, lang: str) -> None:
     """rectiflow: case lifecycles for rectification campaigns (顽瘴痼疾专项整治)."""
+    ctx.meta["rectiflow.lang"] = lang
 
 
 @main.group()

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from rectiflow.common import application, handles_errors, json_option
+from rectiflow.common import application, deadline, handles_errors, json_option, local_time
 from rectiflow.output import emit
 from workflow.bootstrap import Application
 from workflow.cases.service import Attachment
@@ -166,7 +166,7 @@ def show(case_id: str, as_json: bool) -> None:
              f"state {c.state} ({data['stage']}), version {c.version}, assignee {c.assignee or '-'}"]
     if data["deadline"]:
         dl = data["deadline"]
-        lines.append(f"  due {dl['due_at']} [{dl['light']}]{' provisional' if dl['provisional'] else ''}")
+        lines.append(f"  due {deadline(app, dl['due_at'])} [{dl['light']}]{' provisional' if dl['provisional'] else ''}")
     lines += [f"  {k}: {v}" for k, v in c.fields.items()]
     lines += [f"  → {a['trigger']} → {a['dest']} ({', '.join(a['roles'])})" for a in data["available"]]
     emit(as_json, data, "\n".join(lines))
@@ -186,8 +186,9 @@ def history(case_id: str, as_of: str | None, version: int | None, as_json: bool)
         moment: datetime | None = parse_time(as_of) if as_of else None
     except ValueError:
         raise InvalidInput(f"--as-of: not an ISO-8601 instant: {as_of!r}") from None
-    events, replayed = application().cases.history(case_id, version=version, as_of=moment)
-    text = "\n".join(f"{e.version:>4} {e.at} {e.actor:<12} {e.action:<14} {e.from_state or ''} → {e.to_state or ''}"
+    app = application()
+    events, replayed = app.cases.history(case_id, version=version, as_of=moment)
+    text = "\n".join(f"{e.version:>4} {local_time(app, e.at)} {e.actor:<12} {e.action:<14} {e.from_state or ''} → {e.to_state or ''}"
                      f"  {e.payload.get('comment', '')}" for e in events)
     if replayed:
         text += f"\nstate then: {replayed.state} (version {replayed.version})"

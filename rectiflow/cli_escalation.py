@@ -10,7 +10,7 @@ import logging
 import click
 
 from rectiflow.cli_cases import case
-from rectiflow.common import application, handles_errors, json_option
+from rectiflow.common import application, deadline, handles_errors, json_option, local_time
 from rectiflow.output import emit
 from workflow.errors import InvalidInput
 from workflow.escalation.ladders import LEVEL_NAMES
@@ -33,10 +33,10 @@ def escalate(now: str | None, as_json: bool) -> None:
     """Run one escalation sweep: fire every rung that is due, each exactly once."""
     from scheduler.runner import owner_id  # the interface layer names the process
 
-    esc = application(now=_instant(now, "--now") if now is not None else None).escalations
-    owner = owner_id("escalate")
+    app = application(now=_instant(now, "--now") if now is not None else None)
+    esc, owner = app.escalations, owner_id("escalate")
     result = sweep_under_lease(esc.sweeper(fired_by=owner), esc.lease(owner=owner))
-    lines = [f"{f.case}  {f.rung} ({LEVEL_NAMES.get(f.level, f.level)})  due {f.due_at}"
+    lines = [f"{f.case}  {f.rung} ({LEVEL_NAMES.get(f.level, f.level)})  due {deadline(app, f.due_at)}"
              f"{'  LATE' if f.late else ''}  → {', '.join(f.targets) or '-'}" for f in result.fired]
     emit(as_json, result.to_dict(), "\n".join(lines + [f"fired {len(result.fired)} rung(s)"]))
 
@@ -49,12 +49,14 @@ def escalate(now: str | None, as_json: bool) -> None:
 @handles_errors
 def alerts(login: str, unread: bool, mark_read: bool, as_json: bool) -> None:
     """A user's in-app alerts (escalations and supervision flags), newest first."""
-    supervision = application().escalations.supervision
+    app = application()
+    supervision = app.escalations.supervision
     items = supervision.alerts_of(login, unread_only=unread)
     if mark_read and items:
         supervision.mark_read(login, [a.id for a in items])
-    lines = [f"{'  ' if a.read else '* '}{a.at}  {a.case}  {a.kind}:{a.rung or LEVEL_NAMES.get(a.level, a.level)}"
-             f"{'  (late, due ' + str(a.due_at) + ')' if a.late else ''}  {a.title}" for a in items]
+    lines = [f"{'  ' if a.read else '* '}{local_time(app, a.at)}  {a.case}  "
+             f"{a.kind}:{a.rung or LEVEL_NAMES.get(a.level, a.level)}"
+             f"{'  (late, due ' + deadline(app, a.due_at) + ')' if a.late else ''}  {a.title}" for a in items]
     emit(as_json, {"alerts": [a.to_dict() for a in items]}, "\n".join(lines) or "no alerts")
 
 
@@ -64,11 +66,12 @@ def alerts(login: str, unread: bool, mark_read: bool, as_json: bool) -> None:
 @handles_errors
 def bulletin(since: str | None, as_json: bool) -> None:
     """Cases a ladder put on the bulletin list (通报), e.g. 5 working days past their deadline."""
-    rows = application().escalations.bulletin(_instant(since, "--since") if since else None)
+    app = application()
+    rows = app.escalations.bulletin(_instant(since, "--since") if since else None)
     items = [{"case": r["case_id"], "title": r["title"], "unit": r["unit"], "state": r["state"], "rung": r["rung"],
               "level": r["level"], "due_at": r["due_at"], "listed_at": r["fired_at"], "late": bool(r["late"])}
              for r in rows]
-    lines = [f"{i['listed_at']}  {i['case']}  {i['unit']}  {i['title']}" for i in items]
+    lines = [f"{local_time(app, i['listed_at'])}  {i['case']}  {i['unit']}  {i['title']}" for i in items]
     emit(as_json, {"items": items, "count": len(items)}, "\n".join(lines) or "nothing listed")
 
 
@@ -97,8 +100,9 @@ def deadlines() -> None:
 @handles_errors
 def recompute(login: str, other_versions: bool, as_json: bool) -> None:
     """Recompute deadlines with the current calendar; every change is an audit event."""
-    changed = application().escalations.recompute(requested_by=login, other_versions=other_versions)
-    lines = [f"{c['case']}  {c['due_at_before']} → {c['due_at']}"
+    app = application()
+    changed = app.escalations.recompute(requested_by=login, other_versions=other_versions)
+    lines = [f"{c['case']}  {deadline(app, c['due_at_before'])} → {deadline(app, c['due_at'])}"
              f"{'  (still provisional)' if c['provisional'] else ''}" for c in changed]
     emit(as_json, {"recomputed": changed, "count": len(changed)},
          "\n".join(lines + [f"recomputed {len(changed)} deadline(s)"]))

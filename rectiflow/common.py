@@ -17,6 +17,7 @@ from rectiflow.output import fail
 from workflow.bootstrap import Application, build
 from workflow.config import Settings
 from workflow.errors import InvalidInput, WorkflowError
+from workflow.escalation.deadlines import deadline_text
 from workflow.events import parse_time
 
 
@@ -73,3 +74,15 @@ def require_utf8(params: dict[str, Any]) -> None:
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object.")
+
+
+def local_time(app: Application, instant: str | None) -> str:
+    """An instant for people: the bureau's local time (JSON output keeps UTC ISO-8601)."""
+    if not instant:
+        return "-"
+    return parse_time(instant).astimezone(app.calendar.tzinfo).strftime("%Y-%m-%d %H:%M")
+
+
+def deadline(app: Application, due_at: str | None) -> str:
+    """A due instant as people say it: a day-based deadline is its last day (see deadline_text)."""
+    return deadline_text(due_at, app.calendar.tzinfo) if due_at else "-"

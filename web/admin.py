@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from web.context import core, log_access, units, users
+from web.messages import describe
 from workflow.errors import InvalidInput, NotFound
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -29,7 +30,7 @@ def add_user() -> Response:
         core().directory.add_user(f.get("login", "").strip(), role=f.get("role", ""), unit=f.get("unit") or None,
                                 name=f.get("name") or None, password=f.get("password") or None)
     except (InvalidInput, NotFound) as err:
-        flash(str(err), "error")
+        flash(describe(err), "error")
     else:
         log_access("add_user", login=f.get("login", ""), role=f.get("role", ""))
         flash(_("User added."), "success")
@@ -42,7 +43,7 @@ def add_unit() -> Response:
     try:
         core().directory.add_unit(f.get("code", "").strip(), name=f.get("name") or None, parent=f.get("parent") or None)
     except (InvalidInput, NotFound) as err:
-        flash(str(err), "error")
+        flash(describe(err), "error")
     else:
         log_access("add_unit", code=f.get("code", ""))
         flash(_("Unit added."), "success")

@@ -17,6 +17,7 @@ from web import forms
 from web.auth import safe_next
 from web.context import core, me, now, scope, unit_names, units, users, viewable_case
 from web.i18n import lang
+from web.messages import describe
 from workflow.definitions.diagram import mermaid
 from workflow.definitions.model import Definition
 from workflow.definitions.roles import BE_ASSIGNED
@@ -98,8 +99,8 @@ def fire(case_id: str, trigger: str) -> Response | tuple[str, int]:
             core().cases.advance(case.id, trigger, actor=me().login, fields=values, attachments=files,
                                  comment=comment or None, expected_version=expected)
         except (NotAllowed, InvalidInput) as err:
-            if not forms.error_for(str(err), widgets):
-                flash(str(err), "error")
+            if not forms.error_for(err, widgets):
+                flash(describe(err), "error")
         else:
             flash(_("Done: %(step)s.", step=spec.label.get(lang()) or trigger), "success")
             return redirect(url_for("cases.show", case_id=case.id))
@@ -205,8 +206,8 @@ def _register(defn: Definition, widgets: list[forms.Widget], ctx: dict[str, Any]
                                           unit=request.form.get("unit") or None, fields=values, attachments=files,
                                           comment=request.form.get("comment") or None)
         except (NotAllowed, InvalidInput) as err:
-            if not forms.error_for(str(err), widgets):
-                flash(str(err), "error")
+            if not forms.error_for(err, widgets):
+                flash(describe(err), "error")
         else:
             flash(_("Case registered."), "success")
             return redirect(url_for("cases.show", case_id=case.id))

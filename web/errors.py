@@ -79,9 +79,11 @@ def http_error(err: HTTPException) -> tuple[str, int]:
 
 
 def workflow_error(err: WorkflowError) -> tuple[str, int]:
+    from web.messages import describe
+
     status = status_for(err)
     message = _("The case was changed by someone else while you were looking at it. Reload the page to see "
-                "its current state, then try again.") if status == 409 else str(err)
+                "its current state, then try again.") if status == 409 else describe(err)
     return render_error(status, message)
 
 

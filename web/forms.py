@@ -13,11 +13,13 @@ from typing import Any
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage, MultiDict
 
+from web.messages import describe
+
 from workflow.cases.validation import MAX_ATTACHMENTS_PER_STEP, Attachment
 from workflow.definitions.fields import FieldSpec, parse_value
 from workflow.definitions.model import Definition, TransitionSpec
 from workflow.definitions.roles import ACT, RoleBook
-from workflow.errors import InvalidInput
+from workflow.errors import InvalidInput, WorkflowError
 from workflow.records import User
 
 ALLOWED_EXTENSIONS = frozenset({"pdf", "ofd", "png", "jpg", "jpeg", "gif", "txt", "csv", "doc", "docx", "xls",
@@ -82,7 +84,7 @@ def parse(widgets: list[Widget], form: MultiDict[str, str], files: MultiDict[str
                 try:
                     values[w.name] = parse_value(w.spec, raw)
                 except InvalidInput as err:
-                    w.error = str(err)
+                    w.error = describe(err)
         ok = ok and w.error is None
     if len(attachments) > MAX_ATTACHMENTS_PER_STEP:
         ok = False
@@ -118,11 +120,13 @@ def people_options(users: list[User], roles: RoleBook) -> list[tuple[str, str]]:
     return [(u.login, f"{u.name} ({u.login})") for u in users if u.active and roles.may(u.role, ACT)]
 
 
-def error_for(message: str, widgets: list[Widget]) -> bool:
-    """Attach an engine refusal that names a field to that field; True when one matched."""
+def error_for(err: WorkflowError, widgets: list[Widget]) -> bool:
+    """Attach an engine refusal about a field to that field's widget; True when one matched."""
+    fields = err.params.get("fields") or ()
+    named = [err.params.get("field"), *(fields if isinstance(fields, (list, tuple)) else ())]
     for w in widgets:
-        if repr(w.name) in message or f"'{w.name}'" in message:
-            w.error = message
+        if w.name in named:
+            w.error = describe(err)
             return True
     return False
 

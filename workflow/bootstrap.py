@@ -135,10 +135,9 @@ def load_calendar(settings: Settings) -> WorkingCalendar:
 def _ensure_schema(store: sqlstore.SqlStore) -> None:
     applied, heads = sqlstore.schema_status(store.engine)
     if not applied:
-        raise DatabaseNotReady("the database is not initialised: run `rectiflow db upgrade` first")
+        raise DatabaseNotReady("database.not_initialised")
     if applied != heads:
-        raise DatabaseNotReady(f"the database schema is at {', '.join(sorted(applied))}, the code needs "
-                               f"{', '.join(sorted(heads))}: run `rectiflow db upgrade`")
+        raise DatabaseNotReady("database.schema_old", applied=sorted(applied), heads=sorted(heads))
 
 
 # ---- without a running application --------------------------------------------------------------

@@ -37,7 +37,7 @@ class Settings:
         try:
             moment = parse_time(now) if now else None
         except ValueError:
-            raise InvalidInput(f"RECTIFLOW_NOW: not an ISO-8601 instant: {now!r}") from None
+            raise InvalidInput("setting.instant", setting="RECTIFLOW_NOW", value=now) from None
         return cls(
             database_url=url,
             definitions_dir=Path(env.get("RECTIFLOW_DEFINITIONS", "definitions")).resolve(),
@@ -56,4 +56,4 @@ def _int(env: Mapping[str, str], key: str, default: int) -> int:
     try:
         return int(env.get(key, default))
     except ValueError:
-        raise InvalidInput(f"{key}: expected a whole number, got {env[key]!r}") from None
+        raise InvalidInput("setting.integer", setting=key, value=env[key]) from None

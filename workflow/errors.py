@@ -1,13 +1,41 @@
 """The workflow error hierarchy: every failure a caller can act on has a named class here.
 
-Interfaces map these to exit codes (CLI) and HTTP statuses (web) in one place each, so the
-core never needs to know how it is being driven.
+Every error carries a `Message` (workflow.messages): a code and its parameters; `str(err)` is the
+English text. Interfaces map the classes to exit codes (CLI) and HTTP statuses (web) and render
+the message in the user's language, each in one place, so the core never needs to know how it is
+being driven or who reads it.
 """
 from __future__ import annotations
 
+from typing import Any
+
+from workflow.messages import MESSAGES, Message
+
 
 class WorkflowError(Exception):
-    """Base class of every error the engine raises on purpose."""
+    """Base class of every error the engine raises on purpose: `WorkflowError(code, **params)`."""
+
+    def __init__(self, code: str | Message, /, **params: Any) -> None:
+        if isinstance(code, Message):
+            self.message = code
+        elif code in MESSAGES:
+            self.message = Message(code, params)
+        else:  # text without a code (callers outside the engine); the engine always gives one
+            self.message = Message("text", {"text": code})
+        super().__init__(str(self.message))
+
+    @property
+    def code(self) -> str:
+        return self.message.code
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return dict(self.message.params)
+
+    def reword(self, message: Message) -> None:
+        """Say the same failure in a wider context (e.g. the linked case a step could not open)."""
+        self.message = message
+        self.args = (str(message),)
 
 
 class DefinitionError(WorkflowError):
@@ -18,7 +46,7 @@ class DefinitionError(WorkflowError):
 
     def __init__(self, problems: list[str] | str) -> None:
         self.problems = [problems] if isinstance(problems, str) else list(problems)
-        super().__init__("\n".join(self.problems))
+        super().__init__("definition.invalid", problems="\n".join(self.problems))
 
 
 class DefinitionChanged(DefinitionError):
@@ -35,23 +63,23 @@ class NotFound(WorkflowError):
 
 class CaseNotFound(NotFound):
     def __init__(self, case_id: str) -> None:
-        super().__init__(f"no case with id {case_id!r}")
+        super().__init__("case.not_found", case_id=case_id)
 
 
 class UnknownCaseType(NotFound):
     def __init__(self, name: str, known: list[str] | None = None) -> None:
         hint = f" (known: {', '.join(sorted(known))})" if known else ""
-        super().__init__(f"unknown case type {name!r}{hint}")
+        super().__init__("case.type_unknown", case_type=name, known=hint)
 
 
 class UnknownUser(NotFound):
     def __init__(self, login: str) -> None:
-        super().__init__(f"unknown user {login!r}")
+        super().__init__("directory.unknown_user", user=login)
 
 
 class UnknownUnit(NotFound):
     def __init__(self, code: str) -> None:
-        super().__init__(f"unknown unit {code!r}")
+        super().__init__("directory.unknown_unit", unit=code)
 
 
 class NotAllowed(WorkflowError):

@@ -54,7 +54,7 @@ class Declarations:
         """
         defn = self._declaration_type(case_type)
         if round_no < 1:
-            raise InvalidInput("round must be a whole number ≥ 1")
+            raise InvalidInput("declarations.round")
         report = IssueReport(unit, case_type, round_no)
         read_only = self.cases.registry.roles.read_only()
         with self.cases.begin() as work:
@@ -110,7 +110,7 @@ class Declarations:
         Each selected form moves on in its own step (recorded with the rate and seed).
         """
         if not 0 < rate <= 1:
-            raise InvalidInput("rate must be more than 0 and at most 1 (e.g. 0.2 for 20%)")
+            raise InvalidInput("declarations.rate")
         seed = secrets.randbelow(10**9) if seed is None else seed
         people = self.status(unit, case_type=case_type, round_no=round_no, subunits=subunits)["people"]
         candidates = []  # ordered by declarant, so the same seed picks the same people in any database
@@ -132,7 +132,7 @@ class Declarations:
         defn = self.cases.registry.latest(case_type)
         spec = defn.fields.get(DECLARANT)
         if spec is None or spec.type != "person":
-            raise InvalidInput(f"{case_type} is not a declaration type (it has no person field {DECLARANT!r})")
+            raise InvalidInput("declarations.not_a_form", case_type=case_type, field=DECLARANT)
         return defn
 
     @staticmethod

@@ -80,7 +80,7 @@ class Campaigns:
         with self.cases.store.read() as tx:
             stored = tx.get_campaign(key)
             if stored is None:
-                raise NotFound(f"no campaign {key!r} is loaded (known: {', '.join(tx.campaign_keys())})")
+                raise NotFound("campaign.not_loaded", campaign=key, known=tx.campaign_keys())
             mapping = tx.measure_cases(key)
             cases = {cid: tx.get_case(cid) for cid in mapping.values()}
         rows: list[dict[str, Any]] = []

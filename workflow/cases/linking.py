@@ -17,8 +17,9 @@ from workflow.definitions.fields import TITLE_LIMIT
 from workflow.definitions.guards import GuardContext, evaluate
 from workflow.definitions.model import TransitionSpec
 from workflow.definitions.opens import OpenSpec
-from workflow.errors import MissingField, NotFound, WorkflowError
+from workflow.errors import WorkflowError
 from workflow.events import ADVANCED, parse_time
+from workflow.messages import Message
 from workflow.ports import ReadTx
 from workflow.records import CaseState
 
@@ -39,10 +40,8 @@ def open_linked(ctx: StepContext, t: TransitionSpec, guards: GuardContext) -> li
                       unit=guards.fields.get(spec.unit_from) if spec.unit_from else case.unit,
                       fields=_values(spec, guards.fields), links=back,
                       reported_at=_reported_at(ctx.tx, case, t, spec, ctx.now))
-        except (MissingField, NotFound) as err:
-            raise type(err)(f"step {t.trigger!r} opens a linked {spec.case_type}: {err}") from None
         except WorkflowError as err:
-            err.args = (f"step {t.trigger!r} opens a linked {spec.case_type}: {err}",)
+            err.reword(Message("step.linked_case", trigger=t.trigger, case_type=spec.case_type, reason=err.message))
             raise
         links.append({"case": new_id, "type": spec.case_type, "relation": spec.relation, "direction": "opened"})
     return links

@@ -108,7 +108,7 @@ class CaseService:
         """
         text = clean_text(reason or "", what="reason", limit=COMMENT_LIMIT, multiline=True)
         if not text:
-            raise InvalidInput("a return needs a reason")
+            raise InvalidInput("case.return_needs_reason")
         return self._change(case_id, actor, ReturnToQueue(text), expected_version)
 
     def add_comment(self, case_id: str, *, actor: str, text: str, expected_version: int | None = None) -> CaseState:
@@ -122,7 +122,7 @@ class CaseService:
         """Correct field values outside a step (definition `editors` only; never immutable fields)."""
         attachments = list(attachments)
         if not fields and not attachments:
-            raise InvalidInput("nothing to change: give at least one field or file")
+            raise InvalidInput("case.nothing_to_change")
         text = comment_text(comment, required=False)
         files: list[dict[str, Any]] = []
         if attachments:  # stored before the write transaction, as in `advance`

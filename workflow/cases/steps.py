@@ -24,6 +24,7 @@ from workflow.definitions.model import Definition
 from workflow.engine import policy
 from workflow.errors import ImmutableField, InvalidInput, TransitionNotAllowed
 from workflow.events import ADVANCED, ASSIGNED, COMMENTED, FIELDS_CHANGED
+from workflow.messages import Message
 
 
 def step_fields(ctx: StepContext, trigger: str) -> set[str]:
@@ -53,7 +54,7 @@ class Advance:
         files = list(self.files)
         guards = guard_context(case, user, step, files, ctx.now)
         dest = lifecycle.fire(case.state, self.trigger, guards)  # raises when a guard says no
-        require(defn, list(t.requires), step, files, case.fields, f"step {self.trigger!r}")
+        require(defn, list(t.requires), step, files, case.fields, Message("where.step", trigger=self.trigger))
         check_references(ctx.tx, defn, step)
         payload: dict[str, Any] = {"trigger": self.trigger, "fields": step, "attachments": files}
         if text:
@@ -94,7 +95,7 @@ class ReturnToQueue:
 
     def decide(self, ctx: StepContext) -> Change:
         if ctx.case.assignee is None:
-            raise InvalidInput("the case is not assigned to anyone")
+            raise InvalidInput("case.not_assigned")
         policy.check_return(ctx.user, ctx.definition, ctx.case)
         return Change(ASSIGNED, {"assignee": None, "returned": True, "reason": self.reason})
 
@@ -121,7 +122,7 @@ class EditFields:
         _check_mutable(defn, values)
         policy.check_edit(ctx.user, defn)
         if defn.states[case.state].terminal:
-            raise TransitionNotAllowed(f"case {case.id} is in final state {case.state!r}")
+            raise TransitionNotAllowed("case.final_state", case_id=case.id, state=case.state)
         check_references(ctx.tx, defn, values)
         changed = {**values, **derived_values(ctx.tx, defn, case, case.fields, values, None, intake=False,
                                               tz=ctx.work.casework.tz,
@@ -135,4 +136,4 @@ class EditFields:
 def _check_mutable(defn: Definition, values: Mapping[str, Any]) -> None:
     for name in values:
         if defn.fields[name].immutable:
-            raise ImmutableField(f"field {name!r} is fixed at intake and cannot be changed")
+            raise ImmutableField("field.immutable", field=name, case_type=defn.name)

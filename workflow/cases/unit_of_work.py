@@ -31,6 +31,7 @@ from workflow.engine.policy import Scope
 from workflow.engine.projection import apply
 from workflow.errors import CaseBusy, CaseNotFound, ConcurrencyConflict, InvalidInput, UnknownUnit, UnknownUser
 from workflow.events import GENESIS_HASH, OPENED, Event, format_time, parse_time
+from workflow.messages import Message
 from workflow.ports import ReadTx, WriteTx
 from workflow.records import CaseState, User
 
@@ -124,7 +125,7 @@ class UnitOfWork:
         case = tx.lock_case(case_id, skip_locked=True) if skip_locked else tx.lock_case(case_id)
         if case is None:
             if skip_locked and tx.get_case(case_id) is not None:
-                raise CaseBusy(f"case {case_id} is being changed by another transaction")
+                raise CaseBusy("case.busy", case_id=case_id)
             raise CaseNotFound(case_id)
         check_version(case, expected_version)
         user = User.system(actor) if system_actor else active_user(tx, actor)
@@ -154,17 +155,18 @@ class UnitOfWork:
         tx, now, work = self.tx, self.now, self.casework
         title = clean_text(str(title), what="title", limit=TITLE_LIMIT)
         if not title:
-            raise InvalidInput("title: must not be empty")
+            raise InvalidInput("case.title_empty")
         files = list(files)
         case = CaseState(id=case_id or work.new_id(), state=defn.initial, fields={})
         values = parse_fields(defn, fields, allowed=None)
         values.update(derived_values(tx, defn, case, {}, values, reported_at or now, intake=True, tz=work.tz,
                                      subject_fields=self.registry.subject_fields()))
-        require(defn, [f for f, spec in defn.fields.items() if spec.required], values, files, {}, "intake")
+        require(defn, [f for f, spec in defn.fields.items() if spec.required], values, files, {},
+                Message("where.intake"))
         text = comment_text(comment, required=False)
         case_unit = unit or user.unit
         if not case_unit:
-            raise InvalidInput("the case needs a unit (--unit)")
+            raise InvalidInput("case.needs_unit")
         chain = tx.unit_chain(case_unit)
         if not chain:
             raise UnknownUnit(str(case_unit))
@@ -208,6 +210,5 @@ def active_user(tx: ReadTx, login: str) -> User:
 def check_version(case: CaseState, expected_version: int | None) -> None:
     """ConcurrencyConflict when the caller saw another version of the case (someone acted first)."""
     if expected_version is not None and case.version != expected_version:
-        raise ConcurrencyConflict(
-            f"case {case.id} is at version {case.version}, you saw version {expected_version}: "
-            "someone else acted first — reload and try again")
+        raise ConcurrencyConflict("case.version_conflict", case_id=case.id, version=case.version,
+                                  seen=expected_version)

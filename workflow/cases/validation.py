@@ -16,6 +16,7 @@ from workflow.definitions.guards import GuardContext
 from workflow.definitions.model import Definition
 from workflow.errors import FieldNotAllowed, ImmutableField, InvalidInput, MissingField
 from workflow.events import parse_time
+from workflow.messages import Message, Quoted
 from workflow.ports import ReadTx
 from workflow.records import CaseState, User
 
@@ -38,14 +39,14 @@ def parse_fields(defn: Definition, raw: Mapping[str, Any], *, allowed: set[str] 
     for name, value in raw.items():
         spec = defn.fields.get(name)
         if spec is None:
-            raise InvalidInput(f"unknown field {name!r} for {defn.name} (known: {', '.join(defn.fields)})")
+            raise InvalidInput("field.unknown", field=name, case_type=defn.name, known=list(defn.fields))
         if spec.computed is not None:
-            raise InvalidInput(f"field {name!r} is computed by the engine and cannot be set")
+            raise InvalidInput("field.computed", field=name, case_type=defn.name)
         if spec.immutable and case is not None and case.fields.get(name) not in (None, ""):
-            raise ImmutableField(f"field {name!r} is fixed at intake and cannot be changed")
+            raise ImmutableField("field.immutable", field=name, case_type=defn.name)
         if allowed is not None and name not in allowed:
-            raise FieldNotAllowed(f"field {name!r} cannot be set at this step"
-                                  f" (this step takes: {', '.join(sorted(allowed)) or 'no fields'})")
+            raise FieldNotAllowed("field.not_at_step", field=name, case_type=defn.name,
+                                  takes=sorted(allowed) or "no fields")
         values[name] = parse_value(spec, value)
     return values
 
@@ -54,19 +55,19 @@ def check_files(defn: Definition, attachments: list[Attachment], *, allowed: set
                 max_bytes: int) -> None:
     """Refuse files the definition (or this step) does not take, or that are too large."""
     if len(attachments) > MAX_ATTACHMENTS_PER_STEP:
-        raise InvalidInput(f"at most {MAX_ATTACHMENTS_PER_STEP} files per step")
+        raise InvalidInput("file.too_many", limit=MAX_ATTACHMENTS_PER_STEP)
     for f in attachments:
         spec = defn.fields.get(f.field)
         if spec is None or spec.type != "attachment":
-            raise InvalidInput(f"{f.field!r} is not an attachment field of {defn.name}")
+            raise InvalidInput("file.not_attachment_field", field=f.field, case_type=defn.name)
         if allowed is not None and f.field not in allowed:
-            raise FieldNotAllowed(f"files for {f.field!r} cannot be added at this step")
+            raise FieldNotAllowed("file.not_at_step", field=f.field, case_type=defn.name)
         if len(f.data) > max_bytes:
-            raise InvalidInput(f"file {f.name!r} is {len(f.data)} bytes; the limit is {max_bytes}")
+            raise InvalidInput("file.too_large", name=f.name, size=len(f.data), limit=max_bytes)
 
 
 def require(defn: Definition, names: Iterable[str], values: Mapping[str, Any], files: list[dict[str, Any]],
-            existing: Mapping[str, Any], where: str) -> None:
+            existing: Mapping[str, Any], where: Message) -> None:
     """MissingField unless every named field has a value (an attachment field: a file, old or new)."""
     missing = []
     for name in names:
@@ -76,13 +77,13 @@ def require(defn: Definition, names: Iterable[str], values: Mapping[str, Any], f
         elif values.get(name) in (None, ""):
             missing.append(name)
     if missing:
-        raise MissingField(f"{where} needs {', '.join(repr(m) for m in missing)}")
+        raise MissingField("step.needs_fields", where=where, fields=Quoted(missing), case_type=defn.name)
 
 
 def comment_text(text: str | None, *, required: bool) -> str | None:
     body = clean_text(text, what="comment", limit=COMMENT_LIMIT, multiline=True) if text else ""
     if required and not body:
-        raise MissingField("this step needs a comment (the reason)")
+        raise MissingField("step.needs_comment")
     return body or None
 
 
@@ -91,9 +92,9 @@ def check_references(tx: ReadTx, defn: Definition, values: Mapping[str, Any]) ->
     for name, value in values.items():
         kind = defn.fields[name].type
         if kind == "person" and tx.get_user(value) is None:
-            raise InvalidInput(f"field {name!r}: unknown user {value!r}")
+            raise InvalidInput("field.unknown_user", field=name, case_type=defn.name, user=value)
         if kind == "unit" and tx.get_unit(value) is None:
-            raise InvalidInput(f"field {name!r}: unknown unit {value!r}")
+            raise InvalidInput("field.unknown_unit", field=name, case_type=defn.name, unit=value)
 
 
 def guard_context(case: CaseState, user: User, values: Mapping[str, Any], files: list[dict[str, Any]],

@@ -60,19 +60,23 @@ class FieldSpec:
         return min(self.max_length or default, default)
 
 
-def clean_text(value: str, *, what: str, limit: int, multiline: bool = False) -> str:
-    """Strip, reject control characters and enforce the length limit (counted in characters)."""
+def clean_text(value: str, *, what: str, limit: int, multiline: bool = False, field: str | None = None) -> str:
+    """Strip, reject control characters and enforce the length limit (counted in characters).
+
+    `what` names the text in messages ("title", "comment", … or "field 'x'" with `field` set).
+    """
+    about = {"what": what, **({"field": field} if field else {})}
     text = value.strip()
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:  # undecodable bytes arrive as lone surrogates
-        raise InvalidInput(f"{what}: not valid UTF-8 text") from None
+        raise InvalidInput("text.not_utf8", **about) from None
     if not multiline and ("\n" in text or "\r" in text):
-        raise InvalidInput(f"{what}: must be a single line")
+        raise InvalidInput("text.single_line", **about)
     if _CONTROL.search(text):
-        raise InvalidInput(f"{what}: contains control characters")
+        raise InvalidInput("text.control_characters", **about)
     if len(text) > limit:
-        raise InvalidInput(f"{what}: {len(text)} characters, the limit is {limit}")
+        raise InvalidInput("text.too_long", length=len(text), limit=limit, **about)
     return text
 
 
@@ -84,17 +88,17 @@ def parse_value(spec: FieldSpec, raw: Any) -> Any:
     """
     what = f"field {spec.name!r}"
     if spec.type == "attachment":
-        raise InvalidInput(f"{what}: attachments are added as files, not as values")
+        raise InvalidInput("value.attachment", what=what, field=spec.name)
     parser = _PARSERS[spec.type]
     return parser(spec, raw, what)
 
 
 def _text(spec: FieldSpec, raw: Any, what: str) -> str:
     if not isinstance(raw, str):
-        raise InvalidInput(f"{what}: expected text")
-    text = clean_text(raw, what=what, limit=spec.limit(), multiline=spec.type == "longtext")
+        raise InvalidInput("text.expected", what=what, field=spec.name)
+    text = clean_text(raw, what=what, limit=spec.limit(), multiline=spec.type == "longtext", field=spec.name)
     if not text:
-        raise InvalidInput(f"{what}: must not be empty")
+        raise InvalidInput("text.empty", what=what, field=spec.name)
     return text
 
 
@@ -102,21 +106,22 @@ def _date(spec: FieldSpec, raw: Any, what: str) -> str:
     try:
         day = raw if type(raw) is date else date.fromisoformat(str(raw).strip())
     except ValueError:
-        raise InvalidInput(f"{what}: expected a date like 2026-03-31, got {str(raw)[:40]!r}") from None
+        raise InvalidInput("value.date", what=what, field=spec.name, value=str(raw)[:40]) from None
     if not DATE_MIN <= day <= DATE_MAX:
-        raise InvalidInput(f"{what}: {day.isoformat()} is outside the years {DATE_MIN.year}–{DATE_MAX.year}")
+        raise InvalidInput("value.date_range", what=what, field=spec.name, value=day.isoformat(),
+                           first=DATE_MIN.year, last=DATE_MAX.year)
     return day.isoformat()
 
 
 def _integer(spec: FieldSpec, raw: Any, what: str) -> int:
     if isinstance(raw, bool):
-        raise InvalidInput(f"{what}: expected a whole number")
+        raise InvalidInput("value.integer", what=what, field=spec.name)
     try:
         value = raw if isinstance(raw, int) else int(str(raw).strip())
     except ValueError:
-        raise InvalidInput(f"{what}: expected a whole number, got {str(raw)[:40]!r}") from None
+        raise InvalidInput("value.integer_got", what=what, field=spec.name, value=str(raw)[:40]) from None
     if abs(value) > INTEGER_LIMIT:
-        raise InvalidInput(f"{what}: number out of range")
+        raise InvalidInput("value.integer_range", what=what, field=spec.name)
     return value
 
 
@@ -128,13 +133,14 @@ def _boolean(spec: FieldSpec, raw: Any, what: str) -> bool:
         return True
     if word in _FALSE:
         return False
-    raise InvalidInput(f"{what}: expected yes/no (true/false), got {str(raw)[:40]!r}")
+    raise InvalidInput("value.boolean", what=what, field=spec.name, value=str(raw)[:40])
 
 
 def _choice(spec: FieldSpec, raw: Any, what: str) -> str:
     value = str(raw).strip()
     if value not in spec.choice_values:
-        raise InvalidInput(f"{what}: {value[:40]!r} is not one of {', '.join(spec.choice_values)}")
+        raise InvalidInput("value.choice", what=what, field=spec.name, value=value[:40],
+                           choices=list(spec.choice_values))
     return value
 
 
@@ -142,7 +148,7 @@ def _identifier(spec: FieldSpec, raw: Any, what: str) -> str:
     # person → a user login, unit → a unit code; existence is checked by the service.
     value = str(raw).strip()
     if not _IDENT.match(value):
-        raise InvalidInput(f"{what}: {value[:40]!r} is not a valid {spec.type} identifier")
+        raise InvalidInput("value.identifier", what=what, field=spec.name, value=value[:40], kind=spec.type)
     return value
 
 

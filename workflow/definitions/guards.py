@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from workflow.messages import Message
+
 
 @dataclass(frozen=True)
 class Guard:
@@ -30,63 +32,66 @@ class GuardContext:
     now: datetime
 
 
-def _not_actor_of(args: Mapping[str, Any], ctx: GuardContext) -> str | None:
+def _not_actor_of(args: Mapping[str, Any], ctx: GuardContext) -> Message | None:
     trigger = args["trigger"]
     if ctx.last_actor_by_trigger.get(trigger) == ctx.actor:
-        return f"the person who did {trigger!r} may not also do this step (four-eyes rule)"
+        return Message("guard.not_actor_of", {"trigger": trigger})
     return None
 
 
-def _field_present(args: Mapping[str, Any], ctx: GuardContext) -> str | None:
+def _field_present(args: Mapping[str, Any], ctx: GuardContext) -> Message | None:
     value = ctx.fields.get(args["field"])
-    return None if value not in (None, "", []) else f"field {args['field']!r} must be filled in first"
+    return None if value not in (None, "", []) else Message("guard.field_present", {"field": args["field"]})
 
 
-def _field_equals(args: Mapping[str, Any], ctx: GuardContext) -> str | None:
+def _field_equals(args: Mapping[str, Any], ctx: GuardContext) -> Message | None:
     if ctx.fields.get(args["field"]) == args["value"]:
         return None
-    return f"only possible when {args['field']!r} is {args['value']!r}"
+    value = args["value"]
+    return Message("guard.field_equals", {"field": args["field"], "value": value, "value_repr": repr(value)})
 
 
-def _field_in(args: Mapping[str, Any], ctx: GuardContext) -> str | None:
+def _field_in(args: Mapping[str, Any], ctx: GuardContext) -> Message | None:
     if ctx.fields.get(args["field"]) in args["values"]:
         return None
-    return f"only possible when {args['field']!r} is one of {', '.join(map(str, args['values']))}"
+    return Message("guard.field_in", {"field": args["field"], "values": [str(v) for v in args["values"]]})
 
 
-def _field_not_in(args: Mapping[str, Any], ctx: GuardContext) -> str | None:
+def _field_not_in(args: Mapping[str, Any], ctx: GuardContext) -> Message | None:
     if ctx.fields.get(args["field"]) not in args["values"]:
         return None
-    return f"not possible when {args['field']!r} is {ctx.fields.get(args['field'])!r}"
+    value = ctx.fields.get(args["field"])
+    return Message("guard.field_not_in", {"field": args["field"], "value": value, "value_repr": repr(value)})
 
 
-def _min_attachments(args: Mapping[str, Any], ctx: GuardContext) -> str | None:
+def _min_attachments(args: Mapping[str, Any], ctx: GuardContext) -> Message | None:
     have = len(ctx.fields.get(args["field"]) or [])
     need = args.get("count", 1)
-    return None if have >= need else f"needs at least {need} file(s) in {args['field']!r} (has {have})"
+    return None if have >= need else Message("guard.min_attachments",
+                                             {"count": need, "field": args["field"], "have": have})
 
 
-def _actor_is_assignee(args: Mapping[str, Any], ctx: GuardContext) -> str | None:
+def _actor_is_assignee(args: Mapping[str, Any], ctx: GuardContext) -> Message | None:
     if ctx.assignee is None or ctx.assignee == ctx.actor:
         return None
-    return f"only the assigned handler ({ctx.assignee}) may do this step"
+    return Message("guard.actor_is_assignee", {"user": ctx.assignee})
 
 
-def _before_deadline(args: Mapping[str, Any], ctx: GuardContext) -> str | None:
+def _before_deadline(args: Mapping[str, Any], ctx: GuardContext) -> Message | None:
     if ctx.due_at is None or ctx.now < ctx.due_at:
         return None
-    return "only possible before the deadline"
+    return Message("guard.before_deadline")
 
 
-def _after_deadline(args: Mapping[str, Any], ctx: GuardContext) -> str | None:
+def _after_deadline(args: Mapping[str, Any], ctx: GuardContext) -> Message | None:
     # e.g. the bureau cancels a licence only once the time set for applying has run out (二(四)措施(3))
     if ctx.due_at is not None and ctx.now >= ctx.due_at:
         return None
-    return "only possible once the deadline has passed"
+    return Message("guard.after_deadline")
 
 
 # kind -> (required argument names, evaluator). A scalar YAML argument fills the first name.
-VOCABULARY: dict[str, tuple[tuple[str, ...], Callable[[Mapping[str, Any], GuardContext], str | None]]] = {
+VOCABULARY: dict[str, tuple[tuple[str, ...], Callable[[Mapping[str, Any], GuardContext], Message | None]]] = {
     "not_actor_of": (("trigger",), _not_actor_of),
     "field_present": (("field",), _field_present),
     "field_equals": (("field", "value"), _field_equals),
@@ -141,8 +146,8 @@ def fields_named(guard: Guard) -> list[str]:
     return [str(guard.args["field"])] if "field" in guard.args else []
 
 
-def evaluate(guards: tuple[Guard, ...], ctx: GuardContext) -> str | None:
-    """Return the first refusal reason, or None when every guard agrees."""
+def evaluate(guards: tuple[Guard, ...], ctx: GuardContext) -> Message | None:
+    """Return the first refusal (why the step may not be taken), or None when every guard agrees."""
     for guard in guards:
         reason = VOCABULARY[guard.kind][1](guard.args, ctx)
         if reason:

@@ -15,7 +15,7 @@ MAX_LENGTH = 256
 
 def hash_password(password: str) -> str:
     if not MIN_LENGTH <= len(password) <= MAX_LENGTH:
-        raise InvalidInput(f"password must be {MIN_LENGTH}–{MAX_LENGTH} characters")
+        raise InvalidInput("directory.password_length", min=MIN_LENGTH, max=MAX_LENGTH)
     return _hasher.hash(password)
 
 

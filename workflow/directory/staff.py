@@ -24,11 +24,11 @@ class Directory:
 
     def add_unit(self, code: str, *, name: str | None = None, parent: str | None = None) -> Unit:
         if not CODE_RE.match(code):
-            raise InvalidInput(f"unit code {code!r}: use letters, digits, '.', '_' or '-' (max 64)")
+            raise InvalidInput("directory.unit_code", unit=code)
         unit = Unit(code, clean_text(name or code, what="unit name", limit=200), parent)
         with self.store.write() as tx:
             if tx.get_unit(code) is not None:
-                raise InvalidInput(f"unit {code!r} already exists")
+                raise InvalidInput("directory.unit_exists", unit=code)
             if parent is not None and tx.get_unit(parent) is None:
                 raise UnknownUnit(parent)
             tx.add_unit(unit)
@@ -37,14 +37,14 @@ class Directory:
     def add_user(self, login: str, *, role: str, unit: str | None = None, name: str | None = None,
                  password: str | None = None) -> User:
         if not CODE_RE.match(login):
-            raise InvalidInput(f"login {login!r}: use letters, digits, '.', '_' or '-' (max 64)")
+            raise InvalidInput("directory.login", login=login)
         if role not in self.roles:
-            raise InvalidInput(f"unknown role {role!r} (known: {', '.join(sorted(self.roles))})")
+            raise InvalidInput("directory.unknown_role", role=role, roles=sorted(self.roles))
         user = User(login, clean_text(name or login, what="user name", limit=200), role, unit,
                     hash_password(password) if password else "", True, secrets.token_hex(16))
         with self.store.write() as tx:
             if tx.get_user(login) is not None:
-                raise InvalidInput(f"user {login!r} already exists")
+                raise InvalidInput("directory.user_exists", login=login)
             if unit is not None and tx.get_unit(unit) is None:
                 raise UnknownUnit(unit)
             tx.add_user(user)

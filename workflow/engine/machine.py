@@ -21,13 +21,14 @@ from transitions import Machine, MachineError
 from workflow.definitions.guards import GuardContext, evaluate
 from workflow.definitions.model import Definition, TransitionSpec
 from workflow.errors import GuardRejected, TransitionNotAllowed
+from workflow.messages import Message
 
 
 class _Model:
     """What the machine drives for one call; only `state` and the refusal reason live here."""
 
     state: str
-    refusal: str | None = None
+    refusal: Message | None = None
 
 
 class Lifecycle:
@@ -110,19 +111,20 @@ class Lifecycle:
         except MachineError:
             raise TransitionNotAllowed(self._not_allowed(state, trigger)) from None
         if not moved:
-            raise GuardRejected(model.refusal or f"{trigger!r} was refused")
+            raise GuardRejected(model.refusal or Message("step.refused", trigger=trigger))
         return model.state
 
     def available(self, state: str) -> list[str]:
         """Triggers that leave `state`, in definition order (no model needed)."""
         return [t.trigger for t in self.definition.transitions_from(state)]
 
-    def _not_allowed(self, state: str, trigger: str) -> str:
+    def _not_allowed(self, state: str, trigger: str) -> Message:
         options = self.available(state)
-        known = {t.trigger for t in self.definition.transitions}
-        what = (f"{trigger!r} is not possible from state {state!r}" if trigger in known
-                else f"unknown trigger {trigger!r}")
-        return f"{what}; possible now: {', '.join(options) or 'nothing (final state)'}"
+        possible: list[str] | Message = options or Message("step.nothing_possible")
+        if trigger in {t.trigger for t in self.definition.transitions}:
+            return Message("step.not_possible", trigger=trigger, state=state, possible=possible,
+                           case_type=self.definition.name)
+        return Message("step.unknown_trigger", trigger=trigger, possible=possible, case_type=self.definition.name)
 
     @property
     def attached_models(self) -> int:

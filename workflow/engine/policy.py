@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from workflow.definitions.model import Definition, TransitionSpec
 from workflow.definitions.roles import ACT, READ, READ_ALL, RoleBook
 from workflow.errors import RoleNotAllowed
+from workflow.messages import Message
 from workflow.records import CaseState, Unit, User
 
 
@@ -52,14 +53,14 @@ class Scope(UnitTree):
     def check_act(self, user: User, defn: Definition, case_unit: str, *, opening: bool = False) -> None:
         """RoleNotAllowed unless `user` may act on a `defn` case of `case_unit` (or open one)."""
         if not self.roles.may(user.role, ACT):
-            raise RoleNotAllowed(f"role {user.role!r} is read-only for cases")
+            raise RoleNotAllowed("access.read_only", role=user.role)
         if defn.visible_to and user.role not in defn.visible_to:
-            raise RoleNotAllowed(f"{defn.name} cases are confidential to {', '.join(defn.visible_to)}")
+            raise RoleNotAllowed("access.confidential", case_type=defn.name, roles=list(defn.visible_to))
         if opening and user.role not in (defn.openers or defn.roles):
-            raise RoleNotAllowed(f"role {user.role!r} may not open {defn.name} cases "
-                                 f"(openers: {', '.join(defn.openers or defn.roles)})")
+            raise RoleNotAllowed("access.may_not_open", role=user.role, case_type=defn.name,
+                                 roles=list(defn.openers or defn.roles))
         if not self.covers(user, case_unit):
-            raise RoleNotAllowed(f"{user.login} ({user.unit}) does not cover unit {case_unit!r}")
+            raise RoleNotAllowed("access.not_covered", user=user.login, user_unit=str(user.unit), unit=case_unit)
 
 
 def can_see_type(roles: RoleBook, role: str, defn: Definition) -> bool:
@@ -73,30 +74,28 @@ def can_see_type(roles: RoleBook, role: str, defn: Definition) -> bool:
 
 def check_step(user: User, t: TransitionSpec) -> None:
     if user.role not in t.roles:
-        raise RoleNotAllowed(f"role {user.role!r} may not {t.trigger!r} (allowed: {', '.join(t.roles)})")
+        raise RoleNotAllowed("access.may_not_step", role=user.role, trigger=t.trigger, roles=list(t.roles))
 
 
 def check_assign(user: User, defn: Definition, case: CaseState, assignee: str | None) -> None:
     """Assigners may give a case to anyone in scope; anyone may claim an unassigned case (签收)."""
     claiming = assignee == user.login and case.assignee is None
     if not claiming and user.role not in defn.assigners:
-        raise RoleNotAllowed(f"role {user.role!r} may not assign {defn.name} cases "
-                             f"(assigners: {', '.join(defn.assigners)})")
+        raise RoleNotAllowed("access.may_not_assign", role=user.role, case_type=defn.name, roles=list(defn.assigners))
 
 
 def check_return(user: User, defn: Definition, case: CaseState) -> None:
     """The assignee, or an assigner, may give a case back to the unit queue (退回)."""
     if user.login != case.assignee and user.role not in defn.assigners:
-        raise RoleNotAllowed(f"only the assignee or an assigner ({', '.join(defn.assigners)}) may return it")
+        raise RoleNotAllowed("access.may_not_return", roles=list(defn.assigners))
 
 
 def check_edit(user: User, defn: Definition) -> None:
     if user.role not in defn.editors:
-        raise RoleNotAllowed(f"role {user.role!r} may not edit {defn.name} fields "
-                             f"(editors: {', '.join(defn.editors)})")
+        raise RoleNotAllowed("access.may_not_edit", role=user.role, case_type=defn.name, roles=list(defn.editors))
 
 
-def check_capability(roles: RoleBook, user: User, capability: str, doing: str) -> None:
-    """RoleNotAllowed unless the user's role has `capability` (the message says who may)."""
+def check_capability(roles: RoleBook, user: User, capability: str, doing: Message) -> None:
+    """RoleNotAllowed unless the user's role has `capability` (the message says what and who may)."""
     if not roles.may(user.role, capability):
-        raise RoleNotAllowed(f"role {user.role!r} may not {doing} (allowed: {', '.join(roles.having(capability))})")
+        raise RoleNotAllowed("access.capability", role=user.role, doing=doing, roles=list(roles.having(capability)))

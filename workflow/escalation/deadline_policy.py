@@ -92,12 +92,12 @@ class DeadlinePolicy:
                    fields: Mapping[str, Any], now: datetime, key: str, dest: str) -> dict[str, Any]:
         value = fields.get(spec.from_field) if spec.from_field else None
         if not value:
-            raise MissingField(f"an extension needs the new date in {spec.from_field!r}")
+            raise MissingField("deadline.extension_needs_date", field=str(spec.from_field), case_type=defn.name)
         basis: dict[str, Any] = {"start": format_utc(now), "skipped": [], "provisional": False,
                                  **self._until(spec.from_field or "", str(value))}
         old_due = previous["due_at"] if previous else None
         if old_due and basis["due_at"] <= old_due:
-            raise InvalidInput(f"an extension must move the deadline later than {old_due} (got {value})")
+            raise InvalidInput("deadline.extension_not_later", due=old_due, value=value)
         basis["extension"] = {"number": case.extension_count + 1, "previous_due_at": old_due,
                               "previous_key": previous.get("key") if previous else None}
         basis["first_due_at"] = (previous or {}).get("first_due_at") or old_due or basis["due_at"]
@@ -116,7 +116,7 @@ class DeadlinePolicy:
         try:
             day = date.fromisoformat(value)
         except ValueError:
-            raise InvalidInput(f"field {field!r}: expected a date like 2026-03-31, got {value!r}") from None
+            raise InvalidInput("deadline.date", field=field, value=value) from None
         due = datetime.combine(day + timedelta(days=1), time(0), tzinfo=self.calendar.tzinfo)
         return {"due_at": format_utc(due.astimezone(UTC)), "unit": "date", "amount": 0, "skipped": [],
                 "until": day.isoformat(), "from_field": field, "from_value": value,

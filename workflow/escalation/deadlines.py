@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, Literal
 
 from workflow.definitions.durations import Duration, Unit
@@ -222,3 +222,12 @@ def _ceil_fraction(total: timedelta, percent: int) -> timedelta:
 
 def _micros(span: timedelta) -> int:
     return (span.days * 86_400 + span.seconds) * 1_000_000 + span.microseconds
+
+
+def deadline_text(due_at: str, tz: tzinfo) -> str:
+    """A due instant as people say it: the last day ("2026-12-18") when it ends at local midnight — a
+    day-based deadline ends at 24:00 of its last day, never "the next day 00:00" — else day and time."""
+    local = parse_utc(due_at).astimezone(tz)
+    if local.time() == time(0):
+        return (local.date() - _ONE_DAY).isoformat()
+    return local.strftime("%Y-%m-%d %H:%M")

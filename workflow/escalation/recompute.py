@@ -18,6 +18,7 @@ from workflow.engine.policy import check_capability
 from workflow.errors import ConcurrencyConflict
 from workflow.escalation.deadline_policy import DeadlinePolicy
 from workflow.events import DEADLINE_RECOMPUTED
+from workflow.messages import Message
 
 RECOMPUTE_ACTOR = "system:calendar"
 _COMPARED = ("due_at", "yellow_at", "rungs", "provisional", "skipped", "first_due_at")
@@ -60,7 +61,7 @@ def recompute_deadlines(cases: CaseService, policy: DeadlinePolicy, *, requested
     """
     with cases.store.read() as tx:
         check_capability(cases.registry.roles, active_user(tx, requested_by), RECOMPUTE_DEADLINES,
-                         "recompute deadlines")
+                         Message("doing.recompute"))
         candidates = list(tx.cases_with_deadlines())
     changed = []
     for case in candidates:

@@ -20,6 +20,7 @@ from workflow.definitions.roles import FLAG, FLAG_ALERTS, LISTING_ALERTS, READ_A
 from workflow.engine.policy import Scope, check_capability
 from workflow.errors import InvalidInput, NotAllowed, UnknownUser
 from workflow.events import FLAGGED, UNFLAGGED, format_time
+from workflow.messages import Message
 from workflow.ports import ReadTx, Store
 from workflow.records import Alert, CaseState, Unit, User
 
@@ -70,13 +71,13 @@ class Flag:
 
     def decide(self, ctx: StepContext) -> Change:
         roles, case, defn = ctx.work.registry.roles, ctx.case, ctx.definition
-        check_capability(roles, ctx.user, FLAG, "flag cases for supervision")
+        check_capability(roles, ctx.user, FLAG, Message("doing.flag"))
         if defn.states[case.state].terminal or defn.states[case.state].stage == "closed":
-            raise NotAllowed(f"case {case.id} is closed ({case.state}); nothing to supervise")
+            raise NotAllowed("supervision.closed", case_id=case.id, state=case.state, case_type=case.type)
         if case.flag_level == self.level:
-            raise InvalidInput(f"case {case.id} is already flagged at level {self.level}")
+            raise InvalidInput("supervision.already", case_id=case.id, level=self.level)
         if case.listed:
-            raise NotAllowed(f"case {case.id} is listed (挂牌督办); the listing comes down only when it closes")
+            raise NotAllowed("supervision.listed", case_id=case.id)
         alerted = roles.having(LISTING_ALERTS if self.level == LISTED else FLAG_ALERTS)
         targets = alert_targets(ctx.tx, roles, defn, case, ("assignee", *alerted))
         ctx.tx.add_alerts(alert_rows(case, targets, kind="flag", at=format_time(ctx.now), level=self.level))
@@ -92,12 +93,11 @@ class Unflag:
 
     def decide(self, ctx: StepContext) -> Change:
         case, defn = ctx.case, ctx.definition
-        check_capability(ctx.work.registry.roles, ctx.user, FLAG, "flag cases for supervision")
+        check_capability(ctx.work.registry.roles, ctx.user, FLAG, Message("doing.flag"))
         if case.flag_level == 0:
-            raise InvalidInput(f"case {case.id} carries no manual flag")
+            raise InvalidInput("supervision.no_flag", case_id=case.id)
         if case.listed and defn.states[case.state].stage != "closed":
-            raise NotAllowed(f"case {case.id} is listed (挂牌督办): the listing comes down (摘牌) "
-                             "only once the case is closed")
+            raise NotAllowed("supervision.listed_until_closed", case_id=case.id)
         return Change(UNFLAGGED, {**self.reason, "previous_level": case.flag_level})
 
 
@@ -111,7 +111,7 @@ class Supervision:
              expected_version: int | None = None) -> CaseState:
         """Put a case under supervision at `level` (1 催办, 2 督办, 3 挂牌督办)."""
         if level not in (1, 2, 3):
-            raise InvalidInput(f"level must be 1 (催办), 2 (督办) or 3 (挂牌督办), got {level!r}")
+            raise InvalidInput("supervision.level", level=repr(level))
         return self.cases.change(case_id, Flag(level, _reason(reason)), actor=actor,
                                  expected_version=expected_version)
 

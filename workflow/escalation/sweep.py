@@ -40,7 +40,7 @@ DEFAULT_PER_TRANSACTION = 50  # firings per commit: ~50 ms of write lock on SQLi
 class LeaseHeld(ConcurrencyConflict):
     def __init__(self, name: str, holder: tuple[str, str] | None) -> None:
         who, until = holder or ("another process", "?")
-        super().__init__(f"{who} holds the {name} lease until {until}: it is sweeping; nothing was done")
+        super().__init__("sweep.lease_held", holder=who, lease=name, until=until)
 
 
 class _NothingToFire(Exception):

@@ -7,7 +7,7 @@ from typing import Any
 from workflow.definitions.durations import parse_duration
 from workflow.definitions.model import Definition, TransitionSpec
 from workflow.escalation.calendar import WorkingCalendar
-from workflow.escalation.deadlines import parse_utc, traffic_light
+from workflow.escalation.deadlines import deadline_text, parse_utc, traffic_light
 from workflow.events import Event
 from workflow.records import CaseState
 
@@ -44,7 +44,8 @@ def deadline_view(case: CaseState, now: datetime, calendar: WorkingCalendar) -> 
     basis = {k: d[k] for k in ("start", "amount", "unit", "calendar", "calendar_version", "skipped", "until",
                                "from_field") if k in d}
     fired = {f["rung"]: f["at"] for f in d.get("fired") or []}
-    return {"due_at": d["due_at"], "basis": basis, "light": light,
+    return {"due_at": d["due_at"], "due_text": deadline_text(d["due_at"], calendar.tzinfo), "basis": basis,
+            "light": light,
             "ever_overdue": case.ever_overdue or light == "red", "provisional": bool(d.get("provisional")),
             "yellow_at": d.get("yellow_at"), "first_due_at": d.get("first_due_at"), "key": d.get("key"),
             "extension_count": case.extension_count,

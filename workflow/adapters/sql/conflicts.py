@@ -13,6 +13,6 @@ class StoreBusy(ConcurrencyConflict):
 def raise_as_conflict(err: exc.DBAPIError) -> None:
     """A second event for a case version, or a busy database, as the conflict it is; other errors return."""
     if isinstance(err, exc.IntegrityError) and ("case_events" in str(err.orig) or "uq_case_events" in str(err.orig)):
-        raise ConcurrencyConflict("another change to this case was committed first; nothing was written") from None
+        raise ConcurrencyConflict("case.committed_first") from None
     if isinstance(err, exc.OperationalError) and ("locked" in str(err.orig) or "busy" in str(err.orig)):
-        raise StoreBusy("the database is busy; nothing was written — try again") from None
+        raise StoreBusy("store.busy") from None

@@ -138,7 +138,7 @@ class SqlTx:
         finally:
             cursor.close()
         if updated != 1:
-            raise ConcurrencyConflict(f"case {case.id} changed while you acted: reload and try again")
+            raise ConcurrencyConflict("case.changed_meanwhile", case_id=case.id)
 
     # ---- users, units, definitions ---------------------------------------------------------
     def get_user(self, login: str) -> User | None:

@@ -1,0 +1,193 @@
+"""Every message the engine gives a person, by code: the English text here, translations at the edge.
+
+An error (workflow.errors) or a guard's refusal carries a `Message`: a code from `MESSAGES` and its
+parameters. `str(message)` is the English text (the CLI's, the logs'). The web UI renders the same
+template through Flask-Babel in the user's language, after turning the parameters that name things
+into what people call them (see `LABELLED`). Templates use gettext's ``%(name)s`` placeholders, and
+`N_` marks them so that pybabel extracts them into web/translations.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+
+def N_(text: str) -> str:
+    """Mark a message template for extraction into the translation catalogue (it is not translated here)."""
+    return text
+
+
+# Parameters that name something a person knows by a label: the web shows the label, the CLI the name.
+LABELLED = {
+    "role": "role", "roles": "role", "state": "state", "trigger": "trigger", "triggers": "trigger",
+    "field": "field", "fields": "field", "unit": "unit", "user": "user", "case_type": "case_type",
+    "what": "what",
+}
+
+MESSAGES: Mapping[str, str] = {
+    # cases
+    "case.not_found": N_("no case with id '%(case_id)s'"),
+    "case.busy": N_("case %(case_id)s is being changed by another transaction"),
+    "case.version_conflict": N_("case %(case_id)s is at version %(version)s, you saw version %(seen)s: "
+                                "someone else acted first — reload and try again"),
+    "case.changed_meanwhile": N_("case %(case_id)s changed while you acted: reload and try again"),
+    "case.committed_first": N_("another change to this case was committed first; nothing was written"),
+    "case.final_state": N_("case %(case_id)s is in final state '%(state)s'"),
+    "case.not_assigned": N_("the case is not assigned to anyone"),
+    "case.needs_unit": N_("the case needs a unit (--unit)"),
+    "case.title_empty": N_("title: must not be empty"),
+    "case.nothing_to_change": N_("nothing to change: give at least one field or file"),
+    "case.return_needs_reason": N_("a return needs a reason"),
+    "case.type_unknown": N_("unknown case type '%(case_type)s'%(known)s"),
+    # steps
+    "step.not_possible": N_("'%(trigger)s' is not possible from state '%(state)s'; possible now: %(possible)s"),
+    "step.unknown_trigger": N_("unknown trigger '%(trigger)s'; possible now: %(possible)s"),
+    "step.nothing_possible": N_("nothing (final state)"),
+    "step.refused": N_("'%(trigger)s' was refused"),
+    "step.needs_fields": N_("%(where)s needs %(fields)s"),
+    "where.intake": N_("intake"),
+    "where.step": N_("step '%(trigger)s'"),
+    "step.needs_comment": N_("this step needs a comment (the reason)"),
+    "step.linked_case": N_("step '%(trigger)s' opens a linked %(case_type)s: %(reason)s"),
+    # guards (why a step is refused)
+    "guard.not_actor_of": N_("the person who did '%(trigger)s' may not also do this step (four-eyes rule)"),
+    "guard.field_present": N_("field '%(field)s' must be filled in first"),
+    "guard.field_equals": N_("only possible when '%(field)s' is %(value_repr)s"),
+    "guard.field_in": N_("only possible when '%(field)s' is one of %(values)s"),
+    "guard.field_not_in": N_("not possible when '%(field)s' is %(value_repr)s"),
+    "guard.min_attachments": N_("needs at least %(count)s file(s) in '%(field)s' (has %(have)s)"),
+    "guard.actor_is_assignee": N_("only the assigned handler (%(user)s) may do this step"),
+    "guard.before_deadline": N_("only possible before the deadline"),
+    "guard.after_deadline": N_("only possible once the deadline has passed"),
+    # fields and values
+    "field.unknown": N_("unknown field '%(field)s' for %(case_type)s (known: %(known)s)"),
+    "field.computed": N_("field '%(field)s' is computed by the engine and cannot be set"),
+    "field.immutable": N_("field '%(field)s' is fixed at intake and cannot be changed"),
+    "field.not_at_step": N_("field '%(field)s' cannot be set at this step (this step takes: %(takes)s)"),
+    "field.unknown_user": N_("field '%(field)s': unknown user '%(user)s'"),
+    "field.unknown_unit": N_("field '%(field)s': unknown unit '%(unit)s'"),
+    "text.not_utf8": N_("%(what)s: not valid UTF-8 text"),
+    "text.single_line": N_("%(what)s: must be a single line"),
+    "text.control_characters": N_("%(what)s: contains control characters"),
+    "text.too_long": N_("%(what)s: %(length)s characters, the limit is %(limit)s"),
+    "text.expected": N_("%(what)s: expected text"),
+    "text.empty": N_("%(what)s: must not be empty"),
+    "value.attachment": N_("%(what)s: attachments are added as files, not as values"),
+    "value.date": N_("%(what)s: expected a date like 2026-03-31, got '%(value)s'"),
+    "value.date_range": N_("%(what)s: %(value)s is outside the years %(first)s–%(last)s"),
+    "value.integer": N_("%(what)s: expected a whole number"),
+    "value.integer_got": N_("%(what)s: expected a whole number, got '%(value)s'"),
+    "value.integer_range": N_("%(what)s: number out of range"),
+    "value.boolean": N_("%(what)s: expected yes/no (true/false), got '%(value)s'"),
+    "value.choice": N_("%(what)s: '%(value)s' is not one of %(choices)s"),
+    "value.identifier": N_("%(what)s: '%(value)s' is not a valid %(kind)s identifier"),
+    # files
+    "file.too_many": N_("at most %(limit)s files per step"),
+    "file.not_attachment_field": N_("'%(field)s' is not an attachment field of %(case_type)s"),
+    "file.not_at_step": N_("files for '%(field)s' cannot be added at this step"),
+    "file.too_large": N_("file '%(name)s' is %(size)s bytes; the limit is %(limit)s"),
+    # who may
+    "access.read_only": N_("role '%(role)s' is read-only for cases"),
+    "access.confidential": N_("%(case_type)s cases are confidential to %(roles)s"),
+    "access.may_not_open": N_("role '%(role)s' may not open %(case_type)s cases (openers: %(roles)s)"),
+    "access.not_covered": N_("%(user)s (%(user_unit)s) does not cover unit '%(unit)s'"),
+    "access.may_not_step": N_("role '%(role)s' may not '%(trigger)s' (allowed: %(roles)s)"),
+    "access.may_not_assign": N_("role '%(role)s' may not assign %(case_type)s cases (assigners: %(roles)s)"),
+    "access.may_not_return": N_("only the assignee or an assigner (%(roles)s) may return it"),
+    "access.may_not_edit": N_("role '%(role)s' may not edit %(case_type)s fields (editors: %(roles)s)"),
+    "access.capability": N_("role '%(role)s' may not %(doing)s (allowed: %(roles)s)"),
+    "doing.flag": N_("flag cases for supervision"),
+    "doing.recompute": N_("recompute deadlines"),
+    # the directory
+    "directory.unknown_user": N_("unknown user '%(user)s'"),
+    "directory.unknown_unit": N_("unknown unit '%(unit)s'"),
+    "directory.unit_code": N_("unit code '%(unit)s': use letters, digits, '.', '_' or '-' (max 64)"),
+    "directory.login": N_("login '%(login)s': use letters, digits, '.', '_' or '-' (max 64)"),
+    "directory.unknown_role": N_("unknown role '%(role)s' (known: %(roles)s)"),
+    "directory.unit_exists": N_("unit '%(unit)s' already exists"),
+    "directory.user_exists": N_("user '%(login)s' already exists"),
+    "directory.password_length": N_("password must be %(min)s–%(max)s characters"),
+    # deadlines, supervision, the sweep
+    "deadline.extension_needs_date": N_("an extension needs the new date in '%(field)s'"),
+    "deadline.extension_not_later": N_("an extension must move the deadline later than %(due)s (got %(value)s)"),
+    "deadline.date": N_("field '%(field)s': expected a date like 2026-03-31, got '%(value)s'"),
+    "supervision.closed": N_("case %(case_id)s is closed (%(state)s); nothing to supervise"),
+    "supervision.already": N_("case %(case_id)s is already flagged at level %(level)s"),
+    "supervision.listed": N_("case %(case_id)s is listed (挂牌督办); the listing comes down only when it closes"),
+    "supervision.no_flag": N_("case %(case_id)s carries no manual flag"),
+    "supervision.listed_until_closed": N_("case %(case_id)s is listed (挂牌督办): the listing comes down (摘牌) "
+                                          "only once the case is closed"),
+    "supervision.level": N_("level must be 1 (催办), 2 (督办) or 3 (挂牌督办), got %(level)s"),
+    "sweep.lease_held": N_("%(holder)s holds the %(lease)s lease until %(until)s: it is sweeping; nothing was done"),
+    # campaigns and declarations
+    "campaign.not_loaded": N_("no campaign '%(campaign)s' is loaded (known: %(known)s)"),
+    "declarations.round": N_("round must be a whole number ≥ 1"),
+    "declarations.rate": N_("rate must be more than 0 and at most 1 (e.g. 0.2 for 20%%)"),
+    "declarations.not_a_form": N_("%(case_type)s is not a declaration type (it has no person field '%(field)s')"),
+    # the running system
+    "store.busy": N_("the database is busy; nothing was written — try again"),
+    "database.not_initialised": N_("the database is not initialised: run `rectiflow db upgrade` first"),
+    "database.schema_old": N_("the database schema is at %(applied)s, the code needs %(heads)s: "
+                              "run `rectiflow db upgrade`"),
+    "setting.instant": N_("%(setting)s: not an ISO-8601 instant: '%(value)s'"),
+    "setting.integer": N_("%(setting)s: expected a whole number, got '%(value)s'"),
+    "definition.invalid": N_("%(problems)s"),
+    "text": "%(text)s",  # a message with no code yet: its text as it is (never used by the engine itself)
+}
+
+# What `what` may name besides a field (the web shows these words in the user's language).
+WHAT = {"title": N_("title"), "comment": N_("comment"), "reason": N_("reason"), "file name": N_("file name"),
+        "unit name": N_("unit name"), "user name": N_("user name")}
+
+
+class Message:
+    """A message to a person: its code (a key of MESSAGES) and parameters; str() is the English text.
+
+    `Message("access.read_only", role="auditor")`, or with the parameters as a mapping.
+    """
+
+    __slots__ = ("code", "params")
+
+    def __init__(self, code: str, params: Mapping[str, Any] | None = None, /, **more: Any) -> None:
+        if code not in MESSAGES:
+            raise KeyError(f"no message {code!r} in workflow.messages.MESSAGES")
+        self.code: str = code
+        self.params: dict[str, Any] = {**(params or {}), **more}
+
+    def __str__(self) -> str:
+        return render(self.code, self.params)
+
+    def __repr__(self) -> str:
+        return f"Message({self.code!r}, {self.params!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Message) and (self.code, self.params) == (other.code, other.params)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable parameters: not a dict key
+
+
+def render(code: str, params: Mapping[str, Any], *, template: str | None = None,
+           show: Any = None) -> str:
+    """The message in English, or with `template` (a translation) and `show(name, value)` turning each
+    parameter into its text (the web's labels); lists are joined with ", " unless `show` joins them."""
+    values = {k: show(k, v) if show is not None else _plain(v) for k, v in params.items()}
+    return (template if template is not None else MESSAGES[code]) % values
+
+
+class Quoted(tuple[str, ...]):
+    """A list parameter shown as 'a', 'b' in English (names in quotes)."""
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Message):
+        return str(value)
+    if isinstance(value, Quoted):
+        return ", ".join(f"'{v}'" for v in value)
+    if isinstance(value, (list, tuple, set, frozenset)) and not isinstance(value, str):
+        return ", ".join(str(v) for v in (sorted(value) if isinstance(value, (set, frozenset)) else value))
+    return value
+
+
+def field_what(name: str) -> str:
+    """`what` for a message about a case field (the message also carries `field`, for the web's label)."""
+    return f"field '{name}'"
