@@ -166,7 +166,8 @@ def show(case_id: str, as_json: bool) -> None:
              f"state {c.state} ({data['stage']}), version {c.version}, assignee {c.assignee or '-'}"]
     if data["deadline"]:
         dl = data["deadline"]
-        lines.append(f"  due {deadline(app, dl['due_at'])} [{dl['light']}]{' provisional' if dl['provisional'] else ''}")
+        provisional = " provisional" if dl["provisional"] else ""
+        lines.append(f"  due {deadline(app, dl['due_at'])} [{dl['light']}]{provisional}")
     lines += [f"  {k}: {v}" for k, v in c.fields.items()]
     lines += [f"  → {a['trigger']} → {a['dest']} ({', '.join(a['roles'])})" for a in data["available"]]
     emit(as_json, data, "\n".join(lines))
@@ -188,8 +189,8 @@ def history(case_id: str, as_of: str | None, version: int | None, as_json: bool)
         raise InvalidInput(f"--as-of: not an ISO-8601 instant: {as_of!r}") from None
     app = application()
     events, replayed = app.cases.history(case_id, version=version, as_of=moment)
-    text = "\n".join(f"{e.version:>4} {local_time(app, e.at)} {e.actor:<12} {e.action:<14} {e.from_state or ''} → {e.to_state or ''}"
-                     f"  {e.payload.get('comment', '')}" for e in events)
+    text = "\n".join(f"{e.version:>4} {local_time(app, e.at)} {e.actor:<12} {e.action:<14} "
+                     f"{e.from_state or ''} → {e.to_state or ''}  {e.payload.get('comment', '')}" for e in events)
     if replayed:
         text += f"\nstate then: {replayed.state} (version {replayed.version})"
     emit(as_json, history_summary(case_id, events, replayed), text or "no events at that point")

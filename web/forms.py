@@ -14,7 +14,6 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage, MultiDict
 
 from web.messages import describe
-
 from workflow.cases.validation import MAX_ATTACHMENTS_PER_STEP, Attachment
 from workflow.definitions.fields import FieldSpec, parse_value
 from workflow.definitions.model import Definition, TransitionSpec

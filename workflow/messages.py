@@ -126,6 +126,7 @@ MESSAGES: Mapping[str, str] = {
     "declarations.not_a_form": N_("%(case_type)s is not a declaration type (it has no person field '%(field)s')"),
     # the running system
     "store.busy": N_("the database is busy; nothing was written — try again"),
+    "store.nested_write": N_("this thread has a write transaction open already: nothing was written"),
     "database.not_initialised": N_("the database is not initialised: run `rectiflow db upgrade` first"),
     "database.schema_old": N_("the database schema is at %(applied)s, the code needs %(heads)s: "
                               "run `rectiflow db upgrade`"),

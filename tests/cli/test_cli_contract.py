@@ -104,8 +104,8 @@ def test_unit_add(cli):
     assert cli.json("unit", "add", "xf-other") == {"code": "xf-other", "name": "xf-other", "parent": None}
     unknown = cli("unit", "add", "xf-ls-3", "--parent", "xf-nowhere", "--json")
     clean_failure(unknown, 1)
-    assert one_json(unknown) == {"ok": False, "error": "UnknownUnit", "message": "unknown unit 'xf-nowhere'",
-                                 "problems": ["unknown unit 'xf-nowhere'"]}
+    assert one_json(unknown) == {"ok": False, "error": "UnknownUnit", "code": "directory.unknown_unit",
+                                 "message": "unknown unit 'xf-nowhere'", "problems": ["unknown unit 'xf-nowhere'"]}
     clean_failure(cli("unit", "add", "xf-ls-2"), 1)  # already there
 
 
@@ -196,25 +196,26 @@ def test_stale_expected_version_is_a_conflict(cli, database_url):
     assert event_count(database_url) == before
 
 
-@pytest.mark.parametrize("args, error, message", [
-    (["verify", "--as", "handler"], "RoleNotAllowed",
+@pytest.mark.parametrize("args, error, code, message", [
+    (["verify", "--as", "handler"], "RoleNotAllowed", "access.may_not_step",
      "role 'handler' may not 'verify' (allowed: supervisor, unit_head)"),
-    (["dispatch", "--as", "supervisor"], "TransitionNotAllowed",
+    (["dispatch", "--as", "supervisor"], "TransitionNotAllowed", "step.not_possible",
      "'dispatch' is not possible from state 'reported'; possible now: verify, drop"),
-    (["fly", "--as", "supervisor"], "TransitionNotAllowed", "unknown trigger 'fly'; possible now: verify, drop"),
-    (["drop", "--as", "supervisor"], "MissingField", "this step needs a comment (the reason)"),
-    (["verify", "--as", "supervisor", "--field", "owner=handler"], "FieldNotAllowed",
+    (["fly", "--as", "supervisor"], "TransitionNotAllowed", "step.unknown_trigger", "unknown trigger 'fly'; possible now: verify, drop"),
+    (["drop", "--as", "supervisor"], "MissingField", "step.needs_comment", "this step needs a comment (the reason)"),
+    (["verify", "--as", "supervisor", "--field", "owner=handler"], "FieldNotAllowed", "field.not_at_step",
      "field 'owner' cannot be set at this step (this step takes: subject, urgent)"),
-    (["verify", "--as", "supervisor", "--field", "channel=inspection"], "ImmutableField",
+    (["verify", "--as", "supervisor", "--field", "channel=inspection"], "ImmutableField", "field.immutable",
      "field 'channel' is fixed at intake and cannot be changed"),
-    (["verify", "--as", "auditor"], "RoleNotAllowed", "role 'auditor' is read-only for cases"),
+    (["verify", "--as", "auditor"], "RoleNotAllowed", "access.read_only", "role 'auditor' is read-only for cases"),
 ])
-def test_not_allowed_exits_3_with_the_reason(cli, database_url, args, error, message):
+def test_not_allowed_exits_3_with_the_reason(cli, database_url, args, error, code, message):
     case_id = cli.open_case()
     before = event_count(database_url)
     result = cli("case", "advance", case_id, *args, "--json")
     clean_failure(result, 3)
-    assert one_json(result) == {"ok": False, "error": error, "message": message, "problems": [message]}
+    assert one_json(result) == {"ok": False, "error": error, "code": code, "message": message,
+                                "problems": [message]}
     assert result.stderr.strip() == f"error: {message}"
     assert event_count(database_url) == before
 

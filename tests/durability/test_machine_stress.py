@@ -58,7 +58,7 @@ def expected(defn: Definition, state: str, trigger: str, ctx: GuardContext) -> t
     if spec is None:
         return "not allowed", None
     reason = evaluate(spec.guards, ctx)
-    return ("refused", reason) if reason else ("moved", spec.dest)
+    return ("refused", str(reason)) if reason else ("moved", spec.dest)
 
 
 def test_many_threads_on_shared_lifecycles_get_correct_answers_and_leave_nothing_attached(lifecycles):

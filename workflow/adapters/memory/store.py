@@ -62,9 +62,9 @@ class MemoryStore:
         """One write transaction: everything in it is committed together when the block ends, or — on
         any exception — nothing is."""
         if self._writer == threading.get_ident():
-            raise MemoryBusy("this thread has a write transaction open already: nothing was written")
+            raise MemoryBusy("store.nested_write")
         if not self._write_lock.acquire(timeout=self.busy_timeout):
-            raise MemoryBusy("the store stayed busy longer than the busy timeout; nothing was written — try again")
+            raise MemoryBusy("store.busy")
         self._writer = threading.get_ident()
         tx = MemoryWriteTx(Working(self._committed))
         try:

@@ -80,7 +80,7 @@ class MemoryWriteTx(MemoryReadTx):
         """Store a sealed event with the next sequence number; a second event for one version is refused."""
         w = self._w()
         if any(row.version == event.version for row in w.tables.events.get(event.case_id, ())):
-            raise ConcurrencyConflict("another change to this case was committed first; nothing was written")
+            raise ConcurrencyConflict("case.committed_first")
         row = EventRow.of(event, w.tables.last_seq + 1)
         others = w.tables.events.get(event.case_id, ())
         w.events[event.case_id] = tuple(sorted((*others, row), key=lambda r: r.version))
@@ -98,7 +98,7 @@ class MemoryWriteTx(MemoryReadTx):
         w = self._w()
         stored = w.tables.cases.get(case.id)
         if stored is None or stored.version != expected_version:
-            raise ConcurrencyConflict(f"case {case.id} changed while you acted: reload and try again")
+            raise ConcurrencyConflict("case.changed_meanwhile", case_id=case.id)
         w.cases[case.id] = CaseRow.of(case, stage)
 
     # ---- the directory and stored definitions ----------------------------------------------------------
