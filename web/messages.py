@@ -26,6 +26,9 @@ def describe(message: Message | WorkflowError) -> str:
     params = message.params
     defn = _definition(params.get("case_type"))
     shown = {name: _show(name, value, params, defn) for name, value in params.items()}
+    for name in params:  # `x_repr` is the English way to write x ('a', True); people read x's label
+        if name.endswith("_repr") and name[:-5] in shown:
+            shown[name] = shown[name[:-5]]
     return gettext(MESSAGES[message.code]) % shown
 
 

@@ -66,6 +66,7 @@ MESSAGES: Mapping[str, str] = {
     "field.not_at_step": N_("field '%(field)s' cannot be set at this step (this step takes: %(takes)s)"),
     "field.unknown_user": N_("field '%(field)s': unknown user '%(user)s'"),
     "field.unknown_unit": N_("field '%(field)s': unknown unit '%(unit)s'"),
+    "handover.not_assignable": N_("field '%(field)s': %(user)s cannot be given cases"),
     "text.not_utf8": N_("%(what)s: not valid UTF-8 text"),
     "text.single_line": N_("%(what)s: must be a single line"),
     "text.control_characters": N_("%(what)s: contains control characters"),

@@ -1,4 +1,4 @@
-"""Who is alerted (workflow.escalation.supervision.alert_targets) reads only the case unit's chain and a few
+"""Who is alerted (workflow.cases.notices.alert_targets) reads only the case unit's chain and a few
 users; the answer must be the rule applied to the whole directory, for every unit, role set and
 confidential type — including users in no unit, auditors elsewhere, inactive users and an
 assignee outside the unit."""
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import itertools
 
-from workflow.escalation.supervision import alert_targets, eligible_targets
+from workflow.cases.notices import alert_targets, eligible_targets
 from workflow.records import CaseState
 
 NOTIFY_SETS = [("assignee",), ("unit_head",), ("supervisor", "leader"), ("assignee", "unit_head", "leader"),

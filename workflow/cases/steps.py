@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from workflow.cases.handover import handover
 from workflow.cases.linking import open_linked
 from workflow.cases.unit_of_work import Change, StepContext, active_user
 from workflow.cases.validation import (
@@ -56,7 +57,8 @@ class Advance:
         dest = lifecycle.fire(case.state, self.trigger, guards)  # raises when a guard says no
         require(defn, list(t.requires), step, files, case.fields, Message("where.step", trigger=self.trigger))
         check_references(ctx.tx, defn, step)
-        payload: dict[str, Any] = {"trigger": self.trigger, "fields": step, "attachments": files}
+        payload: dict[str, Any] = {"trigger": self.trigger, "fields": step, "attachments": files,
+                                   **handover(ctx, t, step)}
         if text:
             payload["comment"] = text
         deadline = work.casework.deadline(defn, case, dest, {**case.fields, **step}, ctx.now, self.trigger)

@@ -22,6 +22,7 @@ from datetime import datetime, tzinfo
 from types import EllipsisType
 from typing import Any, Protocol
 
+from workflow.cases.notices import Before, handover_rows
 from workflow.cases.validation import check_references, comment_text, derived_values, parse_fields, require
 from workflow.definitions.fields import TITLE_LIMIT, clean_text
 from workflow.definitions.model import Definition
@@ -134,13 +135,21 @@ class UnitOfWork:
         if not system_actor:
             scope = Scope(tx.unit_chain(case.unit), self.registry.roles)  # the unit and its ancestors suffice
             scope.check_act(user, defn, case.unit)
-        locked_version = case.version
+        locked_version, before = case.version, Before.of(case)
         change = step.decide(StepContext(self, case, user, defn, scope))
         event = tx.append(self._event(case, user, change))
         # The locked case was loaded by this transaction for it alone: fold the event in place.
         new = apply(case, event)
         tx.update_case(new, defn.states[new.state].stage, expected_version=locked_version)
+        self._tell(defn, before, new, event)
         return new
+
+    def _tell(self, defn: Definition, before: Before, after: CaseState, event: Event) -> None:
+        """The handover notices of the event, written with it (workflow.cases.notices)."""
+        rows = handover_rows(self.tx, self.registry.roles, defn, before, after, event.action, event.payload,
+                             event.actor, event.at)
+        if rows:
+            self.tx.add_alerts(rows)
 
     def open(self, defn: Definition, user: User, *, title: str, fields: Mapping[str, Any], unit: str | None = None,
              files: Iterable[dict[str, Any]] = (), comment: str | None = None,
@@ -191,6 +200,7 @@ class UnitOfWork:
                       defn.name, defn.version, GENESIS_HASH).sealed()
         new = apply(case, tx.append(event))
         tx.insert_case(new, defn.states[new.state].stage)
+        self._tell(defn, Before("", None, {}), new, event)  # a form issued to someone (a declaration)
         return new
 
     def _event(self, case: CaseState, user: User, change: Change) -> Event:

@@ -11,6 +11,7 @@ from typing import Any
 from workflow.definitions.durations import parse_duration
 from workflow.definitions.fields import FieldSpec
 from workflow.definitions.guards import Guard, fields_named, parse_guard
+from workflow.definitions.handoffs import ACTOR_OF, parse_handoff
 from workflow.definitions.model import (
     DEADLINE_KEYS,
     NAME_RE,
@@ -106,6 +107,12 @@ def transitions(r: SpecReader, d: Mapping[str, Any], raw: Any, states: Mapping[s
             r.add(d, "transitions", "each transition must be a mapping with trigger, source, dest")
             continue
         out.append(_transition(r, item, states, fields, roles))
+    triggers = {t.trigger for t in out}
+    for item, t in zip([i for i in raw if isinstance(i, Mapping)], out):
+        for notice in t.handoff.notify:
+            for who in notice.to:
+                if who.startswith(ACTOR_OF) and who[len(ACTOR_OF):] not in triggers:
+                    r.add(item, "notify", f"transition {t.trigger!r}: {who!r} names no trigger of this definition")
     return tuple(out)
 
 
@@ -148,6 +155,8 @@ def _transition(r: SpecReader, t: Mapping[str, Any], states: Mapping[str, Any], 
         dest=str(dest), roles=tuple(t_roles), requires=tuple(step_fields["requires"]),
         optional=tuple(step_fields["optional"]), comment=str(t.get("comment", "optional")),
         guards=_guards(r, t, what, fields), opens=_opens(r, t, what, fields),
+        handoff=parse_handoff(r, t, what, fields, set(step_fields["requires"] + step_fields["optional"]),
+                              set(step_fields["requires"])),
     )
 
 

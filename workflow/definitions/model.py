@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workflow.definitions.fields import FIELD_TYPES, Choice, FieldSpec
-from workflow.definitions.guards import Guard
+from workflow.definitions.guards import Guard, fields_named
+from workflow.definitions.handoffs import Handoff
 from workflow.definitions.opens import OpenSpec
 
 STAGES = ("reported", "verified", "handled", "rectified", "closed")
@@ -38,6 +39,7 @@ DEADLINE_KEYS = frozenset({
 })
 TRANSITION_KEYS = frozenset({
     "trigger", "label", "source", "dest", "roles", "requires", "optional", "comment", "guards", "opens",
+    "assigns", "moves_to", "returns", "notify",
 })
 RUNG_KEYS = frozenset({"name", "when", "notify", "level", "bulletin", "label"})
 
@@ -86,6 +88,12 @@ class TransitionSpec:
     comment: str = "optional"  # "required" | "optional"
     guards: tuple[Guard, ...] = ()
     opens: tuple[OpenSpec, ...] = ()  # cases this step opens, linked both ways (workflow.definitions.opens)
+    handoff: Handoff = field(default_factory=Handoff)  # assigns, moves_to, returns, notify (….handoffs)
+
+    @property
+    def reads(self) -> frozenset[str]:
+        """The fields the step takes or its guards read: a change to another field cannot make it stale."""
+        return frozenset(self.requires + self.optional + tuple(f for g in self.guards for f in fields_named(g)))
 
 
 @dataclass(frozen=True)

@@ -80,7 +80,13 @@ def _opened(case: CaseState, event: Event) -> None:
 
 def _advanced(case: CaseState, event: Event) -> None:
     p = event.payload
+    for name in p.get("reset") or ():  # values of a round that failed (or a return reason answered)
+        case.fields.pop(name, None)
     case.fields.update(json_copy(dict(p.get("fields") or {})))
+    if "assignee" in p:  # the step handed the case to someone (`assigns:`), or it left with the unit
+        case.assignee = p["assignee"]
+    if "unit" in p:  # the step moved the case to another unit (`moves_to:`)
+        case.unit = p["unit"]
     _merge_attachments(case, event)
     case.last_actor_by_trigger[p["trigger"]] = event.actor
     case.links.extend(dict(link) for link in p.get("links") or [])  # cases this step opened

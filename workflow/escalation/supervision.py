@@ -10,56 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
+from workflow.cases.notices import alert_rows, alert_targets
 from workflow.cases.service import CaseService
 from workflow.cases.unit_of_work import Change, StepContext
 from workflow.definitions.fields import COMMENT_LIMIT, clean_text
-from workflow.definitions.model import Definition
-from workflow.definitions.roles import FLAG, FLAG_ALERTS, LISTING_ALERTS, READ_ALL, RoleBook
-from workflow.engine.policy import Scope, check_capability
+from workflow.definitions.roles import FLAG, FLAG_ALERTS, LISTING_ALERTS
+from workflow.engine.policy import check_capability
 from workflow.errors import InvalidInput, NotAllowed, UnknownUser
 from workflow.events import FLAGGED, UNFLAGGED, format_time
 from workflow.messages import Message
 from workflow.ports import ReadTx, Store
-from workflow.records import Alert, CaseState, Unit, User
+from workflow.records import Alert, CaseState
 
 LISTED = 3  # 挂牌督办
-
-
-def alert_targets(tx: ReadTx, roles: RoleBook, defn: Definition, case: CaseState, notify: Iterable[str]) -> list[str]:
-    """Active users of the named roles in the case's unit chain, plus the assignee if named.
-
-    Only users who may see the case (unit scope, confidential case types) are alerted. Reads only
-    the case unit's chain and the few users who could qualify — not the whole directory — since
-    the sweep asks once per rung it fires.
-    """
-    wanted = sorted(set(notify))
-    chain = tx.unit_chain(case.unit)
-    assignee = case.assignee if "assignee" in wanted else None
-    anywhere = [r for r in wanted if roles.may(r, READ_ALL)]  # they see every unit's cases
-    candidates = tx.alert_candidates(case.unit, roles_anywhere=anywhere, login=assignee)
-    return eligible_targets(candidates, chain, roles, defn, case, wanted)
-
-
-def eligible_targets(users: Iterable[User], units: Iterable[Unit], roles: RoleBook, defn: Definition,
-                     case: CaseState, notify: Iterable[str]) -> list[str]:
-    """Of `users`, those to alert: the rule of alert_targets over any superset of its candidates."""
-    scope, wanted = Scope(units, roles), set(notify)
-    out = set()
-    for user in users:
-        if not user.active or not scope.can_view(user, defn, case.unit):
-            continue
-        if user.role in wanted or ("assignee" in wanted and user.login == case.assignee):
-            out.add(user.login)
-    return sorted(out)
-
-
-def alert_rows(case: CaseState, logins: Iterable[str], *, kind: str, at: str, level: int,
-               rung: str | None = None, due_at: str | None = None, late: bool = False) -> list[dict[str, Any]]:
-    """Alert rows for the event about to be appended to `case` (version + 1)."""
-    return [{"login": login, "case_id": case.id, "event_version": case.version + 1, "kind": kind, "rung": rung,
-             "level": level, "at": at, "due_at": due_at, "late": late, "read_at": None} for login in logins]
 
 
 @dataclass(frozen=True)

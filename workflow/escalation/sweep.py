@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from workflow.cases.notices import alert_rows, alert_targets
 from workflow.cases.service import CaseService
 from workflow.cases.unit_of_work import Change, StepContext, UnitOfWork
 from workflow.errors import ConcurrencyConflict
 from workflow.escalation.ladders import due_rungs, escalation_payload
-from workflow.escalation.supervision import alert_rows, alert_targets
 from workflow.events import ESCALATED, SYSTEM_SCHEDULER, format_time
 from workflow.ports import Clock, Store
 

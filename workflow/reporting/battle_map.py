@@ -39,7 +39,7 @@ class TimelineRow:
 
 def changes_timeline(ev: Event) -> bool:
     """Whether the event moves the case on the battle map: a new state, or a deadline set or cleared."""
-    return ev.to_state is not None or "deadline" in ev.payload
+    return ev.to_state is not None or "deadline" in ev.payload or (ev.action != OPENED and "unit" in ev.payload)
 
 
 def timeline_step(prev: TimelineRow | None, ev: Event) -> TimelineRow | None:
@@ -62,7 +62,7 @@ def timeline_step(prev: TimelineRow | None, ev: Event) -> TimelineRow | None:
         deadline = ev.payload["deadline"] or {}
         due, yellow = deadline.get("due_at"), deadline.get("yellow_at")
     return TimelineRow(ev.case_id, ev.version, ev.at, ev.definition, ev.definition_version,
-                       ev.to_state or prev.state, prev.unit, due, yellow, late)
+                       ev.to_state or prev.state, str(ev.payload.get("unit") or prev.unit), due, yellow, late)
 
 
 def case_timeline(events: Iterable[Event]) -> list[TimelineRow]:
