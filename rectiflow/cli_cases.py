@@ -155,13 +155,17 @@ def comment(case_id: str, text: str, actor: str, as_json: bool) -> None:
 
 @case.command("show")
 @click.argument("case_id")
+@click.option("--as", "actor", default=None,
+              help="List under `available` only the steps this user can take now (default: every step out of "
+                   "the state).")
 @json_option
 @handles_errors
-def show(case_id: str, as_json: bool) -> None:
-    """A case: fields, state, deadline and every trigger out of its state."""
+def show(case_id: str, actor: str | None, as_json: bool) -> None:
+    """A case: fields, state, deadline and the steps out of its state (with --as: those the user can take now)."""
     app = application()
     c = app.cases.get(case_id)
-    data = case_summary(c, app.cases.definition_of(c), app.clock.now(), app.calendar)
+    data = case_summary(c, app.cases.definition_of(c), app.clock.now(), app.calendar,
+                        available=app.cases.available(c, actor) if actor else None)
     lines = [f"{c.id}  {c.title}", f"  type {c.type} v{c.definition_version}, unit {c.unit}, "
              f"state {c.state} ({data['stage']}), version {c.version}, assignee {c.assignee or '-'}"]
     if data["deadline"]:

@@ -87,6 +87,7 @@ MESSAGES: Mapping[str, str] = {
     "file.not_attachment_field": N_("'%(field)s' is not an attachment field of %(case_type)s"),
     "file.not_at_step": N_("files for '%(field)s' cannot be added at this step"),
     "file.too_large": N_("file '%(name)s' is %(size)s bytes; the limit is %(limit)s"),
+    "file.gone": N_("file '%(name)s' is no longer stored: add it again"),
     # who may
     "access.read_only": N_("role '%(role)s' is read-only for cases"),
     "access.confidential": N_("%(case_type)s cases are confidential to %(roles)s"),

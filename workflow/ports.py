@@ -32,6 +32,9 @@ class BlobStore(Protocol):
 
     def get(self, sha256: str) -> bytes | None: ...
 
+    def size(self, sha256: str) -> int | None:
+        """The stored blob's size in bytes; None when there is no such blob."""
+
 
 class YamlFiles(Protocol):
     def load(self, path: Path) -> tuple[Any, str, str]:

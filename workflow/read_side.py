@@ -41,6 +41,9 @@ class InboxQuery:
     unassigned: bool = False  # every row is unassigned (the unit queue)
     pairs: frozenset[tuple[str, str]] | None = None  # (type, state) the rows must be in; None: any
     units: tuple[str, ...] | None = None  # units the rows must be in; None: any
+    # (type, state) pairs where only the assignee can act: rows in them must be unassigned or the viewer's
+    own_pairs: frozenset[tuple[str, str]] | None = None
+    viewer: str | None = None
 
 
 @dataclass

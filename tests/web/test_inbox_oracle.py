@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from workflow.adapters.sql import schema
+from workflow.cases.offers import assignee_only
 from workflow.definitions.model import STAGES
 from workflow.engine.policy import Scope
 from workflow.events import format_time
@@ -66,7 +67,8 @@ def expected(app, rows, user, kind, filt, now):
         if filt.source and snap.get("fields", {}).get("discovery_channel") != filt.source:
             continue
         if kind == "todo":
-            acts = any(user.role in t.roles and r["state"] in t.sources for t in d.transitions)
+            acts = any(user.role in t.roles and r["state"] in t.sources
+                       and (not assignee_only(t) or r["assignee"] in (None, user.login)) for t in d.transitions)
             waits = stage != "closed" or d.states[r["state"]].deadline is not None
             mine = r["assignee"] == user.login if user.role == "handler" else in_scope
             if not (acts and waits and mine):

@@ -14,14 +14,16 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
+from workflow.cases.offers import offered
 from workflow.cases.steps import Advance, Assign, Comment, EditFields, ReturnToQueue
 from workflow.cases.unit_of_work import Casework, Step, UnitOfWork, check_version
 from workflow.cases.validation import Attachment, check_files, comment_text, parse_fields
 from workflow.definitions.fields import COMMENT_LIMIT, clean_text
 from workflow.definitions.model import Definition, TransitionSpec
 from workflow.definitions.registry import DefinitionRegistry
+from workflow.engine.policy import Scope
 from workflow.engine.projection import project_case
-from workflow.errors import CaseNotFound, InvalidInput
+from workflow.errors import CaseNotFound, FieldNotAllowed, InvalidInput, TransitionNotAllowed, UnknownUser
 from workflow.events import Event, format_time
 from workflow.ports import BlobStore, Clock, Store
 from workflow.records import SYSTEM_PREFIX, CaseState
@@ -62,7 +64,9 @@ class CaseService:
         """Register a new case of `case_type` under its latest definition version."""
         defn = self.registry.latest(case_type)
         parse_fields(defn, fields or {}, allowed=None)  # bad input fails before any file is stored
-        files = self._store_files(defn, list(attachments), allowed=None)
+        attachments = list(attachments)
+        check_files(defn, attachments, allowed=None, max_bytes=self.max_attachment_bytes)
+        files = self._store_files(defn, attachments)
         with self.begin() as work:
             return work.open(defn, work.user(actor), title=title, unit=unit, fields=fields or {}, files=files,
                              comment=comment, links=links)
@@ -70,27 +74,49 @@ class CaseService:
     # ---- moving a case ------------------------------------------------------------------
     def advance(self, case_id: str, trigger: str, *, actor: str, fields: Mapping[str, Any] | None = None,
                 attachments: Iterable[Attachment] = (), comment: str | None = None,
-                expected_version: int | None = None) -> CaseState:
+                expected_version: int | None = None, kept: Iterable[Mapping[str, Any]] = ()) -> CaseState:
         """Fire `trigger` on the case: checks, then one event and one row update, atomically.
+
+        `kept` are files stored already (by `stage_files`, or on this case in an earlier round), as
+        {field, name, sha256, size}: the caller vouches that the person may use them.
 
         Raises:
             TransitionNotAllowed, RoleNotAllowed, GuardRejected, MissingField, InvalidInput: nothing written.
             ConcurrencyConflict: the case changed since `expected_version`; nothing written.
         """
-        attachments = list(attachments)
+        attachments, kept = list(attachments), list(kept)
         files: list[dict[str, Any]] = []
-        if attachments:
-            # Files are stored before the write transaction, so that writing megabytes never holds the
-            # database's write lock; judging them needs the step, hence one read first. The version
-            # read then is the one the transaction insists on. (Blobs are content-addressed: one left
-            # by a refused step is harmless and reused.)
-            seen = self._seen(case_id, expected_version)
-            expected_version = seen.version
-            defn = self.definition_of(seen)
-            t = self.casework.lifecycles.of(defn).step(seen.state, trigger)
-            files = self._store_files(defn, attachments, allowed=set(t.requires + t.optional))
+        if attachments or kept:
+            files, expected_version = self.stage_files(case_id, trigger, attachments, expected_version, kept=kept)
         step = Advance(trigger, dict(fields or {}), tuple(files), comment)
         return self._change(case_id, actor, step, expected_version)
+
+    def stage_files(self, case_id: str, trigger: str, attachments: list[Attachment],
+                    expected_version: int | None = None, *, kept: Iterable[Mapping[str, Any]] = ()
+                    ) -> tuple[list[dict[str, Any]], int]:
+        """Store a step's files before its transaction: (their references, the version to insist on).
+
+        Files are stored before the write transaction, so that writing megabytes never holds the
+        database's write lock; judging them needs the step, hence one read first. (Blobs are
+        content-addressed: one left by a refused step is harmless and reused — which is also how a
+        form that failed keeps its uploads: it passes the references back as `kept`.)
+        """
+        seen = self.get(case_id)
+        moved = expected_version is not None and seen.version != expected_version
+        if moved and expected_version is not None and expected_version > seen.version:
+            check_version(seen, expected_version)
+        defn = self.definition_of(seen)
+        try:
+            t = self.casework.lifecycles.of(defn).step(seen.state, trigger)
+        except TransitionNotAllowed:
+            if moved:  # the form was made for a state the case has left
+                check_version(seen, expected_version)
+            raise
+        allowed = set(t.requires + t.optional)
+        refs = [self._kept(defn, dict(k), allowed) for k in kept]
+        check_files(defn, attachments, allowed=allowed, max_bytes=self.max_attachment_bytes, already=len(refs))
+        return refs + self._store_files(defn, attachments), seen.version if expected_version is None \
+            else expected_version
 
     def assign(self, case_id: str, *, actor: str, assignee: str | None,
                expected_version: int | None = None) -> CaseState:
@@ -127,8 +153,10 @@ class CaseService:
         files: list[dict[str, Any]] = []
         if attachments:  # stored before the write transaction, as in `advance`
             seen = self._seen(case_id, expected_version)
-            expected_version = seen.version
-            files = self._store_files(self.definition_of(seen), attachments, allowed=None)
+            expected_version = seen.version if expected_version is None else expected_version
+            defn = self.definition_of(seen)
+            check_files(defn, attachments, allowed=None, max_bytes=self.max_attachment_bytes)
+            files = self._store_files(defn, attachments)
         return self._change(case_id, actor, EditFields(dict(fields), tuple(files), text), expected_version)
 
     # ---- reading ------------------------------------------------------------------------
@@ -156,8 +184,18 @@ class CaseService:
             events = tx.events(case_id, up_to_version=version, as_of=format_time(as_of) if as_of else None)
         return events, project_case(events)
 
-    def available(self, case: CaseState) -> list[TransitionSpec]:
-        return self.definition_of(case).transitions_from(case.state)
+    def available(self, case: CaseState, login: str | None = None) -> list[TransitionSpec]:
+        """The steps out of the case's state; with `login`, only those that person can take now
+        (workflow.cases.offers)."""
+        defn = self.definition_of(case)
+        if login is None:
+            return defn.transitions_from(case.state)
+        with self.store.read() as tx:
+            user = tx.get_user(login)
+            if user is None or not user.active:
+                raise UnknownUser(login)
+            chain = tx.unit_chain(case.unit)
+        return offered(defn, case, user, Scope(chain, self.registry.roles), self.clock.now())
 
     # ---- internals ----------------------------------------------------------------------
     def _change(self, case_id: str, actor: str, step: Step, expected_version: int | None) -> CaseState:
@@ -165,13 +203,30 @@ class CaseService:
             return work.change(case_id, actor, step, expected_version=expected_version)
 
     def _seen(self, case_id: str, expected_version: int | None) -> CaseState:
+        """The case as it is, to judge files against before the transaction (which checks what the caller saw)."""
         case = self.get(case_id)
-        check_version(case, expected_version)
+        if expected_version is not None and expected_version > case.version:
+            check_version(case, expected_version)
         return case
 
-    def _store_files(self, defn: Definition, attachments: list[Attachment], *, allowed: set[str] | None
+    def _kept(self, defn: Definition, ref: dict[str, Any], allowed: set[str]) -> dict[str, Any]:
+        """A reference to a stored file, checked: a file field of the step, a blob that exists, its size."""
+        field, sha = str(ref.get("field", "")), str(ref.get("sha256", ""))
+        spec = defn.fields.get(field)
+        if spec is None or spec.type != "attachment":
+            raise InvalidInput("file.not_attachment_field", field=field, case_type=defn.name)
+        if field not in allowed:
+            raise FieldNotAllowed("file.not_at_step", field=field, case_type=defn.name)
+        size = self.blobs.size(sha)
+        if size is None:
+            raise InvalidInput("file.gone", name=str(ref.get("name", "")))
+        name = clean_text(str(ref.get("name") or "file"), what="file name", limit=200)
+        return {"field": field, "name": name, "sha256": sha, "size": size}
+
+    def _store_files(self, defn: Definition, attachments: list[Attachment], *, allowed: set[str] | None = None
                      ) -> list[dict[str, Any]]:
-        check_files(defn, attachments, allowed=allowed, max_bytes=self.max_attachment_bytes)
+        if allowed is not None:
+            check_files(defn, attachments, allowed=allowed, max_bytes=self.max_attachment_bytes)
         out = []
         for f in attachments:
             name = clean_text(f.name or "file", what="file name", limit=200)

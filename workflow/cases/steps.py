@@ -12,7 +12,7 @@ from typing import Any
 
 from workflow.cases.handover import handover
 from workflow.cases.linking import open_linked
-from workflow.cases.unit_of_work import Change, StepContext, active_user
+from workflow.cases.unit_of_work import NEVER_STALE, Change, StepContext, active_user
 from workflow.cases.validation import (
     check_references,
     comment_text,
@@ -24,7 +24,7 @@ from workflow.cases.validation import (
 from workflow.definitions.model import Definition
 from workflow.engine import policy
 from workflow.errors import ImmutableField, InvalidInput, TransitionNotAllowed
-from workflow.events import ADVANCED, ASSIGNED, COMMENTED, FIELDS_CHANGED
+from workflow.events import ADVANCED, ASSIGNED, COMMENTED, FIELDS_CHANGED, Event
 from workflow.messages import Message
 
 
@@ -42,6 +42,16 @@ class Advance:
     fields: Mapping[str, Any] = field(default_factory=dict)
     files: tuple[dict[str, Any], ...] = ()
     comment: str | None = None
+
+    def unaffected_by(self, event: Event, defn: Definition) -> bool:
+        """A comment, a rung, a flag or a correction of fields the step does not read leaves its form valid."""
+        if event.action in NEVER_STALE:
+            return True
+        if event.action != FIELDS_CHANGED:
+            return False  # a step moved the case, or someone else took it: the form no longer fits
+        touched = set(event.payload.get("fields") or {}) | {a["field"] for a in event.payload.get("attachments") or []}
+        steps = [t for t in defn.transitions if t.trigger == self.trigger]
+        return bool(steps) and not any(touched & t.reads for t in steps)
 
     def decide(self, ctx: StepContext) -> Change:
         work, case, defn, user = ctx.work, ctx.case, ctx.definition, ctx.user
@@ -76,6 +86,9 @@ class Assign:
 
     assignee: str | None
 
+    def unaffected_by(self, event: Event, defn: Definition) -> bool:
+        return event.action in NEVER_STALE or event.action == FIELDS_CHANGED
+
     def decide(self, ctx: StepContext) -> Change:
         policy.check_assign(ctx.user, ctx.definition, ctx.case, self.assignee)
         if self.assignee is not None:
@@ -95,6 +108,9 @@ class ReturnToQueue:
 
     reason: str
 
+    def unaffected_by(self, event: Event, defn: Definition) -> bool:
+        return event.action in NEVER_STALE or event.action == FIELDS_CHANGED
+
     def decide(self, ctx: StepContext) -> Change:
         if ctx.case.assignee is None:
             raise InvalidInput("case.not_assigned")
@@ -105,6 +121,9 @@ class ReturnToQueue:
 @dataclass(frozen=True)
 class Comment:
     text: str
+
+    def unaffected_by(self, event: Event, defn: Definition) -> bool:
+        return True  # a comment fits any version of the case
 
     def decide(self, ctx: StepContext) -> Change:
         return Change(COMMENTED, {"comment": self.text})

@@ -31,7 +31,18 @@ from workflow.engine.machine import Lifecycles
 from workflow.engine.policy import Scope
 from workflow.engine.projection import apply
 from workflow.errors import CaseBusy, CaseNotFound, ConcurrencyConflict, InvalidInput, UnknownUnit, UnknownUser
-from workflow.events import GENESIS_HASH, OPENED, Event, format_time, parse_time
+from workflow.events import (
+    COMMENTED,
+    DEADLINE_RECOMPUTED,
+    ESCALATED,
+    FLAGGED,
+    GENESIS_HASH,
+    OPENED,
+    UNFLAGGED,
+    Event,
+    format_time,
+    parse_time,
+)
 from workflow.messages import Message
 from workflow.ports import ReadTx, WriteTx
 from workflow.records import CaseState, User
@@ -98,6 +109,11 @@ class Step(Protocol):
         """Check the change against the locked case and say what to record; raise to refuse it."""
 
 
+# What happened to a case since someone looked at it that cannot change what they decided: a comment,
+# a fired escalation rung, a supervision flag (a step's guards are judged again on the locked case anyway).
+NEVER_STALE = frozenset({COMMENTED, ESCALATED, FLAGGED, UNFLAGGED, DEADLINE_RECOMPUTED})
+
+
 class UnitOfWork:
     """One write transaction; every case change inside it goes through `change` or `open`."""
 
@@ -128,9 +144,9 @@ class UnitOfWork:
             if skip_locked and tx.get_case(case_id) is not None:
                 raise CaseBusy("case.busy", case_id=case_id)
             raise CaseNotFound(case_id)
-        check_version(case, expected_version)
-        user = User.system(actor) if system_actor else active_user(tx, actor)
         defn = self.registry.get(case.type, case.definition_version)
+        check_seen(tx, case, expected_version, step, defn)
+        user = User.system(actor) if system_actor else active_user(tx, actor)
         scope = None
         if not system_actor:
             scope = Scope(tx.unit_chain(case.unit), self.registry.roles)  # the unit and its ancestors suffice
@@ -215,6 +231,19 @@ def active_user(tx: ReadTx, login: str) -> User:
     if user is None or not user.active:
         raise UnknownUser(login)
     return user
+
+
+def check_seen(tx: ReadTx, case: CaseState, expected_version: int | None, step: Step, defn: Definition) -> None:
+    """ConcurrencyConflict when the case changed, since the version the caller saw, in a way that matters to
+    `step` — what it depends on, as its `unaffected_by(event, definition)` says (without one: any change)."""
+    if expected_version is None or case.version == expected_version:
+        return
+    unaffected = getattr(step, "unaffected_by", None)
+    if unaffected is not None and 0 < expected_version < case.version:
+        since = [e for e in tx.events(case.id) if e.version > expected_version]
+        if all(unaffected(e, defn) for e in since):
+            return
+    check_version(case, expected_version)
 
 
 def check_version(case: CaseState, expected_version: int | None) -> None:

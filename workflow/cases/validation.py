@@ -52,9 +52,10 @@ def parse_fields(defn: Definition, raw: Mapping[str, Any], *, allowed: set[str] 
 
 
 def check_files(defn: Definition, attachments: list[Attachment], *, allowed: set[str] | None,
-                max_bytes: int) -> None:
-    """Refuse files the definition (or this step) does not take, or that are too large."""
-    if len(attachments) > MAX_ATTACHMENTS_PER_STEP:
+                max_bytes: int, already: int = 0) -> None:
+    """Refuse files the definition (or this step) does not take, or that are too large (`already`: files
+    the step has besides these)."""
+    if len(attachments) + already > MAX_ATTACHMENTS_PER_STEP:
         raise InvalidInput("file.too_many", limit=MAX_ATTACHMENTS_PER_STEP)
     for f in attachments:
         spec = defn.fields.get(f.field)

@@ -53,14 +53,17 @@ def deadline_view(case: CaseState, now: datetime, calendar: WorkingCalendar) -> 
                       for r in d.get("rungs") or []]}
 
 
-def case_summary(case: CaseState, d: Definition, now: datetime, calendar: WorkingCalendar) -> dict[str, Any]:
+def case_summary(case: CaseState, d: Definition, now: datetime, calendar: WorkingCalendar,
+                 available: list[TransitionSpec] | None = None) -> dict[str, Any]:
+    """The case as plain data; `available` are the steps offered (default: every step out of its state)."""
+    steps = d.transitions_from(case.state) if available is None else available
     return {
         "id": case.id, "type": case.type, "definition_version": case.definition_version, "title": case.title,
         "unit": case.unit, "state": case.state, "stage": d.states[case.state].stage, "version": case.version,
         "assignee": case.assignee, "fields": case.fields, "opened_at": case.opened_at,
         "updated_at": case.updated_at, "supervision_level": case.supervision_level, "listed": case.listed,
         "links": case.links, "deadline": deadline_view(case, now, calendar),
-        "available": [transition_summary(d, t) for t in d.transitions_from(case.state)],
+        "available": [transition_summary(d, t) for t in steps],
     }
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 from weakref import WeakKeyDictionary
 
+from workflow.cases.offers import assignee_only
 from workflow.definitions.model import STAGES, Definition
 from workflow.definitions.registry import DefinitionRegistry
 from workflow.definitions.roles import OWN_TODO, READ_ALL
@@ -95,6 +96,16 @@ def build_inbox_query(kind: InboxKind, viewer: Viewer, registry: DefinitionRegis
     if kind == "todo" and viewer.own_todo:  # their own cases to do; the rest is the queue
         return InboxQuery("stage", _stage_keys(registry, wanted), filt, now, assignee=viewer.login,
                           pairs=wanted, units=units if filt.unit else None)
+    if kind == "todo":  # someone else's declaration form, say, is not the viewer's to do
+        query = _tab_query(kind, viewer, registry, filt, now, units, wanted, types, stages)
+        own = _assignee_only_pairs(registry, viewer.role, types) & wanted
+        return replace(query, own_pairs=own, viewer=viewer.login) if own else query
+    return _tab_query(kind, viewer, registry, filt, now, units, wanted, types, stages)
+
+
+def _tab_query(kind: InboxKind, viewer: Viewer, registry: DefinitionRegistry, filt: InboxFilter, now: str,
+               units: tuple[str, ...] | None, wanted: frozenset[tuple[str, str]], types: tuple[str, ...],
+               stages: tuple[str, ...]) -> InboxQuery:
     if kind == "queue" and units is None:  # unassigned open cases of every unit, stage by stage
         every_type = set(types) == set(registry.names())  # then the seeks' stages say it all
         return InboxQuery("stage", tuple((s,) for s in stages), filt, now, unassigned=True,
@@ -129,6 +140,23 @@ def _wanted_pairs(registry: DefinitionRegistry, kind: InboxKind, role: str, type
             # Closed cases wait for nobody (a reopen is exceptional), unless their state keeps a deadline.
             wanted &= {p for p in actionable_pairs(registry, role, types) if _awaits_work(registry, *p)}
         memo[key] = wanted
+    return memo[key]  # type: ignore[no-any-return]
+
+
+def _assignee_only_pairs(registry: DefinitionRegistry, role: str, types: tuple[str, ...]
+                         ) -> frozenset[tuple[str, str]]:
+    """(type, state) pairs where every step `role` may take (in any version) is the assignee's alone."""
+    memo, key = _memo(registry), ("own", role, types)
+    if key not in memo:
+        acting, free = set(), set()
+        for d in _all_versions(registry, types):
+            for t in d.transitions:
+                if role in t.roles:
+                    pairs = {(d.name, s) for s in t.sources}
+                    acting |= pairs
+                    if not assignee_only(t):
+                        free |= pairs
+        memo[key] = frozenset(acting - free)
     return memo[key]  # type: ignore[no-any-return]
 
 

@@ -29,10 +29,20 @@ class FileBlobStore:
         return digest
 
     def get(self, sha256: str) -> bytes | None:
-        if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
+        if not _digest(sha256):
             return None
         path = self._path(sha256)
         return path.read_bytes() if path.exists() else None
+
+    def size(self, sha256: str) -> int | None:
+        if not _digest(sha256):
+            return None
+        path = self._path(sha256)
+        return path.stat().st_size if path.exists() else None
+
+
+def _digest(text: str) -> bool:
+    return len(text) == 64 and all(c in "0123456789abcdef" for c in text)
 
 
 class MemoryBlobStore:
@@ -46,3 +56,7 @@ class MemoryBlobStore:
 
     def get(self, sha256: str) -> bytes | None:
         return self.blobs.get(sha256)
+
+    def size(self, sha256: str) -> int | None:
+        data = self.blobs.get(sha256)
+        return None if data is None else len(data)

@@ -98,6 +98,9 @@ class _Builder:
             out.append("x.assignee IS NULL")
         if q.pairs is not None:
             out.append(self.pair_condition(sorted(q.pairs)))
+        if q.own_pairs:  # steps only the assignee may take: the viewer's or unassigned rows only
+            out.append(f"(NOT {self.pair_condition(sorted(q.own_pairs), 'own')} OR x.assignee IS NULL "
+                       f"OR x.assignee = {self.bind('viewer', q.viewer)})")
         if q.units is not None:
             out.append(f"x.unit {self.bind_list('unit', sorted(q.units))}")
         out += self.light(q.filt.light)
@@ -107,12 +110,13 @@ class _Builder:
             out.append(f"({DUE}, x.id) > ({self.ph('after_due')}, {self.ph('after_id')})")
         return out
 
-    def pair_condition(self, pairs: list[tuple[str, str]]) -> str:
+    def pair_condition(self, pairs: list[tuple[str, str]], name: str = "p") -> str:
         if self.pg:  # one array parameter, whatever the number of pairs
-            return f"x.type || '/' || x.state {self.bind_list('pair', [f'{t}/{s}' for t, s in pairs])}"
+            return f"(x.type || '/' || x.state {self.bind_list(f'{name}air', [f'{t}/{s}' for t, s in pairs])})"
         # SQLite: a row-value IN builds no string per row read (a third faster than the concatenation)
-        values = ", ".join(f"({self.bind(f'pt{i}', t)}, {self.bind(f'ps{i}', s)})" for i, (t, s) in enumerate(pairs))
-        return f"(x.type, x.state) IN (VALUES {values})"
+        values = ", ".join(f"({self.bind(f'{name}t{i}', t)}, {self.bind(f'{name}s{i}', s)})"
+                           for i, (t, s) in enumerate(pairs))
+        return f"((x.type, x.state) IN (VALUES {values}))"
 
     def light(self, light: str | None) -> list[str]:
         now, yellow = self.ph("now"), self.json("deadline", "yellow_at")
