@@ -122,12 +122,12 @@ def rectification_script(rng: random.Random, k: str, opened_at: datetime) -> lis
             s.append(Step(_days(rng, 2), "advance", lead, "reject_extension", comment="理由不充分，按期完成。",
                           optional=True))
     report = Step(timedelta(days=rng.uniform(0.3, 1.2) * rectify_days), "advance", handler, "report_rectified",
-                  {"result": "已整改到位", "unit_head_signoff": "true"}, evidence=True)
-    s.append(report)
+                  {"result": "已整改到位"}, evidence=True)
+    s += [report, Step(_days(rng, 1), "advance", head, "sign_off")]
     if rng.random() < 0.2:
         s.append(Step(_days(rng, 3), "advance", sup, "return_for_rework", {"return_reason": "佐证材料不充分"}))
-        s.append(Step(_days(rng, 5), "advance", handler, "report_rectified", {"result": "补充材料", "unit_head_signoff": "yes"},
-                      evidence=True))
+        s.append(Step(_days(rng, 5), "advance", handler, "report_rectified", {"result": "补充材料"}, evidence=True))
+        s.append(Step(_days(rng, 1), "advance", head, "sign_off"))
     s.append(Step(_days(rng, 3), "advance", sup2, "close_out", comment=rng.choice((None, "验收合格，销号"))))
     if rng.random() < 0.03:
         s.append(Step(_days(rng, 20), "advance", lead, "reopen",

@@ -1,6 +1,6 @@
 """Engine throughput: whole case lifecycles, one durable commit per transition, vs the raw driver and peers.
 
-Every variant drives the same lifecycle (open + verify, dispatch, report rectified, close out) the
+Every variant drives the same lifecycle (open + verify, dispatch, report rectified, sign-off, close out) the
 way a web request would: load the case, fire, commit — one transaction and one audit event per
 transition. Variants run interleaved in rounds in one process, so they share the machine's state;
 the headline is the median round. SQLite is file-backed with WAL under synchronous=NORMAL (what

@@ -46,7 +46,8 @@ def long_case(app: Any, events: int) -> tuple[str, Any]:
         middle = clock.now()
     clock.advance(hours=1)
     s.advance(case.id, "report_rectified", actor="handler", attachments=[Attachment("evidence", "e.txt", EVIDENCE)],
-              fields={"result": "完成", "unit_head_signoff": "true"})
+              fields={"result": "完成"})
+    s.advance(case.id, "sign_off", actor="unit_head")
     return case.id, middle
 
 

@@ -12,6 +12,7 @@ from rectiflow.demo_people import DEMO_PASSWORD, UNITS, USERS
 from workflow.bootstrap import Application
 from workflow.cases.validation import Attachment
 from workflow.records import CaseState
+from workflow.reporting.rounds import file_refs, rounds
 
 __all__ = ["DEMO_PASSWORD", "UNITS", "USERS", "is_empty", "run_demo", "seed_cases", "seed_directory"]
 
@@ -39,11 +40,14 @@ def walk_rectification(app: Application) -> CaseState:
               fields={"measure": "逐案补齐审批材料并建立复核制度", "owner": "handler", "rectify_by": "2026-12-31"})
     evidence = Attachment("evidence", "复核记录.txt", "补齐3份审批材料，复核制度已印发。".encode())
     s.advance(case.id, "report_rectified", actor="handler", attachments=[evidence],
-              fields={"result": "材料已补齐", "unit_head_signoff": "true"})
+              fields={"result": "材料已补齐"})
+    s.advance(case.id, "sign_off", actor="unit_head")
     s.advance(case.id, "return_for_rework", actor="supervisor", fields={"return_reason": "缺少复核制度文件"})
     policy = Attachment("evidence", "复核制度.txt", "《外出审批复核制度》".encode())
-    s.advance(case.id, "report_rectified", actor="handler", attachments=[policy],
-              fields={"result": "补充制度文件", "unit_head_signoff": "yes"})
+    first_round = rounds(s.history(case.id)[0], s.definition_of(case))[0]
+    s.advance(case.id, "report_rectified", actor="handler", attachments=[policy], fields={"result": "补充制度文件"},
+              kept=file_refs(first_round.files_of("evidence")))  # the first round's record stays evidence
+    s.advance(case.id, "sign_off", actor="unit_head")
     return s.advance(case.id, "close_out", actor="supervisor", comment="验收合格，销号")
 
 

@@ -58,7 +58,8 @@ def _ledger(app: Application) -> None:
                 continue  # rectifying: one overdue, one due soon
             t.later(5)
             t.s.advance(c.id, "report_rectified", actor="handler", attachments=[doc("整改报告.txt")],
-                        fields={"result": "已整改", "unit_head_signoff": "yes"})
+                        fields={"result": "已整改"})
+            t.s.advance(c.id, "sign_off", actor="unit_head")
             if i == 3:
                 t.later(2)
                 t.s.advance(c.id, "close_out", actor="supervisor", comment="验收合格，予以销号")
@@ -212,6 +213,7 @@ def _legal_service(app: Application) -> None:
 
 
 SPREAD_UNITS = [("xf-sfs-2", "sfs2_handler"), ("xf-jcj", "jcj_head"), ("xf-lsk", "lsk_head"), ("xf-zzb", "zzb_head")]
+HEADS = {"xf-sfs-2": "sfs2_head", "xf-jcj": "jcj_head", "xf-lsk": "lsk_head", "xf-zzb": "zzb_head"}  # who signs off
 SPREAD_TITLES = ["外出请假审批不规范", "未登记过问案件情况", "执业档案缺失", "违规出具证明", "社区矫正对象漏管",
                  "承诺书未签订", "投诉处理超期", "台账更新不及时"]
 CATEGORIES = ["commutation_parole", "three_regulations", "lawyer_contact", "legal_service", "commutation_parole",
@@ -242,7 +244,8 @@ def _spread(app: Application) -> None:
                         "measure": "限期整改", "owner": actor, "rectify_by": t.date([-4, 2, 14, 30][n % 4])})
                 elif step == 2:
                     t.s.advance(c.id, "report_rectified", actor=actor, attachments=[doc("整改情况.txt")],
-                                fields={"result": "已整改", "unit_head_signoff": "yes"})
+                                fields={"result": "已整改"})
+                    t.s.advance(c.id, "sign_off", actor=HEADS[unit])
                 else:
                     t.s.advance(c.id, "close_out", actor="supervisor2", comment="验收合格，予以销号")
 

@@ -28,4 +28,5 @@ USERS = [
 ]
 STAFF = [("zzb_head", "unit_head", "xf-zzb", "整治办主任 钱伟"), ("jcj_head", "unit_head", "xf-jcj", "矫正科长 郑芳"),
          ("lsk_head", "unit_head", "xf-lsk", "律管科长 冯洁"), ("jd_head", "unit_head", "xf-jd-1", "鉴定所长 陈涛"),
-         ("sfs2_handler", "handler", "xf-sfs-2", "平岗所 刘洋")]
+         ("sfs2_handler", "handler", "xf-sfs-2", "平岗所 刘洋"),
+         ("sfs2_head", "unit_head", "xf-sfs-2", "平岗所长 马军")]

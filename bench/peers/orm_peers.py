@@ -23,7 +23,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from bench.peers.workload import BASE_FIELDS, STEPS, payload_for
 from workflow.adapters.sql.sqlstore import make_engine
 
-BPMN = Path(__file__).with_name("four_tasks.bpmn")
+BPMN = Path(__file__).with_name("lifecycle_tasks.bpmn")
 STATES = ["reported"] + [dest for _t, _a, dest, _s in STEPS]
 
 

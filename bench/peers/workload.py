@@ -13,13 +13,15 @@ BASE_FIELDS = {"description": "2020年以来3份外出审批缺少司法所意�
 STEPS = (
     ("verify", "supervisor", "verified", "verified"),
     ("dispatch", "supervisor", "rectifying", "handled"),
-    ("report_rectified", "handler", "rectified", "rectified"),
+    ("report_rectified", "handler", "signoff_pending", "rectified"),
+    ("sign_off", "unit_head", "rectified", "rectified"),
     ("close_out", "supervisor", "closed", "closed"),
 )
 STEP_FIELDS: tuple[dict[str, Any], ...] = (
     {},
     {"measure": "逐案补齐审批材料并建立复核制度", "owner": "handler", "rectify_by": "2026-12-31"},
-    {"result": "材料已补齐", "unit_head_signoff": "true"},
+    {"result": "材料已补齐"},
+    {},
     {},
 )
 EVIDENCE = "补齐3份审批材料，复核制度已印发。".encode()

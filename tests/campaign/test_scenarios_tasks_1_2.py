@@ -33,12 +33,14 @@ def test_rectification_item_extension_reopen_and_undisclosed(app, clock):
               fields={"extension_reason": "材料需调档", "extension_until": "2026-05-29"})
     s.advance(case.id, "approve_extension", actor="leader", fields={"rectify_by": "2026-05-29"})
     s.advance(case.id, "report_rectified", actor="handler", attachments=[attachment("evidence")],
-              fields={"result": "已补齐", "unit_head_signoff": "yes"})
+              fields={"result": "已补齐"})
+    s.advance(case.id, "sign_off", actor="unit_head")
     case = s.advance(case.id, "close_out", actor="supervisor")
     assert stage(app, case) == "closed"
     s.advance(case.id, "reopen", actor="leader", fields={"reopen_reason": "回头看发现反弹", "rectify_by": "2026-06-30"})
     s.advance(case.id, "report_rectified", actor="unit_head", attachments=[attachment("evidence", "复查.txt")],
-              fields={"result": "复查合格", "unit_head_signoff": "true"})
+              fields={"result": "复查合格"})
+    s.advance(case.id, "sign_off", actor="unit_head")
     case = s.advance(case.id, "close_out", actor="supervisor2")
     assert case.state == "closed"
     verify_all(app)

@@ -49,7 +49,7 @@ def standalone(path: Path) -> tuple[int, dict[str, Any]]:
 
 def test_an_exported_bundle_verifies_without_a_database(exported, shared_instance, tmp_path):
     path, count = exported
-    assert count == 8 + 8 + 1
+    assert count == 10 + 10 + 1
     # No database at all: point the CLI at one that does not exist.
     result = run_cli(f"sqlite:///{tmp_path / 'absent' / 'none.db'}", shared_instance,
                      "audit", "verify", "--bundle", str(path), "--json")

@@ -77,15 +77,28 @@ def test_threads_without_expected_version_one_wins(shared_app, shared_url):
 
 
 def test_a_version_seen_before_someone_else_acted_is_a_conflict(shared_app, shared_url):
-    """A form shows v1; B commits v2; A submits saying it saw v1 — a conflict, even though the step
-    would still be possible from the new state: a concurrent change is never silently merged."""
+    """A form shows v1; B changes a field the step takes (v2); A submits saying it saw v1 — a
+    conflict, even though the step would still be possible: a concurrent change is never silently merged."""
     case = open_rectification_item(shared_app)
     service = shared_app.cases
-    service.add_comment(case.id, actor="supervisor2", text="先看一下材料")  # B: v2, same state
+    service.update_fields(case.id, actor="supervisor2", fields={"subject": "某所长"})  # B: v2, `verify` takes it
     with pytest.raises(ConcurrencyConflict, match="you saw version 1"):
         service.advance(case.id, "verify", actor="supervisor", expected_version=1)
     assert event_count(shared_url, case.id) == 2
     assert service.get(case.id).state == "reported"
+    assert_verified(shared_app)
+
+
+def test_a_comment_meanwhile_does_not_make_a_step_form_stale(shared_app, shared_url):
+    """A comment (or a field the step does not read) changes nothing the step decided on: A's step,
+    made on v1, goes through after B's comment (v2) and B's correction of an unrelated field (v3)."""
+    case = open_rectification_item(shared_app)
+    service = shared_app.cases
+    service.add_comment(case.id, actor="supervisor2", text="先看一下材料")
+    service.update_fields(case.id, actor="supervisor2", fields={"description": "补充：涉及3份审批"})
+    done = service.advance(case.id, "verify", actor="supervisor", expected_version=1)
+    assert (done.state, done.version, done.fields["description"]) == ("verified", 4, "补充：涉及3份审批")
+    assert event_count(shared_url, case.id) == 4
     assert_verified(shared_app)
 
 
@@ -107,10 +120,13 @@ class _BlockingBlobs:
 
 
 @pytest.mark.parametrize("expected", [None, 3], ids=["no-version-given", "expected-version"])
-def test_a_change_while_files_are_being_stored_is_a_conflict(shared_app, shared_url, expected):
+@pytest.mark.parametrize("meanwhile", ["assign", "comment"])
+def test_a_change_while_files_are_being_stored_is_judged_against_what_the_step_saw(shared_app, shared_url, expected,
+                                                                                   meanwhile):
     """Files are stored before the write transaction (the lock is never held for an upload); the
-    version read before storing them is the one the transaction insists on — with or without a
-    version from the caller. Deterministic interleaving: A stores its file, B commits, A writes."""
+    version read before storing them is the one the transaction judges against — with or without a
+    version from the caller. Deterministic interleaving: A stores its file, B commits, A writes.
+    B taking the case over makes A's step stale (a conflict, nothing written); B's comment does not."""
     from workflow.cases.validation import Attachment
 
     case = open_rectification_item(shared_app)
@@ -127,23 +143,30 @@ def test_a_change_while_files_are_being_stored_is_a_conflict(shared_app, shared_
             try:
                 outcome["a"] = service.advance(
                     case.id, "report_rectified", actor="handler", expected_version=expected,
-                    fields={"result": "材料已补齐", "unit_head_signoff": "true"},
-                    attachments=[Attachment("evidence", "a.txt", b"evidence")])
+                    fields={"result": "材料已补齐"}, attachments=[Attachment("evidence", "a.txt", b"evidence")])
             except WorkflowError as err:
                 outcome["a"] = err
 
         thread_a = threading.Thread(target=a, name="A")
         thread_a.start()
         assert stored.wait(30)
-        outcome["b"] = service.add_comment(case.id, actor="supervisor2", text="B 先动了")
+        if meanwhile == "assign":
+            outcome["b"] = service.assign(case.id, actor="supervisor2", assignee="unit_head")
+        else:
+            outcome["b"] = service.add_comment(case.id, actor="supervisor2", text="B 先动了")
         release.set()
         thread_a.join(30)
     finally:
         service.blobs = plain
     assert outcome["b"].version == 4
-    assert type(outcome["a"]) is ConcurrencyConflict, outcome["a"]
-    assert event_count(shared_url, case.id) == 4
-    assert service.get(case.id).state == "rectifying"
+    if meanwhile == "assign":
+        assert type(outcome["a"]) is ConcurrencyConflict, outcome["a"]
+        assert event_count(shared_url, case.id) == 4
+        assert service.get(case.id).state == "rectifying"
+    else:
+        assert not isinstance(outcome["a"], WorkflowError), outcome["a"]
+        assert event_count(shared_url, case.id) == 5
+        assert service.get(case.id).state == "signoff_pending"
     assert_verified(shared_app)
 
 

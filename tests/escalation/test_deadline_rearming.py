@@ -44,7 +44,8 @@ def test_a_loop_back_that_resumes_keeps_the_deadline_and_what_already_fired(esc_
     assert sweep(esc) == [("remind", key), ("urge", key)]
     evidence = Attachment("evidence", "记录.txt", "材料".encode())
     s.advance(case.id, "report_rectified", actor="handler", attachments=[evidence],
-              fields={"result": "已补齐", "unit_head_signoff": "true"})
+              fields={"result": "已补齐"})
+    s.advance(case.id, "sign_off", actor="unit_head")
     back = s.advance(case.id, "return_for_rework", actor="supervisor", fields={"return_reason": "缺制度文件"})
     assert back.deadline["key"] == key and back.deadline["due_at"] == utc_text(local("2026-03-21T00:00"))
     assert back.supervision_level == 1

@@ -47,7 +47,8 @@ def test_thirty_days_from_report_to_close(esc_app, esc, clock) -> None:
         morning(day)
     evidence = Attachment("evidence", "复核制度.txt", "《外出审批复核制度》".encode())
     s.advance(case.id, "report_rectified", actor="handler", attachments=[evidence],
-              fields={"result": "材料补齐，制度印发", "unit_head_signoff": "true"})
+              fields={"result": "材料补齐，制度印发"})
+    s.advance(case.id, "sign_off", actor="unit_head")
     morning("04-01")
     closed = s.advance(case.id, "close_out", actor="supervisor", comment="验收合格，销号")
 

@@ -50,12 +50,22 @@ def test_invalid_value_is_shown_inline(app, as_role, rect_case):
 
 def test_a_stale_form_gets_a_clear_conflict(app, as_role, rect_case):
     stale = rect_case.version
-    app.cases.add_comment(rect_case.id, actor="registrar", text="someone else acted first")
+    app.cases.assign(rect_case.id, actor="registrar", assignee="handler")  # someone else acted first
     response = as_role("supervisor").post(f"/cases/{rect_case.id}/fire/verify", data={"version": stale})
     assert response.status_code == 409
     html = response.get_data(as_text=True)
     assert 'id="reload-case"' in html and "Traceback" not in html
     assert app.cases.get(rect_case.id).state == "reported"
+
+
+def test_a_comment_in_another_tab_does_not_make_the_step_form_stale(app, as_role, rect_case):
+    client = as_role("supervisor")
+    seen = rect_case.version  # both forms were rendered at this version
+    assert client.post(f"/cases/{rect_case.id}/comment", data={"version": seen, "text": "先看材料"}).status_code == 302
+    response = client.post(f"/cases/{rect_case.id}/fire/verify", data={"version": seen, "subject": "某所长"})
+    assert response.status_code == 302
+    case = app.cases.get(rect_case.id)
+    assert (case.state, case.fields["subject"], case.comments) == ("verified", "某所长", 1)
 
 
 def test_a_form_for_a_state_the_case_left_is_a_conflict_not_a_403(app, as_role, rect_case):
@@ -70,7 +80,7 @@ def test_evidence_upload_records_its_sha256(app, as_role, rect_case):
     case = _to_rectifying(app, rect_case)
     data = "补齐3份审批材料".encode()
     response = as_role("handler").post(f"/cases/{case.id}/fire/report_rectified", data={
-        "version": case.version, "result": "已补齐", "unit_head_signoff": "true",
+        "version": case.version, "result": "已补齐",
         "evidence": (io.BytesIO(data), "复核记录.txt")}, content_type="multipart/form-data")
     assert response.status_code == 302
     event = events_of(app, case.id)[-1]
@@ -84,7 +94,7 @@ def test_evidence_upload_records_its_sha256(app, as_role, rect_case):
 def test_upload_of_a_refused_type_is_an_inline_error(app, as_role, rect_case):
     case = _to_rectifying(app, rect_case)
     response = as_role("handler").post(f"/cases/{case.id}/fire/report_rectified", data={
-        "version": case.version, "result": "x", "unit_head_signoff": "true",
+        "version": case.version, "result": "x",
         "evidence": (io.BytesIO(b"MZ..."), "tool.exe")}, content_type="multipart/form-data")
     assert response.status_code == 422
     assert 'id="f-report_rectified-evidence-error"' in response.get_data(as_text=True)
@@ -97,7 +107,7 @@ def test_upload_over_the_file_limit_is_an_inline_error(make_app, app, rect_case)
     client = make_web(app).test_client()
     session_as(client, app, "handler")
     response = client.post(f"/cases/{case.id}/fire/report_rectified", data={
-        "version": case.version, "result": "x", "unit_head_signoff": "true",
+        "version": case.version, "result": "x",
         "evidence": (io.BytesIO(b"x" * 1001), "big.pdf")}, content_type="multipart/form-data")
     assert response.status_code == 422
     assert "f-report_rectified-evidence-error" in response.get_data(as_text=True)

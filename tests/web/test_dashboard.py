@@ -22,8 +22,9 @@ def campaign(app, clock):
     s.advance(a.id, "dispatch", actor="supervisor",
               fields={"measure": "m", "owner": "handler", "rectify_by": "2026-03-20"})
     clock.advance(days=2)
-    s.advance(a.id, "report_rectified", actor="handler", fields={"result": "r", "unit_head_signoff": "true"},
+    s.advance(a.id, "report_rectified", actor="handler", fields={"result": "r"},
               attachments=[Attachment("evidence", "e.txt", b"evidence")])
+    s.advance(a.id, "sign_off", actor="unit_head")
     clock.advance(days=5)
     s.advance(a.id, "close_out", actor="supervisor")
     s.advance(b.id, "dismiss", actor="supervisor", fields={"unfounded_reason": "查无实据"})

@@ -27,6 +27,8 @@ from workflow.events import format_time
 from workflow.reporting.queries import closed_keys, light_of, stage_of_state
 
 UNITS = ("xf-sfs-1", "xf-sfs-2", "xf-jcj")
+WORKERS = {"xf-sfs-1": ("handler", "unit_head"), "xf-sfs-2": ("sfs2_handler", "sfs2_head"),
+           "xf-jcj": ("jcj_head", "jcj_head")}  # who handles and who signs off, by unit
 DESCRIPTION = {"description": "外出审批缺少司法所意见。", "category": "commutation_parole",
                "discovery_channel": "self_report"}
 
@@ -40,6 +42,7 @@ NEXT = {
     "reported": ("verify",) * 6 + ("dismiss",),
     "verified": ("dispatch",),
     "rectifying": ("report_rectified", "request_extension"),
+    "signoff_pending": ("sign_off",) * 3 + ("decline_signoff",),
     "extension_pending": ("approve_extension", "reject_extension"),
     "rectified": ("close_out",) * 3 + ("return_for_rework",),
     "closed": ("reopen",),
@@ -52,19 +55,23 @@ def _step(app, clock, rng: random.Random, case_id: str) -> None:
     s = app.cases
     kind = rng.choice(("assign", "comment")) if rng.random() < 0.2 else rng.choice(NEXT[s.get(case_id).state])
     evidence = [Attachment("evidence", "e.txt", b"evidence")]
+    handler, head = WORKERS[s.get(case_id).unit]
     moves = {
         "verify": lambda: s.advance(case_id, "verify", actor="supervisor"),
         "dismiss": lambda: s.advance(case_id, "dismiss", actor="supervisor",
                                      fields={"unfounded_reason": "查无实据"}),
         "dispatch": lambda: s.advance(case_id, "dispatch", actor="supervisor", fields={
-            "measure": "m", "owner": "handler", "rectify_by": _date(clock, rng.randint(1, 25))}),
-        "request_extension": lambda: s.advance(case_id, "request_extension", actor="handler", fields={
+            "measure": "m", "owner": handler, "rectify_by": _date(clock, rng.randint(1, 25))}),
+        "request_extension": lambda: s.advance(case_id, "request_extension", actor=handler, fields={
             "extension_reason": "r", "extension_until": _date(clock, rng.randint(5, 40))}),
         "approve_extension": lambda: s.advance(case_id, "approve_extension", actor="leader",
                                                fields={"rectify_by": _date(clock, rng.randint(2, 40))}),
         "reject_extension": lambda: s.advance(case_id, "reject_extension", actor="leader", comment="按期完成"),
-        "report_rectified": lambda: s.advance(case_id, "report_rectified", actor="handler", attachments=evidence,
-                                              fields={"result": "r", "unit_head_signoff": "true"}),
+        "report_rectified": lambda: s.advance(case_id, "report_rectified", actor=handler, attachments=evidence,
+                                              fields={"result": "r"}),
+        "sign_off": lambda: s.advance(case_id, "sign_off", actor=head),
+        "decline_signoff": lambda: s.advance(case_id, "decline_signoff", actor=head,
+                                             fields={"return_reason": "证据不足"}),
         "return_for_rework": lambda: s.advance(case_id, "return_for_rework", actor="supervisor",
                                                fields={"return_reason": "补充材料"}),
         "close_out": lambda: s.advance(case_id, "close_out", actor="supervisor"),
@@ -75,6 +82,8 @@ def _step(app, clock, rng: random.Random, case_id: str) -> None:
     }
     with contextlib.suppress(WorkflowError):
         moves[kind]()
+        if kind == "report_rectified" and rng.random() < 0.7:
+            moves["sign_off"]()  # the unit head is at hand: signed at once
 
 
 def random_histories(app, clock, rng: random.Random, cases: int = 14, steps: int = 120) -> dict[str, list]:
@@ -88,7 +97,23 @@ def random_histories(app, clock, rng: random.Random, cases: int = 14, steps: int
             _step(app, clock, rng, rng.choice(ids))
         if rng.random() < 0.8:  # otherwise the next step happens at the same instant
             clock.advance(hours=rng.choice((1, 5, 20, 30, 75, 150)))
+    ids.append(_prompt_case(app, clock))  # the random walks rarely keep every deadline: one case that does
     return {case_id: app.cases.history(case_id)[0] for case_id in ids}
+
+
+def _prompt_case(app, clock) -> str:
+    """A case closed out on time, each step well within its state's deadline."""
+    s = app.cases
+    case = s.open_case("rectification_item", actor="registrar", unit="xf-sfs-1", title="按期", fields=DESCRIPTION)
+    for trigger, actor, fields in (("verify", "supervisor", {}),
+                                   ("dispatch", "supervisor", {"measure": "m", "owner": "handler",
+                                                               "rectify_by": _date(clock, 20)}),
+                                   ("report_rectified", "handler", {"result": "r"}), ("sign_off", "unit_head", {}),
+                                   ("close_out", "supervisor", {})):
+        clock.advance(hours=2)
+        files = [Attachment("evidence", "e.txt", b"evidence")] if trigger == "report_rectified" else []
+        s.advance(case.id, trigger, actor=actor, fields=fields, attachments=files)
+    return case.id
 
 
 def folded(app, histories: dict[str, list], t: str, units: set[str] | None) -> Counter:

@@ -47,10 +47,9 @@ def test_a_handlers_todo_is_what_is_assigned_to_them_and_the_queue_the_rest(app)
     mine, free = open_item(app, "mine"), open_item(app, "free")
     for case in (mine, free):
         app.cases.advance(case.id, "verify", actor="supervisor")
-    app.cases.assign(mine.id, actor="handler", assignee="handler")
-    for case in (mine, free):
-        app.cases.advance(case.id, "dispatch", actor="supervisor",
-                            fields={"measure": "m", "owner": "handler", "rectify_by": "2026-05-01"})
+    # 交办 hands the case to its 责任人: it is on their to-do, not in the unit queue
+    app.cases.advance(mine.id, "dispatch", actor="supervisor",
+                      fields={"measure": "m", "owner": "handler", "rectify_by": "2026-05-01"})
     assert ids(inbox(app, "handler", "todo")[0]) == [mine.id]
     assert ids(inbox(app, "handler", "queue")[0]) == [free.id]
 
