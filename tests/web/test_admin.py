@@ -89,6 +89,10 @@ def test_a_user_without_a_unit_no_longer_sees_or_acts_on_every_units_cases(app, 
     handler = web_app.test_client()  # while a handler of the unit still sees its case
     session_as(handler, app, "handler")
     assert rect_case.title in handler.get("/?tab=all").get_data(as_text=True)
+    supervisor = web_app.test_client()  # and no one is offered the case to give to them
+    session_as(supervisor, app, "supervisor")
+    assert 'value="roaming"' not in supervisor.get("/?tab=queue").get_data(as_text=True)
+    assert "roaming" not in options(supervisor.get(f"/cases/{rect_case.id}").get_data(as_text=True), "assign-to")
 
 
 def open_in(app, unit: str, title: str):
