@@ -1,13 +1,17 @@
-"""`rectiflow unit add` and `rectiflow user add`: the organisation tree and its people."""
+"""`rectiflow unit add` and `rectiflow user add|set|disable|enable|reset-password`: the organisation tree
+and its people. Each change is recorded in the access log as done by the operator (`system:cli`)."""
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
 from rectiflow.common import application, handles_errors, json_option
 from rectiflow.output import emit
+from workflow.directory.staff import KEEP, Keep
 from workflow.errors import InvalidInput
+from workflow.records import User
 
 
 @click.group()
@@ -34,23 +38,88 @@ def user() -> None:
 @user.command("add")
 @click.argument("login")
 @click.option("--role", required=True, help="registrar, handler, unit_head, supervisor, leader, auditor or admin.")
-@click.option("--unit", "unit_code", default=None, help="The user's unit code.")
+@click.option("--unit", "unit_code", default=None,
+              help="The user's unit code (required for roles that work within a unit: those with `read`, "
+                   "not `read_all`).")
 @click.option("--name", default=None)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @json_option
 @handles_errors
 def user_add(login: str, role: str, unit_code: str | None, name: str | None, password_stdin: bool,
              as_json: bool) -> None:
-    password = None
-    if password_stdin:
-        try:  # bytes, decoded here: the text stream's own decoding depends on the locale
-            password = sys.stdin.buffer.readline().decode("utf-8").rstrip("\r\n")
-        except UnicodeDecodeError:
-            raise InvalidInput("the password on standard input is not valid UTF-8 text") from None
-        if not password:
-            raise InvalidInput("no password on standard input")
+    password = password_from_stdin() if password_stdin else None
     u = application().directory.add_user(login, role=role, unit=unit_code, name=name, password=password)
     emit(as_json, {"login": u.login, "role": u.role, "unit": u.unit}, f"user {u.login} ({u.role}) added")
+
+
+@user.command("set")
+@click.argument("login")
+@click.option("--role", default=None, help="The new role.")
+@click.option("--unit", "unit_code", default=None, help="The new unit code.")
+@click.option("--no-unit", is_flag=True, help="Take the user out of any unit (county-wide roles only).")
+@click.option("--name", default=None, help="The new display name.")
+@json_option
+@handles_errors
+def user_set(login: str, role: str | None, unit_code: str | None, no_unit: bool, name: str | None,
+             as_json: bool) -> None:
+    """Change a user's role, unit or display name (what is not given stays)."""
+    if unit_code is not None and no_unit:
+        raise click.UsageError("give --unit or --no-unit, not both")
+    if role is None and unit_code is None and not no_unit and name is None:
+        raise click.UsageError("nothing to change: give --role, --unit, --no-unit or --name")
+    unit: str | Keep | None = None if no_unit else (KEEP if unit_code is None else unit_code)
+    u = application().directory.set_user(login, role=KEEP if role is None else role, unit=unit,
+                                         name=KEEP if name is None else name)
+    emit(as_json, _user_json(u), f"user {u.login}: role {u.role}, unit {u.unit or '-'}, name {u.name}")
+
+
+@user.command("disable")
+@click.argument("login")
+@json_option
+@handles_errors
+def user_disable(login: str, as_json: bool) -> None:
+    """The user can no longer log in and their sessions end; their cases stay as they are."""
+    u = application().directory.disable_user(login)
+    emit(as_json, _user_json(u), f"user {u.login} disabled")
+
+
+@user.command("enable")
+@click.argument("login")
+@json_option
+@handles_errors
+def user_enable(login: str, as_json: bool) -> None:
+    u = application().directory.enable_user(login)
+    emit(as_json, _user_json(u), f"user {u.login} enabled")
+
+
+@user.command("reset-password")
+@click.argument("login")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the temporary password from standard input (else one is generated and printed).")
+@json_option
+@handles_errors
+def user_reset_password(login: str, password_stdin: bool, as_json: bool) -> None:
+    """Give the user a temporary password; they must change it at their next login. Their sessions end."""
+    given = password_from_stdin() if password_stdin else None
+    u, temporary = application().directory.reset_password(login, password=given)
+    data = {**_user_json(u), **({} if given else {"temporary_password": temporary})}
+    shown = "the password given" if given else temporary
+    emit(as_json, data, f"user {u.login}: temporary password {shown} (to be changed at the next login)")
+
+
+def password_from_stdin() -> str:
+    try:  # bytes, decoded here: the text stream's own decoding depends on the locale
+        password = sys.stdin.buffer.readline().decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError:
+        raise InvalidInput("the password on standard input is not valid UTF-8 text") from None
+    if not password:
+        raise InvalidInput("no password on standard input")
+    return password
+
+
+def _user_json(u: User) -> dict[str, Any]:
+    return {"login": u.login, "name": u.name, "role": u.role, "unit": u.unit, "active": u.active,
+            "must_change_password": u.must_change_password}
 
 
 COMMANDS = (unit, user,)

@@ -25,6 +25,7 @@ ROUTES: dict[str, tuple[str, ...] | None] = {
     "vendor": PUBLIC,
     "auth.login": PUBLIC,
     "auth.logout": ANY_ROLE,
+    "auth.change_password": ANY_ROLE,
     "i18n.switch": PUBLIC,
     "inbox.index": ANY_ROLE,
     "alerts.index": ANY_ROLE,
@@ -49,6 +50,11 @@ ROUTES: dict[str, tuple[str, ...] | None] = {
     "admin.add_user": (ADMINISTER,),
     "admin.add_unit": (ADMINISTER,),
     "admin.end_sessions": (ADMINISTER,),
+    "admin.user": (ADMINISTER,),
+    "admin.change_user": (ADMINISTER,),
+    "admin.disable_user": (ADMINISTER,),
+    "admin.enable_user": (ADMINISTER,),
+    "admin.reset_password": (ADMINISTER,),
 }
 
 

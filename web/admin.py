@@ -1,58 +1,158 @@
-"""Administration: users and units (add, end a user's sessions) and the loaded definitions.
+"""Administration: users (add, change role / unit / name, disable and enable, reset the password, end
+their sessions), units (add) and the loaded definitions.
 
 Administrators manage the directory only: they cannot see or act on cases, and the audit log
-has no edit path anywhere in the UI.
+has no edit path anywhere in the UI. Every change goes through workflow.directory, which records it
+in the access log (who, what, to whom, from which address) in the same transaction. A refused form
+comes back with what was typed and the reason next to the field.
 """
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from web.context import core, log_access, units, users
+from web.context import client_ip, core, me, units, users
 from web.messages import describe
-from workflow.errors import InvalidInput, NotFound
+from workflow.errors import InvalidInput, WorkflowError
+from workflow.records import User
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+# Which form field an engine refusal is about (the rest are shown above the form).
+USER_FIELDS = {"directory.login": "login", "directory.user_exists": "login", "directory.unknown_role": "role",
+               "directory.unit_required": "unit", "directory.unknown_unit": "unit",
+               "directory.password_length": "password", "directory.own_account": "role"}
+UNIT_FIELDS = {"directory.unit_code": "code", "directory.unit_exists": "code", "directory.unknown_unit": "parent"}
 
 
 @bp.route("/")
 def index() -> str:
-    return render_template("admin/index.html", users=users(), units=units(), roles=sorted(core().roles),
-                           role_labels={k: r.label for k, r in core().roles.items()},
-                           definitions=core().registry.all_latest())
+    return _index()
+
+
+def _index(user_form: dict[str, Any] | None = None, unit_form: dict[str, Any] | None = None) -> str:
+    return render_template("admin/index.html", users=users(), units=units(), roles=list(core().roles),
+                           unit_names={u.code: u.name for u in units()}, definitions=core().registry.all_latest(),
+                           user_form=user_form or {"values": {}, "errors": {}},
+                           unit_form=unit_form or {"values": {}, "errors": {}})
 
 
 @bp.route("/users", methods=["POST"])
-def add_user() -> Response:
+def add_user() -> Response | tuple[str, int]:
     f = request.form
+    login, role = f.get("login", "").strip(), f.get("role", "")
     try:
-        core().directory.add_user(f.get("login", "").strip(), role=f.get("role", ""), unit=f.get("unit") or None,
-                                name=f.get("name") or None, password=f.get("password") or None)
-    except (InvalidInput, NotFound) as err:
-        flash(describe(err), "error")
-    else:
-        log_access("add_user", login=f.get("login", ""), role=f.get("role", ""))
-        flash(_("User added."), "success")
+        if not role:
+            raise _Missing("role", _("Choose a role."))
+        core().directory.add_user(login, role=role, unit=f.get("unit") or None, name=f.get("name") or None,
+                                  password=f.get("password") or None, by=me().login, ip=client_ip())
+    except (WorkflowError, _Missing) as err:
+        form = {"values": f.to_dict(), "errors": _field_error(err, USER_FIELDS)}
+        return _index(user_form=form), 400
+    flash(_("User added."), "success")
     return redirect(url_for("admin.index"))
 
 
 @bp.route("/units", methods=["POST"])
-def add_unit() -> Response:
+def add_unit() -> Response | tuple[str, int]:
     f = request.form
     try:
-        core().directory.add_unit(f.get("code", "").strip(), name=f.get("name") or None, parent=f.get("parent") or None)
-    except (InvalidInput, NotFound) as err:
+        core().directory.add_unit(f.get("code", "").strip(), name=f.get("name") or None,
+                                  parent=f.get("parent") or None, by=me().login, ip=client_ip())
+    except WorkflowError as err:
+        form = {"values": f.to_dict(), "errors": _field_error(err, UNIT_FIELDS)}
+        return _index(unit_form=form), 400
+    flash(_("Unit added."), "success")
+    return redirect(url_for("admin.index"))
+
+
+@bp.route("/users/<login>")
+def user(login: str) -> str:
+    return _user_page(_user_or_404(login))
+
+
+def _user_page(u: User, *, form: dict[str, Any] | None = None, temporary: str | None = None) -> str:
+    values = {"name": u.name, "role": u.role, "unit": u.unit or ""}
+    return render_template("admin/user.html", u=u, roles=list(core().roles), units=units(),
+                           unit_names={x.code: x.name for x in units()}, temporary=temporary,
+                           form=form or {"values": values, "errors": {}}, myself=u.login == me().login)
+
+
+@bp.route("/users/<login>", methods=["POST"])
+def change_user(login: str) -> Response | tuple[str, int]:
+    u, f = _user_or_404(login), request.form
+    try:
+        if not f.get("role"):
+            raise _Missing("role", _("Choose a role."))
+        core().directory.set_user(login, role=f.get("role", ""), unit=f.get("unit") or None,
+                                  name=f.get("name", ""), by=me().login, ip=client_ip())
+    except (WorkflowError, _Missing) as err:
+        return _user_page(u, form={"values": f.to_dict(), "errors": _field_error(err, USER_FIELDS)}), 400
+    flash(_("Changes saved."), "success")
+    return redirect(url_for("admin.user", login=login))
+
+
+@bp.route("/users/<login>/disable", methods=["POST"])
+def disable_user(login: str) -> Response:
+    u = _user_or_404(login)
+    try:
+        core().directory.disable_user(login, by=me().login, ip=client_ip())
+    except InvalidInput as err:
         flash(describe(err), "error")
     else:
-        log_access("add_unit", code=f.get("code", ""))
-        flash(_("Unit added."), "success")
-    return redirect(url_for("admin.index"))
+        flash(_("%(name)s can no longer log in; their sessions have ended. Their cases stay as they are.",
+                name=u.name), "success")
+    return redirect(url_for("admin.user", login=login))
+
+
+@bp.route("/users/<login>/enable", methods=["POST"])
+def enable_user(login: str) -> Response:
+    u = _user_or_404(login)
+    core().directory.enable_user(login, by=me().login, ip=client_ip())
+    flash(_("%(name)s can log in again.", name=u.name), "success")
+    return redirect(url_for("admin.user", login=login))
+
+
+@bp.route("/users/<login>/reset-password", methods=["POST"])
+def reset_password(login: str) -> str:
+    _user_or_404(login)
+    # Shown once, on this answer only (never put in the session or a flash message, which a cookie carries).
+    changed, temporary = core().directory.reset_password(login, by=me().login, ip=client_ip())
+    return _user_page(changed, temporary=temporary)
 
 
 @bp.route("/users/<login>/end-sessions", methods=["POST"])
 def end_sessions(login: str) -> Response:
-    if core().directory.end_sessions(login):
-        log_access("end_sessions", login=login)
-        flash(_("All sessions of %(login)s have been ended.", login=login), "success")
-    return redirect(url_for("admin.index"))
+    u = _user_or_404(login)
+    core().directory.end_sessions(login, by=me().login, ip=client_ip())
+    flash(_("All sessions of %(name)s have been ended.", name=u.name), "success")
+    return redirect(url_for("admin.user", login=login))
+
+
+class _Missing(Exception):
+    """A required choice left empty on the form (the engine would only call it unknown)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field, self.text = field, message
+
+
+def _field_error(err: WorkflowError | _Missing, fields: dict[str, str]) -> dict[str, str]:
+    """{field: message}; "" for an error that belongs to no one field (shown above the form)."""
+    if isinstance(err, _Missing):
+        return {err.field: err.text}
+    field = fields.get(err.code)
+    if field is None and err.code.startswith("text.") and err.params.get("what") in ("user name", "unit name"):
+        field = "name"
+    return {field or "": describe(err)}
+
+
+def _user_or_404(login: str) -> User:
+    found = core().directory.user(login)
+    if found is None:
+        abort(404)
+    return found
+

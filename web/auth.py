@@ -1,17 +1,19 @@
-"""Logging in and out: argon2 passwords, throttled failures, renewed sessions, server-side logout.
+"""Logging in and out, changing one's password: argon2 passwords, throttled failures, renewed sessions,
+server-side logout.
 
 Sessions carry ``login:session_token`` (Flask-Login's "alternative token"); the user loader
 compares the token with the one stored on the user, so rotating it at logout makes every copy
 of the old cookie worthless (a cookie-only session would stay valid after logout, and "remember
-me" would outlive a disabled account). Failed logins are counted in the
-access log and checked *before* any password is hashed, so a flood of guesses costs no CPU.
+me" would outlive a disabled account). A password change, a reset and disabling the account rotate
+it too. Failed logins are counted in the access log and checked *before* any password is hashed, so
+a flood of guesses costs no CPU. A user whose password an administrator reset is sent to the
+password page after logging in and can reach nothing else until they have chosen a new one.
 """
 from __future__ import annotations
 
 import hmac
 import secrets
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -19,6 +21,10 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from werkzeug.wrappers import Response
 
 from web.context import client_ip, core, log_access, now, queries
+from web.messages import describe
+from web.security import safe_next
+from workflow.directory.passwords import MAX_LENGTH, MIN_LENGTH
+from workflow.errors import WorkflowError
 from workflow.events import format_time
 from workflow.records import User
 
@@ -40,11 +46,25 @@ class WebUser(UserMixin):
         return self.user.active
 
 
+# What a user whose password was reset may still reach before choosing a new one.
+BEFORE_PASSWORD_CHANGE = frozenset({"auth.change_password", "auth.logout", "auth.login", "static", "vendor",
+                                    "i18n.switch"})
+
+
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_user)
+    app.before_request(require_password_change)
+
+
+def require_password_change() -> Response | None:
+    """After an administrator's reset the user can do nothing but choose a new password (or log out)."""
+    if (current_user.is_authenticated and current_user.user.must_change_password
+            and request.endpoint not in BEFORE_PASSWORD_CHANGE):
+        return redirect(url_for("auth.change_password"))
+    return None
 
 
 def load_user(user_id: str) -> WebUser | None:
@@ -82,7 +102,33 @@ def login() -> Response | str | tuple[str, int]:
     session.permanent = True
     login_user(WebUser(user))
     log_access("login", actor=user.login)
+    if user.must_change_password:
+        return redirect(url_for("auth.change_password"))
     return redirect(safe_next(request.args.get("next")))
+
+
+LIMITS = (MIN_LENGTH, MAX_LENGTH)
+# Which field of the form a refusal is about.
+PASSWORD_FIELDS = {"directory.wrong_password": "current", "directory.password_length": "new",
+                   "directory.password_unchanged": "new", "directory.passwords_differ": "repeat"}
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def change_password() -> Response | str | tuple[str, int]:
+    """Every user's own password change: the current one, then the new one twice."""
+    forced = current_user.user.must_change_password
+    if request.method == "GET":
+        return render_template("auth/password.html", forced=forced, errors={}, limits=LIMITS)
+    f = request.form
+    try:
+        user = core().directory.change_password(current_user.user.login, current=f.get("current", ""),
+                                                new=f.get("new", ""), repeat=f.get("repeat", ""), ip=client_ip())
+    except WorkflowError as err:
+        errors = {PASSWORD_FIELDS.get(err.code, ""): describe(err)}
+        return render_template("auth/password.html", forced=forced, errors=errors, limits=LIMITS), 400
+    login_user(WebUser(user))  # this session goes on under the new token; every other session has ended
+    flash(_("Your password has been changed."), "success")
+    return redirect(url_for("inbox.index"))
 
 
 @bp.route("/logout", methods=["POST"])
@@ -104,11 +150,3 @@ def throttled(username: str) -> bool:
     since = format_time(now() - timedelta(minutes=cfg["LOGIN_THROTTLE_MINUTES"]))
     by_login, by_ip = queries().failures_since(actor=username or "-", ip=client_ip(), since=since)
     return by_login >= cfg["LOGIN_FAILURES_PER_LOGIN"] or by_ip >= cfg["LOGIN_FAILURES_PER_IP"]
-
-
-def safe_next(target: str | None) -> str:
-    """Only same-site paths: an open redirect would turn the login page into a phishing aid."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return url_for("inbox.index")
-    parts = urlsplit(target)
-    return target if not parts.scheme and not parts.netloc else url_for("inbox.index")

@@ -9,6 +9,7 @@ from datetime import datetime, time
 from flask import Blueprint, abort, render_template, request, send_file
 from werkzeug.wrappers import Response
 
+from web import access_view
 from web.context import core, log_access, now, now_text, queries, unit_names, viewable_case
 from workflow.audit.verify import case_problem, write_bundle
 from workflow.engine.projection import project_case
@@ -110,10 +111,11 @@ def _scope_text(filt: AuditFilter) -> str:
 @bp.route("/audit/access")
 def access_log() -> str:
     a = request.args
-    entries = queries().access_entries(actor=(a.get("actor") or None), case_id=(a.get("case") or None),
-                                       before_seq=_before(), limit=AUDIT_PAGE + 1)
+    actor = (a.get("actor") or "").strip()
+    entries = queries().access_entries(actor=access_view.actor_login(actor) if actor else None,
+                                       case_id=(a.get("case") or None), before_seq=_before(), limit=AUDIT_PAGE + 1)
     more = len(entries) > AUDIT_PAGE
     entries = entries[:AUDIT_PAGE]
-    return render_template("history/access.html", entries=entries,
+    return render_template("history/access.html", rows=access_view.rows(entries),
                            next_before=entries[-1].seq if more else None,
                            args={k: v for k, v in a.items() if k != "before"})

@@ -54,7 +54,7 @@ def stage_label(stage: str) -> str:
 
 @bp.route("/lang", methods=["POST"])
 def switch() -> Response:
-    from web.auth import safe_next
+    from web.security import safe_next
 
     chosen = request.form.get("lang", "")
     if chosen in LANGUAGES:

@@ -85,6 +85,5 @@ def _assignees(tab: str, rows: list) -> dict[str, list[tuple[str, str]]]:
     people = [u for u in users() if u.active and roles.may(u.role, BE_ASSIGNED)]
     by_unit: dict[str, list[tuple[str, str]]] = {}
     for unit in {r.unit for r in rows}:  # a page holds a few units: who covers each, worked out once
-        above = set(scope().chain(unit))
-        by_unit[unit] = [(u.login, u.name) for u in people if u.unit is None or u.unit in above]
+        by_unit[unit] = [(u.login, u.name) for u in people if scope().covers(u, unit)]
     return {r.id: by_unit[r.unit] for r in rows}

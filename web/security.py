@@ -7,8 +7,9 @@ library injects a <style> element into each SVG it draws.
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, request, send_from_directory
+from flask import Flask, Response, abort, request, send_from_directory, url_for
 from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
@@ -58,3 +59,11 @@ def register_vendor_route(app: Flask, node_modules: Path) -> None:
             abort(404)
         path = node_modules / rel
         return send_from_directory(path.parent, path.name, mimetype="text/javascript", max_age=86400)
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths: an open redirect would turn the login page into a phishing aid."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return url_for("inbox.index")
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else url_for("inbox.index")

@@ -119,7 +119,7 @@ def _assemble(settings: Settings, store: sqlstore.SqlStore, clock: Clock, sync: 
     escalations = Escalations(cases, store, policy, interval=settings.scheduler_interval, lease_clock=SystemClock())
     return Application(
         settings, clock, roles, registry, calendar, store, blobs, cases, escalations,
-        Campaigns(cases, YamlFileReader()), Declarations(cases), Directory(store, roles),
+        Campaigns(cases, YamlFileReader()), Declarations(cases), Directory(store, roles, clock),
         Audit(store, SqlAuditScanner(settings.database_url, store), clock), SqlQueries(store.engine), warnings)
 
 

@@ -109,6 +109,11 @@ MESSAGES: Mapping[str, str] = {
     "directory.unit_exists": N_("unit '%(unit)s' already exists"),
     "directory.user_exists": N_("user '%(login)s' already exists"),
     "directory.password_length": N_("password must be %(min)s–%(max)s characters"),
+    "directory.unit_required": N_("role '%(role)s' works within a unit: the user needs a unit"),
+    "directory.own_account": N_("you cannot disable your own account or take away your own administration rights"),
+    "directory.wrong_password": N_("the current password is wrong"),
+    "directory.passwords_differ": N_("the new password and its repetition differ"),
+    "directory.password_unchanged": N_("the new password must differ from the current one"),
     # deadlines, supervision, the sweep
     "deadline.extension_needs_date": N_("an extension needs the new date in '%(field)s'"),
     "deadline.extension_not_later": N_("an extension must move the deadline later than %(due)s (got %(value)s)"),

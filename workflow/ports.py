@@ -94,6 +94,10 @@ class ReadTx(Protocol):
     def lease_holder(self, name: str) -> tuple[str, str] | None:
         """(owner, expires_at) of a named lease, None if it was never taken."""
 
+    # the access log (logins, views, exports, administration), append-only
+    def access_log_after(self, seq: int, *, limit: int) -> list[AccessEntry]:
+        """Up to `limit` entries with a sequence number above `seq`, oldest first."""
+
 
 class WriteTx(ReadTx, Protocol):
     """A read-write transaction: everything in it commits together, or nothing does."""
@@ -114,6 +118,8 @@ class WriteTx(ReadTx, Protocol):
     def add_unit(self, unit: Unit) -> None: ...
     def add_user(self, user: User) -> None: ...
     def update_user(self, login: str, **values: Any) -> None: ...
+    def record_access(self, entry: AccessEntry) -> None:
+        """Append to the access log in this transaction (its seq is given by the store; never changed)."""
     def save_definition(self, stored: StoredDefinition, loaded_at: str = "") -> None: ...
 
     # campaigns and self-declarations

@@ -24,6 +24,7 @@ class User:
     password_hash: str = ""
     active: bool = True
     session_token: str = ""
+    must_change_password: bool = False  # set by an administrator's reset: the next login must choose a new one
 
     @property
     def is_system(self) -> bool:

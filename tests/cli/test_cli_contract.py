@@ -126,12 +126,14 @@ def test_user_add(cli, database_url):
         (["--role", "wizard"], None, "error: unknown role 'wizard' (known: admin, auditor, handler, leader, "
                                      "registrar, supervisor, unit_head)"),
         (["--role", "handler", "--password-stdin"], "", "error: no password on standard input"),
-        (["--role", "handler", "--password-stdin"], "short\n", "error: password must be 8–256 characters"),
+        (["--role", "handler", "--unit", "xf-sfs-2", "--password-stdin"], "short\n",
+         "error: password must be 8–256 characters"),
+        (["--role", "handler"], None, "error: role 'handler' works within a unit: the user needs a unit"),
     ]:
         result = cli("user", "add", "other", *args, input=input_)
         clean_failure(result, 1)
         assert result.stderr.strip() == message
-    clean_failure(cli("user", "add", "newbie", "--role", "handler"), 1)  # already there
+    clean_failure(cli("user", "add", "newbie", "--role", "handler", "--unit", "xf-sfs-2"), 1)  # already there
 
 
 # ---- cases -----------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from workflow.adapters.memory.tables import IntegrityViolation
 from workflow.errors import ConcurrencyConflict
 from workflow.events import COMMENTED, DEADLINE_RECOMPUTED, format_time
+from workflow.read_side import AccessEntry
 from workflow.records import Alert, CaseState, StoredCampaign, StoredDefinition, Unit, User
 
 REFUSED = (IntegrityError, IntegrityViolation)  # a unique or foreign key said no (SQL / memory)
@@ -335,10 +336,11 @@ class TestStoreContract:
             assert tx.unit_chain("loop") == [loop]
             assert tx.users() == [admin, zhao] and (tx.get_user("zhao"), tx.get_user("ghost")) == (zhao, None)
         with store.write() as tx:
-            tx.update_user("zhao", active=False, session_token="new", unit="annex")
+            tx.update_user("zhao", active=False, session_token="new", unit="annex", must_change_password=True)
             tx.update_user("ghost", active=False)  # no such user: nothing happens
         with store.read() as tx:
-            assert tx.users() == [admin, User("zhao", "赵", "handler", "annex", "", False, "new")]
+            assert tx.users() == [admin, User("zhao", "赵", "handler", "annex", "", False, "new", True)]
+            assert tx.get_user("zhao").must_change_password is True and admin.must_change_password is False
 
     @pytest.mark.parametrize("write", [
         lambda tx: tx.add_user(User("li", "李", "handler", "nowhere")),
@@ -380,6 +382,35 @@ class TestStoreContract:
                 "assignee", "b_head", "c_leader", "free", "o_handler", "reader"]
             assert logins("annex", set(), "gone") == ["a_handler", "assignee", "c_leader", "free", "reader"]
             assert logins("nowhere", set(), None) == ["free"]
+
+    # ---- the access log ------------------------------------------------------------------------------
+    def test_the_access_log_is_appended_in_order_with_its_transaction_only(self, store):
+        def entry(action: str, **detail: Any) -> AccessEntry:
+            return AccessEntry(0, at(hours=1), "admin", action, None, "ok", "10.0.0.7", detail)
+
+        given = entry("change_user", user="zhao", changes={"role": ["handler", "unit_head"]})
+        with store.write() as tx:
+            tx.record_access(given)
+            tx.record_access(entry("disable_user", user="zhao"))
+            assert [e.action for e in tx.access_log_after(0, limit=10)] == ["change_user", "disable_user"]
+        given.detail["changes"]["role"][1] = "admin"  # the caller's dict is not the stored entry
+        with pytest.raises(RuntimeError), store.write() as tx:
+            tx.record_access(entry("reset_password", user="zhao"))
+            raise RuntimeError("the change it records failed")
+        with store.write() as tx:
+            with pytest.raises(RuntimeError), tx.savepoint():
+                tx.record_access(entry("undone"))
+                raise RuntimeError
+            tx.record_access(entry("enable_user", user="zhao"))
+        with store.read() as tx:
+            entries = tx.access_log_after(0, limit=10)
+            assert [e.action for e in entries] == ["change_user", "disable_user", "enable_user"]
+            assert all(a.seq < b.seq for a, b in pairwise(entries)) and entries[0].seq > 0
+            stored = {"user": "zhao", "changes": {"role": ["handler", "unit_head"]}}
+            assert entries[0] == AccessEntry(entries[0].seq, at(hours=1), "admin", "change_user", None, "ok",
+                                             "10.0.0.7", stored)
+            assert tx.access_log_after(entries[0].seq, limit=1) == [entries[1]]
+            assert tx.access_log_after(entries[-1].seq, limit=10) == []
 
     # ---- stored definitions ----------------------------------------------------------------------------
     def test_definitions_are_stored_replaced_and_known_in_use(self, store):

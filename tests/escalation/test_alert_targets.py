@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 
 from workflow.cases.notices import alert_targets, eligible_targets
-from workflow.records import CaseState
+from workflow.records import CaseState, User
 
 NOTIFY_SETS = [("assignee",), ("unit_head",), ("supervisor", "leader"), ("assignee", "unit_head", "leader"),
                ("auditor",), ("handler", "assignee"), ()]
@@ -18,11 +18,12 @@ def _directory(app):
     d.add_unit("xf-sfs-1-a", name="城区司法所一组", parent="xf-sfs-1")
     d.add_user("head2", role="unit_head", unit="xf-sfs-2", name="平岗所长", password="x" * 12)
     d.add_user("handler_a", role="handler", unit="xf-sfs-1-a", name="一组承办人", password="x" * 12)
-    d.add_user("roving", role="supervisor", unit=None, name="省级督办", password="x" * 12)
     d.add_user("auditor2", role="auditor", unit="xf-sfs-2", name="所纪检", password="x" * 12)
     d.add_user("gone", role="unit_head", unit="xf-sfs-1", name="已调离", password="x" * 12)
     with app.store.write() as tx:
         tx.update_user("gone", active=False)
+        # A supervisor in no unit: a row from before a unit was required (it now covers no unit at all).
+        tx.add_user(User("roving", "省级督办", "supervisor", None))
 
 
 def _kinds(app):

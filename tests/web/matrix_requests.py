@@ -9,6 +9,7 @@ REQUESTS = {
     "vendor": ("GET", "/vendor/mermaid.min.js", None),
     "auth.login": ("GET", "/login", None),
     "auth.logout": ("POST", "/logout", {}),
+    "auth.change_password": ("GET", "/account/password", None),
     "i18n.switch": ("POST", "/lang", {"lang": "en"}),
     "inbox.index": ("GET", "/", None),
     "alerts.index": ("GET", "/alerts", None),
@@ -33,4 +34,9 @@ REQUESTS = {
     "admin.add_user": ("POST", "/admin/users", {}),
     "admin.add_unit": ("POST", "/admin/units", {}),
     "admin.end_sessions": ("POST", "/admin/users/nobody/end-sessions", {}),
+    "admin.user": ("GET", "/admin/users/nobody", None),
+    "admin.change_user": ("POST", "/admin/users/nobody", {}),
+    "admin.disable_user": ("POST", "/admin/users/nobody/disable", {}),
+    "admin.enable_user": ("POST", "/admin/users/nobody/enable", {}),
+    "admin.reset_password": ("POST", "/admin/users/nobody/reset-password", {}),
 }

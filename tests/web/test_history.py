@@ -70,4 +70,4 @@ def test_audit_export_is_a_verifiable_bundle_and_is_logged(app, as_role, clock):
     entries = app.queries.access_entries(actor="auditor", case_id=None, before_seq=None, limit=5)
     assert entries[0].action == "export_audit" and entries[0].detail["events"] == 3
     html = as_role("auditor").get("/audit/access").get_data(as_text=True)
-    assert "export_audit" in html
+    assert "导出审计日志" in html  # the action by its label

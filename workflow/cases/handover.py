@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from workflow.definitions.model import Definition, TransitionSpec
 from workflow.definitions.roles import BE_ASSIGNED
-from workflow.engine.policy import Scope, UnitTree
+from workflow.engine.policy import Scope
 from workflow.errors import InvalidInput, RoleNotAllowed
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ def handover(ctx: StepContext, t: TransitionSpec, values: Mapping[str, Any]) -> 
     new_unit = values.get(h.moves_to) if h.moves_to else None
     if new_unit and new_unit != case.unit:
         chain = ctx.tx.unit_chain(new_unit)
-        if not UnitTree(chain).covers(ctx.user, new_unit):  # only to units the dispatcher covers
+        if not Scope(chain, ctx.work.registry.roles).covers(ctx.user, new_unit):  # only to units the dispatcher covers
             raise RoleNotAllowed("access.not_covered", user=ctx.user.login, user_unit=str(ctx.user.unit),
                                  unit=new_unit)
         out["unit"] = unit = new_unit
@@ -38,7 +38,7 @@ def handover(ctx: StepContext, t: TransitionSpec, values: Mapping[str, Any]) -> 
     elif "unit" in out and case.assignee:
         # The assignee goes with the case only if they work in its new unit; else it waits in that unit's queue.
         current = ctx.tx.get_user(case.assignee)
-        if current is None or not UnitTree(chain or ()).covers(current, unit):
+        if current is None or not Scope(chain or (), ctx.work.registry.roles).covers(current, unit):
             out["assignee"] = None
     reset = list(h.returns.reset) if h.returns else answered_reasons(ctx.definition, t, case.fields, values)
     if reset:

@@ -80,6 +80,12 @@ class RoleBook(Mapping[str, Role]):
     def read_only(self) -> frozenset[str]:
         return frozenset(r.name for r in self._roles.values() if r.read_only)
 
+    def needs_unit(self, role: str) -> bool:
+        """Whether a user of `role` must belong to a unit: a role that reads cases (`read`) but not
+        county-wide (`read_all`) sees and acts within its unit, so without one it would have no scope."""
+        found = self._roles.get(role)
+        return found is not None and READ in found.capabilities and READ_ALL not in found.capabilities
+
 
 def parse_roles(data: Any, *, source: str) -> RoleBook:
     """The role book from roles.yaml's data; every problem raised together as ``PATH:LINE: message``."""

@@ -2,8 +2,9 @@
 
 Roles and what they may do come from definitions/roles.yaml (workflow.definitions.roles); who
 may fire a step, assign or correct fields comes from the case's definition; where a user may act
-comes from the unit tree. A user acts within their unit and the units below it (a user with no
-unit, or a bureau-level one, covers the whole county); a `read_all` role sees everything and
+comes from the unit tree. A user acts within their unit and the units below it (a bureau-level
+user covers the whole county; a user with no unit does too, unless their role works within a unit
+— `RoleBook.needs_unit` — when they cover nothing); a `read_all` role sees everything and
 changes nothing; a role without `act` is read-only. The state machine (workflow.engine.machine)
 answers the remaining question — whether the step is possible from the case's state.
 """
@@ -45,6 +46,13 @@ class Scope(UnitTree):
     def __init__(self, units: Iterable[Unit], roles: RoleBook) -> None:
         super().__init__(units)
         self.roles = roles
+
+    def covers(self, user: User, case_unit: str) -> bool:
+        """As UnitTree.covers, except that a user whose role works within a unit but who has none
+        (a row from before units were required) covers nothing, rather than the whole county."""
+        if user.unit is None and self.roles.needs_unit(user.role):
+            return False
+        return super().covers(user, case_unit)
 
     def can_view(self, user: User, defn: Definition, case_unit: str) -> bool:
         return can_see_type(self.roles, user.role, defn) and (

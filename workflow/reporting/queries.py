@@ -52,6 +52,8 @@ def viewer_for(user: User, units: list[Unit], registry: DefinitionRegistry) -> V
     if not roles.may(user.role, READ_ALL) and user.unit is not None:
         sub = UnitTree(units).subtree(user.unit)
         covered = None if len(sub) == len(units) else tuple(sorted(sub))
+    elif user.unit is None and roles.needs_unit(user.role):
+        covered = ()  # a unit-bound role without a unit (an old row) sees no unit's cases, not every unit's
     types = tuple(d.name for d in registry.all_latest() if can_see_type(roles, user.role, d))
     return Viewer(user.login, user.role, covered, types, roles.may(user.role, OWN_TODO))
 

@@ -14,6 +14,7 @@ from typing import Any
 from workflow.adapters.memory.tables import CaseRow, EventRow, Tables
 from workflow.definitions.leniency import earliest_org_case
 from workflow.events import Event, format_time
+from workflow.read_side import AccessEntry
 from workflow.records import Alert, CaseState, StoredCampaign, StoredDefinition, Unit, User
 
 
@@ -176,6 +177,10 @@ class MemoryReadTx:
     def lease_holder(self, name: str) -> tuple[str, str] | None:
         lease = self._t().leases.get(name)
         return None if lease is None else (lease.owner, lease.expires_at)
+
+    # ---- the access log ------------------------------------------------------------------------------
+    def access_log_after(self, seq: int, *, limit: int) -> list[AccessEntry]:
+        return [row.entry() for row in self._t().access_log if row.seq > seq][:max(limit, 0)]
 
 
 def _bulletin_row(case_id: str, rung: str, level: int, due_at: str, fired_at: str, late: bool,

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from workflow.escalation.ladders import next_escalation_at
 from workflow.events import Event, canonical_json
+from workflow.read_side import AccessEntry
 from workflow.records import CaseState, StoredCampaign, StoredDefinition, Unit, User
 
 _CASE_FIELDS = tuple(CaseState.__dataclass_fields__)
@@ -153,6 +154,29 @@ class AlertRow:
 
 
 @dataclass(frozen=True)
+class AccessRow:
+    """One access log entry as stored, its detail as JSON text (actor and address cut as the SQL columns are)."""
+
+    seq: int
+    at: str
+    actor: str
+    action: str
+    case_id: str | None
+    outcome: str
+    ip: str
+    detail: str
+
+    @classmethod
+    def of(cls, e: AccessEntry, seq: int) -> AccessRow:
+        return cls(seq, e.at, e.actor[:80], e.action, e.case_id, e.outcome, e.ip[:64],
+                   json.dumps(e.detail, ensure_ascii=False, sort_keys=True))
+
+    def entry(self) -> AccessEntry:
+        return AccessEntry(self.seq, self.at, self.actor, self.action, self.case_id, self.outcome, self.ip,
+                           json.loads(self.detail))
+
+
+@dataclass(frozen=True)
 class LeaseRow:
     owner: str
     acquired_at: str
@@ -174,6 +198,7 @@ class Tables:
     firings: dict[tuple[str, str, str], FiringRow] = field(default_factory=dict)  # (case, deadline key, rung)
     alerts: dict[int, AlertRow] = field(default_factory=dict)
     leases: dict[str, LeaseRow] = field(default_factory=dict)
+    access_log: tuple[AccessRow, ...] = ()  # append-only: a write makes a longer tuple, never changes a row
     last_seq: int = 0  # the last event sequence number handed out
     last_alert_id: int = 0
 

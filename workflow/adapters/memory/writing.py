@@ -18,6 +18,7 @@ from typing import Any
 from workflow.adapters.memory.reading import MemoryReadTx
 from workflow.adapters.memory.tables import (
     FIRING_COLUMNS,
+    AccessRow,
     AlertRow,
     CampaignRow,
     CaseRow,
@@ -32,6 +33,7 @@ from workflow.adapters.memory.tables import (
 )
 from workflow.errors import ConcurrencyConflict
 from workflow.events import Event, format_time
+from workflow.read_side import AccessEntry
 from workflow.records import CaseState, StoredCampaign, StoredDefinition, Unit, User
 
 _ALERT_REQUIRED = ("login", "case_id", "event_version", "kind", "level", "at", "late")
@@ -133,6 +135,11 @@ class MemoryWriteTx(MemoryReadTx):
         users = w.users
         del users[login]
         users[new.login] = new
+
+    def record_access(self, entry: AccessEntry) -> None:
+        w = self._w()
+        log = w.tables.access_log
+        w.tables.access_log = (*log, AccessRow.of(entry, log[-1].seq + 1 if log else 1))
 
     def _check_unit(self, code: str | None) -> None:
         if code is not None and code not in self._t().units:

@@ -93,7 +93,8 @@ def write_path_statements(dialect: Any) -> DriverStatements:
 
 def user_from_row(row: tuple[Any, ...]) -> User:
     values = dict(zip(_USER_COLUMNS, row))
-    values["active"] = bool(values["active"])  # SQLite hands booleans back as 0/1
+    for flag in ("active", "must_change_password"):  # SQLite hands booleans back as 0/1
+        values[flag] = bool(values[flag])
     return User(**values)
 
 

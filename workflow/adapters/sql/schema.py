@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 metadata = MetaData()
@@ -41,6 +42,8 @@ users = Table(
     Column("password_hash", String(255), nullable=False, default=""),
     Column("active", Boolean, nullable=False, default=True),
     Column("session_token", String(64), nullable=False, default=""),
+    # Migration dir_0001: an administrator reset the password; the next login must choose a new one.
+    Column("must_change_password", Boolean, nullable=False, default=False, server_default=false()),
 )
 
 definitions = Table(

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine, bindparam, column, func, insert, sele
 from sqlalchemy.sql import ColumnElement
 
 from workflow.adapters.sql import schema as t
+from workflow.adapters.sql.access_rows import access_entry, access_values
 from workflow.adapters.sql.case_rows import event_from_row
 from workflow.adapters.sql.inbox_sql import counts_statement, page_statement
 from workflow.events import Event
@@ -188,11 +189,8 @@ class SqlQueries:
 
     # ---- the access log -----------------------------------------------------------------------
     def record_access(self, entry: AccessEntry) -> None:
-        values = {"at": entry.at, "actor": entry.actor[:80], "action": entry.action, "case_id": entry.case_id,
-                  "outcome": entry.outcome, "ip": entry.ip[:64],
-                  "detail": json.dumps(entry.detail, ensure_ascii=False, sort_keys=True)}
         with self.engine.begin() as conn:
-            conn.execute(insert(t.access_log).values(**values))
+            conn.execute(insert(t.access_log).values(**access_values(entry)))
 
     def failures_since(self, *, actor: str, ip: str, since: str) -> tuple[int, int]:
         a = t.access_log.c
@@ -214,8 +212,7 @@ class SqlQueries:
         if before_seq is not None:
             stmt = stmt.where(a.seq < before_seq)
         with self.engine.connect() as conn:
-            return [AccessEntry(r["seq"], r["at"], r["actor"], r["action"], r["case_id"], r["outcome"], r["ip"],
-                                json.loads(r["detail"])) for r in conn.execute(stmt).mappings()]
+            return [access_entry(r) for r in conn.execute(stmt).mappings()]
 
     # ---- alerts ---------------------------------------------------------------------------------
     def alerts(self, login: str, *, unread_only: bool, before_id: int | None, limit: int) -> list[AlertRow]:

@@ -19,6 +19,7 @@ from workflow.adapters.sql import campaign_tables as campaigns
 from workflow.adapters.sql import driver_sql, timeline
 from workflow.adapters.sql import escalation_sql as escalations
 from workflow.adapters.sql import schema as t
+from workflow.adapters.sql.access_rows import access_entry, access_values
 from workflow.adapters.sql.case_rows import (
     ACTIVE_IN_ROLES,
     ALWAYS_SET,
@@ -36,6 +37,7 @@ from workflow.adapters.sql.conflicts import raise_as_conflict
 from workflow.adapters.sql.stored_rows import stored_case
 from workflow.errors import ConcurrencyConflict
 from workflow.events import Event
+from workflow.read_side import AccessEntry
 from workflow.records import Alert, CaseState, StoredCampaign, StoredDefinition, Unit, User
 
 
@@ -161,6 +163,14 @@ class SqlTx:
 
     def update_user(self, login: str, **values: Any) -> None:
         self.conn.execute(update(t.users).where(t.users.c.login == login).values(**values))
+
+    def record_access(self, entry: AccessEntry) -> None:
+        self.conn.execute(insert(t.access_log).values(**access_values(entry)))
+
+    def access_log_after(self, seq: int, *, limit: int) -> list[AccessEntry]:
+        a = t.access_log.c
+        stmt = select(t.access_log).where(a.seq > seq).order_by(a.seq).limit(limit)
+        return [access_entry(r) for r in self.conn.execute(stmt).mappings()]
 
     def get_unit(self, code: str) -> Unit | None:
         row = self.conn.execute(select(t.units).where(t.units.c.code == code)).mappings().first()
