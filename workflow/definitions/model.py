@@ -21,7 +21,7 @@ STAGE_LABELS = {
     "verified": {"zh": "已核实", "en": "Verified"},
     "handled": {"zh": "办理中", "en": "Handled"},
     "rectified": {"zh": "已整改", "en": "Rectified"},
-    "closed": {"zh": "已办结", "en": "Closed"},  # how it closed is the state's outcome (销号 is one of them)
+    "closed": {"zh": "已完结", "en": "Closed"},  # how it closed is the state's outcome (销号 is one of them)
 }
 # Trigger names must not shadow attributes of the model object the state machine drives.
 RESERVED_TRIGGERS = frozenset({"trigger", "state", "to", "may_trigger", "model", "machine", "id"})

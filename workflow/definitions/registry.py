@@ -23,7 +23,8 @@ class DefinitionRegistry:
         for (name, _version), d in sorted(self._by_key.items()):
             self._latest[name] = d
         self._subject_fields = _subject_fields(self._latest.values())
-        self._outcomes: dict[tuple[str, int, str], Outcome | None] = {}
+        self._outcomes: dict[tuple[str, int, str], Outcome | None] = {}  # filled as they are asked for
+        self._closes_out: dict[str, bool] = {}
 
     def outcome(self, name: str, version: int, state: str) -> Outcome | None:
         """How a case of type `name` (run on `version`) in `state` ended; None while it is open.
@@ -53,8 +54,10 @@ class DefinitionRegistry:
 
     def closes_out(self, name: str) -> bool:
         """Whether some version of the type can end in a close-out (销号): its cases count in the 销号率."""
-        return any(self.outcome_kind(d.name, d.version, s) == CLOSED_OUT
-                   for d in self._by_key.values() if d.name == name for s in d.states)
+        if name not in self._closes_out:
+            self._closes_out[name] = any(self.outcome_kind(d.name, d.version, s) == CLOSED_OUT
+                                         for d in self._by_key.values() if d.name == name for s in d.states)
+        return self._closes_out[name]
 
     def outcome_kind(self, name: str, version: int, state: str) -> str | None:
         found = self.outcome(name, version, state)
