@@ -37,6 +37,7 @@ ACTION_LABELS = {
     UNFLAGGED: N_("Supervision removed"), DEADLINE_RECOMPUTED: N_("Deadline recomputed"),
 }
 RETURNED = N_("Returned to the unit queue")  # an assignment that gives the case back (no assignee, a reason)
+CLAIMED = N_("Claimed")  # an assignment to oneself (签收)
 ACCESS_ACTIONS = {
     "login": N_("Log in"), "logout": N_("Log out"), "view_case": N_("Viewed a confidential case"),
     "export_audit": N_("Exported the audit log"), "forbidden": N_("Access refused"), "add_user": N_("Added a user"),
@@ -66,6 +67,8 @@ def event_what(event: Event) -> str:
         return label(found.label, str(trigger)) if found else str(trigger)
     if event.action == ASSIGNED and event.payload.get("returned"):
         return gettext(RETURNED)
+    if event.action == ASSIGNED and event.payload.get("assignee") == event.actor:
+        return gettext(CLAIMED)
     return gettext(ACTION_LABELS[event.action]) if event.action in ACTION_LABELS else event.action
 
 
@@ -105,7 +108,7 @@ def find_what(text: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
         return (), ()
     steps = [(d.name, t.trigger, {*t.label.values()}) for d in core().registry.definitions() for t in d.transitions]
     actions = [(a, {gettext_in(lang, msgid) for lang in ("zh_CN", "en")}) for a, msgid in ACTION_LABELS.items()]
-    actions.append((ASSIGNED, {gettext_in(lang, RETURNED) for lang in ("zh_CN", "en")}))
+    actions += [(ASSIGNED, {gettext_in(lang, msgid) for lang in ("zh_CN", "en")}) for msgid in (RETURNED, CLAIMED)]
     for match in (_whole, _part):
         found_actions = {a for a, labels in actions if match(wanted, a, labels)}
         found_steps = {(name, trigger) for name, trigger, labels in steps if match(wanted, trigger, labels)}
@@ -125,5 +128,5 @@ def _part(wanted: str, _name: str, labels: set[str]) -> bool:
 def step_labels() -> list[str]:
     """Every step and action label in the current language, for the filter's suggestions."""
     seen = {label(t.label, t.trigger) for d in core().registry.all_latest() for t in d.transitions}
-    seen |= {gettext(msgid) for msgid in (*ACTION_LABELS.values(), RETURNED)}
+    seen |= {gettext(msgid) for msgid in (*ACTION_LABELS.values(), RETURNED, CLAIMED)}
     return sorted(seen)
