@@ -102,7 +102,8 @@ def audit_export() -> Response:
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 — send_file closes it
     count, digest = write_bundle(queries().iter_audit_events(filt), spool, exported_at=now_text(),
                                  scope=_scope_text(filt))
-    log_access("export_audit", events=count, digest=digest, filter=_scope_text(filt))
+    typed = " ".join(f"{k}={v}" for k, v in request.args.items() if v)  # as the auditor typed it: names, labels
+    log_access("export_audit", events=count, digest=digest, filter=typed or "all")
     spool.seek(0)
     return send_file(spool, mimetype="application/x-ndjson", as_attachment=True,
                      download_name=f"rectiflow-audit-{now().strftime('%Y%m%d-%H%M%S')}.jsonl")

@@ -29,7 +29,8 @@ def ended(app, clock):
               attachments=[Attachment("evidence", "e.txt", b"evidence")])
     s.advance(closed.id, "close_out", actor="supervisor")
     s.advance(unfounded.id, "dismiss", actor="supervisor", fields={"unfounded_reason": "查无实据"})
-    referred = s.open_case("legal_service_finding", actor="registrar", unit="xf-sfs-1", title="移送公安", fields=FINDING)
+    referred = s.open_case("legal_service_finding", actor="registrar", unit="xf-sfs-1", title="移送公安",
+                           fields=FINDING)
     s.advance(referred.id, "verify", actor="supervisor")
     s.advance(referred.id, "transfer", actor="supervisor", fields={"transfer_target": "县公安局"})
     clock.advance(days=40)
@@ -110,3 +111,11 @@ def test_english_labels_too(client, as_role, ended):
     client.post("/lang", data={"lang": "en", "next": "/dashboard"})
     html = client.get("/dashboard").get_data(as_text=True)
     assert ">Closed out<" in html and ">Unfounded<" in html and ">Referred<" in html and ">Concluded<" in html
+
+
+def test_the_definition_page_shows_each_closed_states_outcome(as_role):
+    html = as_role("supervisor").get("/definitions/clue").get_data(as_text=True)
+    row = html.split('data-state="transferred"')[1].split("</tr>")[0]
+    assert "已移交待回执" in row and "已移交" in row.split("</td>")[-2]
+    row = html.split('data-state="concluded"')[1].split("</tr>")[0]
+    assert row.split("</td>")[-2].endswith("已办结")

@@ -23,10 +23,10 @@ from sqlalchemy import delete, update
 
 from workflow.adapters.sql import timeline
 from workflow.cases.validation import Attachment
+from workflow.definitions.outcomes import OUTCOME_KINDS
 from workflow.engine.projection import project_case
 from workflow.errors import WorkflowError
 from workflow.events import format_time
-from workflow.definitions.outcomes import OUTCOME_KINDS
 from workflow.reporting.battle_map import summarise
 from workflow.reporting.queries import closed_keys, light_of, stage_of_state
 

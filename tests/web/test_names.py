@@ -167,3 +167,15 @@ def test_the_access_log_names_people_and_actions(app, as_role, auth, lived):
     assert "登录" in text and NAMES["handler"] in text and "成功" in text
     assert IDENTIFIER.findall(text) == []
 
+
+
+def test_the_export_takes_the_same_filters_and_logs_them_as_typed(app, as_role, lived):
+    import json
+
+    response = as_role("auditor").get("/audit/export.jsonl?actor=李强&action=报送整改结果")
+    lines = response.get_data(as_text=True).splitlines()
+    response.close()
+    events = [json.loads(line) for line in lines[1:-1]]
+    assert len(events) == 2 and {e["actor"] for e in events} == {"handler"}  # the bundle keeps logins
+    [entry] = app.queries.access_entries(actor="auditor", case_id=None, before_seq=None, limit=1)
+    assert entry.detail["filter"] == "actor=李强 action=报送整改结果"
