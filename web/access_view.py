@@ -11,9 +11,9 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from web.context import core, unit_names, users
+from web.context import core, unit_names
 from web.i18n import label
-from workflow.directory.staff import OPERATOR
+from web.names import person
 from workflow.errors import WorkflowError
 from workflow.messages import N_
 from workflow.read_side import AccessEntry
@@ -32,7 +32,6 @@ ACTIONS = {
 OUTCOMES = {"ok": N_("Done"), "failed": N_("Failed"), "throttled": N_("Throttled"),
             "refused": N_("Refused")}
 ACTING_ON_CONFIDENTIAL = N_("Act on a confidential case")  # view_<endpoint> of the other case pages
-ACTORS = {OPERATOR: N_("System (command line)")}
 
 
 @dataclass(frozen=True)
@@ -46,24 +45,18 @@ class AccessRow:
 
 
 def rows(entries: list[AccessEntry]) -> list[AccessRow]:
-    people = {u.login: u.name for u in users()}
-    return [_row(e, people) for e in entries]
+    return [_row(e) for e in entries]
 
 
-def actor_login(typed: str) -> str:
-    """The login of the person a filter names — by display name or login; the text itself otherwise."""
-    return next((u.login for u in users() if typed in (u.name, u.login)), typed)
-
-
-def _row(e: AccessEntry, people: dict[str, str]) -> AccessRow:
+def _row(e: AccessEntry) -> AccessRow:
     d = e.detail
     action = ACTIONS.get(e.action)
     if action is None and e.action.startswith("view_"):
         action = ACTING_ON_CONFIDENTIAL
     target_user = d.get("user", d.get("login") if e.action in ("add_user", "end_sessions") else None)
     target_unit = d.get("unit", d.get("code")) if e.action == "add_unit" else None
-    target = people.get(str(target_user), str(target_user)) if target_user else _unit(target_unit)
-    actor = _(ACTORS[e.actor]) if e.actor in ACTORS else people.get(e.actor, "—" if e.actor == "-" else e.actor)
+    target = person(str(target_user)) if target_user else _unit(target_unit)
+    actor = "—" if e.actor == "-" else person(e.actor)
     return AccessRow(e, actor, _(action) if action else e.action,
                      _(OUTCOMES[e.outcome]) if e.outcome in OUTCOMES else e.outcome, target, _details(e))
 

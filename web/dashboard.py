@@ -12,13 +12,13 @@ from werkzeug.wrappers import Response
 
 from web.context import core, now, queries, unit_names, units, viewer
 from web.history import parse_local
-from web.i18n import label, stage_label
-from workflow.definitions.model import STAGES
+from web.i18n import column_label, label, outcome_label
+from workflow.definitions.outcomes import OUTCOME_KINDS
 from workflow.engine.policy import UnitTree
 from workflow.escalation.deadlines import parse_utc
 from workflow.events import format_time
-from workflow.reporting.battle_map import Dashboard, summarise
-from workflow.reporting.queries import closed_keys
+from workflow.reporting.battle_map import COLUMNS, Dashboard, summarise
+from workflow.reporting.queries import OPEN_STAGES, closed_keys
 
 bp = Blueprint("dashboard", __name__)
 
@@ -48,7 +48,8 @@ def build_board() -> tuple[Dashboard, datetime, str | None]:
 def index() -> str:
     board, as_of, chosen = build_board()
     covered = viewer().units
-    return render_template("dashboard/index.html", board=board, as_of=as_of, stages=STAGES, unit=chosen,
+    return render_template("dashboard/index.html", board=board, as_of=as_of, columns=COLUMNS, unit=chosen,
+                           first_outcome=len(OPEN_STAGES),
                            unit_names=unit_names(), definitions={d.name: d for d in core().registry.all_latest()},
                            scope_units=[(u.code, u.name) for u in units() if covered is None or u.code in covered],
                            as_of_text=request.args.get("as_of", ""), args=request.args)
@@ -57,28 +58,29 @@ def index() -> str:
 def rows(board: Dashboard) -> list[list[object]]:
     titles = {d.name: label(d.title, d.name) for d in core().registry.all_latest()}
     out: list[list[object]] = []
-    for case_type, by_stage in sorted(board.matrix.items()):
-        for stage in STAGES:
-            cell = by_stage[stage]
+    for case_type, by_column in sorted(board.matrix.items()):
+        for column in COLUMNS:
+            cell = by_column[column]
             if cell.count:
-                out.append([titles.get(case_type, case_type), stage_label(stage), cell.count, cell.green,
+                out.append([titles.get(case_type, case_type), column_label(column), cell.count, cell.green,
                             cell.yellow, cell.red])
     return out
 
 
 def unit_rows(board: Dashboard) -> list[list[object]]:
     names = unit_names()
-    return [[names.get(unit, unit), stage_label(stage), cell.count, cell.green, cell.yellow, cell.red]
-            for unit, by_stage in sorted(board.by_unit.items()) for stage in STAGES
-            if (cell := by_stage[stage]).count]
+    return [[names.get(unit, unit), column_label(column), cell.count, cell.green, cell.yellow, cell.red]
+            for unit, by_column in sorted(board.by_unit.items()) for column in COLUMNS
+            if (cell := by_column[column]).count]
 
 
 def summary(board: Dashboard) -> list[list[object]]:
     from flask_babel import gettext as _
 
     return [[_("As of"), board.as_of], [_("Cases"), board.total], [_("Open"), board.open],
-            [_("Closed (销号)"), board.closed], [_("Overdue rate"), board.overdue_rate],
-            [_("On-time rate"), board.on_time_rate], [_("Close-out rate"), board.close_out_rate],
+            [_("Closed"), board.closed], *[[outcome_label(k), board.outcomes[k]] for k in OUTCOME_KINDS],
+            [_("Overdue rate"), board.overdue_rate], [_("On-time rate"), board.on_time_rate],
+            [_("Close-out rate"), board.close_out_rate],
             [_("Mean working days overdue"), board.mean_overdue_working_days]]
 
 
@@ -89,7 +91,7 @@ def export(fmt: str) -> Response:
     if fmt not in ("csv", "xlsx"):
         abort(404)
     board, as_of, _chosen = build_board()
-    head = [_("Category"), _("Stage"), _("Cases"), _("Green"), _("Yellow"), _("Red")]
+    head = [_("Category"), _("Stage or outcome"), _("Cases"), _("Green"), _("Yellow"), _("Red")]
     unit_head = [_("Unit")] + head[1:]
     stamp = as_of.astimezone(core().calendar.tzinfo).strftime("%Y%m%d")
     if fmt == "csv":

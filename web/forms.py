@@ -116,7 +116,7 @@ def _mb(n: int) -> str:
 
 def people_options(users: list[User], roles: RoleBook) -> list[tuple[str, str]]:
     """The people a person field may name: active users whose role acts on cases."""
-    return [(u.login, f"{u.name} ({u.login})") for u in users if u.active and roles.may(u.role, ACT)]
+    return [(u.login, u.name or u.login) for u in users if u.active and roles.may(u.role, ACT)]  # names, not logins
 
 
 def error_for(err: WorkflowError, widgets: list[Widget]) -> bool:

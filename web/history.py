@@ -10,7 +10,10 @@ from flask import Blueprint, abort, render_template, request, send_file
 from werkzeug.wrappers import Response
 
 from web import access_view
-from web.context import core, log_access, now, now_text, queries, unit_names, viewable_case
+from web.context import core, log_access, now, now_text, queries, unit_names, users, viewable_case
+from web.event_labels import find_what, step_labels
+from web.i18n import label
+from web.names import find_people
 from workflow.audit.verify import case_problem, write_bundle
 from workflow.engine.projection import project_case
 from workflow.events import format_time
@@ -64,10 +67,11 @@ def _chosen_version(events: list) -> int:
 
 
 def audit_filter() -> AuditFilter:
+    """The audit log's filters: a person by name or login, an 操作 by label or name (web.event_labels)."""
     a = request.args
     since, until = parse_local(a.get("since")), parse_local(a.get("until"), end_of_day=True)
-    return AuditFilter(actor=(a.get("actor") or "").strip()[:80] or None,
-                       action=(a.get("action") or "").strip()[:40] or None,
+    actions, steps = find_what((a.get("action") or "")[:80])
+    return AuditFilter(actors=find_people((a.get("actor") or "")[:80]), actions=actions, steps=steps,
                        case_id=(a.get("case") or "").strip()[:40] or None,
                        type=(a.get("type") or "").strip()[:64] or None,
                        since=format_time(since) if since else None, until=format_time(until) if until else None)
@@ -87,7 +91,9 @@ def audit() -> str:
     events = events[:AUDIT_PAGE]
     return render_template("history/audit.html", events=events, next_before=events[-1].seq if more else None,
                            args={k: v for k, v in request.args.items() if k != "before"},
-                           types=core().registry.names())
+                           types=[(d.name, label(d.title, d.name)) for d in core().registry.all_latest()],
+                           titles=queries().case_titles({e.case_id for e in events}),
+                           people=sorted({u.name for u in users()}), steps=step_labels())
 
 
 @bp.route("/audit/export.jsonl")
@@ -97,25 +103,33 @@ def audit_export() -> Response:
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 — send_file closes it
     count, digest = write_bundle(queries().iter_audit_events(filt), spool, exported_at=now_text(),
                                  scope=_scope_text(filt))
-    log_access("export_audit", events=count, digest=digest, filter=_scope_text(filt))
+    typed = " ".join(f"{k}={v}" for k, v in request.args.items() if v)  # as the auditor typed it: names, labels
+    log_access("export_audit", events=count, digest=digest, filter=typed or "all")
     spool.seek(0)
     return send_file(spool, mimetype="application/x-ndjson", as_attachment=True,
                      download_name=f"rectiflow-audit-{now().strftime('%Y%m%d-%H%M%S')}.jsonl")
 
 
 def _scope_text(filt: AuditFilter) -> str:
-    parts = [f"{k}={v}" for k, v in vars(filt).items() if v]
+    """The filter as the bundle's header states it (internal names: the bundle is read by `audit verify`)."""
+    parts = []
+    for key, value in vars(filt).items():
+        if value and isinstance(value, tuple):
+            value = ",".join("/".join(v) if isinstance(v, tuple) else v for v in value)
+        if value:
+            parts.append(f"{key}={value}")
     return "all" if not parts else " ".join(parts)
 
 
 @bp.route("/audit/access")
 def access_log() -> str:
     a = request.args
-    actor = (a.get("actor") or "").strip()
-    entries = queries().access_entries(actor=access_view.actor_login(actor) if actor else None,
-                                       case_id=(a.get("case") or None), before_seq=_before(), limit=AUDIT_PAGE + 1)
+    actors = find_people((a.get("actor") or "")[:80])
+    entries = queries().access_entries(actor=None, actors=actors, case_id=(a.get("case") or None),
+                                       before_seq=_before(), limit=AUDIT_PAGE + 1)
     more = len(entries) > AUDIT_PAGE
     entries = entries[:AUDIT_PAGE]
     return render_template("history/access.html", rows=access_view.rows(entries),
                            next_before=entries[-1].seq if more else None,
+                           titles=queries().case_titles({e.case_id for e in entries if e.case_id}),
                            args={k: v for k, v in a.items() if k != "before"})

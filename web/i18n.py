@@ -16,6 +16,7 @@ from flask_babel import Babel, get_locale
 from werkzeug.wrappers import Response
 
 from workflow.definitions.model import STAGE_LABELS
+from workflow.definitions.outcomes import OUTCOME_LABELS
 
 bp = Blueprint("i18n", __name__)
 babel = Babel()
@@ -29,7 +30,9 @@ def init_app(app: Flask) -> None:
     except OSError as err:  # a read-only install: `make`/`pybabel compile` must have built the .mo files
         app.logger.warning("cannot compile the UI translations (%s); run `pybabel compile -d web/translations`", err)
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(TRANSLATIONS))
-    app.jinja_env.globals.update(L=label, stage_label=stage_label, LANGUAGES=LANGUAGES, lang=lang)
+    app.jinja_env.globals.update(L=label, stage_label=stage_label, column_label=column_label,
+                                 outcome_label=outcome_label, stage_note=stage_note, LANGUAGES=LANGUAGES,
+                                 lang=lang)
 
 
 def select_locale() -> str:
@@ -50,6 +53,29 @@ def label(mapping: Mapping[str, str] | None, fallback: str = "") -> str:
 
 def stage_label(stage: str) -> str:
     return label(STAGE_LABELS.get(stage), stage)
+
+
+def stage_note(defn: Any, state: str) -> str:
+    """What a chip beside a state's label adds: how a closed case ended (its outcome), or an open
+    state's stage — '' when the state's own label already says it (no "已登记 已登记")."""
+    from web.context import core
+
+    spec = defn.states.get(state) if defn is not None else None
+    if spec is None:
+        return ""
+    outcome = core().registry.outcome(defn.name, defn.version, state)
+    note = label(outcome.label, outcome.kind) if outcome else stage_label(spec.stage)
+    return "" if note in label(spec.label, state) else note
+
+
+def outcome_label(kind: str) -> str:
+    """An outcome kind's default label (已销号, 查否了结, 已移交, 已办结)."""
+    return label(OUTCOME_LABELS.get(kind), kind)
+
+
+def column_label(column: str) -> str:
+    """A battle-map column: an open stage, or an outcome of the closed cases."""
+    return stage_label(column) if column in STAGE_LABELS else outcome_label(column)
 
 
 @bp.route("/lang", methods=["POST"])

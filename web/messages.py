@@ -12,8 +12,9 @@ from typing import Any
 
 from flask_babel import gettext
 
-from web.context import core, unit_names, users
+from web.context import core, unit_names
 from web.i18n import choice_label, label, lang
+from web.names import person
 from workflow.definitions.model import Definition
 from workflow.errors import WorkflowError
 from workflow.messages import LABELLED, MESSAGES, WHAT, Message
@@ -53,7 +54,7 @@ def _label(kind: str, value: str, params: Mapping[str, Any], defn: Definition | 
     if kind == "unit":
         return unit_names().get(value, value)
     if kind == "user":
-        return next((u.name for u in users() if u.login == value), value)
+        return person(value)
     if kind == "case_type":
         return label(defn.title, value) if defn is not None else value
     if kind == "what":

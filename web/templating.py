@@ -1,16 +1,21 @@
-"""Template helpers: local times, rates, role and unit labels, the traffic-light badge."""
+"""Template helpers: local times, rates, role labels, people, units and plans by name (web.names)."""
 from __future__ import annotations
 
 from flask import Flask
 
+from workflow.campaigns.loader import CAMPAIGN_FIELD
 from workflow.escalation.deadlines import deadline_text, parse_utc
 
 
 def init_app(app: Flask) -> None:
     from web.context import may
+    from web.event_labels import event_what, state_label, type_label
+    from web.names import campaign_title, person, unit_name
 
-    app.jinja_env.filters.update(localtime=localtime, rate=rate, deadline=deadline)
-    app.jinja_env.globals.update(role_label=role_label, may=may)
+    app.jinja_env.filters.update(localtime=localtime, rate=rate, deadline=deadline, person=person,
+                                 unit_name=unit_name, campaign=campaign_title)
+    app.jinja_env.globals.update(role_label=role_label, may=may, campaign_field=CAMPAIGN_FIELD, event_what=event_what,
+                                 state_label=state_label, type_label=type_label)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -87,8 +87,11 @@ class DashboardCount:
 
 @dataclass(frozen=True)
 class AuditFilter:
-    actor: str | None = None
-    action: str | None = None
+    """Which events the audit log lists: every condition given must hold; a tuple means any of its values."""
+
+    actors: tuple[str, ...] = ()
+    actions: tuple[str, ...] = ()  # event actions (opened, assigned, …) …
+    steps: tuple[tuple[str, str], ...] = ()  # … or steps fired, as (case type, trigger): an event matching either
     case_id: str | None = None
     type: str | None = None
     since: str | None = None

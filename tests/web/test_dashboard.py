@@ -46,7 +46,8 @@ def test_dashboard_now(as_role, campaign):
     assert kpi(html, "total") == "3" and kpi(html, "open") == "1"
     assert kpi(html, "overdue") == "0.0%"
     assert kpi(html, "ontime") == "50.0%"  # a on time, b dismissed after its deadline
-    assert kpi(html, "closeout") == "66.7%"
+    assert kpi(html, "closeout") == "50.0%"  # a closed out of a and c; b was unfounded: not one to close out
+    assert kpi(html, "closed") == "2"
 
 
 def test_dashboard_as_of_a_past_date_replays_the_log(as_role, campaign):
@@ -97,7 +98,8 @@ def test_excel_export(as_role, campaign):
     book = load_workbook(io.BytesIO(response.get_data()))
     assert book.sheetnames == ["汇总", "类别", "单位"]
     summary = {r[0]: r[1] for r in book["汇总"].iter_rows(values_only=True)}
-    assert summary["件数"] == 3 and summary["销号率"] == pytest.approx(0.6667)
+    assert summary["件数"] == 3 and summary["销号率"] == pytest.approx(0.5)
+    assert summary["已销号"] == 1 and summary["查否了结"] == 1 and summary["已完结"] == 2 and summary["已办结"] == 0
 
 
 def test_a_bad_date_is_a_400(as_role):

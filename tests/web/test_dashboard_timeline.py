@@ -5,7 +5,9 @@ asked, approved or refused, reported, sent back, closed on time or late, reopene
 handed to another person, commented on, several steps at the same instant — then at many
 instants (random ones, and each event's own instant) the battle map's counts
 (`SqlQueries.dashboard`, read from the derived case timeline) must equal what a replay of every
-case's events up to that instant gives (`workflow.engine.projection`), county-wide and per unit. The
+case's events up to that instant gives (`workflow.engine.projection`), county-wide and per unit —
+and so must the closed cases by outcome (only a close-out is 销号; a reopened case is none), with no
+light on any of them. The
 timeline written event by event must also equal one rebuilt from the log, and `problems` must
 name a case whose timeline was tampered with.
 """
@@ -21,9 +23,11 @@ from sqlalchemy import delete, update
 
 from workflow.adapters.sql import timeline
 from workflow.cases.validation import Attachment
+from workflow.definitions.outcomes import OUTCOME_KINDS
 from workflow.engine.projection import project_case
 from workflow.errors import WorkflowError
 from workflow.events import format_time
+from workflow.reporting.battle_map import summarise
 from workflow.reporting.queries import closed_keys, light_of, stage_of_state
 
 UNITS = ("xf-sfs-1", "xf-sfs-2", "xf-jcj")
@@ -143,6 +147,27 @@ def board(app, t: str, units: tuple[str, ...] | None) -> Counter:
                     for c in counts})
 
 
+def by_outcome(app, counts: Counter) -> Counter:
+    """Closed cases by how they ended, from the replayed states (workflow.definitions.outcomes)."""
+    out: Counter = Counter()
+    for (_unit, case_type, version, state, *_rest), n in counts.items():
+        kind = app.registry.outcome_kind(case_type, version, state)
+        if kind:
+            out[kind] += n
+    return out
+
+
+def outcomes_on_the_map(app, t: str) -> Counter:
+    """What the battle map shows of the closed cases as of `t`: counts per outcome column (none of them lit)."""
+    board_ = summarise(t, app.queries.dashboard(t, None, ("rectification_item",), closed_keys(app.registry)),
+                       app.registry, {})
+    cells = [row[kind] for row in board_.matrix.values() for kind in OUTCOME_KINDS]
+    assert not any(c.red or c.yellow or c.green for c in cells)
+    assert sum(c.count for c in cells) == board_.closed
+    assert board_.closed_out == sum(row["closed_out"].count for row in board_.matrix.values())
+    return Counter({kind: n for kind, n in board_.outcomes.items() if n})
+
+
 @pytest.mark.parametrize("seed", [1, 2])
 def test_the_battle_map_as_of_any_instant_equals_a_fold_of_the_log(app, clock, seed):
     rng = random.Random(seed)
@@ -153,6 +178,7 @@ def test_the_battle_map_as_of_any_instant_equals_a_fold_of_the_log(app, clock, s
     instants |= {format_time(clock.now() - timedelta(hours=rng.uniform(0, 24 * 200))) for _ in range(12)}
     instants |= {start, end}
     seen: Counter = Counter()
+    ended: Counter = Counter()
     for t in sorted(instants):
         expected = folded(app, histories, t, None)
         assert board(app, t, None) == expected, t
@@ -160,9 +186,13 @@ def test_the_battle_map_as_of_any_instant_equals_a_fold_of_the_log(app, clock, s
         assert board(app, t, scope) == folded(app, histories, t, set(scope)), (t, scope)
         for key, n in expected.items():
             seen[(stage_of_state(app.registry, key[1], key[3]), key[4], key[5])] += n
+        outcomes = by_outcome(app, expected)
+        assert outcomes_on_the_map(app, t) == outcomes, t
+        ended.update(outcomes)
     # The histories reached what the battle map has to get right.
     assert seen[("closed", "none", True)] and seen[("closed", "none", False)], seen  # closed late, and on time
     assert any(light == "red" for _stage, light, _late in seen), seen
+    assert ended["closed_out"] and ended["unfounded"], ended
     triggers = {e.payload.get("trigger") for events in histories.values() for e in events}
     assert {"reopen", "approve_extension", "return_for_rework"} <= triggers, triggers
     assert len({events[-1].at for events in histories.values()}) > 1

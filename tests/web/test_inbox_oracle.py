@@ -60,7 +60,7 @@ def expected(app, rows, user, kind, filt, now):
         in_scope = viewer.units is None or r["unit"] in viewer.units
         if in_filter_unit is not None and (r["unit"] not in in_filter_unit or not in_scope):
             continue
-        light = _light(r["due_at"], (snap.get("deadline") or {}).get("yellow_at"), now)
+        light = _light(r["due_at"], (snap.get("deadline") or {}).get("yellow_at"), now, closed=stage == "closed")
         wanted_light = "red" if kind == "overdue" else filt.light  # the overdue tab is red, whatever the filter
         if wanted_light and light != wanted_light:
             continue
@@ -83,8 +83,8 @@ def expected(app, rows, user, kind, filt, now):
     return [cid for _, cid in sorted(out)]
 
 
-def _light(due_at, yellow_at, now):
-    if due_at is None:
+def _light(due_at, yellow_at, now, closed=False):
+    if due_at is None or closed:  # a closed case has no light, whatever it still waits for
         return "none"
     if due_at <= now:
         return "red"
@@ -115,7 +115,8 @@ def test_every_tab_and_filter_lists_exactly_what_a_full_scan_finds(demo, login):
     queries = app.queries
     with app.store.read() as tx:
         user = tx.get_user(login)
-    for now in (app.clock.now(), app.clock.now() + timedelta(days=9)):
+    # (+400 days: every deadline has run out, closed cases' too — which must still show no light)
+    for now in (app.clock.now(), app.clock.now() + timedelta(days=9), app.clock.now() + timedelta(days=400)):
         now_text = format_time(now)
         for filt in FILTERS:
             tabs = tab_queries(app, user, filt, now_text)
@@ -139,5 +140,8 @@ def test_the_oracle_sees_every_kind_of_row(demo):
     lights = {_light(r["due_at"], (json.loads(r["snapshot"]).get("deadline") or {}).get("yellow_at"), now)
               for r in rows}
     assert stages == set(STAGES) and lights == {"red", "yellow", "green", "none"}
+    closed_due = [r for r in rows if r["due_at"]
+                  and app.registry.get(r["type"], r["definition_version"]).states[r["state"]].stage == "closed"]
+    assert closed_due  # a closed case holding a deadline (已移交待回执): once it runs out, still no light
     assert {r["type"] for r in rows} >= {"clue", "public_report", "rectification_item"}
     assert any(r["assignee"] == "handler" for r in rows) and any(r["assignee"] is None for r in rows)

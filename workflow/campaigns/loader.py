@@ -20,6 +20,7 @@ from workflow.ports import ReadTx, YamlFiles
 from workflow.records import StoredCampaign, User
 
 MEASURE_TYPE = "rectification_measure"
+CAMPAIGN_FIELD = "campaign"  # the measure's field holding its plan's key
 SYSTEM_ACTOR = "system:campaign"
 
 
@@ -75,6 +76,11 @@ class Campaigns:
             work.tx.save_campaign(StoredCampaign(key, title, "", "", windows, {"items": []}, format_time(work.now)))
         return True
 
+    def titles(self) -> dict[str, str]:
+        """Each loaded plan's title by its key (what a page shows instead of the key)."""
+        with self.cases.store.read() as tx:
+            return {key: stored.title for key in tx.campaign_keys() if (stored := tx.get_campaign(key))}
+
     def progress(self, key: str) -> dict[str, Any]:
         """Plan progress for the battle map: each measure with its case's state, and counts per task."""
         with self.cases.store.read() as tx:
@@ -129,5 +135,5 @@ def _title(m: PlanItem) -> str:
 
 
 def _fields(plan: Plan, m: PlanItem) -> dict[str, Any]:
-    return {"campaign": plan.key, "measure_id": m.id, "task": m.task, "measure_text": m.text or m.title["zh"],
+    return {CAMPAIGN_FIELD: plan.key, "measure_id": m.id, "task": m.task, "measure_text": m.text or m.title["zh"],
             "responsible_unit": m.responsible_unit, "due_date": m.deadline}

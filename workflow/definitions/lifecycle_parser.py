@@ -26,6 +26,7 @@ from workflow.definitions.model import (
     TransitionSpec,
 )
 from workflow.definitions.opens import OpenSpec, parse_opens
+from workflow.definitions.outcomes import OUTCOME_KEYS, OUTCOME_KINDS, Outcome
 from workflow.definitions.problems import SpecReader, hashable, mapping
 from workflow.errors import DefinitionError
 
@@ -54,8 +55,30 @@ def states(r: SpecReader, d: Mapping[str, Any], raw: Any, fields: Mapping[str, F
             name=name, label=mapping(spec.get("label")), stage=str(spec.get("stage")),
             terminal=r.flag(spec, "terminal", what),
             deadline=_deadline(r, name, spec.get("deadline"), spec, fields),
+            outcome=_outcome(r, what, spec),
         )
     return out
+
+
+def _outcome(r: SpecReader, what: str, spec: Mapping[str, Any]) -> Outcome | None:
+    """`outcome: KIND` or `outcome: {kind: KIND, label: {zh, en}}` — only on a state of stage closed."""
+    if "outcome" not in spec:
+        return None
+    raw, kinds = spec["outcome"], ", ".join(OUTCOME_KINDS)
+    if spec.get("stage") != "closed":
+        r.add(spec, "outcome", f"{what}: only a state of stage closed has an outcome")
+    if isinstance(raw, Mapping):
+        r.keys(raw, OUTCOME_KEYS, f"{what} outcome")
+        if "label" in raw:
+            r.label(raw, "label", f"{what} outcome")
+        kind, where, label = raw.get("kind"), raw if "kind" in raw else spec, mapping(raw.get("label")) or None
+    else:
+        kind, where, label = raw, spec, None
+    if not hashable(kind) or kind not in OUTCOME_KINDS:
+        key = "kind" if where is not spec else "outcome"
+        r.add(where, key, f"{what}: outcome must be one of {kinds}, got {kind!r}")
+        return None
+    return Outcome.of(str(kind), label)
 
 
 def _deadline(r: SpecReader, state: str, raw: Any, parent: Any, fields: Mapping[str, FieldSpec]) -> DeadlineSpec | None:

@@ -14,6 +14,7 @@ from workflow.definitions.fields import FIELD_TYPES, Choice, FieldSpec
 from workflow.definitions.guards import Guard, fields_named
 from workflow.definitions.handoffs import Handoff
 from workflow.definitions.opens import OpenSpec
+from workflow.definitions.outcomes import DEFAULT_OUTCOME, Outcome
 
 STAGES = ("reported", "verified", "handled", "rectified", "closed")
 STAGE_LABELS = {
@@ -21,7 +22,7 @@ STAGE_LABELS = {
     "verified": {"zh": "已核实", "en": "Verified"},
     "handled": {"zh": "办理中", "en": "Handled"},
     "rectified": {"zh": "已整改", "en": "Rectified"},
-    "closed": {"zh": "已销号", "en": "Closed"},
+    "closed": {"zh": "已完结", "en": "Closed"},  # how it closed is the state's outcome (销号 is one of them)
 }
 # Trigger names must not shadow attributes of the model object the state machine drives.
 RESERVED_TRIGGERS = frozenset({"trigger", "state", "to", "may_trigger", "model", "machine", "id"})
@@ -33,7 +34,7 @@ TOP_LEVEL_KEYS = frozenset({
 # Keys of the nested specs: a misspelt key (`gaurds:`) must be an error, never silently ignored.
 FIELD_KEYS = frozenset({"type", "label", "required", "immutable", "choices", "max_length", "help", "computed"})
 CHOICE_KEYS = frozenset({"value", "label"})
-STATE_KEYS = frozenset({"label", "stage", "terminal", "deadline"})
+STATE_KEYS = frozenset({"label", "stage", "terminal", "deadline", "outcome"})
 DEADLINE_KEYS = frozenset({
     "within", "from_field", "on_reentry", "warn_before", "warn_at_percent", "extended_by", "carry",
 })
@@ -74,6 +75,7 @@ class StateSpec:
     stage: str
     terminal: bool = False
     deadline: DeadlineSpec | None = None
+    outcome: Outcome | None = None  # as the file states it (closed-stage states only; see Definition.outcome_of)
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,13 @@ class Definition:
 
     def transition(self, state: str, trigger: str) -> TransitionSpec | None:
         return next((t for t in self.transitions_from(state) if t.trigger == trigger), None)
+
+    def outcome_of(self, state: str) -> Outcome | None:
+        """How a case in `state` ended: the state's outcome (`concluded` when it names none); None while open."""
+        spec = self.states.get(state)
+        if spec is None or spec.stage != "closed":
+            return None
+        return spec.outcome or DEFAULT_OUTCOME
 
 
 def line_of(container: Any, key: Any = None) -> int | None:

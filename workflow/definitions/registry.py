@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from workflow.definitions.model import Definition
+from workflow.definitions.outcomes import CLOSED_OUT, DEFAULT_OUTCOME, Outcome
 from workflow.definitions.roles import RoleBook
 from workflow.errors import UnknownCaseType
 
@@ -22,6 +23,45 @@ class DefinitionRegistry:
         for (name, _version), d in sorted(self._by_key.items()):
             self._latest[name] = d
         self._subject_fields = _subject_fields(self._latest.values())
+        self._outcomes: dict[tuple[str, int, str], Outcome | None] = {}  # filled as they are asked for
+        self._closes_out: dict[str, bool] = {}
+
+    def outcome(self, name: str, version: int, state: str) -> Outcome | None:
+        """How a case of type `name` (run on `version`) in `state` ended; None while it is open.
+
+        A closed-stage state that names no outcome — a version written before outcomes existed,
+        or one no longer loaded — takes the outcome the newest version naming one gives that state,
+        so an upgrade does not recount the cases that old versions closed; failing that, `concluded`.
+        """
+        key = (name, version, state)
+        if key not in self._outcomes:
+            self._outcomes[key] = self._resolve_outcome(name, version, state)
+        return self._outcomes[key]
+
+    def _resolve_outcome(self, name: str, version: int, state: str) -> Outcome | None:
+        own = self._by_key.get((name, version))
+        spec = own.states.get(state) if own else None
+        if spec is not None and spec.outcome is not None:
+            return spec.outcome
+        newer_first = sorted((d for d in self._by_key.values() if d.name == name and state in d.states),
+                             key=lambda d: d.version, reverse=True)
+        if spec is None and not newer_first:
+            return None  # a state no loaded version knows: nothing to say
+        if (spec or newer_first[0].states[state]).stage != "closed":
+            return None
+        declared = next((d.states[state].outcome for d in newer_first if d.states[state].outcome), None)
+        return declared or DEFAULT_OUTCOME
+
+    def closes_out(self, name: str) -> bool:
+        """Whether some version of the type can end in a close-out (销号): its cases count in the 销号率."""
+        if name not in self._closes_out:
+            self._closes_out[name] = any(self.outcome_kind(d.name, d.version, s) == CLOSED_OUT
+                                         for d in self._by_key.values() if d.name == name for s in d.states)
+        return self._closes_out[name]
+
+    def outcome_kind(self, name: str, version: int, state: str) -> str | None:
+        found = self.outcome(name, version, state)
+        return found.kind if found else None
 
     def names(self) -> list[str]:
         return sorted(self._latest)

@@ -1,7 +1,9 @@
 """The battle map (挂图作战) as data: raw counts from the event log folded into matrices and rates.
 
 `summarise` turns `DashboardCount`s (one per unit, type, state and light, as of an instant) into
-the category × stage matrix, the unit × stage table and the overdue, on-time and close-out rates.
+the category × column matrix, the unit × column table and the overdue, on-time and close-out rates.
+The columns are the open stages, then one per outcome of the closed cases (workflow.definitions.outcomes):
+only a close-out (rectified and accepted) counts as 销号, and a closed case shows no light.
 
 `timeline_step` is the fold behind "as of a past date": what a case shows on the battle map after
 each event (type, state, unit, deadline, whether an earlier deadline of it already ran out). The
@@ -11,14 +13,17 @@ of a replay of the whole log (workflow.adapters.sql.timeline).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from workflow.definitions.model import STAGES
+from workflow.definitions.outcomes import CLOSED_OUT, CONCLUDED, OUTCOME_KINDS, REFERRED, UNFOUNDED
 from workflow.definitions.registry import DefinitionRegistry
 from workflow.errors import WorkflowError
 from workflow.events import OPENED, Event
 from workflow.read_side import DashboardCount
-from workflow.reporting.queries import stage_of_state
+from workflow.reporting.queries import OPEN_STAGES, stage_of_state
+
+# The battle map's columns: where open cases stand, then how closed cases ended.
+COLUMNS = OPEN_STAGES + OUTCOME_KINDS
 
 
 @dataclass(frozen=True)
@@ -95,14 +100,20 @@ class Cell:
 @dataclass
 class Dashboard:
     as_of: str
-    matrix: dict[str, dict[str, Cell]]  # type -> stage -> cell
-    by_unit: dict[str, dict[str, Cell]]  # unit -> stage -> cell
+    matrix: dict[str, dict[str, Cell]]  # type -> column (open stage or outcome) -> cell
+    by_unit: dict[str, dict[str, Cell]]  # unit -> column -> cell
     total: int = 0
-    closed: int = 0
+    closed: int = 0  # every outcome
     closed_on_time: int = 0
     open: int = 0
     open_red: int = 0
     overdue_working_days: int = 0  # summed over the open red cases
+    outcomes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOME_KINDS, 0))
+    to_close_out: int = 0  # the 销号率's base: cases of types that close out, less the unfounded and referred
+
+    @property
+    def closed_out(self) -> int:
+        return self.outcomes[CLOSED_OUT]
 
     @property
     def overdue_rate(self) -> float | None:
@@ -114,7 +125,8 @@ class Dashboard:
 
     @property
     def close_out_rate(self) -> float | None:
-        return _ratio(self.closed, self.total)
+        """销号率: close-outs (rectified and accepted) among the cases that are there to be closed out."""
+        return _ratio(self.closed_out, self.to_close_out)
 
     @property
     def mean_overdue_working_days(self) -> float | None:
@@ -127,24 +139,28 @@ def _ratio(a: int, b: int) -> float | None:
 
 def summarise(as_of: str, counts: list[DashboardCount], registry: DefinitionRegistry,
               overdue_days: Mapping[str, int]) -> Dashboard:
-    """Fold raw counts into the type × stage matrix, the unit × stage table and the rates.
+    """Fold raw counts into the type × column matrix, the unit × column table and the rates.
 
     `overdue_days` maps each red case's due_at to working days overdue as of `as_of`.
     """
     board = Dashboard(as_of, {}, {})
     for c in counts:
-        stage = _stage_of(registry, c)
-        board.matrix.setdefault(c.type, {s: Cell() for s in STAGES})[stage].add(c.light, c.count)
-        board.by_unit.setdefault(c.unit, {s: Cell() for s in STAGES})[stage].add(c.light, c.count)
+        column, light = _stage_of(registry, c), c.light
         board.total += c.count
-        if stage == "closed":
+        if column == "closed":
+            column, light = registry.outcome_kind(c.type, c.definition_version, c.state) or CONCLUDED, "none"
             board.closed += c.count
+            board.outcomes[column] += c.count
             board.closed_on_time += 0 if c.ever_late else c.count
         else:
             board.open += c.count
             if c.light == "red":
                 board.open_red += c.count
                 board.overdue_working_days += overdue_days.get(c.due_at or "", 0) * c.count
+        if column not in (UNFOUNDED, REFERRED) and registry.closes_out(c.type):
+            board.to_close_out += c.count
+        board.matrix.setdefault(c.type, {k: Cell() for k in COLUMNS})[column].add(light, c.count)
+        board.by_unit.setdefault(c.unit, {k: Cell() for k in COLUMNS})[column].add(light, c.count)
     return board
 
 

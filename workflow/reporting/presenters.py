@@ -33,14 +33,16 @@ def transition_summary(d: Definition, t: TransitionSpec) -> dict[str, Any]:
             "label": dict(t.label)}
 
 
-def deadline_view(case: CaseState, now: datetime, calendar: WorkingCalendar) -> dict[str, Any] | None:
+def deadline_view(case: CaseState, now: datetime, calendar: WorkingCalendar, *,
+                  closed: bool = False) -> dict[str, Any] | None:
+    """The case's deadline with its traffic light; a closed case (`closed`) has none, whatever it waits for."""
     d = case.deadline
     if not d:
         return None
     due = parse_utc(d["due_at"])
-    light = traffic_light(now, due, start=parse_utc(d["start"]),
-                          warn_before=parse_duration(d["warn_before"]) if d.get("warn_before") else None,
-                          warn_at_percent=d.get("warn_at_percent"), calendar=calendar)
+    light = "none" if closed else traffic_light(
+        now, due, start=parse_utc(d["start"]), warn_before=parse_duration(d["warn_before"]) if d.get("warn_before")
+        else None, warn_at_percent=d.get("warn_at_percent"), calendar=calendar)
     basis = {k: d[k] for k in ("start", "amount", "unit", "calendar", "calendar_version", "skipped", "until",
                                "from_field") if k in d}
     fired = {f["rung"]: f["at"] for f in d.get("fired") or []}
@@ -62,7 +64,8 @@ def case_summary(case: CaseState, d: Definition, now: datetime, calendar: Workin
         "unit": case.unit, "state": case.state, "stage": d.states[case.state].stage, "version": case.version,
         "assignee": case.assignee, "fields": case.fields, "opened_at": case.opened_at,
         "updated_at": case.updated_at, "supervision_level": case.supervision_level, "listed": case.listed,
-        "links": case.links, "deadline": deadline_view(case, now, calendar),
+        "links": case.links,
+        "deadline": deadline_view(case, now, calendar, closed=d.states[case.state].stage == "closed"),
         "available": [transition_summary(d, t) for t in steps],
     }
 

@@ -36,9 +36,10 @@ class Viewer:
     own_todo: bool = False  # the to-do lists only the viewer's own cases (the rest is the queue)
 
 
-def light_of(due_at: str | None, yellow_at: str | None, now: str) -> str:
-    """The traffic light from the stored thresholds (ISO UTC text compares as time)."""
-    if not due_at:
+def light_of(due_at: str | None, yellow_at: str | None, now: str, *, closed: bool = False) -> str:
+    """The traffic light from the stored thresholds (ISO UTC text compares as time); a closed case has none
+    (a closed-stage state may still wait for something — a receipt — but the case is not overdue)."""
+    if not due_at or closed:
         return "none"
     if due_at <= now:
         return "red"

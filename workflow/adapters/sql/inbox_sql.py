@@ -119,12 +119,13 @@ class _Builder:
         return f"((x.type, x.state) IN (VALUES {values}))"
 
     def light(self, light: str | None) -> list[str]:
-        now, yellow = self.ph("now"), self.json("deadline", "yellow_at")
+        # A closed case has no light (workflow.reporting.queries.light_of), whatever deadline it holds.
+        now, yellow, still_open = self.ph("now"), self.json("deadline", "yellow_at"), "x.stage <> 'closed'"
         return {
-            "red": [f"{DUE} <= {now}"],
-            "yellow": [f"{DUE} > {now}", f"{yellow} <= {now}"],
-            "green": ["x.due_at IS NOT NULL", f"{DUE} > {now}", f"({yellow} IS NULL OR {yellow} > {now})"],
-            "none": ["x.due_at IS NULL"],
+            "red": [f"{DUE} <= {now}", still_open],
+            "yellow": [f"{DUE} > {now}", f"{yellow} <= {now}", still_open],
+            "green": ["x.due_at IS NOT NULL", f"{DUE} > {now}", f"({yellow} IS NULL OR {yellow} > {now})", still_open],
+            "none": ["(x.due_at IS NULL OR x.stage = 'closed')"],
         }.get(light or "", [])
 
     def json(self, *path: str) -> str:

@@ -14,18 +14,18 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, column, func, insert, select, table, text, update
+from sqlalchemy import Connection, Engine, and_, bindparam, column, func, insert, or_, select, table, text, update
 from sqlalchemy.sql import ColumnElement
 
 from workflow.adapters.sql import schema as t
 from workflow.adapters.sql.access_rows import access_entry, access_values
 from workflow.adapters.sql.case_rows import event_from_row
 from workflow.adapters.sql.inbox_sql import counts_statement, page_statement
-from workflow.events import Event
+from workflow.events import ADVANCED, Event
 from workflow.read_side import (
     COUNT_CAP,
     AccessEntry,
@@ -116,7 +116,7 @@ class SqlQueries:
         row = CaseRow(r["id"], r["type"], r["definition_version"], r["title"], r["unit"], r["state"], r["stage"],
                       r["version"], r["assignee"], r["due_at"], yellow_at, r["updated_at"],
                       int(supervision_level or 0), bool(ever_overdue))
-        row.light = light_of(row.due_at, row.yellow_at, now)
+        row.light = light_of(row.due_at, row.yellow_at, now, closed=row.stage == "closed")
         return row
 
     # ---- the battle map -----------------------------------------------------------------------
@@ -179,13 +179,31 @@ class SqlQueries:
     @staticmethod
     def _audit_conds(filt: AuditFilter) -> list[ColumnElement[bool]]:
         e = t.case_events.c
-        pairs = ((e.actor, filt.actor), (e.action, filt.action), (e.case_id, filt.case_id), (e.definition, filt.type))
+        pairs = ((e.case_id, filt.case_id), (e.definition, filt.type))
         conds: list[ColumnElement[bool]] = [col == value for col, value in pairs if value]
+        if filt.actors:
+            conds.append(e.actor.in_(filt.actors))
+        # A step is in the payload, stored as canonical JSON (workflow.events.canonical_json): the text
+        # `"trigger":"<name>"` occurs there only as the event's own trigger (a quote inside a value is escaped).
+        what: list[ColumnElement[bool]] = [e.action.in_(filt.actions)] if filt.actions else []
+        what += [and_(e.definition == case_type, e.action == ADVANCED,
+                      e.payload.contains(f'"trigger":"{trigger}"', autoescape=True))
+                 for case_type, trigger in filt.steps]
+        if what:
+            conds.append(or_(*what))
         if filt.since:
             conds.append(e.at >= filt.since)
         if filt.until:
             conds.append(e.at <= filt.until)
         return conds
+
+    def case_titles(self, ids: Collection[str]) -> dict[str, str]:
+        wanted = sorted(set(ids))
+        if not wanted:
+            return {}
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.cases.c.id, t.cases.c.title).where(t.cases.c.id.in_(wanted))).all()
+        return {str(case_id): str(title) for case_id, title in rows}
 
     # ---- the access log -----------------------------------------------------------------------
     def record_access(self, entry: AccessEntry) -> None:
@@ -202,11 +220,13 @@ class SqlQueries:
         return int(by_actor), int(by_ip)
 
     def access_entries(self, *, actor: str | None, case_id: str | None, before_seq: int | None,
-                       limit: int) -> list[AccessEntry]:
+                       limit: int, actors: Collection[str] = ()) -> list[AccessEntry]:
         a = t.access_log.c
         stmt = select(t.access_log).order_by(a.seq.desc()).limit(limit)
         if actor:
             stmt = stmt.where(a.actor == actor)
+        if actors:  # any of these
+            stmt = stmt.where(a.actor.in_(sorted(actors)))
         if case_id:
             stmt = stmt.where(a.case_id == case_id)
         if before_seq is not None:
