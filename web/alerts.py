@@ -10,9 +10,20 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from web.context import core, me, now_text, queries
+from workflow.messages import N_
 
 bp = Blueprint("alerts", __name__)
 PAGE = 50
+# What a handover notice says (workflow.cases.notices); a definition's own `notify:` kinds say their step.
+HANDOVER_KINDS = {
+    "assigned": N_("Assigned to you"),
+    "dispatched": N_("Handed over to you or your unit (交办)"),
+    "returned": N_("Returned for rework"),
+    "returned_to_unit": N_("Returned to your unit's queue"),
+    "extension_approved": N_("Extension approved"),
+    "extension_rejected": N_("Extension not approved"),
+    "issued": N_("Issued to you"),
+}
 
 
 def unread_badge() -> int:
@@ -39,7 +50,8 @@ def index() -> str:
     rows = rows[:PAGE]
     return render_template("alerts/index.html", rows=rows, unread_only=unread_only,
                            next_before=rows[-1].id if more else None,
-                           definitions={d.name: d for d in core().registry.all_latest()})
+                           definitions={d.name: d for d in core().registry.all_latest()},
+                           handover_kinds=HANDOVER_KINDS)
 
 
 @bp.route("/alerts/read", methods=["POST"])

@@ -13,7 +13,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from web import forms
+from web import forms, step_forms
 from web.auth import safe_next
 from web.context import core, me, now, scope, unit_names, units, users, viewable_case
 from web.i18n import lang
@@ -23,7 +23,8 @@ from workflow.definitions.model import Definition
 from workflow.definitions.roles import BE_ASSIGNED
 from workflow.errors import ConcurrencyConflict, InvalidInput, NotAllowed, UnknownCaseType
 from workflow.records import CaseState
-from workflow.reporting.presenters import case_summary
+from workflow.reporting.presenters import case_summary, closing_event
+from workflow.reporting.rounds import rounds, standing_returns
 
 bp = Blueprint("cases", __name__)
 
@@ -54,17 +55,18 @@ def show(case_id: str, widgets: dict[str, list[forms.Widget]] | None = None, ope
     case = viewable_case(case_id)
     defn = core().cases.definition_of(case)
     events, _state = core().cases.history(case.id)
-    mine = [t for t in defn.transitions_from(case.state) if me().role in t.roles]
-    people, unit_opts = _people(), _unit_options()
-    step_forms = {t.trigger: (widgets or {}).get(t.trigger) or forms.step_widgets(defn, t, people, unit_opts)
-                  for t in mine}
+    mine = step_forms.offered(case)
+    forms_by_step = {t.trigger: (widgets or {}).get(t.trigger) or step_forms.widgets(defn, case, t, events)
+                     for t in mine}
+    offered = {t.trigger for t in mine}
     return render_template(
         "cases/show.html", case=case, defn=defn, summary=case_summary(case, defn, now(), core().calendar),
         events=events, comments=[e for e in events if e.payload.get("comment") or e.payload.get("reason")],
-        mine=mine, others=[t for t in defn.transitions_from(case.state) if me().role not in t.roles],
-        step_forms=step_forms, open_trigger=open_trigger, unit_names=unit_names(),
+        mine=mine, others=[t for t in defn.transitions_from(case.state) if t.trigger not in offered],
+        step_forms=forms_by_step, open_trigger=open_trigger, unit_names=unit_names(),
         diagram=diagram(defn.name, defn.version, lang(), case.state), limits=forms.limits(_max_bytes()),
-        assignees=_assignees(case),
+        assignees=_assignees(case), returns=standing_returns(events, defn), rounds=rounds(events, defn),
+        closing=closing_event(events, case, core().registry.outcome(defn.name, defn.version, case.state)),
     ), status
 
 
@@ -88,8 +90,11 @@ def fire(case_id: str, trigger: str) -> Response | tuple[str, int]:
         if expected != case.version:  # the form was made for a state the case has left
             raise ConcurrencyConflict("stale form")
         abort(403)
-    widgets = forms.step_widgets(defn, spec, _people(), _unit_options())
-    values, files, ok = forms.parse(widgets, request.form, request.files, _max_bytes())
+    events, _state = core().cases.history(case.id)
+    widgets = step_forms.widgets(defn, case, spec, events)
+    kept = step_forms.kept_files(case, trigger, defn, events)
+    values, files, ok = forms.parse(widgets, request.form, request.files, _max_bytes(),
+                                    kept=frozenset(f["field"] for f in kept))
     comment = request.form.get("comment", "")
     if spec.comment == "required" and not comment.strip():
         ok = False
@@ -97,13 +102,18 @@ def fire(case_id: str, trigger: str) -> Response | tuple[str, int]:
     if ok:
         try:
             core().cases.advance(case.id, trigger, actor=me().login, fields=values, attachments=files,
-                                 comment=comment or None, expected_version=expected)
+                                 comment=comment or None, expected_version=expected, kept=kept)
         except (NotAllowed, InvalidInput) as err:
             if not forms.error_for(err, widgets):
                 flash(describe(err), "error")
         else:
             flash(_("Done: %(step)s.", step=spec.label.get(lang()) or trigger), "success")
             return redirect(url_for("cases.show", case_id=case.id))
+    # Nothing typed or chosen is lost: the values go back into the form, the files are kept by reference.
+    step_forms.keep(case, trigger, kept + step_forms.stage(case, trigger, files, expected), widgets)
+    for w in widgets:
+        if w.kind == "file":
+            w.earlier = [f for f in w.earlier if f["sha256"] not in {r["sha256"] for _t, r in w.kept}]
     return show(case.id, widgets={trigger: widgets}, open_trigger=trigger, status=422)
 
 
@@ -188,7 +198,8 @@ def new() -> Response | tuple[str, int] | str:
     widgets = forms.intake_widgets(defn, _people(), _unit_options())
     my_units = [(u.code, u.name) for u in units() if scope().covers(me(), u.code)]
     ctx: dict[str, Any] = {"openable": openable, "defn": defn, "widgets": widgets, "units": my_units,
-                           "limits": forms.limits(_max_bytes()), "form": request.form}
+                           "limits": forms.limits(_max_bytes()), "form": request.form,
+                           "default_unit": me().unit}  # a case is usually registered in one's own unit
     if request.method == "GET":
         return render_template("cases/new.html", **ctx)
     return _register(defn, widgets, ctx)

@@ -36,6 +36,8 @@ class Widget:
     value: Any = None
     error: str | None = None
     options: list[tuple[str, Any]] = field(default_factory=list)  # (value, label mapping or text)
+    kept: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # files stored already: (token, ref)
+    earlier: list[dict[str, Any]] = field(default_factory=list)  # files of earlier rounds that may be kept
 
 
 def step_widgets(defn: Definition, t: TransitionSpec, people: list[tuple[str, str]], units: list[tuple[str, str]]
@@ -64,15 +66,16 @@ def _widget(spec: FieldSpec, required: bool, people: list[tuple[str, str]], unit
     return w
 
 
-def parse(widgets: list[Widget], form: MultiDict[str, str], files: MultiDict[str, FileStorage], max_bytes: int
-          ) -> tuple[dict[str, Any], list[Attachment], bool]:
-    """Fill each widget's value and error from the submission; return values, files and whether all is well."""
+def parse(widgets: list[Widget], form: MultiDict[str, str], files: MultiDict[str, FileStorage], max_bytes: int,
+          kept: frozenset[str] = frozenset()) -> tuple[dict[str, Any], list[Attachment], bool]:
+    """Fill each widget's value and error from the submission; return values, files and whether all is well.
+    `kept`: file fields that have stored files already (a required one then needs no new upload)."""
     values: dict[str, Any] = {}
     attachments: list[Attachment] = []
     ok = True
     for w in widgets:
         if w.kind == "file":
-            got, w.error = _files(w, files.getlist(w.name), max_bytes)
+            got, w.error = _files(w, files.getlist(w.name), max_bytes, has_kept=w.name in kept)
             attachments += got
         else:
             raw = "true" if (w.kind == "checkbox" and form.get(w.name)) else form.get(w.name, "")
@@ -91,7 +94,8 @@ def parse(widgets: list[Widget], form: MultiDict[str, str], files: MultiDict[str
     return values, attachments, ok
 
 
-def _files(w: Widget, uploads: list[FileStorage], max_bytes: int) -> tuple[list[Attachment], str | None]:
+def _files(w: Widget, uploads: list[FileStorage], max_bytes: int, *, has_kept: bool = False
+           ) -> tuple[list[Attachment], str | None]:
     out = []
     for up in uploads:
         if not up or not up.filename:
@@ -105,7 +109,7 @@ def _files(w: Widget, uploads: list[FileStorage], max_bytes: int) -> tuple[list[
         if len(data) > max_bytes:
             return [], _("%(name)s is larger than the limit of %(mb)s MB.", name=name, mb=_mb(max_bytes))
         out.append(Attachment(w.name, name, data))
-    if w.required and not out:
+    if w.required and not out and not has_kept:
         return [], _("Attach at least one file.")
     return out, None
 

@@ -25,8 +25,9 @@ def ended(app, clock):
         s.assign(case.id, actor="handler", assignee="handler")
         s.advance(case.id, "dispatch", actor="supervisor",
                   fields={"measure": "m", "owner": "handler", "rectify_by": "2026-03-20"})
-    s.advance(closed.id, "report_rectified", actor="handler", fields={"result": "r", "unit_head_signoff": "true"},
+    s.advance(closed.id, "report_rectified", actor="handler", fields={"result": "r"},
               attachments=[Attachment("evidence", "e.txt", b"evidence")])
+    s.advance(closed.id, "sign_off", actor="unit_head")
     s.advance(closed.id, "close_out", actor="supervisor")
     s.advance(unfounded.id, "dismiss", actor="supervisor", fields={"unfounded_reason": "查无实据"})
     referred = s.open_case("legal_service_finding", actor="registrar", unit="xf-sfs-1", title="移送公安",

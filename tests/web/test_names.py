@@ -48,11 +48,13 @@ def lived(app, clock):
     late = open_item(app, "逾期未核实", unit="xf-sfs-2")
     clock.advance(days=12)
     app.escalations.sweeper(fired_by="test").sweep()  # `late` ran past its deadline: rungs by system:scheduler
-    s.advance(case.id, "report_rectified", actor="handler", fields={"result": "已补齐", "unit_head_signoff": "true"},
+    s.advance(case.id, "report_rectified", actor="handler", fields={"result": "已补齐"},
               attachments=[Attachment("evidence", "e.txt", b"evidence")])
+    s.advance(case.id, "sign_off", actor="unit_head")
     s.advance(case.id, "return_for_rework", actor="supervisor", fields={"return_reason": "缺制度文件"})
-    s.advance(case.id, "report_rectified", actor="handler", fields={"result": "已补制度", "unit_head_signoff": "true"},
+    s.advance(case.id, "report_rectified", actor="handler", fields={"result": "已补制度"},
               attachments=[Attachment("evidence", "f.txt", b"policy")])
+    s.advance(case.id, "sign_off", actor="unit_head")
     s.advance(case.id, "close_out", actor="supervisor2")
     report = app.campaigns.load(REPO / "definitions" / "campaigns" / "xifeng-2021.yaml")
     return case, late, report.cases[0]
@@ -124,12 +126,14 @@ def test_the_audit_log_shows_titles_types_steps_and_states(as_role, lived):
     case, _late, _measure = lived
     html = as_role("auditor").get(f"/audit?case={case.id}").get_data(as_text=True)
     found = rows(html)
-    assert len(found) == 9  # opened, verified, claimed, dispatched, commented, reported, returned, reported, closed
+    # opened, verified, claimed, dispatched, commented, reported, signed, returned, reported, signed, closed
+    assert len(found) == 11
     close = found[0]  # newest first
     assert "请假审批材料不全" in close and "问题整改" in close  # title, type
     assert "验收销号" in close and NAMES["supervisor2"] in close  # step, who
     assert "整改完成待验收 → 已销号" in close  # states
-    assert any("退回单位" not in r and "验收不通过" in r for r in found)
+    assert any("退回单位" not in r and "退回整改" in r for r in found)
+    assert sum("单位负责人签字确认" in r for r in found) == 2
     assert "登记" in found[-1] and NAMES["registrar"] in found[-1]
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from workflow.definitions.durations import parse_duration
 from workflow.definitions.model import Definition, TransitionSpec
+from workflow.definitions.outcomes import Outcome
 from workflow.escalation.calendar import WorkingCalendar
 from workflow.escalation.deadlines import deadline_text, parse_utc, traffic_light
 from workflow.events import Event
@@ -73,3 +74,13 @@ def case_summary(case: CaseState, d: Definition, now: datetime, calendar: Workin
 def history_summary(case_id: str, events: list[Event], replayed: CaseState | None) -> dict[str, Any]:
     return {"id": case_id, "events": [e.to_dict() for e in events],
             "state": replayed.to_dict() if replayed else None}
+
+
+def closing_event(events: list[Event], case: CaseState, outcome: Outcome | None) -> dict[str, Any] | None:
+    """How a closed case ended (its `outcome`, None while open), when and by whom — for 销号, the date
+    and who accepted it."""
+    if outcome is None:
+        return None
+    entered = next((e for e in reversed(events) if e.to_state == case.state), None)
+    return None if entered is None else {"at": entered.at, "by": entered.actor, "outcome": outcome,
+                                          "trigger": entered.payload.get("trigger")}
