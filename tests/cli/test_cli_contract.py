@@ -184,6 +184,17 @@ def test_case_show_of_a_final_state_has_nothing_available(cli):
     assert (shown["state"], shown["stage"], shown["available"]) == ("dropped", "closed", [])
 
 
+def test_case_show_as_a_person_lists_only_the_steps_they_can_take_now(cli):
+    case_id = cli.open_case()
+    cli.json("case", "advance", case_id, "verify", "--as", "supervisor")
+    everything = {a["trigger"] for a in cli.json("case", "show", case_id)["available"]}
+    as_supervisor = {a["trigger"] for a in cli.json("case", "show", case_id, "--as", "supervisor")["available"]}
+    assert as_supervisor and as_supervisor <= everything
+    for login in ("handler", "auditor", "registrar"):  # not their step here
+        assert cli.json("case", "show", case_id, "--as", login)["available"] == [], login
+    clean_failure(cli("case", "show", case_id, "--as", "nobody"), 1)  # an unknown user is an error
+
+
 def test_stale_expected_version_is_a_conflict(cli, database_url):
     case_id = cli.open_case()
     cli.json("case", "advance", case_id, "verify", "--as", "supervisor")
