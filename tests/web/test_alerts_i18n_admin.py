@@ -122,3 +122,15 @@ def test_the_session_key_is_kept_in_the_instance_folder(app, tmp_path):
     first = _instance_secret(tmp_path / "inst")
     assert first == _instance_secret(tmp_path / "inst") and len(first) == 64
     assert oct((tmp_path / "inst" / "secret_key").stat().st_mode & 0o777) == "0o600"
+
+
+def test_every_translation_keeps_its_placeholders():
+    """What `pybabel compile` reports as errors (a %(name)s missing or added) would show raw text to users."""
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    po = Path(__file__).resolve().parents[2] / "web/translations/zh/LC_MESSAGES/messages.po"
+    with po.open("rb") as fh:
+        catalog = read_po(fh)
+    assert [(message.id, [str(e) for e in errors]) for message, errors in catalog.check()] == []
