@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
+from babel.lists import format_list
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage, MultiDict
 
@@ -104,7 +106,7 @@ def _files(w: Widget, uploads: list[FileStorage], max_bytes: int, *, has_kept: b
         ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
         if ext not in ALLOWED_EXTENSIONS:
             return [], _("File type .%(ext)s is not accepted (allowed: %(allowed)s).", ext=ext or "?",
-                         allowed=", ".join(sorted(ALLOWED_EXTENSIONS)))
+                         allowed=extension_list())
         data = up.stream.read(max_bytes + 1)
         if len(data) > max_bytes:
             return [], _("%(name)s is larger than the limit of %(mb)s MB.", name=name, mb=_mb(max_bytes))
@@ -112,6 +114,11 @@ def _files(w: Widget, uploads: list[FileStorage], max_bytes: int, *, has_kept: b
     if w.required and not out and not has_kept:
         return [], _("Attach at least one file.")
     return out, None
+
+
+def extension_list() -> str:
+    """The accepted file types as people name them ("CSV、DOC和ZIP"), in the page's language."""
+    return format_list([e.upper() for e in sorted(ALLOWED_EXTENSIONS)], locale=str(get_locale() or "zh_CN"))
 
 
 def _mb(n: int) -> str:
@@ -135,5 +142,5 @@ def error_for(err: WorkflowError, widgets: list[Widget]) -> bool:
 
 
 def limits(max_bytes: int) -> Mapping[str, Any]:
-    return {"max_mb": _mb(max_bytes), "extensions": ", ".join(sorted(ALLOWED_EXTENSIONS)),
+    return {"max_mb": _mb(max_bytes), "extensions": extension_list(),
             "max_files": MAX_ATTACHMENTS_PER_STEP}

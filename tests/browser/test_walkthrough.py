@@ -49,11 +49,44 @@ def _fire(page, trigger, fill=None):
     page.wait_for_selector(".flash.success")
 
 
+# Visible text a Chinese page may show in Latin letters: the brand, the language switch, file names.
+ALLOWED_LATIN = ("rectiflow", "English")
+LOGINS = ("registrar", "handler", "unit_head", "supervisor", "supervisor2", "leader", "auditor")
+
+
+def _chinese_only(page, where):
+    """No run of four or more English words in the page's visible text; no login shown as a name."""
+    text = page.evaluate("""() => {  // the lifecycle diagram's source is not text people read: leave it out
+        const hidden = [...document.querySelectorAll('pre.mermaid')];
+        hidden.forEach(e => e.style.display = 'none');
+        const text = document.body.innerText;
+        hidden.forEach(e => e.style.display = '');
+        return text; }""")
+    for allowed in ALLOWED_LATIN:
+        text = text.replace(allowed, "")
+    run = re.search(r"[A-Za-z]+(?:[ ,.'’:;()/-]+[A-Za-z]+){3,}", text)
+    assert run is None, f"{where}: English on a Chinese page: {run.group(0)!r}"
+    shown = set(re.findall(r"[A-Za-z_0-9]+", text))
+    assert not shown & set(LOGINS), f"{where}: a login shown instead of a name: {shown & set(LOGINS)}"
+
+
+def _alerts(page, server):
+    page.goto(f"{server}/alerts")
+    page.wait_for_selector("#alerts-table")
+    _chinese_only(page, "alerts")
+    return page.inner_text("#alerts-table")
+
+
+def _steps(page):
+    return {s.get_attribute("id")[5:] for s in page.locator("#actions details.step").all()}
+
+
 def test_a_case_from_report_to_close_out(page_as, server, server_clock, shot, tmp_path, engine):
     # The registrar registers a problem for the 城区司法所.
     page = page_as("registrar")
     page.click("#nav-new")
     page.click("#new-rectification_item")
+    assert page.locator("#n-unit").input_value() == "xf-sfj"  # the registrar's own unit, not the list's first
     page.fill("#n-title", "社区矫正对象外出审批材料不全")
     page.select_option("#n-unit", "xf-sfs-1")
     page.fill("#n-description", "2020年以来3份外出审批缺少司法所意见。")
@@ -63,72 +96,116 @@ def test_a_case_from_report_to_close_out(page_as, server, server_clock, shot, tm
     page.wait_for_selector("#case-title")
     case_id = page.url.rsplit("/", 1)[-1]
     assert page.locator("#case-state").get_attribute("data-state") == "reported"
+    _chinese_only(page, "case page (registrar)")
 
-    # The supervisor verifies it the next day; the handler claims it from the unit queue.
+    # The supervisor verifies it the next day and dispatches it: 交办 hands it to the 责任人 by name.
     server_clock.advance(days=1)
     sup = page_as("supervisor")
     _open_case(sup, server, case_id)
+    _chinese_only(sup, "case page (supervisor)")
     _fire(sup, "verify")
-    handler = page_as("handler")
-    handler.click("#tab-queue")
-    handler.click(f"tr[data-case='{case_id}'] button.claim")
-    handler.wait_for_selector(".flash.success")
-    shot(handler, "inbox-handler-queue")
-
-    # Dispatch with a measure, an owner and a deadline.
     server_clock.advance(days=1)
     _open_case(sup, server, case_id)
+    sup.click("#step-dispatch summary")
+    owners = sup.locator("#f-dispatch-owner option").all_inner_texts()
+    assert "承办人 李强 · 城区司法所" in owners and not any("周明" in o for o in owners)  # not the leader
     _fire(sup, "dispatch", {"#f-dispatch-measure": "逐案补齐审批材料并建立复核制度",
                             "select:#f-dispatch-owner": "handler", "#f-dispatch-rectify_by": "2026-04-30"})
+    assert "承办人 李强" in sup.inner_text("#assignee")
+    assert "2026-04-30" in sup.inner_text(".meta") and "2026-05-01" not in sup.inner_text(".meta")  # the last day
 
-    # The handler reports it rectified, uploading evidence; an empty form first shows inline errors.
+    # The handler is told, sees the deadline as its last day, and only the steps he can take.
     server_clock.advance(days=2)
+    handler = page_as("handler")
+    assert handler.locator("#unread-badge").count() == 1
+    assert "交办" in _alerts(handler, server)
+    handler.goto(f"{server}/")
+    handler.wait_for_selector("#inbox-table")
+    row = handler.locator(f"tr[data-case='{case_id}']").inner_text()
+    assert "2026-04-30" in row and "2026-05-01" not in row
+    _chinese_only(handler, "inbox (handler)")
     _open_case(handler, server, case_id)
+    assert _steps(handler) == {"report_rectified", "request_extension"}
     handler.click("#step-report_rectified summary")
     handler.click("#fire-report_rectified")
     handler.wait_for_selector("#f-report_rectified-result-error")
+    _chinese_only(handler, "inline errors")
     evidence = tmp_path / "复核记录.txt"
     evidence.write_text("补齐3份审批材料。", encoding="utf-8")
     _fire(handler, "report_rectified", {"#f-report_rectified-result": "材料已补齐",
-                                        "check:#f-report_rectified-unit_head_signoff": "",
                                         "file:#f-report_rectified-evidence": str(evidence)})
+    assert _steps(handler) == set()  # the unit head signs, not the handler
 
-    # Acceptance fails: the supervisor returns it; the handler adds the missing document.
+    # The unit head signs off: their own act.
+    head = page_as("unit_head")
+    _open_case(head, server, case_id)
+    assert "sign_off" in _steps(head)
+    _fire(head, "sign_off")
+
+    # Acceptance fails: the supervisor returns it for rework (退回整改) with a reason.
     server_clock.advance(days=1)
     _open_case(sup, server, case_id)
+    assert "退回整改" in sup.inner_text("#step-return_for_rework summary")
     _fire(sup, "return_for_rework", {"#f-return_for_rework-return_reason": "缺少复核制度文件"})
+
+    # The handler is told, sees the reason as a banner, keeps the first evidence and adds the document.
     server_clock.advance(days=1)
+    assert "退回整改" in _alerts(handler, server)
+    _open_case(handler, server, case_id)
+    banner = handler.inner_text("#return-rework")
+    assert "缺少复核制度文件" in banner and "整治办 赵刚" in banner
+    shot(handler, "case-returned-handler")
     policy = tmp_path / "复核制度.pdf"
     policy.write_bytes(b"%PDF-1.4 rectiflow test\n")
-    _open_case(handler, server, case_id)
+    handler.click("#step-report_rectified summary")
+    assert handler.locator("#step-report_rectified input[name=keep_file]").is_checked()
     _fire(handler, "report_rectified", {"#f-report_rectified-result": "补充制度文件",
-                                        "check:#f-report_rectified-unit_head_signoff": "",
                                         "file:#f-report_rectified-evidence": str(policy)})
+    _open_case(head, server, case_id)
+    _fire(head, "sign_off")
 
-    # 销号: the supervisor accepts and closes it out.
+    # 销号: the supervisor accepts and closes it out; the page says when and by whom.
     server_clock.advance(days=1)
     _open_case(sup, server, case_id)
     _fire(sup, "close_out", {"#f-close_out-comment": "验收合格，销号"})
     assert sup.locator("#case-state").get_attribute("data-state") == "closed"
+    closing = sup.inner_text("#closing")
+    assert "已销号" in closing and "2026-03-09" in closing and "整治办 赵刚" in closing
+    assert sup.locator("#return-rework").count() == 0
+    assert "缺少复核制度文件" in sup.inner_text("#round-1")
     sup.wait_for_selector("body[data-diagrams='drawn']")
     assert sup.locator("#diagram svg").count() == 1
     assert sup.locator("text=复核制度.pdf").count() == 1
+    _chinese_only(sup, "closed case")
     shot(sup, "case-closed")
 
     # Replay: step through the history; the chain is verified.
     sup.click("#history-link")
     assert "verify ok" in sup.locator("#chain-status").get_attribute("class")
+    _chinese_only(sup, "history")
     sup.click("#step-first")
     assert sup.locator("#replayed-state").get_attribute("data-state") == "reported"
     states = []
     while sup.locator("#step-next").count():
         sup.click("#step-next")
         states.append(sup.locator("#replayed-state").get_attribute("data-state"))
-    assert states == ["verified", "verified", "rectifying", "rectified", "rectifying", "rectified", "closed"]
+    assert states == ["verified", "rectifying", "signoff_pending", "rectified", "rectifying", "signoff_pending",
+                      "rectified", "closed"]
     sup.fill("#at", "2026-03-05T12:00")
     sup.click("#replay-at")
     assert sup.locator("#replayed-state").get_attribute("data-state") == "rectifying"
     shot(sup, "history-replay")
+
+    # The auditor's log: titles, names and labels, no logins or internal names.
+    auditor = page_as("auditor")
+    auditor.goto(f"{server}/audit?case={case_id}")
+    auditor.wait_for_selector("#audit-table")
+    log = auditor.inner_text("#audit-table")
+    assert "社区矫正对象外出审批材料不全" in log and "承办人 李强" in log and "验收销号" in log
+    _chinese_only(auditor, "audit log")
+    for login in ("leader", "registrar"):
+        home = page_as(login)
+        _chinese_only(home, f"home ({login})")
     _ = engine.store  # the engine stays open for the next tests
 
 
