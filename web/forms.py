@@ -15,7 +15,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 
 from web.messages import describe
 from workflow.cases.validation import MAX_ATTACHMENTS_PER_STEP, Attachment
-from workflow.definitions.fields import FieldSpec, parse_value
+from workflow.definitions.fields import FieldSpec, parse_value, strip_bidi
 from workflow.definitions.model import Definition, TransitionSpec
 from workflow.definitions.roles import ACT, RoleBook
 from workflow.errors import InvalidInput, WorkflowError
@@ -96,7 +96,7 @@ def _files(w: Widget, uploads: list[FileStorage], max_bytes: int) -> tuple[list[
     for up in uploads:
         if not up or not up.filename:
             continue
-        name = PurePath(up.filename.replace("\\", "/")).name
+        name = strip_bidi(PurePath(up.filename.replace("\\", "/")).name)  # the extension as it will be shown
         ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
         if ext not in ALLOWED_EXTENSIONS:
             return [], _("File type .%(ext)s is not accepted (allowed: %(allowed)s).", ext=ext or "?",
@@ -104,6 +104,8 @@ def _files(w: Widget, uploads: list[FileStorage], max_bytes: int) -> tuple[list[
         data = up.stream.read(max_bytes + 1)
         if len(data) > max_bytes:
             return [], _("%(name)s is larger than the limit of %(mb)s MB.", name=name, mb=_mb(max_bytes))
+        if not data:
+            return [], describe(InvalidInput("file.empty", name=name, field=w.name))
         out.append(Attachment(w.name, name, data))
     if w.required and not out:
         return [], _("Attach at least one file.")

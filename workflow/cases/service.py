@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from workflow.cases.steps import Advance, Assign, Comment, EditFields, ReturnToQueue
 from workflow.cases.unit_of_work import Casework, Step, UnitOfWork, check_version
-from workflow.cases.validation import Attachment, check_files, comment_text, parse_fields
-from workflow.definitions.fields import COMMENT_LIMIT, clean_text
+from workflow.cases.validation import Attachment, check_dates, check_files, comment_text, parse_fields
+from workflow.definitions.fields import COMMENT_LIMIT, clean_text, file_name
 from workflow.definitions.model import Definition, TransitionSpec
 from workflow.definitions.registry import DefinitionRegistry
 from workflow.engine.projection import project_case
@@ -61,7 +62,8 @@ class CaseService:
                   comment: str | None = None, links: Iterable[Mapping[str, str]] = ()) -> CaseState:
         """Register a new case of `case_type` under its latest definition version."""
         defn = self.registry.latest(case_type)
-        parse_fields(defn, fields or {}, allowed=None)  # bad input fails before any file is stored
+        # Bad input fails before any file is stored (the unit of work parses the fields again).
+        check_dates(defn, parse_fields(defn, fields or {}, allowed=None), self.clock.now(), self.casework.tz)
         files = self._store_files(defn, list(attachments), allowed=None)
         with self.begin() as work:
             return work.open(defn, work.user(actor), title=title, unit=unit, fields=fields or {}, files=files,
@@ -171,10 +173,8 @@ class CaseService:
 
     def _store_files(self, defn: Definition, attachments: list[Attachment], *, allowed: set[str] | None
                      ) -> list[dict[str, Any]]:
+        attachments = [replace(f, name=file_name(f.name)) for f in attachments]
         check_files(defn, attachments, allowed=allowed, max_bytes=self.max_attachment_bytes)
-        out = []
-        for f in attachments:
-            name = clean_text(f.name or "file", what="file name", limit=200)
-            # Content-addressed: a blob left by a failed transaction is harmless and reused later.
-            out.append({"field": f.field, "name": name, "sha256": self.blobs.put(f.data), "size": len(f.data)})
-        return out
+        # Content-addressed: a blob left by a failed transaction is harmless and reused later.
+        return [{"field": f.field, "name": f.name, "sha256": self.blobs.put(f.data), "size": len(f.data)}
+                for f in attachments]
