@@ -19,6 +19,7 @@ from workflow.definitions.fields import FieldSpec, parse_value, strip_bidi
 from workflow.definitions.model import Definition, TransitionSpec
 from workflow.definitions.roles import ACT, RoleBook
 from workflow.errors import InvalidInput, WorkflowError
+from workflow.messages import Message
 from workflow.records import User
 
 ALLOWED_EXTENSIONS = frozenset({"pdf", "ofd", "png", "jpg", "jpeg", "gif", "txt", "csv", "doc", "docx", "xls",
@@ -36,12 +37,13 @@ class Widget:
     value: Any = None
     error: str | None = None
     options: list[tuple[str, Any]] = field(default_factory=list)  # (value, label mapping or text)
+    case_type: str | None = None  # lets a refusal name the field by its label
 
 
 def step_widgets(defn: Definition, t: TransitionSpec, people: list[tuple[str, str]], units: list[tuple[str, str]]
                  ) -> list[Widget]:
     names = [(n, True) for n in t.requires] + [(n, False) for n in t.optional if n not in t.requires]
-    return [_widget(defn.fields[n], req, people, units) for n, req in names]
+    return [_widget(defn.fields[n], req, people, units, defn.name) for n, req in names]
 
 
 def intake_widgets(defn: Definition, people: list[tuple[str, str]], units: list[tuple[str, str]]) -> list[Widget]:
@@ -50,11 +52,12 @@ def intake_widgets(defn: Definition, people: list[tuple[str, str]], units: list[
     askable = {n: f for n, f in defn.fields.items() if f.computed is None}  # the engine derives the others
     names = [(n, True) for n, f in askable.items() if f.required]
     names += [(n, False) for n, f in askable.items() if not f.required and n not in later]
-    return [_widget(defn.fields[n], req, people, units) for n, req in names]
+    return [_widget(defn.fields[n], req, people, units, defn.name) for n, req in names]
 
 
-def _widget(spec: FieldSpec, required: bool, people: list[tuple[str, str]], units: list[tuple[str, str]]) -> Widget:
-    w = Widget(spec.name, spec, required, WIDGETS.get(spec.type, "text"))
+def _widget(spec: FieldSpec, required: bool, people: list[tuple[str, str]], units: list[tuple[str, str]],
+            case_type: str) -> Widget:
+    w = Widget(spec.name, spec, required, WIDGETS.get(spec.type, "text"), case_type=case_type)
     if spec.type == "choice":
         w.options = [(c.value, c.label) for c in spec.choices]
     elif spec.type == "person":
@@ -83,7 +86,7 @@ def parse(widgets: list[Widget], form: MultiDict[str, str], files: MultiDict[str
                 try:
                     values[w.name] = parse_value(w.spec, raw)
                 except InvalidInput as err:
-                    w.error = describe(err)
+                    w.error = describe(Message(err.code, {**err.params, "case_type": w.case_type}))
         ok = ok and w.error is None
     if len(attachments) > MAX_ATTACHMENTS_PER_STEP:
         ok = False
@@ -105,7 +108,7 @@ def _files(w: Widget, uploads: list[FileStorage], max_bytes: int) -> tuple[list[
         if len(data) > max_bytes:
             return [], _("%(name)s is larger than the limit of %(mb)s MB.", name=name, mb=_mb(max_bytes))
         if not data:
-            return [], describe(InvalidInput("file.empty", name=name, field=w.name))
+            return [], describe(Message("file.empty", name=name, field=w.name, case_type=w.case_type))
         out.append(Attachment(w.name, name, data))
     if w.required and not out:
         return [], _("Attach at least one file.")

@@ -47,7 +47,11 @@ def parse_fields(defn: Definition, raw: Mapping[str, Any], *, allowed: set[str] 
         if allowed is not None and name not in allowed:
             raise FieldNotAllowed("field.not_at_step", field=name, case_type=defn.name,
                                   takes=sorted(allowed) or "no fields")
-        values[name] = parse_value(spec, value)
+        try:
+            values[name] = parse_value(spec, value)
+        except InvalidInput as err:  # the case type lets the web name the field by its label
+            err.reword(Message(err.code, {**err.params, "case_type": defn.name}))
+            raise
     return values
 
 
@@ -55,7 +59,11 @@ def check_dates(defn: Definition, values: Mapping[str, Any], now: datetime, tz: 
     """Dates a person gives for a deadline may not lie in the past (`allow_past`); `now` is the clock's."""
     today = now.astimezone(tz).date()
     for name, value in values.items():
-        check_not_past(defn.fields[name], value, today)
+        try:
+            check_not_past(defn.fields[name], value, today)
+        except InvalidInput as err:
+            err.reword(Message(err.code, {**err.params, "case_type": defn.name}))
+            raise
 
 
 def check_files(defn: Definition, attachments: list[Attachment], *, allowed: set[str] | None,
