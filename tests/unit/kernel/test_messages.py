@@ -38,6 +38,13 @@ def test_every_code_renders_in_english_and_in_chinese(code):
     assert "%(" not in english + chinese
 
 
+def test_the_catalogue_compiles_without_errors():
+    """What `pybabel compile` checks: a translation uses only the placeholders of its English text."""
+    with (REPO / "web" / "translations" / "zh" / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+        catalogue = read_po(fh)
+    assert [(m.lineno, m.id, [str(e) for e in errs]) for m, errs in catalogue.check()] == []
+
+
 def test_every_word_a_message_may_name_is_translated_too():
     catalogue = zh_catalogue()
     assert all(catalogue.get(text) for text in WHAT.values())
@@ -77,12 +84,13 @@ def _raises_by_hand(path: Path) -> list[str]:
 
 def test_no_engine_module_builds_a_message_by_hand():
     modules = [p for p in (REPO / "workflow").rglob("*.py") if "migrations" not in p.parts]
-    assert sum((_raises_by_hand(p) for p in modules), []) == []
+    assert [place for p in modules for place in _raises_by_hand(p)] == []
 
 
 def test_the_checker_sees_a_message_built_by_hand(tmp_path):
     bad = REPO / "workflow" / "_probe_for_test.py"
-    bad.write_text('def f(x):\n    raise InvalidInput(f"bad {x}")\n\n\ndef g():\n    raise InvalidInput("case.not_assigned")\n')
+    bad.write_text('def f(x):\n    raise InvalidInput(f"bad {x}")\n\n\n'
+                   'def g():\n    raise InvalidInput("case.not_assigned")\n')
     try:
         assert _raises_by_hand(bad) == ["workflow/_probe_for_test.py:2"]
     finally:
