@@ -10,6 +10,7 @@ import sys
 import click
 
 from rectiflow import (
+    __version__,
     cli_audit,
     cli_campaign,
     cli_cases,
@@ -27,6 +28,7 @@ from workflow.bootstrap import upgrade_database
 
 
 @click.group(cls=JsonAwareGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", "-V", prog_name="rectiflow", message="%(prog)s %(version)s")
 @click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
               help="Language of error messages (zh: 中文).")
 @click.pass_context

@@ -1,18 +1,25 @@
 """`rectiflow case …`: open, advance, assign, comment, show and replay cases."""
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
-from rectiflow.common import application, deadline, handles_errors, json_option, local_time
+from rectiflow.common import (
+    VERSION,
+    VERSION_MAX,
+    application,
+    deadline,
+    handles_errors,
+    instant,
+    json_option,
+    local_time,
+)
 from rectiflow.output import emit
 from workflow.bootstrap import Application
 from workflow.cases.service import Attachment
 from workflow.errors import InvalidInput
-from workflow.events import parse_time
 from workflow.records import CaseState
 from workflow.reporting.presenters import case_summary, history_summary
 
@@ -94,7 +101,7 @@ def open_(case_type: str, actor: str, title: str, unit: str | None, fields: tupl
 @field_option
 @attach_option
 @click.option("--comment", default=None)
-@click.option("--expect-version", type=int, default=None, help="Fail with a conflict if the case moved on.")
+@click.option("--expect-version", type=VERSION, default=None, help="Fail with a conflict if the case moved on.")
 @json_option
 @handles_errors
 def advance(case_id: str, trigger: str, actor: str, fields: tuple[str, ...], attachments: tuple[str, ...],
@@ -112,7 +119,7 @@ def advance(case_id: str, trigger: str, actor: str, fields: tuple[str, ...], att
 @click.argument("case_id")
 @click.argument("assignee")
 @click.option("--as", "actor", required=True)
-@click.option("--expect-version", type=int, default=None)
+@click.option("--expect-version", type=VERSION, default=None)
 @json_option
 @handles_errors
 def assign(case_id: str, assignee: str, actor: str, expect_version: int | None, as_json: bool) -> None:
@@ -127,7 +134,7 @@ def assign(case_id: str, assignee: str, actor: str, expect_version: int | None, 
 @field_option
 @attach_option
 @click.option("--comment", default=None, help="Why the correction was made.")
-@click.option("--expect-version", type=int, default=None)
+@click.option("--expect-version", type=VERSION, default=None)
 @json_option
 @handles_errors
 def edit(case_id: str, actor: str, fields: tuple[str, ...], attachments: tuple[str, ...], comment: str | None,
@@ -179,19 +186,19 @@ def show(case_id: str, actor: str | None, as_json: bool) -> None:
 
 @case.command("history")
 @click.argument("case_id")
-@click.option("--as-of", "as_of", default=None, help="ISO-8601 instant: the case as it was then.")
-@click.option("--version", type=int, default=None, help="The case as it was at this version.")
+@click.option("--as-of", "as_of", default=None, metavar="WHEN",
+              help="The case as it was then: an ISO-8601 instant (no offset: Beijing time), a date (its end) or "
+                   "a time relative to now: -3d, -12h, -90m.")
+@click.option("--version", type=click.IntRange(1, VERSION_MAX), default=None,
+              help="The case as it was at this version.")
 @json_option
 @handles_errors
 def history(case_id: str, as_of: str | None, version: int | None, as_json: bool) -> None:
     """The audit trail of a case and the case replayed from it."""
     if as_of and version:
         raise InvalidInput("give --as-of or --version, not both")
-    try:
-        moment: datetime | None = parse_time(as_of) if as_of else None
-    except ValueError:
-        raise InvalidInput(f"--as-of: not an ISO-8601 instant: {as_of!r}") from None
     app = application()
+    moment = instant(as_of, "--as-of", now=app.clock.now(), tz=app.calendar.tzinfo) if as_of else None
     events, replayed = app.cases.history(case_id, version=version, as_of=moment)
     text = "\n".join(f"{e.version:>4} {local_time(app, e.at)} {e.actor:<12} {e.action:<14} "
                      f"{e.from_state or ''} → {e.to_state or ''}  {e.payload.get('comment', '')}" for e in events)

@@ -6,8 +6,9 @@ from pathlib import Path
 import click
 
 from rectiflow.common import application, handles_errors, json_option, settings
-from rectiflow.output import emit
-from workflow.bootstrap import check_definitions, publish_definitions
+from rectiflow.output import emit, fail
+from workflow.bootstrap import CheckedFile, check_definition_files, publish_definitions
+from workflow.errors import DefinitionError
 from workflow.reporting.presenters import definition_summary
 
 
@@ -20,11 +21,37 @@ def definitions() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @handles_errors
 def check(paths: tuple[Path, ...]) -> None:
-    """Validate definition files (default: every file in the definitions folder)."""
-    for f in check_definitions(settings(), paths):
-        d = f.definition
-        click.echo(f"ok {f.path}: {d.name} v{d.version} — {d.title['zh']} / {d.title['en']}: "
-                   f"{len(d.states)} states, {len(d.transitions)} transitions, {len(d.fields)} fields")
+    """Validate definition files: case types, roles.yaml, calendars/ and campaigns/ plans, each as what it is.
+
+    PATHS may be files, folders (read recursively) or quoted patterns ('definitions/*.yaml'); default: the
+    whole definitions folder. One `ok` line per valid file; the problems of the others on stderr, exit 1.
+    """
+    valid, problems = check_definition_files(settings(), paths)
+    for f in valid:
+        click.echo(f"ok {f.path}: {describe(f)}")
+    if problems:
+        fail(DefinitionError(problems), as_json=False)
+
+
+def describe(f: CheckedFile) -> str:
+    """What a valid file holds, in one line."""
+    facts = f.facts
+    if f.kind == "case_type":
+        d = facts["definition"]
+        return (f"{d.name} v{d.version} — {d.title['zh']} / {d.title['en']}: {len(d.states)} states, "
+                f"{len(d.transitions)} transitions, {len(d.fields)} fields")
+    if f.kind == "roles":
+        return f"roles — {len(facts['roles'])}: {', '.join(facts['roles'])}"
+    if f.kind == "calendar":
+        years = facts["years"]
+        return (f"calendar {facts['name']} v{facts['version']} ({facts['timezone']}) — working days "
+                f"{years[0]}–{years[-1]}")
+    if f.kind == "plan":
+        return (f"plan {facts['key']} — {facts['title']['zh']}: {facts['items']} items, {facts['measures']} "
+                f"measures, {facts['windows']} self-report window(s)")
+    if f.kind == "plan_items":
+        return f"plan item index — {facts['items']} items"
+    return f"plan coverage map — {facts['items']} items traced, {facts['features']} features"
 
 
 @definitions.command("list")

@@ -10,7 +10,7 @@ import logging
 import click
 
 from rectiflow.cli_cases import case
-from rectiflow.common import application, deadline, handles_errors, json_option, local_time
+from rectiflow.common import VERSION, application, deadline, handles_errors, json_option, local_time
 from rectiflow.output import emit
 from workflow.errors import InvalidInput
 from workflow.escalation.ladders import LEVEL_NAMES
@@ -21,7 +21,7 @@ from workflow.events import format_time, parse_time
 def _instant(text: str, option: str) -> str:
     try:
         return format_time(parse_time(text))
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: a year-1 instant has no UTC year
         raise InvalidInput(f"{option}: not an ISO-8601 instant: {text!r}") from None
 
 
@@ -113,7 +113,7 @@ def recompute(login: str, other_versions: bool, as_json: bool) -> None:
 @click.option("--level", type=click.IntRange(1, 3), required=True, help="1 催办, 2 督办, 3 挂牌督办.")
 @click.option("--as", "actor", required=True)
 @click.option("--reason", default=None)
-@click.option("--expect-version", type=int, default=None)
+@click.option("--expect-version", type=VERSION, default=None)
 @json_option
 @handles_errors
 def flag(case_id: str, level: int, actor: str, reason: str | None, expect_version: int | None,
@@ -129,7 +129,7 @@ def flag(case_id: str, level: int, actor: str, reason: str | None, expect_versio
 @click.argument("case_id")
 @click.option("--as", "actor", required=True)
 @click.option("--reason", default=None)
-@click.option("--expect-version", type=int, default=None)
+@click.option("--expect-version", type=VERSION, default=None)
 @json_option
 @handles_errors
 def unflag(case_id: str, actor: str, reason: str | None, expect_version: int | None, as_json: bool) -> None:

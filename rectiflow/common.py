@@ -6,8 +6,10 @@ assembles them into the `rectiflow` group.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ import click
 from rectiflow.output import fail
 from workflow.bootstrap import Application, build
 from workflow.config import Settings
+from workflow.definitions.fields import DATE_MAX, DATE_MIN
 from workflow.errors import InvalidInput, WorkflowError
 from workflow.escalation.deadlines import deadline_text
 from workflow.events import parse_time
@@ -74,6 +77,39 @@ def require_utf8(params: dict[str, Any]) -> None:
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object.")
+VERSION_MAX = 2**63 - 1  # a case version (and --expect-version) fits the database's 64-bit integers
+VERSION = click.IntRange(0, VERSION_MAX)
+
+_RELATIVE = re.compile(r"^([+-])(\d{1,6})(m|h|d)$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+
+
+def instant(text: str, option: str, *, now: datetime, tz: tzinfo, end_of_day: bool = True) -> datetime:
+    """An instant given on the command line, as an aware UTC datetime. Accepted: an ISO-8601 instant (without
+    an offset: Beijing time), a date (the end of that day, Beijing; with `end_of_day=False` its start), or a
+    time relative to now: `-90m`, `-12h`, `-3d` (ago), `+5d` (ahead).
+
+    Raises:
+        InvalidInput: none of these, or a year outside 1900–2199.
+    """
+    text = text.strip()
+    relative = _RELATIVE.match(text)
+    try:
+        if relative:
+            sign, amount, unit = relative.groups()
+            moment = now + (1 if sign == "+" else -1) * timedelta(**{_UNITS[unit]: int(amount)})
+        elif len(text) == 10:
+            moment = datetime.combine(date.fromisoformat(text), time.max if end_of_day else time.min, tzinfo=tz)
+        else:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            moment = moment if moment.tzinfo else moment.replace(tzinfo=tz)
+        if not DATE_MIN <= moment.astimezone(tz).date() <= DATE_MAX:
+            raise ValueError(text)
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise InvalidInput(f"{option}: expected an ISO-8601 instant (2026-03-02T09:00:00+08:00; without an offset: "
+                           f"Beijing time), a date (2026-03-02) or a time relative to now (-3d, -12h, -90m) in the "
+                           f"years {DATE_MIN.year}–{DATE_MAX.year}, got {text!r}") from None
 
 
 def local_time(app: Application, instant: str | None) -> str:

@@ -17,11 +17,7 @@ def seed_demo(app: Application) -> dict[str, Any]:
     if not demo.is_empty(app):
         return {"seeded": False, "cases": 0}
     demo.seed_directory(app)
-    demo.walk_rectification(app)
+    demo.walk_rectification(app, days=demo.WALK_DAYS)
     demo.seed_cases(app)
     return {"seeded": True, "cases": app.cases.count()}
 
-
-def demo_logins() -> list[tuple[str, str, str]]:
-    """(login, role, name) of the demo users; all share `demo.DEMO_PASSWORD`."""
-    return [(login, role, name) for login, role, _unit, name in demo.USERS]

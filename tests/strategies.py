@@ -60,11 +60,16 @@ def valid_value(spec: Any) -> st.SearchStrategy[Any]:
         return SAFE_TEXT
     if kind == "longtext":
         return LONG_TEXT
+    if kind == "date" and not spec.allow_past:  # today or later: after any clock a sequence reaches (< 2 years)
+        return st.one_of(st.dates(date(2028, 1, 1), date(2028, 12, 31)),
+                         st.dates(date(2028, 1, 1), DATE_MAX)).map(date.isoformat)
     if kind == "date":
         return st.one_of(st.dates(date(2026, 1, 1), date(2027, 12, 31)),
                          st.dates(DATE_MIN, DATE_MAX)).map(date.isoformat)
     if kind == "integer":
-        return st.one_of(st.integers(-10**12, 10**12), st.integers(-999, 999).map(str))
+        low = -10**12 if spec.minimum is None else spec.minimum
+        high = 10**12 if spec.maximum is None else spec.maximum
+        return st.one_of(st.integers(low, high), st.integers(max(low, -999), max(low, min(high, 999))).map(str))
     if kind == "boolean":
         return st.sampled_from(["yes", "no", "true", "false", True, False, "是", "否"])
     if kind == "person":
@@ -78,12 +83,15 @@ def invalid_value(spec: Any) -> st.SearchStrategy[Any]:
     """Values the field `spec` refuses."""
     kind = spec.type
     if kind in ("text", "longtext"):
-        bad = ["", "   ", "bell\x07inside", "x" * (spec.limit() + 1)] + (["two\nlines"] if kind == "text" else [])
+        one_line = ["two\nlines", "over\u202eride"] if kind == "text" else []
+        bad = ["", "   ", "bell\x07inside", "x" * (spec.limit() + 1), *one_line]
         return st.sampled_from(bad)
+    past = [] if spec.allow_past else ["2001-01-01"]  # before any clock a sequence runs at
+    below = [] if spec.minimum is None else [str(spec.minimum - 1)]
     return st.sampled_from({
         "choice": ["not-a-choice", ""],
-        "date": ["2026-02-30", "tomorrow", "", "0999-01-01", "9999-12-31"],
-        "integer": ["abc", "1.5", str(10**13), True],
+        "date": ["2026-02-30", "tomorrow", "", "0999-01-01", "9999-12-31", *past],
+        "integer": ["abc", "1.5", str(10**13), True, *below],
         "boolean": ["maybe", ""],
         "person": [GHOST, "bad login!"],
         "unit": ["no-such-unit", "bad unit!"],

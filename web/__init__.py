@@ -25,7 +25,21 @@ NODE_MODULES = Path(__file__).resolve().parent.parent / "node_modules"
 def create_app(settings: Settings | None = None, core: Application | None = None,
                config: Mapping[str, Any] | None = None) -> Flask:
     """The Flask app on a core application, or on one built from `settings` / the environment."""
-    from web import access, admin, alerts, auth, cases, dashboard, errors, history, i18n, inbox, security, templating
+    from web import (
+        access,
+        admin,
+        alerts,
+        auth,
+        cases,
+        dashboard,
+        errors,
+        history,
+        i18n,
+        inbox,
+        inputs,
+        security,
+        templating,
+    )
 
     if core is None:
         core = build(settings or Settings.from_environment())
@@ -33,6 +47,7 @@ def create_app(settings: Settings | None = None, core: Application | None = None
     app.config.update(_defaults(core))
     app.config.update(config or {})
     app.extensions["workflow"] = core
+    inputs.init_app(app)  # first: its UTF-8 check runs before the CSRF check reads the form
     security.init_app(app)
     i18n.init_app(app)
     templating.init_app(app)

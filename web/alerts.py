@@ -4,12 +4,13 @@ The unread count is the badge in the navigation bar; marking read is a POST (no 
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from web.context import core, me, now_text, queries
+from web.inputs import whole_number
 from workflow.messages import N_
 
 bp = Blueprint("alerts", __name__)
@@ -41,10 +42,7 @@ def badge() -> dict[str, object]:
 @bp.route("/alerts")
 def index() -> str:
     unread_only = request.args.get("unread") == "1"
-    try:
-        before = int(request.args["before"]) if request.args.get("before") else None
-    except ValueError:
-        abort(400)
+    before = whole_number(request.args.get("before"), low=1)
     rows = queries().alerts(me().login, unread_only=unread_only, before_id=before, limit=PAGE + 1)
     more = len(rows) > PAGE
     rows = rows[:PAGE]
@@ -56,10 +54,7 @@ def index() -> str:
 
 @bp.route("/alerts/read", methods=["POST"])
 def mark_read() -> Response:
-    try:
-        ids = None if request.form.get("all") == "1" else [int(x) for x in request.form.getlist("id")]
-    except ValueError:
-        abort(400)
+    ids = None if request.form.get("all") == "1" else [whole_number(x, low=1) or 0 for x in request.form.getlist("id")]
     n = queries().mark_alerts_read(me().login, ids, now_text()) if ids is None or ids else 0
     flash(_("%(n)d alert(s) marked as read.", n=n), "success")
     return redirect(url_for("alerts.index"))

@@ -17,6 +17,7 @@ from web import forms, step_forms
 from web.auth import safe_next
 from web.context import core, me, now, scope, unit_names, units, users, viewable_case
 from web.i18n import lang
+from web.inputs import whole_number
 from web.messages import describe
 from workflow.definitions.diagram import mermaid
 from workflow.definitions.model import Definition
@@ -43,10 +44,10 @@ def _unit_options() -> list[tuple[str, str]]:
 
 
 def _version() -> int:
-    try:
-        return int(request.form.get("version", ""))
-    except ValueError:
+    version = whole_number(request.form.get("version"))
+    if version is None:
         abort(400)
+    return version
 
 
 @bp.route("/cases/<case_id>")
@@ -154,10 +155,7 @@ def _back(case_id: str) -> str:
 def flag(case_id: str) -> Response:
     """Put the case under supervision: 1 催办, 2 督办, 3 挂牌督办 (audited; alerts the unit chain)."""
     case = viewable_case(case_id)
-    try:
-        level = int(request.form.get("level", ""))
-    except ValueError:
-        abort(400)
+    level = whole_number(request.form.get("level")) or 0  # 0 and blank: refused by the engine with its message
     core().escalations.supervision.flag(case.id, actor=me().login, level=level,
                                         reason=request.form.get("reason") or None, expected_version=_version())
     flash(_("Supervision flag set."), "success")

@@ -74,6 +74,10 @@ def csrf_error(err: CSRFError) -> tuple[str, int]:
 
 
 def http_error(err: HTTPException) -> tuple[str, int]:
+    from web.inputs import BadInput
+
+    if isinstance(err, BadInput):  # bad input the views refused, with the reason in the user's language
+        return render_error(400, err.description)
     messages = {413: _("Files are limited in size; see the limit next to the upload field.")}
     return render_error(err.code or 500, messages.get(err.code or 0))
 

@@ -17,10 +17,11 @@ from werkzeug.datastructures import FileStorage, MultiDict
 
 from web.messages import describe
 from workflow.cases.validation import MAX_ATTACHMENTS_PER_STEP, Attachment
-from workflow.definitions.fields import FieldSpec, parse_value
+from workflow.definitions.fields import FieldSpec, parse_value, strip_bidi
 from workflow.definitions.model import Definition, TransitionSpec
 from workflow.definitions.roles import ACT, RoleBook
 from workflow.errors import InvalidInput, WorkflowError
+from workflow.messages import Message
 from workflow.records import User
 
 ALLOWED_EXTENSIONS = frozenset({"pdf", "ofd", "png", "jpg", "jpeg", "gif", "txt", "csv", "doc", "docx", "xls",
@@ -40,12 +41,13 @@ class Widget:
     options: list[tuple[str, Any]] = field(default_factory=list)  # (value, label mapping or text)
     kept: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # files stored already: (token, ref)
     earlier: list[dict[str, Any]] = field(default_factory=list)  # files of earlier rounds that may be kept
+    case_type: str | None = None  # lets a refusal name the field by its label
 
 
 def step_widgets(defn: Definition, t: TransitionSpec, people: list[tuple[str, str]], units: list[tuple[str, str]]
                  ) -> list[Widget]:
     names = [(n, True) for n in t.requires] + [(n, False) for n in t.optional if n not in t.requires]
-    return [_widget(defn.fields[n], req, people, units) for n, req in names]
+    return [_widget(defn.fields[n], req, people, units, defn.name) for n, req in names]
 
 
 def intake_widgets(defn: Definition, people: list[tuple[str, str]], units: list[tuple[str, str]]) -> list[Widget]:
@@ -54,11 +56,12 @@ def intake_widgets(defn: Definition, people: list[tuple[str, str]], units: list[
     askable = {n: f for n, f in defn.fields.items() if f.computed is None}  # the engine derives the others
     names = [(n, True) for n, f in askable.items() if f.required]
     names += [(n, False) for n, f in askable.items() if not f.required and n not in later]
-    return [_widget(defn.fields[n], req, people, units) for n, req in names]
+    return [_widget(defn.fields[n], req, people, units, defn.name) for n, req in names]
 
 
-def _widget(spec: FieldSpec, required: bool, people: list[tuple[str, str]], units: list[tuple[str, str]]) -> Widget:
-    w = Widget(spec.name, spec, required, WIDGETS.get(spec.type, "text"))
+def _widget(spec: FieldSpec, required: bool, people: list[tuple[str, str]], units: list[tuple[str, str]],
+            case_type: str) -> Widget:
+    w = Widget(spec.name, spec, required, WIDGETS.get(spec.type, "text"), case_type=case_type)
     if spec.type == "choice":
         w.options = [(c.value, c.label) for c in spec.choices]
     elif spec.type == "person":
@@ -88,7 +91,7 @@ def parse(widgets: list[Widget], form: MultiDict[str, str], files: MultiDict[str
                 try:
                     values[w.name] = parse_value(w.spec, raw)
                 except InvalidInput as err:
-                    w.error = describe(err)
+                    w.error = describe(Message(err.code, {**err.params, "case_type": w.case_type}))
         ok = ok and w.error is None
     if len(attachments) > MAX_ATTACHMENTS_PER_STEP:
         ok = False
@@ -102,7 +105,7 @@ def _files(w: Widget, uploads: list[FileStorage], max_bytes: int, *, has_kept: b
     for up in uploads:
         if not up or not up.filename:
             continue
-        name = PurePath(up.filename.replace("\\", "/")).name
+        name = strip_bidi(PurePath(up.filename.replace("\\", "/")).name)  # the extension as it will be shown
         ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
         if ext not in ALLOWED_EXTENSIONS:
             return [], _("File type .%(ext)s is not accepted (allowed: %(allowed)s).", ext=ext or "?",
@@ -110,6 +113,8 @@ def _files(w: Widget, uploads: list[FileStorage], max_bytes: int, *, has_kept: b
         data = up.stream.read(max_bytes + 1)
         if len(data) > max_bytes:
             return [], _("%(name)s is larger than the limit of %(mb)s MB.", name=name, mb=_mb(max_bytes))
+        if not data:
+            return [], describe(Message("file.empty", name=name, field=w.name, case_type=w.case_type))
         out.append(Attachment(w.name, name, data))
     if w.required and not out and not has_kept:
         return [], _("Attach at least one file.")

@@ -4,15 +4,16 @@ with its chain verified; the global audit log with filters and JSON Lines export
 from __future__ import annotations
 
 import tempfile
-from datetime import datetime, time
+from datetime import datetime
 
-from flask import Blueprint, abort, render_template, request, send_file
+from flask import Blueprint, render_template, request, send_file
 from werkzeug.wrappers import Response
 
 from web import access_view
 from web.context import core, log_access, now, now_text, queries, unit_names, users, viewable_case
 from web.event_labels import find_what, step_labels
 from web.i18n import label
+from web.inputs import local_instant, whole_number
 from web.names import find_people
 from workflow.audit.verify import case_problem, write_bundle
 from workflow.engine.projection import project_case
@@ -24,20 +25,11 @@ AUDIT_PAGE = 100
 
 
 def parse_local(text: str | None, *, end_of_day: bool = False) -> datetime | None:
-    """A date or date-time typed in local (calendar) time, as an aware UTC instant; None when blank.
+    """A date or date-time typed in local (calendar) time, as an aware instant; None when blank.
 
-    :raise 400: the text is not a date or date-time.
+    :raise 400: the text is not a date or date-time, or lies outside the years a case may carry.
     """
-    if not text:
-        return None
-    tz = core().calendar.tzinfo
-    try:
-        if len(text) == 10:
-            day = datetime.fromisoformat(text).date()
-            return datetime.combine(day, time.max if end_of_day else time.min, tzinfo=tz)
-        return datetime.fromisoformat(text).replace(tzinfo=tz)
-    except ValueError:
-        abort(400)
+    return local_instant(text, core().calendar.tzinfo, end_of_day=end_of_day)
 
 
 @bp.route("/cases/<case_id>/history")
@@ -59,11 +51,8 @@ def _chosen_version(events: list) -> int:
     if request.args.get("at"):
         moment = format_time(parse_local(request.args["at"]) or now())
         return sum(1 for e in events if e.at <= moment)
-    try:
-        version = int(request.args.get("version", len(events)))
-    except ValueError:
-        abort(400)
-    return max(1, min(version, len(events)))
+    version = whole_number(request.args.get("version"), low=1)
+    return len(events) if version is None else min(version, len(events))
 
 
 def audit_filter() -> AuditFilter:
@@ -78,10 +67,7 @@ def audit_filter() -> AuditFilter:
 
 
 def _before() -> int | None:
-    try:
-        return int(request.args["before"]) if request.args.get("before") else None
-    except ValueError:
-        abort(400)
+    return whole_number(request.args.get("before"), low=1)
 
 
 @bp.route("/audit")

@@ -17,7 +17,10 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from workflow.adapters.files.blobs import FileBlobStore
+from workflow.adapters.files.checked_files import CheckedFile as CheckedFile  # re-exported for `definitions check`
+from workflow.adapters.files.checked_files import check_files
 from workflow.adapters.files.definition_files import (
+    ROLES_FILE,
     LoadedFile,
     SyncReport,
     load_roles,
@@ -42,7 +45,7 @@ from workflow.definitions.registry import DefinitionRegistry
 from workflow.definitions.roles import RoleBook
 from workflow.directory.staff import Directory
 from workflow.engine.machine import Lifecycles
-from workflow.errors import DefinitionError, WorkflowError
+from workflow.errors import DefinitionError, InvalidInput, WorkflowError
 from workflow.escalation.calendar import WorkingCalendar, parse_calendar
 from workflow.escalation.deadline_policy import DeadlinePolicy
 from workflow.escalation.service import Escalations
@@ -102,8 +105,8 @@ def build(settings: Settings, *, clock: Clock | None = None, sync: bool = True,
 
 
 def _assemble(settings: Settings, store: sqlstore.SqlStore, clock: Clock, sync: bool) -> Application:
+    roles = roles_of(settings)  # first: run from the wrong folder, say so (not "the database is not initialised")
     _ensure_schema(store)
-    roles = load_roles(settings.definitions_dir)
     warnings: list[str] = []
     if sync:
         try:
@@ -147,9 +150,29 @@ def upgrade_database(settings: Settings) -> str:
     return make_url(settings.database_url).render_as_string(hide_password=True)
 
 
+def roles_of(settings: Settings) -> RoleBook:
+    """The role vocabulary of the definitions folder.
+
+    Raises:
+        InvalidInput: there is no definitions folder there (commands run from the repository root, or
+            RECTIFLOW_DEFINITIONS names the folder).
+        DefinitionError: roles.yaml is invalid.
+    """
+    if not (settings.definitions_dir / ROLES_FILE).is_file():
+        raise InvalidInput("setting.definitions_missing", setting="RECTIFLOW_DEFINITIONS",
+                           path=str(settings.definitions_dir))
+    return load_roles(settings.definitions_dir)
+
+
 def check_definitions(settings: Settings, paths: Iterable[Path] = ()) -> list[LoadedFile]:
     """Validate definition files (default: the whole folder) and their links; DefinitionError lists every problem."""
-    return read_definition_folder(settings.definitions_dir, load_roles(settings.definitions_dir), paths=paths)
+    return read_definition_folder(settings.definitions_dir, roles_of(settings), paths=paths)
+
+
+def check_definition_files(settings: Settings, paths: Iterable[Path] = ()) -> tuple[list[CheckedFile], list[str]]:
+    """`definitions check`: every file named (folders, patterns, files; default: the whole definitions folder)
+    read as what it is — case type, roles, calendar, plan — and validated; the valid files and the problems."""
+    return check_files(paths, settings.definitions_dir, roles_of(settings))
 
 
 def publish_definitions(app: Application) -> SyncReport:

@@ -70,6 +70,8 @@ MESSAGES: Mapping[str, str] = {
     "text.not_utf8": N_("%(what)s: not valid UTF-8 text"),
     "text.single_line": N_("%(what)s: must be a single line"),
     "text.control_characters": N_("%(what)s: contains control characters"),
+    "text.bidi_controls": N_("%(what)s: contains invisible text-direction characters (such as U+202E); "
+                             "type it again without them"),
     "text.too_long": N_("%(what)s: %(length)s characters, the limit is %(limit)s"),
     "text.expected": N_("%(what)s: expected text"),
     "text.empty": N_("%(what)s: must not be empty"),
@@ -79,6 +81,10 @@ MESSAGES: Mapping[str, str] = {
     "value.integer": N_("%(what)s: expected a whole number"),
     "value.integer_got": N_("%(what)s: expected a whole number, got '%(value)s'"),
     "value.integer_range": N_("%(what)s: number out of range"),
+    "value.integer_between": N_("%(what)s: %(value)s is outside the allowed range %(min)s to %(max)s"),
+    "value.integer_at_least": N_("%(what)s: %(value)s is too small; the smallest allowed is %(min)s"),
+    "value.integer_at_most": N_("%(what)s: %(value)s is too large; the largest allowed is %(max)s"),
+    "value.date_past": N_("%(what)s: %(value)s is in the past; give today (%(today)s) or a later date"),
     "value.boolean": N_("%(what)s: expected yes/no (true/false), got '%(value)s'"),
     "value.choice": N_("%(what)s: '%(value)s' is not one of %(choices)s"),
     "value.identifier": N_("%(what)s: '%(value)s' is not a valid %(kind)s identifier"),
@@ -88,6 +94,7 @@ MESSAGES: Mapping[str, str] = {
     "file.not_at_step": N_("files for '%(field)s' cannot be added at this step"),
     "file.too_large": N_("file '%(name)s' is %(size)s bytes; the limit is %(limit)s"),
     "file.gone": N_("file '%(name)s' is no longer stored: add it again"),
+    "file.empty": N_("file '%(name)s' is empty (0 bytes); attach a file with content"),
     # who may
     "access.read_only": N_("role '%(role)s' is read-only for cases"),
     "access.confidential": N_("%(case_type)s cases are confidential to %(roles)s"),
@@ -139,6 +146,8 @@ MESSAGES: Mapping[str, str] = {
                               "run `rectiflow db upgrade`"),
     "setting.instant": N_("%(setting)s: not an ISO-8601 instant: '%(value)s'"),
     "setting.integer": N_("%(setting)s: expected a whole number, got '%(value)s'"),
+    "setting.definitions_missing": N_("no definitions folder at %(path)s (it needs roles.yaml): run rectiflow from "
+                                      "the repository root, or set %(setting)s to the definitions folder"),
     "definition.invalid": N_("%(problems)s"),
     "text": "%(text)s",  # a message with no code yet: its text as it is (never used by the engine itself)
 }

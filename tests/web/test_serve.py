@@ -15,20 +15,23 @@ def env(sqlite_url, tmp_path, monkeypatch):
 
 
 def test_serve_runs_the_app_on_waitress_with_the_demo(env, monkeypatch):
-    import waitress
-
+    from rectiflow import cli_serve
     from rectiflow.cli import main
 
     served = {}
-    monkeypatch.setattr(waitress, "serve", lambda app, **kw: served.update(app=app, **kw))
-    result = CliRunner().invoke(main, ["serve", "--demo", "--port", "5099", "--no-scheduler"])
+    monkeypatch.setattr(cli_serve, "run", lambda server: served.update(server=server))
+    result = CliRunner().invoke(main, ["serve", "--demo", "--port", "0", "--no-scheduler"])
     assert result.exit_code == 0, result.output
-    assert served["port"] == 5099 and served["host"] == "127.0.0.1"
-    assert "http://127.0.0.1:5099/" in result.output
+    server = served["server"]
+    assert server.effective_host == "127.0.0.1" and int(server.effective_port) > 0
+    assert f"http://127.0.0.1:{server.effective_port}/" in result.output  # the port bound (0: any free one)
     assert "supervisor" in result.output and "rectiflow-demo" in result.output
     assert "demo seeded:" in result.output
-    client = served["app"].test_client()
-    assert client.get("/login").status_code == 200
+    from werkzeug.test import Client
+
+    page = Client(server.application).get("/login", environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert page.status_code == 200  # what waitress would have served
+    assert server.socket is None and not server._map  # the listening socket is closed when serving ends
 
 
 def test_demo_has_about_sixty_cases_with_every_light(make_app, sqlite_url):
@@ -56,16 +59,13 @@ def test_demo_has_about_sixty_cases_with_every_light(make_app, sqlite_url):
 
 
 def test_serve_embeds_the_sweep_when_the_scheduler_is_there(env, monkeypatch):
-    import waitress
-
+    from rectiflow import cli_serve
     from rectiflow.cli import main
 
     started = []
-    monkeypatch.setattr(waitress, "serve", lambda app, **kw: None)
-    from rectiflow import cli_serve
-
+    monkeypatch.setattr(cli_serve, "run", lambda server: started.append("served"))
     monkeypatch.setattr(cli_serve, "embed_scheduler",
                         lambda app: started.append(app) or (lambda: started.append("stopped")))
-    result = CliRunner().invoke(main, ["serve"])
+    result = CliRunner().invoke(main, ["serve", "--port", "0"])
     assert result.exit_code == 0, result.output
-    assert len(started) == 2 and started[-1] == "stopped"
+    assert len(started) == 3 and started[1:] == ["served", "stopped"]  # the sweep starts before serving, stops after

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from workflow.cases.unit_of_work import StepContext
-from workflow.definitions.fields import TITLE_LIMIT
+from workflow.definitions.fields import TITLE_LIMIT, strip_bidi
 from workflow.definitions.guards import GuardContext, evaluate
 from workflow.definitions.model import TransitionSpec
 from workflow.definitions.opens import OpenSpec
@@ -63,7 +63,8 @@ class _Blank(dict):  # type: ignore[type-arg]
 
 def _title(spec: OpenSpec, case: CaseState, fields: Mapping[str, Any]) -> str:
     values = _Blank({k: v for k, v in fields.items() if not isinstance(v, list)}, title=case.title)
-    text = " ".join(spec.title.format_map(values).split())  # one line, whatever the source text held
+    # One line without direction controls (a one-line title refuses them), whatever the source text held.
+    text = " ".join(strip_bidi(spec.title.format_map(values)).split())
     return text[:TITLE_LIMIT] or case.title[:TITLE_LIMIT]
 
 

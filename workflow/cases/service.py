@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from workflow.cases.offers import offered
 from workflow.cases.steps import Advance, Assign, Comment, EditFields, ReturnToQueue
 from workflow.cases.unit_of_work import Casework, Step, UnitOfWork, check_version
-from workflow.cases.validation import Attachment, check_files, comment_text, parse_fields
-from workflow.definitions.fields import COMMENT_LIMIT, clean_text
+from workflow.cases.validation import Attachment, check_dates, check_files, comment_text, parse_fields
+from workflow.definitions.fields import COMMENT_LIMIT, clean_text, file_name
 from workflow.definitions.model import Definition, TransitionSpec
 from workflow.definitions.registry import DefinitionRegistry
 from workflow.engine.policy import Scope
@@ -63,8 +64,9 @@ class CaseService:
                   comment: str | None = None, links: Iterable[Mapping[str, str]] = ()) -> CaseState:
         """Register a new case of `case_type` under its latest definition version."""
         defn = self.registry.latest(case_type)
-        parse_fields(defn, fields or {}, allowed=None)  # bad input fails before any file is stored
-        attachments = list(attachments)
+        # Bad input fails before any file is stored (the unit of work parses the fields again).
+        check_dates(defn, parse_fields(defn, fields or {}, allowed=None), self.clock.now(), self.casework.tz)
+        attachments = named(attachments)
         check_files(defn, attachments, allowed=None, max_bytes=self.max_attachment_bytes)
         files = self._store_files(defn, attachments)
         with self.begin() as work:
@@ -114,6 +116,7 @@ class CaseService:
             raise
         allowed = set(t.requires + t.optional)
         refs = [self._kept(defn, dict(k), allowed) for k in kept]
+        attachments = named(attachments)
         check_files(defn, attachments, allowed=allowed, max_bytes=self.max_attachment_bytes, already=len(refs))
         return refs + self._store_files(defn, attachments), seen.version if expected_version is None \
             else expected_version
@@ -146,7 +149,7 @@ class CaseService:
                       attachments: Iterable[Attachment] = (), comment: str | None = None,
                       expected_version: int | None = None) -> CaseState:
         """Correct field values outside a step (definition `editors` only; never immutable fields)."""
-        attachments = list(attachments)
+        attachments = named(attachments)
         if not fields and not attachments:
             raise InvalidInput("case.nothing_to_change")
         text = comment_text(comment, required=False)
@@ -220,16 +223,16 @@ class CaseService:
         size = self.blobs.size(sha)
         if size is None:
             raise InvalidInput("file.gone", name=str(ref.get("name", "")))
-        name = clean_text(str(ref.get("name") or "file"), what="file name", limit=200)
-        return {"field": field, "name": name, "sha256": sha, "size": size}
+        return {"field": field, "name": file_name(str(ref.get("name") or "")), "sha256": sha, "size": size}
 
-    def _store_files(self, defn: Definition, attachments: list[Attachment], *, allowed: set[str] | None = None
-                     ) -> list[dict[str, Any]]:
-        if allowed is not None:
-            check_files(defn, attachments, allowed=allowed, max_bytes=self.max_attachment_bytes)
-        out = []
-        for f in attachments:
-            name = clean_text(f.name or "file", what="file name", limit=200)
-            # Content-addressed: a blob left by a failed transaction is harmless and reused later.
-            out.append({"field": f.field, "name": name, "sha256": self.blobs.put(f.data), "size": len(f.data)})
-        return out
+    def _store_files(self, defn: Definition, attachments: list[Attachment]) -> list[dict[str, Any]]:
+        """Store checked files (see `named`); their references."""
+        # Content-addressed: a blob left by a failed transaction is harmless and reused later.
+        return [{"field": f.field, "name": file_name(f.name), "sha256": self.blobs.put(f.data), "size": len(f.data)}
+                for f in attachments]
+
+
+def named(attachments: Iterable[Attachment]) -> list[Attachment]:
+    """The files with the names they will be stored under (bidi controls and paths stripped), so that
+    checking them judges what is stored."""
+    return [replace(f, name=file_name(f.name)) for f in attachments]

@@ -14,6 +14,7 @@ from workflow.cases.handover import handover
 from workflow.cases.linking import open_linked
 from workflow.cases.unit_of_work import NEVER_STALE, Change, StepContext, active_user
 from workflow.cases.validation import (
+    check_dates,
     check_references,
     comment_text,
     derived_values,
@@ -58,6 +59,7 @@ class Advance:
         lifecycle = work.casework.lifecycles.of(defn)
         t = lifecycle.step(case.state, self.trigger)  # wrong state or unknown trigger: said first
         values = parse_fields(defn, self.fields, allowed=set(t.requires + t.optional), case=case)
+        check_dates(defn, values, ctx.now, work.casework.tz)
         text = comment_text(self.comment, required=t.comment == "required")
         policy.check_step(user, t)
         step = {**values, **derived_values(ctx.tx, defn, case, case.fields, values, None, intake=False,
@@ -140,6 +142,7 @@ class EditFields:
     def decide(self, ctx: StepContext) -> Change:
         defn, case = ctx.definition, ctx.case
         values = parse_fields(defn, self.fields, allowed=None, case=case)
+        check_dates(defn, values, ctx.now, ctx.work.casework.tz)
         _check_mutable(defn, values)
         policy.check_edit(ctx.user, defn)
         if defn.states[case.state].terminal:

@@ -11,7 +11,7 @@ from datetime import date, datetime, tzinfo
 from typing import Any
 
 from workflow.definitions.computed import ComputeContext, derive
-from workflow.definitions.fields import COMMENT_LIMIT, clean_text, parse_value
+from workflow.definitions.fields import COMMENT_LIMIT, check_not_past, clean_text, parse_value
 from workflow.definitions.guards import GuardContext
 from workflow.definitions.model import Definition
 from workflow.errors import FieldNotAllowed, ImmutableField, InvalidInput, MissingField
@@ -47,8 +47,23 @@ def parse_fields(defn: Definition, raw: Mapping[str, Any], *, allowed: set[str] 
         if allowed is not None and name not in allowed:
             raise FieldNotAllowed("field.not_at_step", field=name, case_type=defn.name,
                                   takes=sorted(allowed) or "no fields")
-        values[name] = parse_value(spec, value)
+        try:
+            values[name] = parse_value(spec, value)
+        except InvalidInput as err:  # the case type lets the web name the field by its label
+            err.reword(Message(err.code, {**err.params, "case_type": defn.name}))
+            raise
     return values
+
+
+def check_dates(defn: Definition, values: Mapping[str, Any], now: datetime, tz: tzinfo) -> None:
+    """Dates a person gives for a deadline may not lie in the past (`allow_past`); `now` is the clock's."""
+    today = now.astimezone(tz).date()
+    for name, value in values.items():
+        try:
+            check_not_past(defn.fields[name], value, today)
+        except InvalidInput as err:
+            err.reword(Message(err.code, {**err.params, "case_type": defn.name}))
+            raise
 
 
 def check_files(defn: Definition, attachments: list[Attachment], *, allowed: set[str] | None,
@@ -65,6 +80,8 @@ def check_files(defn: Definition, attachments: list[Attachment], *, allowed: set
             raise FieldNotAllowed("file.not_at_step", field=f.field, case_type=defn.name)
         if len(f.data) > max_bytes:
             raise InvalidInput("file.too_large", name=f.name, size=len(f.data), limit=max_bytes)
+        if not f.data:  # a zero-byte file is no evidence, and would satisfy `min_attachments` if kept
+            raise InvalidInput("file.empty", name=f.name, field=f.field, case_type=defn.name)
 
 
 def require(defn: Definition, names: Iterable[str], values: Mapping[str, Any], files: list[dict[str, Any]],

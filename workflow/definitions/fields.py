@@ -29,6 +29,10 @@ _TRUE = {"true", "yes", "1", "y", "on", "是", "真"}
 _FALSE = {"false", "no", "0", "n", "off", "否", "假"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _IDENT = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
+# Invisible bidirectional controls (embeddings, overrides, isolates, marks): in a name they reorder what is
+# shown, so "report\u202etxt.exe" reads as "reportexe.txt". Stripped from file names, refused in one-line text.
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+FILE_NAME_LIMIT = 200
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,11 @@ class FieldSpec:
     max_length: int | None = None
     help: Mapping[str, str] = field(default_factory=dict)
     computed: Computation | None = None  # derived by the engine, never set by a user (workflow.definitions.computed)
+    minimum: int | None = None  # integer fields: the definition's `min` / `max` (within ±INTEGER_LIMIT)
+    maximum: int | None = None
+    # Date fields: False refuses a date before today (Beijing). The parser makes it False for a date that sets
+    # a deadline (`from_field`) unless the definition says `allow_past: true`; True for every other date.
+    allow_past: bool = True
 
     @property
     def choice_values(self) -> tuple[str, ...]:
@@ -75,9 +84,21 @@ def clean_text(value: str, *, what: str, limit: int, multiline: bool = False, fi
         raise InvalidInput("text.single_line", **about)
     if _CONTROL.search(text):
         raise InvalidInput("text.control_characters", **about)
+    if not multiline and BIDI_CONTROLS.search(text):
+        raise InvalidInput("text.bidi_controls", **about)
     if len(text) > limit:
         raise InvalidInput("text.too_long", length=len(text), limit=limit, **about)
     return text
+
+
+def strip_bidi(text: str) -> str:
+    return BIDI_CONTROLS.sub("", text)
+
+
+def file_name(raw: str | None) -> str:
+    """An uploaded file's name as it is stored and shown: bidi controls stripped (they come from the sender's
+    system, not from anything the user typed), then checked like a one-line text; "file" when nothing is left."""
+    return clean_text(strip_bidi(raw or ""), what="file name", limit=FILE_NAME_LIMIT) or "file"
 
 
 def parse_value(spec: FieldSpec, raw: Any) -> Any:
@@ -122,7 +143,23 @@ def _integer(spec: FieldSpec, raw: Any, what: str) -> int:
         raise InvalidInput("value.integer_got", what=what, field=spec.name, value=str(raw)[:40]) from None
     if abs(value) > INTEGER_LIMIT:
         raise InvalidInput("value.integer_range", what=what, field=spec.name)
+    low, high = spec.minimum, spec.maximum
+    if (low is not None and value < low) or (high is not None and value > high):
+        code = ("value.integer_between" if low is not None and high is not None
+                else "value.integer_at_least" if low is not None else "value.integer_at_most")
+        bounds = {k: v for k, v in (("min", low), ("max", high)) if v is not None}
+        raise InvalidInput(code, what=what, field=spec.name, value=value, **bounds)
     return value
+
+
+def check_not_past(spec: FieldSpec, value: str, today: date) -> None:
+    """A date that sets a deadline (or says when something will be done) may not lie before today.
+
+    `value` is a parsed date (YYYY-MM-DD); `today` is the bureau's local date of the injected clock.
+    """
+    if spec.type == "date" and not spec.allow_past and value < today.isoformat():
+        raise InvalidInput("value.date_past", what=f"field {spec.name!r}", field=spec.name, value=value,
+                           today=today.isoformat())
 
 
 def _boolean(spec: FieldSpec, raw: Any, what: str) -> bool:

@@ -65,7 +65,8 @@ def _field_not_in(args: Mapping[str, Any], ctx: GuardContext) -> Message | None:
 
 
 def _min_attachments(args: Mapping[str, Any], ctx: GuardContext) -> Message | None:
-    have = len(ctx.fields.get(args["field"]) or [])
+    # An empty file is no evidence: only files with content count (one stored before this rule had size 0 too).
+    have = sum(1 for f in ctx.fields.get(args["field"]) or [] if not isinstance(f, Mapping) or f.get("size") != 0)
     need = args.get("count", 1)
     return None if have >= need else Message("guard.min_attachments",
                                              {"count": need, "field": args["field"], "have": have})

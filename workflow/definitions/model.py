@@ -32,7 +32,8 @@ TOP_LEVEL_KEYS = frozenset({
     "escalation", "visible_to", "assigners", "editors", "openers", "source_clauses",
 })
 # Keys of the nested specs: a misspelt key (`gaurds:`) must be an error, never silently ignored.
-FIELD_KEYS = frozenset({"type", "label", "required", "immutable", "choices", "max_length", "help", "computed"})
+FIELD_KEYS = frozenset({"type", "label", "required", "immutable", "choices", "max_length", "help", "computed",
+                        "min", "max", "allow_past"})
 CHOICE_KEYS = frozenset({"value", "label"})
 STATE_KEYS = frozenset({"label", "stage", "terminal", "deadline", "outcome"})
 DEADLINE_KEYS = frozenset({

@@ -10,12 +10,13 @@ references) are workflow.definitions.checks.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from workflow.definitions import lifecycle_parser as lifecycle
 from workflow.definitions.checks import check_graph
 from workflow.definitions.computed import Computation, parse_computation, reference_problems
-from workflow.definitions.fields import FIELD_TYPES, LONGTEXT_LIMIT, TEXT_LIMIT, Choice, FieldSpec
+from workflow.definitions.fields import FIELD_TYPES, INTEGER_LIMIT, LONGTEXT_LIMIT, TEXT_LIMIT, Choice, FieldSpec
 from workflow.definitions.model import CHOICE_KEYS, FIELD_KEYS, NAME_RE, TOP_LEVEL_KEYS, Definition
 from workflow.definitions.problems import Problems, SpecReader, label_problem, mapping
 from workflow.definitions.roles import ASSIGN, EDIT_FIELDS, RoleBook
@@ -57,6 +58,7 @@ def _definition(r: SpecReader, d: Mapping[str, Any], content_hash: str, source: 
     roles = r.role_list(d, "roles", allow_read_only=False)
     fields = _fields(r, d, d.get("fields") or {})
     states = lifecycle.states(r, d, d.get("states"), fields)
+    fields = _settle_allow_past(fields, d.get("fields"), states)
     transitions = lifecycle.transitions(r, d, d.get("transitions"), states, fields, set(roles))
     return Definition(
         name=str(name), version=int(version) if isinstance(version, int) else 0,
@@ -110,12 +112,48 @@ def _field(r: SpecReader, name: str, spec: Mapping[str, Any], parent: Mapping[st
         elif isinstance(max_length, bool) or not isinstance(max_length, int) or not 1 <= max_length <= limit:
             r.add(spec, "max_length", f"{what}: max_length must be a whole number 1–{limit}")
         max_length = max_length if isinstance(max_length, int) and not isinstance(max_length, bool) else None
+    low, high = _bounds(r, spec, what, kind)
+    if "allow_past" in spec:
+        r.flag(spec, "allow_past", what)
+        if kind != "date":
+            r.add(spec, "allow_past", f"{what}: allow_past applies to date fields only")
     return FieldSpec(
         name=name, type=str(kind), label=mapping(spec.get("label")),
         required=r.flag(spec, "required", what), immutable=r.flag(spec, "immutable", what),
         choices=_choices(r, what, kind, spec), max_length=max_length, help=mapping(spec.get("help")),
-        computed=_computed(r, spec, what, kind),
+        computed=_computed(r, spec, what, kind), minimum=low, maximum=high,
     )
+
+
+def _bounds(r: SpecReader, spec: Mapping[str, Any], what: str, kind: Any) -> tuple[int | None, int | None]:
+    """An integer field's `min` and `max`: whole numbers within the integer limit, min ≤ max."""
+    found: dict[str, int] = {}
+    for key in ("min", "max"):
+        value = spec.get(key)
+        if key not in spec:
+            continue
+        if kind != "integer":
+            r.add(spec, key, f"{what}: {key} applies to integer fields only")
+        elif isinstance(value, bool) or not isinstance(value, int) or abs(value) > INTEGER_LIMIT:
+            r.add(spec, key, f"{what}: {key} must be a whole number between -{INTEGER_LIMIT} and {INTEGER_LIMIT}")
+        else:
+            found[key] = value
+    if "min" in found and "max" in found and found["min"] > found["max"]:
+        r.add(spec, "max", f"{what}: max ({found['max']}) is less than min ({found['min']})")
+        return None, None
+    return found.get("min"), found.get("max")
+
+
+def _settle_allow_past(fields: dict[str, FieldSpec], raw: Any, states: Mapping[str, Any]) -> dict[str, FieldSpec]:
+    """A date field that sets a deadline (a state's `from_field`) refuses past dates unless it says
+    `allow_past: true`; any other date field accepts them unless it says `allow_past: false`."""
+    feeds = {s.deadline.from_field for s in states.values() if s.deadline is not None and s.deadline.from_field}
+    out = {}
+    for name, spec in fields.items():
+        given = mapping(mapping(raw).get(name)).get("allow_past")
+        allow = given if isinstance(given, bool) else name not in feeds
+        out[name] = replace(spec, allow_past=allow) if spec.type == "date" else spec
+    return out
 
 
 def _choices(r: SpecReader, what: str, kind: Any, spec: Mapping[str, Any]) -> tuple[Choice, ...]:

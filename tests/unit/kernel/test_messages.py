@@ -38,6 +38,13 @@ def test_every_code_renders_in_english_and_in_chinese(code):
     assert "%(" not in english + chinese
 
 
+def test_the_catalogue_compiles_without_errors():
+    """What `pybabel compile` checks: a translation uses only the placeholders of its English text."""
+    with (REPO / "web" / "translations" / "zh" / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+        catalogue = read_po(fh)
+    assert [(m.lineno, m.id, [str(e) for e in errs]) for m, errs in catalogue.check()] == []
+
+
 def test_every_word_a_message_may_name_is_translated_too():
     catalogue = zh_catalogue()
     assert all(catalogue.get(text) for text in WHAT.values())

@@ -1,0 +1,131 @@
+"""`rectiflow definitions check`: the files of a definitions folder, each read as what it is, and validated.
+
+A definitions folder holds case types (`*.yaml`), the role vocabulary (`roles.yaml`), working-day
+calendars (`calendars/`) and campaign plans with the plan's item index and coverage map
+(`campaigns/`). Which one a file is follows from where it lies, so a calendar is never parsed as a case
+type. Folders are read recursively; a pattern (`'definitions/*.yaml'`, quoted so the shell leaves it) is
+expanded here. Each file is checked on its own; case types also against each other and the folder
+(`opens:`). Nothing is stored.
+"""
+from __future__ import annotations
+
+import glob
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from workflow.adapters.files.definition_files import ROLES_FILE, LoadedFile, definition_paths, read_definitions
+from workflow.adapters.files.plan_files import CAMPAIGNS_DIR, COVERAGE_FILE, ITEMS_FILE
+from workflow.adapters.files.yaml_files import load_yaml_file
+from workflow.campaigns.coverage import parse_coverage, parse_plan_items
+from workflow.campaigns.plans import parse_plan
+from workflow.definitions.checks import check_links
+from workflow.definitions.roles import RoleBook, parse_roles
+from workflow.errors import DefinitionError
+from workflow.escalation.calendar import parse_calendar
+
+CALENDARS_DIR = "calendars"
+KINDS = ("case_type", "roles", "calendar", "plan", "plan_items", "coverage")
+
+
+@dataclass
+class CheckedFile:
+    """A valid file: its kind and what it holds (for the one line `definitions check` prints)."""
+
+    path: Path
+    kind: str  # one of KINDS
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+def kind_of(path: Path) -> str:
+    """What a file of a definitions folder is, by its name and folder."""
+    if path.name == ROLES_FILE:
+        return "roles"
+    if path.parent.name == CALENDARS_DIR:
+        return "calendar"
+    if path.parent.name == CAMPAIGNS_DIR:
+        return {ITEMS_FILE: "plan_items", COVERAGE_FILE: "coverage"}.get(path.name, "plan")
+    return "case_type"
+
+
+def expand(paths: Iterable[Path], folder: Path) -> tuple[list[Path], list[str]]:
+    """The files named: a folder's YAML files (recursively), a pattern's matches, a file as it is.
+    Without paths: the whole definitions `folder`. A pattern that matches nothing is a problem."""
+    chosen, problems = [], []
+    for path in list(paths) or [folder]:
+        text = str(path)
+        if path.is_dir():
+            chosen += sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+        elif not path.exists() and glob.has_magic(text):
+            matches = sorted(Path(m) for m in glob.glob(text, recursive=True) if Path(m).is_file())
+            chosen += matches
+            if not matches:
+                problems.append(f"{text}:?: no file matches this pattern")
+        else:
+            chosen.append(path)
+    return list(dict.fromkeys(chosen)), problems  # each file once, in the order named
+
+
+def check_files(paths: Iterable[Path], folder: Path, roles: RoleBook) -> tuple[list[CheckedFile], list[str]]:
+    """Validate the files named (default: the whole folder); the valid ones and every problem of the others.
+
+    Case types are parsed with `roles` (the folder's roles.yaml) and their links checked against each
+    other and the folder's other case types.
+    """
+    files, problems = expand(paths, folder)
+    checked: list[CheckedFile] = []
+    types: list[LoadedFile] = []
+    for path in files:
+        kind = kind_of(path)
+        try:
+            if kind == "case_type":
+                types += read_definitions([path], roles)
+            else:
+                checked.append(CheckedFile(path, kind, _facts(kind, path)))
+        except DefinitionError as err:
+            problems += [p if p.startswith(f"{path}:") else f"{path}:?: {p}" for p in err.problems]
+    checked += _case_types(types, folder, roles, problems)
+    order = {path: n for n, path in enumerate(files)}
+    return sorted(checked, key=lambda f: order[f.path]), problems
+
+
+def _case_types(types: list[LoadedFile], folder: Path, roles: RoleBook, problems: list[str]) -> list[CheckedFile]:
+    seen: dict[tuple[str, int], Path] = {}
+    valid = []
+    for f in types:
+        if f.definition.key in seen:
+            problems.append(f"{f.path}:1: {f.definition.name} version {f.definition.version} is also defined in "
+                            f"{seen[f.definition.key]}")
+            continue
+        seen[f.definition.key] = f.path
+        valid.append(f)
+    names = {f.definition.name for f in valid}
+    others = []
+    for path in definition_paths(folder):
+        try:
+            others += [f.definition for f in read_definitions([path], roles) if f.definition.name not in names]
+        except DefinitionError:
+            continue  # a broken neighbour is that file's problem, not this check's
+    broken = check_links([f.definition for f in valid], among=others)
+    problems += broken
+    return [CheckedFile(f.path, "case_type", {"definition": f.definition}) for f in valid
+            if not any(p.startswith(f"{f.path}:") for p in broken)]
+
+
+def _facts(kind: str, path: Path) -> dict[str, Any]:
+    data, _, _ = load_yaml_file(path)
+    source = str(path)
+    if kind == "roles":
+        return {"roles": list(parse_roles(data, source=source))}
+    if kind == "calendar":
+        cal = parse_calendar(data)
+        return {"name": cal.name, "version": cal.version, "timezone": cal.timezone, "years": sorted(cal.years)}
+    if kind == "plan":
+        plan = parse_plan(data, source=source)
+        return {"key": plan.key, "title": dict(plan.title), "measures": len(plan.measures),
+                "items": len(plan.items), "windows": len(plan.windows)}
+    if kind == "plan_items":
+        return {"items": len(parse_plan_items(data, source=source))}
+    coverage = parse_coverage(data, source=source)
+    return {"items": len(coverage.items), "features": len(coverage.features)}
