@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 # The stamp changes whenever the package metadata changes, so `make` reinstalls exactly then.
 STAMP  := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint clean bench bench-quick bench-tools browser
+.PHONY: run test lint clean bench bench-quick bench-tools browser office
 # Front-end libraries from npm (package.json/package-lock.json; served from node_modules, never copied).
 NODE_STAMP := node_modules/.installed-$(shell cat package.json package-lock.json | cksum | cut -d' ' -f1)
 # The UI's Chinese catalogue, compiled from the .po in the repository.
@@ -33,6 +33,11 @@ browser:
 	test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	  apt-get install -y -qq chromium fonts-wqy-zenhei)
 
+# Debian's LibreOffice (no GUI): the tests open every .xlsx and .docx rectiflow writes with a real office suite.
+office:
+	command -v soffice >/dev/null && command -v pdftotext >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	  apt-get install -y -qq libreoffice-calc-nogui libreoffice-writer-nogui poppler-utils)
+
 # The web UI on the embedded SQLite database, with the demo campaign when the database is empty.
 run: $(STAMP) $(NODE_STAMP) $(MO)
 	$(BIN)/rectiflow db upgrade
@@ -45,7 +50,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: $(STAMP) $(NODE_STAMP) $(MO) browser lint
+test: $(STAMP) $(NODE_STAMP) $(MO) browser office lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Benchmarks (bench/, BENCHMARKS.md): the peers come with the bench extra; wrk drives the web benchmark.

@@ -57,3 +57,12 @@ def test_the_documented_limits_are_the_engine_limits():
     for row in ("| case title | 200 characters", "| `text` field | 500 characters",
                 "| `longtext` field | 20 000 characters", "| comment | 4 000 characters"):
         assert row in limits
+
+
+def test_every_handover_key_notice_kind_and_recipient_is_documented():
+    from workflow.definitions.handoffs import ACTOR_OF, DEFAULT_KINDS, RECIPIENTS
+
+    transitions = section("Transitions")
+    for name in ("assigns:", "moves_to:", "returns:", "notify:", "notify: false", *DEFAULT_KINDS, *RECIPIENTS,
+                 f"{ACTOR_OF}<trigger>"):
+        assert f"`{name}`" in transitions, name
