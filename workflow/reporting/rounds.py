@@ -36,11 +36,11 @@ def rounds(events: list[Event], defn: Definition) -> list[Round]:
         if not out:
             continue
         current = out[-1]
-        if e.action in (OPENED, ADVANCED, FIELDS_CHANGED):
+        spec = _returns(defn, e)
+        if e.action in (OPENED, ADVANCED, FIELDS_CHANGED) and spec is None:  # a return's reason is `returned`
             for name, value in (e.payload.get("fields") or {}).items():
                 current.values[name] = {"value": value, "by": e.actor, "at": e.at}
             current.files += [{**f, "by": e.actor, "at": e.at} for f in e.payload.get("attachments") or []]
-        spec = _returns(defn, e)
         if spec is not None:
             reason = e.payload.get("comment") if spec == "comment" else (e.payload.get("fields") or {}).get(spec)
             current.returned = {"trigger": e.payload["trigger"], "by": e.actor, "at": e.at, "reason": reason}
