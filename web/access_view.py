@@ -23,7 +23,8 @@ ACTIONS = {
     "view_case": N_("View a confidential case"),
     "view_case_history": N_("View a confidential case's history"),
     "view_attachment": N_("Download a confidential case's file"),
-    "export_audit": N_("Export the audit log"), "forbidden": N_("Refused request"),
+    "export_audit": N_("Export the audit log"), "export_audit_xlsx": N_("Export the audit log (Excel)"),
+    "export_ledger": N_("Export the problem ledger"), "forbidden": N_("Refused request"),
     "add_user": N_("Add a user"), "add_unit": N_("Add a unit"),
     "change_user": N_("Change a user"), "disable_user": N_("Disable a user"),
     "enable_user": N_("Enable a user"), "reset_password": N_("Reset a password"),
@@ -79,6 +80,8 @@ def _details(e: AccessEntry) -> list[tuple[str, str]]:
         out.append((_("Case type"), _case_type(d["type"])))
     if "events" in d:
         out.append((_("Events"), str(d["events"])))
+    if "cases" in d:
+        out.append((_("Cases"), str(d["cases"])))
     if d.get("filter"):
         out.append((_("Scope"), _("all") if d["filter"] == "all" else str(d["filter"])))
     if d.get("path"):

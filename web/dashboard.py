@@ -3,27 +3,34 @@ now or as of any past date (computed from the event log) — and its CSV / Excel
 """
 from __future__ import annotations
 
-import csv
 import io
 from datetime import datetime, timedelta
 
 from flask import Blueprint, abort, render_template, request, send_file
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from web.context import core, now, queries, unit_names, units, viewer
 from web.history import parse_local
-from web.i18n import column_label, label, outcome_label
-from workflow.definitions.outcomes import OUTCOME_KINDS
+from web.i18n import label, lang
+from web.names import unit_name
 from workflow.engine.policy import UnitTree
 from workflow.escalation.deadlines import parse_utc
 from workflow.events import format_time
 from workflow.reporting.battle_map import COLUMNS, Dashboard, summarise
+from workflow.reporting.battle_map_sheet import battle_map_tables
 from workflow.reporting.queries import OPEN_STAGES, closed_keys
+from workflow.reporting.workbook import write_csv, write_workbook
 
 bp = Blueprint("dashboard", __name__)
 
 
-def build_board() -> tuple[Dashboard, datetime, str | None]:
+def board_scope() -> tuple[datetime, tuple[str, ...] | None, str | None]:
+    """The battle map's instant (?as_of, a date: its end; never after now), the units it covers (the viewer's,
+    within the chosen ?unit's subtree; None: every unit) and the chosen unit.
+
+    :raise 404: a unit that does not exist.
+    """
     as_of = parse_local(request.args.get("as_of"), end_of_day=True) or now()
     as_of = min(as_of, now())  # the future is not in the log yet
     v = viewer()
@@ -34,8 +41,23 @@ def build_board() -> tuple[Dashboard, datetime, str | None]:
             abort(404)
         sub = UnitTree(units()).subtree(chosen)
         scope_units = tuple(sorted(sub if v.units is None else sub & set(v.units)))
+    return as_of, scope_units, chosen
+
+
+def scope_name(chosen: str | None) -> str:
+    """The units an export covers, by name: the one chosen, else the viewer's top units (or the county)."""
+    if chosen:
+        return unit_name(chosen)
+    covered = viewer().units
+    tops = [u.name for u in units() if (not u.parent if covered is None
+                                        else u.code in covered and u.parent not in covered)]
+    return "、".join(tops) or _("all my units")
+
+
+def build_board() -> tuple[Dashboard, datetime, str | None]:
+    as_of, scope_units, chosen = board_scope()
     at = format_time(as_of)
-    counts = queries().dashboard(at, scope_units, v.types, closed_keys(core().registry))
+    counts = queries().dashboard(at, scope_units, viewer().types, closed_keys(core().registry))
     cal = core().calendar
     until = cal.local_date(as_of)
     overdue = {c.due_at: cal.working_days_between(cal.local_date(parse_utc(c.due_at) - timedelta(microseconds=1)),
@@ -55,73 +77,24 @@ def index() -> str:
                            as_of_text=request.args.get("as_of", ""), args=request.args)
 
 
-def rows(board: Dashboard) -> list[list[object]]:
-    titles = {d.name: label(d.title, d.name) for d in core().registry.all_latest()}
-    out: list[list[object]] = []
-    for case_type, by_column in sorted(board.matrix.items()):
-        for column in COLUMNS:
-            cell = by_column[column]
-            if cell.count:
-                out.append([titles.get(case_type, case_type), column_label(column), cell.count, cell.green,
-                            cell.yellow, cell.red])
-    return out
-
-
-def unit_rows(board: Dashboard) -> list[list[object]]:
-    names = unit_names()
-    return [[names.get(unit, unit), column_label(column), cell.count, cell.green, cell.yellow, cell.red]
-            for unit, by_column in sorted(board.by_unit.items()) for column in COLUMNS
-            if (cell := by_column[column]).count]
-
-
-def summary(board: Dashboard) -> list[list[object]]:
-    from flask_babel import gettext as _
-
-    return [[_("As of"), board.as_of], [_("Cases"), board.total], [_("Open"), board.open],
-            [_("Closed"), board.closed], *[[outcome_label(k), board.outcomes[k]] for k in OUTCOME_KINDS],
-            [_("Overdue rate"), board.overdue_rate], [_("On-time rate"), board.on_time_rate],
-            [_("Close-out rate"), board.close_out_rate],
-            [_("Mean working days overdue"), board.mean_overdue_working_days]]
-
-
 @bp.route("/dashboard/export.<fmt>")
 def export(fmt: str) -> Response:
-    from flask_babel import gettext as _
-
+    """The battle map as on the page — figures, the category and unit matrices with totals — as .xlsx or .csv."""
     if fmt not in ("csv", "xlsx"):
         abort(404)
-    board, as_of, _chosen = build_board()
-    head = [_("Category"), _("Stage or outcome"), _("Cases"), _("Green"), _("Yellow"), _("Red")]
-    unit_head = [_("Unit")] + head[1:]
-    stamp = as_of.astimezone(core().calendar.tzinfo).strftime("%Y%m%d")
+    board, as_of, chosen = build_board()
+    tz = core().calendar.tzinfo
+    titles = {d.name: label(d.title, d.name) for d in core().registry.all_latest()}
+    tables = battle_map_tables(board, scope=scope_name(chosen), at=as_of, tz=tz, type_title=lambda t: titles.get(t, t),
+                               unit_name=unit_name, lang=lang())
+    stamp = as_of.astimezone(tz).strftime("%Y%m%d")
     if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf)
-        for line in summary(board):
-            writer.writerow(line)
-        writer.writerow([])
-        writer.writerows([head, *rows(board), [], unit_head, *unit_rows(board)])
-        data = io.BytesIO(("\ufeff" + buf.getvalue()).encode("utf-8"))  # BOM: Excel opens UTF-8 CSV correctly
+        text = io.StringIO()
+        write_csv(tables, text)
+        data = io.BytesIO(("\ufeff" + text.getvalue()).encode("utf-8"))  # BOM: Excel opens UTF-8 CSV correctly
         return send_file(data, mimetype="text/csv", as_attachment=True, download_name=f"dashboard-{stamp}.csv")
-    return send_file(_workbook(board, head, unit_head), as_attachment=True, download_name=f"dashboard-{stamp}.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-
-
-def _workbook(board: Dashboard, head: list[str], unit_head: list[str]) -> io.BytesIO:
-    from flask_babel import gettext as _
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _("Summary")
-    for line in summary(board):
-        ws.append(line)
-    for title, header, body in ((_("Categories"), head, rows(board)), (_("Units"), unit_head, unit_rows(board))):
-        sheet = wb.create_sheet(title)
-        sheet.append(header)
-        for line in body:
-            sheet.append(line)
     out = io.BytesIO()
-    wb.save(out)
+    write_workbook(tables, out)
     out.seek(0)
-    return out
+    return send_file(out, as_attachment=True, download_name=f"dashboard-{stamp}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

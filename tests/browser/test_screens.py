@@ -35,7 +35,9 @@ PAGES = [  # (name, login, path)
     ("case-supervisor", "supervisor", "/cases/{case}"),
     ("alerts", "handler", "/alerts"),
     ("new-case", "unit_head", "/cases/new?type=rectification_item"),
-    ("audit", "auditor", "/audit?case={case}"),
+    ("audit", "auditor", "/audit?case={case}"),  # with its Excel export beside the JSON Lines one
+    ("inbox", "supervisor", "/?tab=all"),  # the ledger download (问题台账 Excel) with the filters
+    ("dashboard", "leader", "/dashboard"),  # CSV, Excel and the ledger
     ("admin", "admin", "/admin/"),
     ("admin-user", "admin", "/admin/users/handler"),
     ("password", "handler", "/account/password"),

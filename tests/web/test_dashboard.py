@@ -87,19 +87,47 @@ def test_csv_export(as_role, campaign):
     response = as_role("leader").get("/dashboard/export.csv?as_of=2026-03-10")
     text = response.get_data().decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
-    assert ["截至", "2026-03-10T15:59:59.999999Z"] in rows
-    assert any(r[:3] == ["问题整改", "已登记", "1"] and r[5] == "1" for r in rows)
+    assert rows[0] == ["挂图作战（西丰县司法局）"] and rows[1] == ["截至 2026-03-10 23:59（北京时间）"]
+    assert ["超期率", "50.0%", "1 / 2"] in rows  # b was red that day
+    head = rows.index(["类别", "已登记", "已核实", "办理中", "已整改", "已销号", "查否了结", "已移交", "已办结", "合计",
+                       "其中红灯", "其中黄灯"])
+    assert rows[head + 1] == ["问题整改", "1", "0", "0", "1", "0", "0", "0", "0", "2", "1", "0"]  # the matrix row
+    assert rows[head + 2][0] == "合计" and rows[head + 2][-3] == "2"
 
 
-def test_excel_export(as_role, campaign):
+def test_excel_export_shows_the_tables_as_on_the_page(as_role, campaign):
     from openpyxl import load_workbook
 
     response = as_role("leader").get("/dashboard/export.xlsx")
     book = load_workbook(io.BytesIO(response.get_data()))
     assert book.sheetnames == ["汇总", "类别", "单位"]
-    summary = {r[0]: r[1] for r in book["汇总"].iter_rows(values_only=True)}
-    assert summary["件数"] == 3 and summary["销号率"] == pytest.approx(0.5)
-    assert summary["已销号"] == 1 and summary["查否了结"] == 1 and summary["已完结"] == 2 and summary["已办结"] == 0
+    summary = book["汇总"]
+    assert summary["A1"].value == "挂图作战（西丰县司法局）"
+    assert summary["A2"].value == "截至 2026-03-11 09:00（北京时间）"
+    figures = {r[0].value: r[1] for r in summary.iter_rows(min_row=4)}
+    assert figures["件数"].value == 3 and figures["已销号"].value == 1 and figures["查否了结"].value == 1
+    assert figures["销号率"].value == pytest.approx(0.5) and figures["销号率"].number_format == "0.0%"
+    assert figures["按期办结率"].number_format == "0.0%" and figures["超期率"].value == 0
+    assert all(c.font.b for c in summary[3]) and summary.freeze_panes == "A4"
+    units = book["单位"]
+    assert units["B3"].value == "在办（按阶段）" and units["F3"].value == "已结（按结果）".replace("已结", "已完结")
+    assert [c.value for c in units[4]][:2] == ["单位", "已登记"] and units.freeze_panes == "A5"
+    body = {r[0]: r for r in units.iter_rows(min_row=5, values_only=True)}
+    assert body["城区司法所"][1:10] == (1, 0, 0, 0, 1, 0, 0, 0, 2)  # c open, a closed out; total 2
+    assert body["平岗司法所"][6] == 1  # b: 查否了结
+    assert body["合计"][9] == 3 and units.cell(row=units.max_row, column=1).font.b
+
+
+def test_a_real_office_suite_opens_the_battle_map(as_role, campaign, tmp_path):
+    from office_suite import converted
+
+    path = tmp_path / "dashboard.xlsx"
+    path.write_bytes(as_role("leader").get("/dashboard/export.xlsx?as_of=2026-03-10").get_data())
+    text = converted(path, "csv", filter_options="csv:Text - txt - csv (StarCalc):44,34,76,1").read_text("utf-8")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][0] == "挂图作战（西丰县司法局）" and rows[1][0] == "截至 2026-03-10 23:59（北京时间）"
+    figures = {r[0]: r[1] for r in rows[3:]}
+    assert figures["超期率"] == "50.0%" and figures["件数"] == "2"  # as Calc shows the percent format
 
 
 def test_a_bad_date_is_a_400(as_role):

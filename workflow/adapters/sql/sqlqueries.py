@@ -153,6 +153,18 @@ class SqlQueries:
         GROUP BY unit, type, definition_version, state, light, ever_late, red_due
         """
 
+    def cases_at(self, as_of: str, units: tuple[str, ...] | None, types: tuple[str, ...]) -> list[str]:
+        # The same rows of case_timeline as the battle map at :t, one per case.
+        unit_filter = "AND unit IN :units" if units is not None else ""
+        stmt = text(f"SELECT case_id FROM case_timeline WHERE valid_to > :t AND valid_from <= :t "
+                    f"AND type IN :types {unit_filter} ORDER BY case_id").bindparams(bindparam("types", expanding=True))
+        params: dict[str, Any] = {"t": as_of, "types": list(types) or ["-"]}
+        if units is not None:
+            stmt = stmt.bindparams(bindparam("units", expanding=True))
+            params["units"] = list(units) or ["-"]
+        with self.engine.connect() as conn:
+            return [str(r[0]) for r in conn.execute(stmt, params)]
+
     # ---- the audit log ------------------------------------------------------------------------
     def audit_events(self, filt: AuditFilter, *, before_seq: int | None, limit: int) -> list[Event]:
         e = t.case_events.c
