@@ -60,6 +60,7 @@ def import_(path: Path, actor: str, case_type: str, dry_run: bool, as_json: bool
                                 progress=progress)
     emit(as_json, report_json(report), _text(report))
     if not report.ok:
+        click.echo(f"error: {report.file}：{len(report.errors)} 处问题，未导入任何一行", err=True)
         sys.exit(EXIT_ERROR)
 
 

@@ -81,7 +81,8 @@ class RowReader:
 
     def plans(self) -> list[RowPlan]:
         """A plan per row without problems (rows with problems add to `errors`); duplicates refused."""
-        plans, first_row = [], {}
+        plans: list[RowPlan] = []
+        first_row: dict[str, int] = {}
         for number, cells in self.table.rows:
             plan = self._row(number, cells)
             if plan is None:
