@@ -152,3 +152,13 @@ def test_only_importers_may_import(app, tmp_path):
 
     with pytest.raises(RoleNotAllowed):
         run(app, filled(app, tmp_path / "h.xlsx", [GOOD]), actor="handler")
+
+
+def test_a_ledger_number_names_one_case_of_its_type(app):
+    fields = {"ledger_no": "XF-100", "description": "x", "category": "other", "discovery_channel": "self_report"}
+    first = app.cases.open_case("rectification_item", actor="registrar", unit="xf-sfs-1", title="一", fields=fields)
+    with app.store.read() as tx:
+        assert tx.ledger_cases("rectification_item", ["XF-100", "XF-999"]) == {"XF-100": first.id}
+    with pytest.raises(InvalidInput) as caught:
+        app.cases.open_case("rectification_item", actor="registrar", unit="xf-sfs-1", title="二", fields=fields)
+    assert caught.value.code == "ledger.no_taken"
