@@ -43,7 +43,7 @@ from workflow.events import (
     format_time,
     parse_time,
 )
-from workflow.messages import Message
+from workflow.messages import Message, field_what
 from workflow.ports import ReadTx, WriteTx
 from workflow.records import CaseState, User
 
@@ -242,7 +242,8 @@ def check_ledger_no(tx: ReadTx, defn: Definition, values: Mapping[str, Any]) -> 
     backs this up)."""
     number = values.get("ledger_no")
     if number and tx.ledger_cases(defn.name, [number]):
-        raise InvalidInput("ledger.no_taken", field="ledger_no", value=number, case_type=defn.name)
+        raise InvalidInput("ledger.no_taken", what=field_what("ledger_no"), field="ledger_no", value=number,
+                           case_type=defn.name)
 
 
 def check_seen(tx: ReadTx, case: CaseState, expected_version: int | None, step: Step, defn: Definition) -> None:
