@@ -19,11 +19,12 @@ from typing import Any
 from bench import pg
 from bench.common import DEFAULT_OUT, SUMMARY_KEYS, Config, banner, log, machine, put_summary
 
-STEPS = ("engine", "replay", "readside", "sweep", "web", "profiles")
+STEPS = ("engine", "replay", "readside", "sweep", "web", "profiles", "ledger")
 # Which summary keys each step owns (marked failed if the step crashes).
 OWNS = {"engine": ("engine_vs_raw", "engine_vs_spiffworkflow", "engine_vs_naive_transitions"),
         "replay": ("replay_ms", "verify_events_per_s"), "readside": ("inbox_p95_ms", "dashboard_asof_ms"),
-        "sweep": ("sweep_ms",), "web": ("web_vs_bare_flask", "server_rss_mb"), "profiles": ()}
+        "sweep": ("sweep_ms",), "web": ("web_vs_bare_flask", "server_rss_mb"), "profiles": (),
+        "ledger": ("ledger_import_rows_per_s",)}
 
 
 def config(args: argparse.Namespace) -> Config:
@@ -121,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_steps(cfg: Config, only: list[str]) -> list[str]:
-    from bench import engine_throughput, profiles, readside, replay_verify, sweep, web
+    from bench import engine_throughput, ledger_import, profiles, readside, replay_verify, sweep, web
 
     failed: list[str] = []
     need_data = any(s in only for s in ("replay", "readside", "sweep", "web"))
@@ -140,6 +141,7 @@ def run_steps(cfg: Config, only: list[str]) -> list[str]:
             "sweep": lambda: sweep.run(cfg, sweep_datasets(cfg, cluster, data)),
             "web": lambda: [web.run(cfg, d) for d in sqlite_data],
             "profiles": lambda: profiles.run(cfg, sqlite_data[-1][2] if sqlite_data else None),
+            "ledger": lambda: ledger_import.run(cfg),
         }
         for step in STEPS:
             if step in only:

@@ -38,6 +38,7 @@ def create_app(settings: Settings | None = None, core: Application | None = None
         i18n,
         inbox,
         inputs,
+        ledger,
         security,
         templating,
     )
@@ -54,7 +55,7 @@ def create_app(settings: Settings | None = None, core: Application | None = None
     templating.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
-    for module in (auth, inbox, cases, history, dashboard, exports, alerts, admin, i18n):
+    for module in (auth, inbox, cases, history, dashboard, exports, alerts, admin, ledger, i18n):
         app.register_blueprint(module.bp)
     security.register_vendor_route(app, Path(app.config["RECTIFLOW_NODE_MODULES"]))
     access.init_app(app)

@@ -13,7 +13,7 @@ from flask import Flask, abort, redirect, request, url_for
 from flask_login import current_user
 
 from web.context import core
-from workflow.definitions.roles import ACT, ADMINISTER, AUDIT, CLAIM, FLAG, READ, READ_ALL, RoleBook
+from workflow.definitions.roles import ACT, ADMINISTER, AUDIT, CLAIM, FLAG, IMPORT_LEDGER, READ, READ_ALL, RoleBook
 
 PUBLIC = None  # reachable without logging in
 ANY_ROLE = ("*",)  # every logged-in user, whatever their role may do
@@ -49,6 +49,9 @@ ROUTES: dict[str, tuple[str, ...] | None] = {
     "exports.inbox_ledger": CASE_READERS,
     "exports.dashboard_ledger": CASE_READERS,
     "exports.audit_xlsx": (AUDIT,),
+    "ledger.import_": (IMPORT_LEDGER,),
+    "ledger.confirm": (IMPORT_LEDGER,),
+    "ledger.template": (IMPORT_LEDGER,),
     "admin.index": (ADMINISTER,),
     "admin.add_user": (ADMINISTER,),
     "admin.add_unit": (ADMINISTER,),

@@ -1,7 +1,7 @@
 """The composition root: the only place adapters are built and wired to the core.
 
 `build(settings)` returns the whole `Application` — cases, escalations, campaigns, declarations,
-the directory, the audit, the read model — on the configured database, definitions, calendar and
+the ledger import, the directory, the audit, the read model — on the configured database, definitions, calendar and
 clock. The web UI, the scheduler and the CLI all start here and take what they need from it, so
 each runs the same engine the same way; none of them builds an adapter or opens a transaction.
 The few things done without a running application (migrating the schema, checking definition
@@ -28,6 +28,7 @@ from workflow.adapters.files.definition_files import (
     registry_from_store,
     sync_definitions,
 )
+from workflow.adapters.files.ledger_sheets import LedgerSheets
 from workflow.adapters.files.plan_files import module_exists_under, read_coverage, read_plan_items
 from workflow.adapters.files.yaml_files import YamlFileReader
 from workflow.adapters.sql import sqlstore
@@ -49,6 +50,7 @@ from workflow.errors import DefinitionError, InvalidInput, WorkflowError
 from workflow.escalation.calendar import WorkingCalendar, parse_calendar
 from workflow.escalation.deadline_policy import DeadlinePolicy
 from workflow.escalation.service import Escalations
+from workflow.ledger.importer import LedgerImports
 from workflow.ports import BlobStore, Clock, ReadModel, Store
 
 CALENDAR_FILE = "calendars/cn-mainland.yaml"
@@ -76,6 +78,7 @@ class Application:
     directory: Directory
     audit: Audit
     queries: ReadModel
+    ledger: LedgerImports
     warnings: list[str] = field(default_factory=list)
 
     def close(self) -> None:
@@ -123,7 +126,8 @@ def _assemble(settings: Settings, store: sqlstore.SqlStore, clock: Clock, sync: 
     return Application(
         settings, clock, roles, registry, calendar, store, blobs, cases, escalations,
         Campaigns(cases, YamlFileReader()), Declarations(cases), Directory(store, roles, clock),
-        Audit(store, SqlAuditScanner(settings.database_url, store), clock), SqlQueries(store.engine), warnings)
+        Audit(store, SqlAuditScanner(settings.database_url, store), clock), SqlQueries(store.engine),
+        LedgerImports(cases, LedgerSheets()), warnings)
 
 
 def make_clock(settings: Settings) -> Clock:

@@ -77,6 +77,8 @@ class ReadTx(Protocol):
     def campaign_keys(self) -> list[str]: ...
     def measure_cases(self, key: str) -> dict[str, str]:
         """Measure id → its case id, for one loaded plan."""
+    def ledger_cases(self, case_type: str, numbers: Collection[str]) -> dict[str, str]:
+        """问题编号 → case id, for the cases of `case_type` whose `ledger_no` is one of `numbers`."""
     def self_report_windows(self) -> list[tuple[date, date]]:
         """Every self-report window of every loaded plan (first and last day)."""
     def declarations(self, case_type: str, round_no: int) -> dict[str, str]:

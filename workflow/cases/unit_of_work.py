@@ -43,7 +43,7 @@ from workflow.events import (
     format_time,
     parse_time,
 )
-from workflow.messages import Message
+from workflow.messages import Message, field_what
 from workflow.ports import ReadTx, WriteTx
 from workflow.records import CaseState, User
 
@@ -170,12 +170,13 @@ class UnitOfWork:
     def open(self, defn: Definition, user: User, *, title: str, fields: Mapping[str, Any], unit: str | None = None,
              files: Iterable[dict[str, Any]] = (), comment: str | None = None,
              links: Iterable[Mapping[str, str]] = (), case_id: str | None = None, assignee: str | None = None,
-             reported_at: datetime | None = None) -> CaseState:
+             reported_at: datetime | None = None, provenance: Mapping[str, Any] | None = None) -> CaseState:
         """Register a new case of `defn` (intake, a declaration, a plan measure, a step's linked case).
 
         The usual checks apply (the role may open the type, the unit is in scope); a system user,
         acting for the engine itself, skips them. `reported_at` (default: now) is when the problem
-        was reported, for the 自查从宽、被查从严 rule (workflow.definitions.leniency).
+        was reported, for the 自查从宽、被查从严 rule (workflow.definitions.leniency). `provenance` (a ledger
+        import's file, SHA-256 and row: workflow.ledger) is recorded in the event as `ledger`.
         """
         tx, now, work = self.tx, self.now, self.casework
         title = clean_text(str(title), what="title", limit=TITLE_LIMIT)
@@ -198,6 +199,7 @@ class UnitOfWork:
         if not user.is_system:
             Scope(chain, self.registry.roles).check_act(user, defn, case_unit, opening=True)
         check_references(tx, defn, values)
+        check_ledger_no(tx, defn, values)
         payload: dict[str, Any] = {
             "title": title, "unit": case_unit, "fields": values, "definition_hash": defn.content_hash,
             "attachments": files, "links": [dict(link) for link in links],
@@ -209,6 +211,8 @@ class UnitOfWork:
             payload["reported_at"] = format_time(reported_at)
         if text:
             payload["comment"] = text
+        if provenance:
+            payload["ledger"] = dict(provenance)
         deadline = work.deadline(defn, case, defn.initial, values, now)
         if deadline is not ...:
             payload["deadline"] = deadline
@@ -231,6 +235,15 @@ def active_user(tx: ReadTx, login: str) -> User:
     if user is None or not user.active:
         raise UnknownUser(login)
     return user
+
+
+def check_ledger_no(tx: ReadTx, defn: Definition, values: Mapping[str, Any]) -> None:
+    """A 问题编号 (`ledger_no`) names one case of its type: a second one is refused (the store's unique index
+    backs this up)."""
+    number = values.get("ledger_no")
+    if number and tx.ledger_cases(defn.name, [number]):
+        raise InvalidInput("ledger.no_taken", what=field_what("ledger_no"), field="ledger_no", value=number,
+                           case_type=defn.name)
 
 
 def check_seen(tx: ReadTx, case: CaseState, expected_version: int | None, step: Step, defn: Definition) -> None:

@@ -30,9 +30,10 @@ LISTING_ALERTS = "listing_alerts"  # alerted when a case of its unit chain is li
 AUDIT = "audit"                    # the audit log, the access log, audit exports
 ADMINISTER = "administer"          # users and units
 RECOMPUTE_DEADLINES = "recompute_deadlines"  # recompute deadlines after the working-day calendar changed
+IMPORT_LEDGER = "import_ledger"    # import a problem ledger (问题台账) from a spreadsheet: `rectiflow ledger import`
 
 CAPABILITIES = (ACT, READ, READ_ALL, CLAIM, ASSIGN, EDIT_FIELDS, BE_ASSIGNED, OWN_TODO, SEE_OVERDUE, FLAG,
-                FLAG_ALERTS, LISTING_ALERTS, AUDIT, ADMINISTER, RECOMPUTE_DEADLINES)
+                FLAG_ALERTS, LISTING_ALERTS, AUDIT, ADMINISTER, RECOMPUTE_DEADLINES, IMPORT_LEDGER)
 ROLE_KEYS = frozenset({"label", "may"})
 
 

@@ -54,7 +54,7 @@ def test_a_misspelt_capability_is_refused_with_its_line():
     assert caught.value.problems == [
         "roles.yaml:2: role 'clerk': unknown capability 'raed' (known: act, read, read_all, claim, assign, "
         "edit_fields, be_assigned, own_todo, see_overdue, flag, flag_alerts, listing_alerts, audit, administer, "
-        "recompute_deadlines)"]
+        "recompute_deadlines, import_ledger)"]
 
 
 def test_asking_for_an_unknown_capability_is_a_programming_error():

@@ -133,6 +133,11 @@ class MemoryReadTx:
     def measure_cases(self, key: str) -> dict[str, str]:
         return {measure: case_id for (campaign, measure), case_id in self._t().measures.items() if campaign == key}
 
+    def ledger_cases(self, case_type: str, numbers: Collection[str]) -> dict[str, str]:
+        wanted = set(numbers)
+        return {row.ledger_no: case_id for case_id, row in self._t().cases.items()
+                if row.type == case_type and row.ledger_no in wanted and row.ledger_no is not None}
+
     def self_report_windows(self) -> list[tuple[date, date]]:
         campaigns = self._t().campaigns
         return [(date.fromisoformat(w["from"]), date.fromisoformat(w["until"]))

@@ -44,17 +44,23 @@ class CaseRow:
     opened_at: str
     due_at: str | None
     next_escalation_at: str | None
+    ledger_no: str | None = None
 
     @classmethod
     def of(cls, case: CaseState, stage: str) -> CaseRow:
         snapshot = canonical_json({name: getattr(case, name) for name in _CASE_FIELDS})
         return cls(snapshot, case.type, case.definition_version, case.title, case.unit, case.state, stage,
                    case.version, case.opened_at, (case.deadline or {}).get("due_at"),
-                   next_escalation_at(case.deadline))
+                   next_escalation_at(case.deadline), _ledger_no(case))
 
     def case(self) -> CaseState:
         """A fresh CaseState (json.loads made new objects: nothing is shared with the row)."""
         return CaseState(**{k: v for k, v in json.loads(self.snapshot).items() if k in _KNOWN})
+
+
+def _ledger_no(case: CaseState) -> str | None:
+    value = case.fields.get("ledger_no")
+    return value if isinstance(value, str) and value else None
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """SQL for campaign plans: loaded plans and their self-report windows, the measure → case map,
-issued self-declarations, and the facts the 自查从宽、被查从严 rule asks about (workflow.definitions.leniency).
+issued self-declarations, the case a ledger's 问题编号 became, and the facts the 自查从宽、被查从严 rule
+asks about (workflow.definitions.leniency).
 
 Functions over the open transaction's connection (the SqlTx methods of workflow.ports call them),
 so these rows are written in the same transaction as the cases they point to.
@@ -7,7 +8,7 @@ so these rows are written in the same transaction as the cases they point to.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import date, datetime
 
 from sqlalchemy import insert, select, update
@@ -29,6 +30,17 @@ def get_campaign(conn: Connection, key: str) -> StoredCampaign | None:
 
 def campaign_keys(conn: Connection) -> list[str]:
     return list(conn.execute(select(t.campaigns.c.key).order_by(t.campaigns.c.key)).scalars())
+
+
+def ledger_cases(conn: Connection, case_type: str, numbers: Collection[str]) -> dict[str, str]:
+    """问题编号 → case id (ux_cases_type_ledger_no), in chunks that keep every IN list short."""
+    wanted, out = sorted(set(numbers)), {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        rows = conn.execute(select(t.cases.c.ledger_no, t.cases.c.id).where(
+            t.cases.c.type == case_type, t.cases.c.ledger_no.in_(chunk)))
+        out.update({str(no): str(case_id) for no, case_id in rows})
+    return out
 
 
 def save_campaign(conn: Connection, c: StoredCampaign) -> None:

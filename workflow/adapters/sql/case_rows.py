@@ -37,7 +37,14 @@ def case_row(case: CaseState, stage: str) -> dict[str, Any]:
         "due_at": (case.deadline or {}).get("due_at"), "snapshot": _snapshot(case),
         # Indexed: the escalation sweep reads only the cases whose next rung is due.
         "next_escalation_at": next_escalation_at(case.deadline),
+        # Unique per type (migration ledger_0001): the case a ledger row became (workflow.ledger).
+        "ledger_no": ledger_no(case),
     }
+
+
+def ledger_no(case: CaseState) -> str | None:
+    value = case.fields.get("ledger_no")
+    return value if isinstance(value, str) and value else None
 
 
 # The statements of the write path, built once: constructing a Core statement (and its cache key)

@@ -97,6 +97,11 @@ cases = Table(
     Index("ix_cases_due_at", "due_at"),
 )
 
+# The problem ledger (migration ledger_0001): a case's 问题编号 (its `ledger_no` field), so an import finds the
+# case a ledger row already became. Unique per case type; cases without one leave it NULL (never equal).
+cases.append_column(Column("ledger_no", String(64), nullable=True))
+Index("ux_cases_type_ledger_no", cases.c.type, cases.c.ledger_no, unique=True)
+
 # Web UI (migration web_0001): who logged in, viewed a confidential case or exported the log.
 # Append-only like case_events, but outside the case chains, so a view never bumps a case version.
 access_log = Table(

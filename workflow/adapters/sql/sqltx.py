@@ -214,6 +214,9 @@ class SqlTx:
     def measure_cases(self, key: str) -> dict[str, str]:
         return campaigns.measure_cases(self.conn, key)
 
+    def ledger_cases(self, case_type: str, numbers: Collection[str]) -> dict[str, str]:
+        return campaigns.ledger_cases(self.conn, case_type, numbers)
+
     def self_report_windows(self) -> list[tuple[date, date]]:
         return campaigns.self_report_windows(self.conn)
 
