@@ -50,7 +50,8 @@ def export(types: tuple[str, ...], unit: str | None, campaign: str | None, as_of
                                                                             types=chosen), at=at, campaign=campaign))
     names = directory_names(app.directory.users(), app.directory.units())
     with output.open("wb") as out:
-        write_ledger(items, out, scope=_scope_text(app, unit, types, campaign), at=at, tz=tz, names=names)
+        write_ledger(app.workbooks, items, out, scope=_scope_text(app, unit, types, campaign), at=at, tz=tz,
+                     names=names)
     emit(as_json, {"file": str(output), "cases": len(items), "as_of": at.isoformat()},
          f"wrote {len(items)} cases to {output}")
 

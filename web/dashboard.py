@@ -20,7 +20,7 @@ from workflow.events import format_time
 from workflow.reporting.battle_map import COLUMNS, Dashboard, summarise
 from workflow.reporting.battle_map_sheet import battle_map_tables
 from workflow.reporting.queries import OPEN_STAGES, closed_keys
-from workflow.reporting.workbook import write_csv, write_workbook
+from workflow.reporting.workbook import write_csv
 
 bp = Blueprint("dashboard", __name__)
 
@@ -94,7 +94,7 @@ def export(fmt: str) -> Response:
         data = io.BytesIO(("\ufeff" + text.getvalue()).encode("utf-8"))  # BOM: Excel opens UTF-8 CSV correctly
         return send_file(data, mimetype="text/csv", as_attachment=True, download_name=f"dashboard-{stamp}.csv")
     out = io.BytesIO()
-    write_workbook(tables, out)
+    core().workbooks.write(tables, out)
     out.seek(0)
     return send_file(out, as_attachment=True, download_name=f"dashboard-{stamp}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

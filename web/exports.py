@@ -28,7 +28,7 @@ from workflow.read_side import AuditFilter
 from workflow.reporting.ledger import LedgerCase, Names
 from workflow.reporting.ledger_export import as_of_line, in_ledger_order, ledger_ids, read_ledger, write_ledger
 from workflow.reporting.queries import build_inbox_query
-from workflow.reporting.workbook import SECONDS, Column, Table, write_workbook
+from workflow.reporting.workbook import SECONDS, Column, Table
 
 bp = Blueprint("exports", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -74,7 +74,7 @@ def dashboard_ledger() -> Response:
 def _send_ledger(items: list[LedgerCase], scope: str, at: datetime) -> Response:
     out = io.BytesIO()
     tz = core().calendar.tzinfo
-    write_ledger(items, out, scope=scope, at=at, tz=tz, names=names(), lang=lang())
+    write_ledger(core().workbooks, items, out, scope=scope, at=at, tz=tz, names=names(), lang=lang())
     log_access("export_ledger", cases=len(items), filter=_typed())
     out.seek(0)
     return send_file(out, mimetype=XLSX, as_attachment=True,
@@ -111,7 +111,7 @@ def audit_xlsx() -> Response:
                    event_what(e), state_label(e, e.from_state), state_label(e, e.to_state), e.hash]
 
     out = io.BytesIO()
-    write_workbook([Table(_("Audit log"), titles, columns, rows())], out)
+    core().workbooks.write([Table(_("Audit log"), titles, columns, rows())], out)
     log_access("export_audit_xlsx", events=counted[0], filter=_typed())
     out.seek(0)
     return send_file(out, mimetype=XLSX, as_attachment=True,

@@ -30,6 +30,7 @@ from workflow.adapters.files.definition_files import (
 )
 from workflow.adapters.files.ledger_sheets import LedgerSheets
 from workflow.adapters.files.plan_files import module_exists_under, read_coverage, read_plan_items
+from workflow.adapters.files.xlsx_workbooks import XlsxWorkbooks
 from workflow.adapters.files.yaml_files import YamlFileReader
 from workflow.adapters.sql import sqlstore
 from workflow.adapters.sql.audit_scan import SqlAuditScanner
@@ -52,6 +53,7 @@ from workflow.escalation.deadline_policy import DeadlinePolicy
 from workflow.escalation.service import Escalations
 from workflow.ledger.importer import LedgerImports
 from workflow.ports import BlobStore, Clock, ReadModel, Store
+from workflow.reporting.workbook import WorkbookWriter
 
 CALENDAR_FILE = "calendars/cn-mainland.yaml"
 
@@ -79,6 +81,7 @@ class Application:
     audit: Audit
     queries: ReadModel
     ledger: LedgerImports
+    workbooks: WorkbookWriter  # .xlsx of reporting tables (ledger, battle map, audit log)
     warnings: list[str] = field(default_factory=list)
 
     def close(self) -> None:
@@ -127,7 +130,7 @@ def _assemble(settings: Settings, store: sqlstore.SqlStore, clock: Clock, sync: 
         settings, clock, roles, registry, calendar, store, blobs, cases, escalations,
         Campaigns(cases, YamlFileReader()), Declarations(cases), Directory(store, roles, clock),
         Audit(store, SqlAuditScanner(settings.database_url, store), clock), SqlQueries(store.engine),
-        LedgerImports(cases, LedgerSheets()), warnings)
+        LedgerImports(cases, LedgerSheets()), XlsxWorkbooks(), warnings)
 
 
 def make_clock(settings: Settings) -> Clock:

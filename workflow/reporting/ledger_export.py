@@ -19,7 +19,7 @@ from workflow.errors import WorkflowError
 from workflow.events import format_time
 from workflow.ports import ReadModel, Store
 from workflow.reporting.ledger import LedgerCase, Names, headers, ledger_row, text_of
-from workflow.reporting.workbook import Table, write_workbook
+from workflow.reporting.workbook import Table, WorkbookWriter
 
 TITLE: Mapping[str, str] = {"zh": "问题台账", "en": "Problem ledger"}
 SHEET: Mapping[str, str] = {"zh": "问题台账", "en": "Ledger"}
@@ -77,6 +77,6 @@ def ledger_table(items: Sequence[LedgerCase], *, scope: str, at: datetime, tz: t
     return Table(text_of(SHEET, lang), [title, stamp], headers(lang), rows)
 
 
-def write_ledger(items: Sequence[LedgerCase], out: IO[bytes], *, scope: str, at: datetime, tz: tzinfo, names: Names,
-                 lang: str = "zh") -> None:
-    write_workbook([ledger_table(items, scope=scope, at=at, tz=tz, names=names, lang=lang)], out)
+def write_ledger(writer: WorkbookWriter, items: Sequence[LedgerCase], out: IO[bytes], *, scope: str, at: datetime,
+                 tz: tzinfo, names: Names, lang: str = "zh") -> None:
+    writer.write([ledger_table(items, scope=scope, at=at, tz=tz, names=names, lang=lang)], out)
