@@ -19,6 +19,7 @@ from rectiflow import (
     cli_definitions,
     cli_demo,
     cli_directory,
+    cli_documents,
     cli_escalation,
     cli_serve,
 )
@@ -50,7 +51,7 @@ def db_upgrade() -> None:
 
 
 for _module in (cli_cases, cli_definitions, cli_directory, cli_audit, cli_demo, cli_escalation, cli_serve,
-                cli_campaign, cli_catalogue, cli_declarations):
+                cli_campaign, cli_catalogue, cli_declarations, cli_documents):
     for _command in _module.COMMANDS:
         main.add_command(_command)
 
