@@ -32,6 +32,7 @@ def create_app(settings: Settings | None = None, core: Application | None = None
         auth,
         cases,
         dashboard,
+        documents,
         errors,
         history,
         i18n,
@@ -53,7 +54,7 @@ def create_app(settings: Settings | None = None, core: Application | None = None
     templating.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
-    for module in (auth, inbox, cases, history, dashboard, alerts, admin, i18n):
+    for module in (auth, inbox, cases, history, dashboard, documents, alerts, admin, i18n):
         app.register_blueprint(module.bp)
     security.register_vendor_route(app, Path(app.config["RECTIFLOW_NODE_MODULES"]))
     access.init_app(app)

@@ -46,6 +46,11 @@ ROUTES: dict[str, tuple[str, ...] | None] = {
     "history.access_log": (AUDIT,),
     "dashboard.index": CASE_READERS,
     "dashboard.export": CASE_READERS,
+    "documents.index": (FLAG,),  # reports for supervisors and leaders
+    "documents.bulletin": (FLAG,),
+    "documents.campaign_report": (FLAG,),
+    "documents.case_print": CASE_READERS,
+    "documents.case_form": CASE_READERS,
     "admin.index": (ADMINISTER,),
     "admin.add_user": (ADMINISTER,),
     "admin.add_unit": (ADMINISTER,),
