@@ -45,12 +45,12 @@ def bulletin_docx(bulletin: Bulletin, template: Path | None = None) -> bytes:
     """
     path = template or BULLETIN_TEMPLATE
     if not path.is_file():
-        raise InvalidInput(f"bulletin template {path}: no such file")
+        raise InvalidInput("document.template_missing", path=str(path))
     try:
         doc = DocxTemplate(str(path))
         doc.render(bulletin.context(), autoescape=True)
     except Exception as err:  # docxtpl raises zip, XML and Jinja errors alike
-        raise InvalidInput(f"bulletin template {path}: {type(err).__name__}: {err}") from None
+        raise InvalidInput("document.template_broken", path=str(path), reason=f"{type(err).__name__}: {err}") from None
     return _bytes(doc)
 
 
