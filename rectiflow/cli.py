@@ -19,6 +19,7 @@ from rectiflow import (
     cli_definitions,
     cli_demo,
     cli_directory,
+    cli_documents,
     cli_escalation,
     cli_ledger,
     cli_serve,
@@ -51,7 +52,7 @@ def db_upgrade() -> None:
 
 
 for _module in (cli_cases, cli_definitions, cli_directory, cli_audit, cli_demo, cli_escalation, cli_serve,
-                cli_campaign, cli_catalogue, cli_declarations, cli_ledger):
+                cli_campaign, cli_catalogue, cli_declarations, cli_ledger, cli_documents):
     for _command in _module.COMMANDS:
         main.add_command(_command)
 

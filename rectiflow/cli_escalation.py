@@ -6,11 +6,12 @@ RECTIFLOW_NOW; `escalate --now` overrides it for one sweep (drills, tests).
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import click
 
 from rectiflow.cli_cases import case
-from rectiflow.common import VERSION, application, deadline, handles_errors, json_option, local_time
+from rectiflow.common import VERSION, application, deadline, handles_errors, instant, json_option, local_time
 from rectiflow.output import emit
 from workflow.errors import InvalidInput
 from workflow.escalation.ladders import LEVEL_NAMES
@@ -61,13 +62,28 @@ def alerts(login: str, unread: bool, mark_read: bool, as_json: bool) -> None:
 
 
 @click.command("bulletin")
-@click.option("--since", default=None, metavar="ISO8601", help="Only items listed at or after this instant.")
+@click.option("--since", default=None, metavar="WHEN",
+              help="Only items listed at or after this instant or date (2026-03-01: from its start; -7d).")
+@click.option("--docx", "as_docx", is_flag=True, help="Write the 通报 as an editable Word document (with -o).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The .docx to write (with --docx).")
 @json_option
 @handles_errors
-def bulletin(since: str | None, as_json: bool) -> None:
-    """Cases a ladder put on the bulletin list (通报), e.g. 5 working days past their deadline."""
+def bulletin(since: str | None, as_docx: bool, output: Path | None, as_json: bool) -> None:
+    """Cases a ladder put on the bulletin list (通报), e.g. 5 working days past their deadline; with --docx
+    the Word 通报 (from the template, RECTIFLOW_BULLETIN_TEMPLATE replaces it)."""
+    if as_docx != (output is not None):
+        raise click.UsageError("--docx and -o FILE.docx go together")
     app = application()
-    rows = app.escalations.bulletin(_instant(since, "--since") if since else None)
+    since_at = instant(since, "--since", now=app.clock.now(), tz=app.calendar.tzinfo, end_of_day=False) \
+        if since else None
+    if output is not None:
+        doc = app.documents.bulletin(since=since_at)
+        output.write_bytes(app.documents.bulletin_docx(doc))
+        emit(as_json, {"output": str(output), "count": doc.count, "units": len(doc.groups)},
+             f"wrote {output}: {doc.count} case(s) of {len(doc.groups)} unit(s)")
+        return
+    rows = app.escalations.bulletin(format_time(since_at) if since_at else None)
     items = [{"case": r["case_id"], "title": r["title"], "unit": r["unit"], "state": r["state"], "rung": r["rung"],
               "level": r["level"], "due_at": r["due_at"], "listed_at": r["fired_at"], "late": bool(r["late"])}
              for r in rows]

@@ -32,6 +32,7 @@ def create_app(settings: Settings | None = None, core: Application | None = None
         auth,
         cases,
         dashboard,
+        documents,
         errors,
         exports,
         history,
@@ -55,7 +56,7 @@ def create_app(settings: Settings | None = None, core: Application | None = None
     templating.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
-    for module in (auth, inbox, cases, history, dashboard, exports, alerts, admin, ledger, i18n):
+    for module in (auth, inbox, cases, history, dashboard, exports, documents, alerts, admin, ledger, i18n):
         app.register_blueprint(module.bp)
     security.register_vendor_route(app, Path(app.config["RECTIFLOW_NODE_MODULES"]))
     access.init_app(app)

@@ -52,6 +52,11 @@ ROUTES: dict[str, tuple[str, ...] | None] = {
     "ledger.import_": (IMPORT_LEDGER,),
     "ledger.confirm": (IMPORT_LEDGER,),
     "ledger.template": (IMPORT_LEDGER,),
+    "documents.index": (FLAG,),  # reports for supervisors and leaders
+    "documents.bulletin": (FLAG,),
+    "documents.campaign_report": (FLAG,),
+    "documents.case_print": CASE_READERS,
+    "documents.case_form": CASE_READERS,
     "admin.index": (ADMINISTER,),
     "admin.add_user": (ADMINISTER,),
     "admin.add_unit": (ADMINISTER,),

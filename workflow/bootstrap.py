@@ -46,6 +46,7 @@ from workflow.config import Settings
 from workflow.definitions.registry import DefinitionRegistry
 from workflow.definitions.roles import RoleBook
 from workflow.directory.staff import Directory
+from workflow.documents.service import Documents
 from workflow.engine.machine import Lifecycles
 from workflow.errors import DefinitionError, InvalidInput, WorkflowError
 from workflow.escalation.calendar import WorkingCalendar, parse_calendar
@@ -82,6 +83,7 @@ class Application:
     queries: ReadModel
     ledger: LedgerImports
     workbooks: WorkbookWriter  # .xlsx of reporting tables (ledger, battle map, audit log)
+    documents: Documents
     warnings: list[str] = field(default_factory=list)
 
     def close(self) -> None:
@@ -126,11 +128,14 @@ def _assemble(settings: Settings, store: sqlstore.SqlStore, clock: Clock, sync: 
     cases = CaseService(store, Casework(registry, Lifecycles(), policy, calendar.tzinfo), clock, blobs,
                         max_attachment_bytes=settings.max_attachment_bytes)
     escalations = Escalations(cases, store, policy, interval=settings.scheduler_interval, lease_clock=SystemClock())
+    campaigns, directory, queries = Campaigns(cases, YamlFileReader()), Directory(store, roles, clock), SqlQueries(
+        store.engine)
+    documents = Documents(cases, escalations, campaigns, directory, queries, calendar,
+                          bulletin_template=settings.bulletin_template)
     return Application(
-        settings, clock, roles, registry, calendar, store, blobs, cases, escalations,
-        Campaigns(cases, YamlFileReader()), Declarations(cases), Directory(store, roles, clock),
-        Audit(store, SqlAuditScanner(settings.database_url, store), clock), SqlQueries(store.engine),
-        LedgerImports(cases, LedgerSheets()), XlsxWorkbooks(), warnings)
+        settings, clock, roles, registry, calendar, store, blobs, cases, escalations, campaigns, Declarations(cases),
+        directory, Audit(store, SqlAuditScanner(settings.database_url, store), clock), queries,
+        LedgerImports(cases, LedgerSheets()), XlsxWorkbooks(), documents, warnings)
 
 
 def make_clock(settings: Settings) -> Clock:

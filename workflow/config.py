@@ -23,6 +23,7 @@ class Settings:
     scheduler_interval: int = 60
     cookie_secure: bool = False  # RECTIFLOW_COOKIE_SECURE=1 when the web UI is served over TLS
     node_modules: Path | None = None  # RECTIFLOW_NODE_MODULES: where the front-end packages are installed
+    bulletin_template: Path | None = None  # RECTIFLOW_BULLETIN_TEMPLATE: a .docx replacing the shipped 通报 template
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -49,6 +50,8 @@ class Settings:
             scheduler_interval=_int(env, "RECTIFLOW_SCHEDULER_INTERVAL", 60),
             cookie_secure=env.get("RECTIFLOW_COOKIE_SECURE", "0").lower() in ("1", "true", "yes"),
             node_modules=Path(env["RECTIFLOW_NODE_MODULES"]) if env.get("RECTIFLOW_NODE_MODULES") else None,
+            bulletin_template=(Path(env["RECTIFLOW_BULLETIN_TEMPLATE"]).resolve()
+                               if env.get("RECTIFLOW_BULLETIN_TEMPLATE") else None),
         )
 
 

@@ -95,6 +95,9 @@ MESSAGES: Mapping[str, str] = {
     "file.too_large": N_("file '%(name)s' is %(size)s bytes; the limit is %(limit)s"),
     "file.gone": N_("file '%(name)s' is no longer stored: add it again"),
     "file.empty": N_("file '%(name)s' is empty (0 bytes); attach a file with content"),
+    # documents
+    "document.template_missing": N_("bulletin template %(path)s: no such file"),
+    "document.template_broken": N_("bulletin template %(path)s cannot be filled: %(reason)s"),
     # who may
     "access.read_only": N_("role '%(role)s' is read-only for cases"),
     "access.confidential": N_("%(case_type)s cases are confidential to %(roles)s"),

@@ -13,7 +13,7 @@ from setuptools.config.setupcfg import read_configuration
 
 REPO = Path(__file__).resolve().parents[2]
 ROOTS = ("web", "workflow", "rectiflow", "scheduler")
-DATA = ("*.html", "*.css", "*.js", "*.po", "*.mo", "*.mako")  # what the code opens from its own folders
+DATA = ("*.html", "*.css", "*.js", "*.po", "*.mo", "*.mako", "*.docx")  # what the code opens from its own folders
 
 
 def data_files(root: Path) -> list[Path]:

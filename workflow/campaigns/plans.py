@@ -61,6 +61,7 @@ class Plan:
     windows: tuple[Window, ...]
     items: tuple[PlanItem, ...]
     source: str = ""
+    tasks: tuple[tuple[str, Mapping[str, str]], ...] = ()  # (task id, title): the report's headings
 
     @property
     def measures(self) -> list[PlanItem]:
@@ -73,7 +74,8 @@ class Plan:
         return {"campaign": self.key, "title": dict(self.title), "document": self.document,
                 "lead_unit": self.lead_unit, "windows": [w.to_dict() for w in self.windows],
                 "items": [{"id": i.id, "kind": i.kind, "task": i.task, "title": dict(i.title), "text": i.text,
-                           "responsible_unit": i.responsible_unit, "deadline": i.deadline} for i in self.items]}
+                           "responsible_unit": i.responsible_unit, "deadline": i.deadline} for i in self.items],
+                "tasks": [{"id": tid, "title": dict(title)} for tid, title in self.tasks]}
 
 
 def parse_plan(data: Any, *, source: str) -> Plan:
@@ -102,8 +104,9 @@ def parse_plan(data: Any, *, source: str) -> Plan:
         seen.setdefault(item.id, item.line)
     windows = _windows(p, data)
     p.raise_if_any()
+    tasks = tuple((str(t["id"]), dict(t["title"])) for t in data["tasks"])
     return Plan(str(key), dict(data["title"]), str(data["document"]), str(data["lead_unit"]), windows,
-                tuple(items), source)
+                tuple(items), source, tasks)
 
 
 def _unknown(p: Problems, container: Mapping[str, Any], known: frozenset[str], what: str) -> None:
