@@ -102,3 +102,20 @@ def test_a_disabled_or_unknown_administrator_acts_no_more(directory):
         directory.set_user("li", role="leader", by="sec2")
     with pytest.raises(UnknownUser):
         directory.add_unit("u2", by="ghost")
+
+
+@pytest.mark.parametrize("role", ["admin", "security_admin", "audit_admin"])
+def test_no_administrator_sees_or_acts_on_a_case_of_any_type(role):
+    from workflow.adapters.files.definition_files import definition_paths, read_definitions
+    from workflow.engine.policy import Scope
+    from workflow.records import Unit, User
+
+    scope = Scope([Unit("xf-sfj", "县局", None), Unit("xf-sfs-1", "城区所", "xf-sfj")], ROLES)
+    user = User(role, "管理员", role, None)
+    paths = [p for p in definition_paths(REPO / "definitions") if p.name != "roles.yaml"]
+    definitions = [f.definition for f in read_definitions(paths, ROLES) if getattr(f, "definition", None) is not None]
+    assert definitions
+    for defn in definitions:
+        assert not scope.can_view(user, defn, "xf-sfs-1") and not scope.can_view(user, defn, "xf-sfj")
+        with pytest.raises(RoleNotAllowed):
+            scope.check_act(user, defn, "xf-sfs-1")
