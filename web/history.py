@@ -79,7 +79,7 @@ def audit() -> str:
     return render_template("history/audit.html", events=events, next_before=events[-1].seq if more else None,
                            args={k: v for k, v in request.args.items() if k != "before"},
                            types=[(d.name, label(d.title, d.name)) for d in core().registry.all_latest()],
-                           titles=_titles({e.case_id for e in events}), reads_cases=_reads_cases(),
+                           titles=_titles({e.case_id for e in events}), reads_cases=reads_cases(),
                            people=sorted({u.name for u in users()}), steps=step_labels())
 
 
@@ -118,14 +118,14 @@ def access_log() -> str:
     entries = entries[:AUDIT_PAGE]
     return render_template("history/access.html", rows=access_view.rows(entries),
                            next_before=entries[-1].seq if more else None,
-                           titles=_titles({e.case_id for e in entries if e.case_id}), reads_cases=_reads_cases(),
+                           titles=_titles({e.case_id for e in entries if e.case_id}), reads_cases=reads_cases(),
                            args={k: v for k, v in a.items() if k != "before"})
 
 
-def _reads_cases() -> bool:
+def reads_cases() -> bool:
     """The auditor (纪检) reads cases; the audit administrator reads the logs only: case numbers, no titles."""
     return may(READ) or may(READ_ALL)
 
 
 def _titles(case_ids: set[str]) -> dict[str, str]:
-    return queries().case_titles(case_ids) if _reads_cases() else {}
+    return queries().case_titles(case_ids) if reads_cases() else {}
