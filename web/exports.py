@@ -109,8 +109,8 @@ def audit_xlsx() -> Response:
         for e, title in _events_newest_first(filt):
             counted[0] += 1
             local = parse_time(e.at).astimezone(tz).replace(tzinfo=None)
-            yield [e.seq, local, title if shows_titles else "", type_label(e.definition), e.case_id, e.version, person(e.actor),
-                   event_what(e), state_label(e, e.from_state), state_label(e, e.to_state), e.hash]
+            yield [e.seq, local, title if shows_titles else "", type_label(e.definition), e.case_id, e.version,
+                   person(e.actor), event_what(e), state_label(e, e.from_state), state_label(e, e.to_state), e.hash]
 
     out = io.BytesIO()
     core().workbooks.write([Table(_("Audit log"), titles, columns, rows())], out)
