@@ -1,5 +1,8 @@
-"""`rectiflow unit add` and `rectiflow user add|set|disable|enable|reset-password`: the organisation tree
-and its people. Each change is recorded in the access log as done by the operator (`system:cli`)."""
+"""`rectiflow unit add` and `rectiflow user add|set|disable|enable|reset-password|add-security-admin`: the
+organisation tree and its people. Each change is recorded in the access log as done by the operator
+(`system:cli`), who holds every administrative power at the host: `user set --role` is the security
+administrator's act (recorded as a role grant, change or revocation), and `user add-security-admin` creates
+the first security administrator of a deployment upgraded to 三员分立."""
 from __future__ import annotations
 
 import sys
@@ -9,6 +12,7 @@ import click
 
 from rectiflow.common import application, handles_errors, json_option
 from rectiflow.output import emit
+from workflow.definitions.roles import GRANT_ROLES
 from workflow.directory.staff import KEEP, Keep
 from workflow.errors import InvalidInput
 from workflow.records import User
@@ -37,7 +41,9 @@ def user() -> None:
 
 @user.command("add")
 @click.argument("login")
-@click.option("--role", required=True, help="registrar, handler, unit_head, supervisor, leader, auditor or admin.")
+@click.option("--role", required=True,
+              help="A role of definitions/roles.yaml: registrar, handler, unit_head, supervisor, leader, auditor, "
+                   "admin, security_admin or audit_admin.")
 @click.option("--unit", "unit_code", default=None,
               help="The user's unit code (required for roles that work within a unit: those with `read`, "
                    "not `read_all`).")
@@ -54,7 +60,8 @@ def user_add(login: str, role: str, unit_code: str | None, name: str | None, pas
 
 @user.command("set")
 @click.argument("login")
-@click.option("--role", default=None, help="The new role.")
+@click.option("--role", default=None,
+              help="The new role (the security administrator's act: recorded as a role grant or change).")
 @click.option("--unit", "unit_code", default=None, help="The new unit code.")
 @click.option("--no-unit", is_flag=True, help="Take the user out of any unit (county-wide roles only).")
 @click.option("--name", default=None, help="The new display name.")
@@ -105,6 +112,29 @@ def user_reset_password(login: str, password_stdin: bool, as_json: bool) -> None
     data = {**_user_json(u), **({} if given else {"temporary_password": temporary})}
     shown = "the password given" if given else temporary
     emit(as_json, data, f"user {u.login}: temporary password {shown} (to be changed at the next login)")
+
+
+@user.command("add-security-admin")
+@click.argument("login")
+@click.option("--name", default=None, help="Display name (defaults to the login).")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the temporary password from standard input (else one is generated and printed).")
+@json_option
+@handles_errors
+def user_add_security_admin(login: str, name: str | None, password_stdin: bool, as_json: bool) -> None:
+    """Create a security administrator (the role that grants roles) with a temporary password that must be
+    changed at the first login: how a deployment from before 三员分立 gets its first one."""
+    app = application()
+    granting = app.roles.having(GRANT_ROLES)
+    if not granting:
+        raise InvalidInput("no role of definitions/roles.yaml may grant roles (grant_roles)")
+    given = password_from_stdin() if password_stdin else None
+    app.directory.add_user(login, role=granting[0], name=name)
+    u, temporary = app.directory.reset_password(login, password=given)
+    data = {**_user_json(u), **({} if given else {"temporary_password": temporary})}
+    shown = "the password given" if given else temporary
+    emit(as_json, data, f"security administrator {u.login} ({u.role}) added: temporary password {shown} "
+                        "(to be changed at the first login)")
 
 
 def password_from_stdin() -> str:

@@ -1,4 +1,5 @@
-"""The demo's people: a county justice bureau's units, one user per role, and more staff for the stories.
+"""The demo's people: a county justice bureau's units, one user per role (the three administrators of
+三员分立 included), and more staff for the stories.
 
 Every demo user's password is DEMO_PASSWORD; never use these accounts in production.
 """
@@ -25,6 +26,8 @@ USERS = [
     ("leader", "leader", "xf-sfj", "分管领导 周明"),
     ("auditor", "auditor", "xf-sfj", "纪检组 吴晨"),
     ("admin", "admin", None, "系统管理员"),
+    ("security_admin", "security_admin", None, "安全管理员"),
+    ("audit_admin", "audit_admin", None, "审计管理员"),
 ]
 STAFF = [("zzb_head", "unit_head", "xf-zzb", "整治办主任 钱伟"), ("jcj_head", "unit_head", "xf-jcj", "矫正科长 郑芳"),
          ("lsk_head", "unit_head", "xf-lsk", "律管科长 冯洁"), ("jd_head", "unit_head", "xf-jd-1", "鉴定所长 陈涛"),

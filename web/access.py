@@ -13,11 +13,27 @@ from flask import Flask, abort, redirect, request, url_for
 from flask_login import current_user
 
 from web.context import core
-from workflow.definitions.roles import ACT, ADMINISTER, AUDIT, CLAIM, FLAG, IMPORT_LEDGER, READ, READ_ALL, RoleBook
+from workflow.definitions.roles import (
+    ACT,
+    ADMINISTER_ACCOUNTS,
+    AUDIT,
+    CLAIM,
+    FLAG,
+    GRANT_ROLES,
+    IMPORT_LEDGER,
+    READ,
+    READ_ALL,
+    RoleBook,
+)
 
 PUBLIC = None  # reachable without logging in
 ANY_ROLE = ("*",)  # every logged-in user, whatever their role may do
 CASE_READERS = (READ, READ_ALL)
+# 三员分立: the system administrator (accounts) and the security administrator (roles) share the
+# administration pages, each seeing and posting only what their power allows; the audit administrator
+# reads the logs (AUDIT) and nothing else.
+ACCOUNTS = (ADMINISTER_ACCOUNTS,)
+ADMINISTRATORS = (ADMINISTER_ACCOUNTS, GRANT_ROLES)
 
 # endpoint -> the capabilities of which a role needs one (PUBLIC: anyone, logged in or not)
 ROUTES: dict[str, tuple[str, ...] | None] = {
@@ -57,15 +73,16 @@ ROUTES: dict[str, tuple[str, ...] | None] = {
     "documents.campaign_report": (FLAG,),
     "documents.case_print": CASE_READERS,
     "documents.case_form": CASE_READERS,
-    "admin.index": (ADMINISTER,),
-    "admin.add_user": (ADMINISTER,),
-    "admin.add_unit": (ADMINISTER,),
-    "admin.end_sessions": (ADMINISTER,),
-    "admin.user": (ADMINISTER,),
-    "admin.change_user": (ADMINISTER,),
-    "admin.disable_user": (ADMINISTER,),
-    "admin.enable_user": (ADMINISTER,),
-    "admin.reset_password": (ADMINISTER,),
+    "admin.index": ADMINISTRATORS,
+    "admin.add_user": ACCOUNTS,
+    "admin.add_unit": ACCOUNTS,
+    "admin.end_sessions": ACCOUNTS,
+    "admin.user": ADMINISTRATORS,
+    "admin.change_user": ACCOUNTS,
+    "admin.change_role": (GRANT_ROLES,),
+    "admin.disable_user": ACCOUNTS,
+    "admin.enable_user": ACCOUNTS,
+    "admin.reset_password": ACCOUNTS,
 }
 
 

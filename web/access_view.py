@@ -33,6 +33,7 @@ ACTIONS = {
     "change_user": N_("Change a user"), "disable_user": N_("Disable a user"),
     "enable_user": N_("Enable a user"), "reset_password": N_("Reset a password"),
     "change_password": N_("Change own password"), "end_sessions": N_("End a user's sessions"),
+    "grant_role": N_("Grant a role"), "change_role": N_("Change a role"), "revoke_role": N_("Revoke a role"),
 }
 OUTCOMES = {"ok": N_("Done"), "failed": N_("Failed"), "throttled": N_("Throttled"),
             "refused": N_("Refused")}
@@ -74,6 +75,8 @@ def _details(e: AccessEntry) -> list[tuple[str, str]]:
         out.append((_("Unit"), _unit(d["unit"])))
     if e.action == "add_unit" and d.get("parent"):
         out.append((_("Parent unit"), _unit(d["parent"])))
+    if e.action in ("grant_role", "change_role", "revoke_role"):
+        out.append((_("Role"), f"{_role(d.get('previous') or '')} → {_role(d.get('role') or '')}"))
     for key, (old, new) in (d.get("changes") or {}).items():
         show = {"role": _role, "unit": _unit}.get(key, lambda v: str(v or "—"))
         out.append((_("Role") if key == "role" else _("Unit") if key == "unit" else _("Name"),

@@ -1,10 +1,13 @@
-"""Administration: users (add, change role / unit / name, disable and enable, reset the password, end
-their sessions), units (add) and the loaded definitions.
+"""Administration, split by power (三员分立): the system administrator (`administer_accounts`) adds
+accounts and units, changes a user's name and unit, disables and enables accounts, resets passwords and
+ends sessions; the security administrator (`grant_roles`) gives, changes and takes away roles — the role
+select is on their page only. The audit administrator reads the logs (web.history) and has no page here.
 
 Administrators manage the directory only: they cannot see or act on cases, and the audit log
-has no edit path anywhere in the UI. Every change goes through workflow.directory, which records it
-in the access log (who, what, to whom, from which address) in the same transaction. A refused form
-comes back with what was typed and the reason next to the field.
+has no edit path anywhere in the UI. workflow.directory checks each power again, whoever calls it.
+Every change goes through workflow.directory, which records it in the access log (who, what, to whom,
+from which address) in the same transaction. A refused form comes back with what was typed and the
+reason next to the field.
 """
 from __future__ import annotations
 
@@ -14,8 +17,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from web.context import client_ip, core, me, units, users
+from web.context import client_ip, core, may, me, units, users
 from web.messages import describe
+from workflow.definitions.roles import ADMINISTER_ACCOUNTS, GRANT_ROLES, NO_ROLE
 from workflow.errors import InvalidInput, WorkflowError
 from workflow.records import User
 
@@ -24,7 +28,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 # Which form field an engine refusal is about (the rest are shown above the form).
 USER_FIELDS = {"directory.login": "login", "directory.user_exists": "login", "directory.unknown_role": "role",
                "directory.unit_required": "unit", "directory.unknown_unit": "unit",
-               "directory.password_length": "password", "directory.own_account": "role"}
+               "directory.password_length": "password", "directory.own_role": "role"}
 UNIT_FIELDS = {"directory.unit_code": "code", "directory.unit_exists": "code", "directory.unknown_unit": "parent"}
 
 
@@ -34,26 +38,32 @@ def index() -> str:
 
 
 def _index(user_form: dict[str, Any] | None = None, unit_form: dict[str, Any] | None = None) -> str:
-    return render_template("admin/index.html", users=users(), units=units(), roles=list(core().roles),
+    return render_template("admin/index.html", users=users(), units=units(), powers=_powers(),
                            unit_names={u.code: u.name for u in units()}, definitions=core().registry.all_latest(),
                            user_form=user_form or {"values": {}, "errors": {}},
                            unit_form=unit_form or {"values": {}, "errors": {}})
 
 
+def _powers() -> dict[str, bool]:
+    """Which parts of the administration the current user sees: accounts, roles."""
+    return {"accounts": may(ADMINISTER_ACCOUNTS), "roles": may(GRANT_ROLES)}
+
+
 @bp.route("/users", methods=["POST"])
-def add_user() -> Response | tuple[str, int]:
+def add_user() -> str | tuple[str, int]:
+    """An account without a role (the security administrator grants one) and with a temporary password,
+    shown once, that must be changed at the first login: no administrator chooses a password it can use."""
     f = request.form
-    login, role = f.get("login", "").strip(), f.get("role", "")
+    login = f.get("login", "").strip()
     try:
-        if not role:
-            raise _Missing("role", _("Choose a role."))
-        core().directory.add_user(login, role=role, unit=f.get("unit") or None, name=f.get("name") or None,
-                                  password=f.get("password") or None, by=me().login, ip=client_ip())
-    except (WorkflowError, _Missing) as err:
+        core().directory.add_user(login, unit=f.get("unit") or None, name=f.get("name") or None,
+                                  by=me().login, ip=client_ip())
+    except WorkflowError as err:
         form = {"values": f.to_dict(), "errors": _field_error(err, USER_FIELDS)}
         return _index(user_form=form), 400
-    flash(_("User added."), "success")
-    return redirect(url_for("admin.index"))
+    added, temporary = core().directory.reset_password(login, by=me().login, ip=client_ip())
+    flash(_("User added. A security administrator gives them a role."), "success")
+    return _user_page(added, temporary=temporary)
 
 
 @bp.route("/units", methods=["POST"])
@@ -74,23 +84,43 @@ def user(login: str) -> str:
     return _user_page(_user_or_404(login))
 
 
+def _values(u: User) -> dict[str, str]:
+    return {"name": u.name, "role": u.role, "unit": u.unit or ""}
+
+
 def _user_page(u: User, *, form: dict[str, Any] | None = None, temporary: str | None = None) -> str:
-    values = {"name": u.name, "role": u.role, "unit": u.unit or ""}
-    return render_template("admin/user.html", u=u, roles=list(core().roles), units=units(),
+    values = _values(u)
+    return render_template("admin/user.html", u=u, roles=list(core().roles), units=units(), powers=_powers(),
+                           no_role=NO_ROLE, protected=core().roles.administrative(u.role),
                            unit_names={x.code: x.name for x in units()}, temporary=temporary,
                            form=form or {"values": values, "errors": {}}, myself=u.login == me().login)
 
 
 @bp.route("/users/<login>", methods=["POST"])
 def change_user(login: str) -> Response | tuple[str, int]:
+    """The system administrator's change: name and unit (never the role)."""
     u, f = _user_or_404(login), request.form
     try:
-        if not f.get("role"):
+        core().directory.set_user(login, unit=f.get("unit") or None, name=f.get("name", ""), by=me().login,
+                                  ip=client_ip())
+    except WorkflowError as err:
+        return _user_page(u, form={"values": {**_values(u), **f.to_dict()},
+                                   "errors": _field_error(err, USER_FIELDS)}), 400
+    flash(_("Changes saved."), "success")
+    return redirect(url_for("admin.user", login=login))
+
+
+@bp.route("/users/<login>/role", methods=["POST"])
+def change_role(login: str) -> Response | tuple[str, int]:
+    """The security administrator's act: give, change or take away (no role) the user's role."""
+    u, f = _user_or_404(login), request.form
+    try:
+        if "role" not in f:
             raise _Missing("role", _("Choose a role."))
-        core().directory.set_user(login, role=f.get("role", ""), unit=f.get("unit") or None,
-                                  name=f.get("name", ""), by=me().login, ip=client_ip())
+        core().directory.set_user(login, role=f["role"], by=me().login, ip=client_ip())
     except (WorkflowError, _Missing) as err:
-        return _user_page(u, form={"values": f.to_dict(), "errors": _field_error(err, USER_FIELDS)}), 400
+        return _user_page(u, form={"values": {**_values(u), **f.to_dict()},
+                                   "errors": _field_error(err, USER_FIELDS)}), 400
     flash(_("Changes saved."), "success")
     return redirect(url_for("admin.user", login=login))
 
@@ -117,10 +147,14 @@ def enable_user(login: str) -> Response:
 
 
 @bp.route("/users/<login>/reset-password", methods=["POST"])
-def reset_password(login: str) -> str:
+def reset_password(login: str) -> str | Response:
     _user_or_404(login)
     # Shown once, on this answer only (never put in the session or a flash message, which a cookie carries).
-    changed, temporary = core().directory.reset_password(login, by=me().login, ip=client_ip())
+    try:
+        changed, temporary = core().directory.reset_password(login, by=me().login, ip=client_ip())
+    except InvalidInput as err:
+        flash(describe(err), "error")
+        return redirect(url_for("admin.user", login=login))
     return _user_page(changed, temporary=temporary)
 
 

@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 from web.context import core, log_access, now, now_text, queries, units, viewer
 from web.dashboard import board_scope, scope_name
 from web.event_labels import event_what, state_label, type_label
-from web.history import audit_filter
+from web.history import audit_filter, reads_cases
 from web.i18n import lang
 from web.inbox import read_filter, tabs_for
 from web.names import person, unit_name
@@ -103,12 +103,14 @@ def audit_xlsx() -> Response:
                Column(_("Hash"), 66)]
     titles = [_("Audit log") + " — " + _filter_text(), as_of_line(now(), tz, lang())]
 
+    shows_titles = reads_cases()  # the audit administrator reads the log, not the cases: no titles
+
     def rows() -> Iterator[list[object]]:
         for e, title in _events_newest_first(filt):
             counted[0] += 1
             local = parse_time(e.at).astimezone(tz).replace(tzinfo=None)
-            yield [e.seq, local, title, type_label(e.definition), e.case_id, e.version, person(e.actor),
-                   event_what(e), state_label(e, e.from_state), state_label(e, e.to_state), e.hash]
+            yield [e.seq, local, title if shows_titles else "", type_label(e.definition), e.case_id, e.version,
+                   person(e.actor), event_what(e), state_label(e, e.from_state), state_label(e, e.to_state), e.hash]
 
     out = io.BytesIO()
     core().workbooks.write([Table(_("Audit log"), titles, columns, rows())], out)

@@ -46,5 +46,9 @@ def role_label(role: str) -> str:
     from web.context import core
     from web.i18n import label
 
+    if not role:  # an account no security administrator has given a role yet
+        from flask_babel import gettext as _
+
+        return _("No role")
     r = core().roles.get(role)
     return label(r.label, role) if r else role

@@ -110,6 +110,8 @@ MESSAGES: Mapping[str, str] = {
     "access.capability": N_("role '%(role)s' may not %(doing)s (allowed: %(roles)s)"),
     "doing.flag": N_("flag cases for supervision"),
     "doing.recompute": N_("recompute deadlines"),
+    "doing.administer_accounts": N_("manage accounts and units"),
+    "doing.grant_roles": N_("grant, change or revoke roles"),
     # the directory
     "directory.unknown_user": N_("unknown user '%(user)s'"),
     "directory.unknown_unit": N_("unknown unit '%(unit)s'"),
@@ -120,7 +122,10 @@ MESSAGES: Mapping[str, str] = {
     "directory.user_exists": N_("user '%(login)s' already exists"),
     "directory.password_length": N_("password must be %(min)s–%(max)s characters"),
     "directory.unit_required": N_("role '%(role)s' works within a unit: the user needs a unit"),
-    "directory.own_account": N_("you cannot disable your own account or take away your own administration rights"),
+    "directory.own_account": N_("you cannot disable your own account"),
+    "directory.own_role": N_("nobody can give themselves a role or change their own"),
+    "directory.administrator_password": N_("the password of an administrator ('%(user)s') is reset on the server, "
+                                           "with `rectiflow user reset-password`"),
     "directory.wrong_password": N_("the current password is wrong"),
     "directory.passwords_differ": N_("the new password and its repetition differ"),
     "directory.password_unchanged": N_("the new password must differ from the current one"),

@@ -40,6 +40,10 @@ PAGES = [  # (name, login, path)
     ("dashboard", "leader", "/dashboard"),  # CSV, Excel and the ledger
     ("admin", "admin", "/admin/"),
     ("admin-user", "admin", "/admin/users/handler"),
+    ("security-admin", "security_admin", "/admin/"),  # 三员分立: the roles page, no account forms
+    ("security-admin-user", "security_admin", "/admin/users/handler"),  # the role select is here only
+    ("audit-admin-access", "audit_admin", "/audit/access"),  # logs without case titles
+    ("audit-admin-audit", "audit_admin", "/audit"),
     ("password", "handler", "/account/password"),
 ]
 

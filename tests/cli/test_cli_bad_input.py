@@ -56,7 +56,8 @@ def test_unknown_user(cli, database_url):
 
 def test_unknown_role_and_unit(cli, database_url):
     refused(cli, database_url, 1, "user", "add", "x", "--role", "boss",
-            message="unknown role 'boss' (known: admin, auditor, handler, leader, registrar, supervisor, unit_head)")
+            message="unknown role 'boss' (known: admin, audit_admin, auditor, handler, leader, registrar, "
+                    "security_admin, supervisor, unit_head)")
     refused(cli, database_url, 1, *OPEN, "--unit", "xf-nowhere", *INTAKE, message="unknown unit 'xf-nowhere'")
 
 

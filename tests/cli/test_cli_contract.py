@@ -123,8 +123,8 @@ def test_user_add(cli, database_url):
 
     for args, input_, message in [
         (["--role", "handler", "--unit", "xf-nowhere"], None, "error: unknown unit 'xf-nowhere'"),
-        (["--role", "wizard"], None, "error: unknown role 'wizard' (known: admin, auditor, handler, leader, "
-                                     "registrar, supervisor, unit_head)"),
+        (["--role", "wizard"], None, "error: unknown role 'wizard' (known: admin, audit_admin, auditor, handler, "
+                                     "leader, registrar, security_admin, supervisor, unit_head)"),
         (["--role", "handler", "--password-stdin"], "", "error: no password on standard input"),
         (["--role", "handler", "--unit", "xf-sfs-2", "--password-stdin"], "short\n",
          "error: password must be 8–256 characters"),

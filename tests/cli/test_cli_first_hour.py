@@ -16,7 +16,7 @@ from factories import REPO
 from rectiflow.demo_people import DEMO_PASSWORD, STAFF, USERS
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
-ROLES = "registrar, handler, unit_head, supervisor, leader, auditor, admin"
+ROLES = "registrar, handler, unit_head, supervisor, leader, auditor, admin, security_admin, audit_admin"
 
 
 # ---- version -------------------------------------------------------------------------------------------
@@ -44,7 +44,7 @@ def test_check_of_a_folder_prints_one_line_per_file_each_read_as_what_it_is(no_d
     files = sorted(str(p) for p in cli_defs.rglob("*.yaml"))
     lines = ok_lines(result)
     assert sorted(lines) == files  # every YAML file once, those in calendars/ and campaigns/ too
-    assert lines[str(cli_defs / "roles.yaml")] == f"roles — 7: {ROLES}"
+    assert lines[str(cli_defs / "roles.yaml")] == f"roles — 9: {ROLES}"
     assert re.fullmatch(r"calendar cn-mainland v\S+ \(Asia/Shanghai\) — working days \d{4}–\d{4}",
                         lines[str(cli_defs / "calendars" / "cn-mainland.yaml")])
     assert re.fullmatch(r"plan xifeng-2021 — 西丰县.+: \d+ items, 25 measures, \d+ self-report window\(s\)",
@@ -66,7 +66,7 @@ def test_check_of_a_pattern_checks_the_files_it_matches(no_db_cli, cli_defs):
 
 
 @pytest.mark.parametrize("path, described", [
-    ("roles.yaml", f"roles — 7: {ROLES}"),
+    ("roles.yaml", f"roles — 9: {ROLES}"),
     ("calendars/cn-mainland.yaml", "calendar cn-mainland "),
     ("campaigns/xifeng-2021.yaml", "plan xifeng-2021 — "),
 ])

@@ -55,8 +55,9 @@ def test_user_set_changes_role_unit_and_name(cli):
     text = cli.ok("user", "set", "handler", "--name", "李强（所长）").stdout
     assert text.strip() == "user handler: role unit_head, unit xf-sfs-2, name 李强（所长）"
     assert cli.json("user", "set", "leader", "--role", "auditor", "--no-unit")["unit"] is None
-    assert logged(cli, 1) == [("system:cli", "change_user", {"user": "leader", "changes": {
-        "role": ["leader", "auditor"], "unit": ["xf-sfj", None]}})]
+    assert logged(cli, 2) == [  # the operator's role change is recorded as the security administrator's act
+        ("system:cli", "change_role", {"user": "leader", "role": "auditor", "previous": "leader"}),
+        ("system:cli", "change_user", {"user": "leader", "changes": {"unit": ["xf-sfj", None]}})]
 
 
 def test_user_set_refuses_what_breaks_a_rule(cli):

@@ -47,6 +47,7 @@ REQUESTS = {
     "admin.end_sessions": ("POST", "/admin/users/nobody/end-sessions", {}),
     "admin.user": ("GET", "/admin/users/nobody", None),
     "admin.change_user": ("POST", "/admin/users/nobody", {}),
+    "admin.change_role": ("POST", "/admin/users/nobody/role", {}),
     "admin.disable_user": ("POST", "/admin/users/nobody/disable", {}),
     "admin.enable_user": ("POST", "/admin/users/nobody/enable", {}),
     "admin.reset_password": ("POST", "/admin/users/nobody/reset-password", {}),

@@ -1,5 +1,5 @@
-"""Administration a county needs, through the web UI: adding users (no role chosen for you, a unit where the role
-needs one, errors next to the field), disabling and enabling, changing role / unit / name, resetting a password
+"""Administration a county needs, through the web UI: adding users (no role: a security administrator grants
+one; errors next to the field), disabling and enabling, changing role / unit / name, resetting a password
 that must be changed at the next login, everyone's own password change — each shown in Chinese in the access log."""
 from __future__ import annotations
 
@@ -26,6 +26,13 @@ def options(html: str, select_id: str) -> list[str]:
     return re.findall(r'<option value="([^"]*)"', segment(html, f'id="{select_id}"', "</select>"))
 
 
+def client_as(web_app, app, login: str):
+    """A client of its own logged in as `login` (the `as_role` fixture shares one client)."""
+    client = web_app.test_client()
+    session_as(client, app, login)
+    return client
+
+
 def login_client(web_app, login: str, password: str = "rectiflow-demo"):
     client = web_app.test_client()
     assert AuthActions(client).login(login, password).status_code == 302
@@ -33,11 +40,10 @@ def login_client(web_app, login: str, password: str = "rectiflow-demo"):
 
 
 # ---- the admin page --------------------------------------------------------------------------------
-def test_the_add_user_form_chooses_no_role_and_the_tables_show_names(as_role):
+def test_the_add_user_form_has_no_role_and_no_password_and_the_tables_show_names(as_role):
     html = as_role("admin").get("/admin/").get_data(as_text=True)
-    role = segment(html, 'id="add-user-role"', "</select>")
-    assert "required" in role and re.findall(r"<option[^>]*selected", role) == ['<option value="" selected']
-    assert "请选择" in role
+    form = segment(html, 'id="add-user"', "</form>")
+    assert 'name="role"' not in form and 'name="password"' not in form
     units = segment(html, 'id="units-table"')
     assert "<th>单位名称</th>" in units and "姓名" not in units and "<th>上级单位</th>" in units
     assert "西丰县司法局" in segment(units, "xf-sfs-1", "</tr>")  # the parent by its name
@@ -47,13 +53,9 @@ def test_the_add_user_form_chooses_no_role_and_the_tables_show_names(as_role):
 
 
 @pytest.mark.parametrize(("form", "field", "says"), [
-    ({"login": "h3", "name": "新人", "unit": "xf-sfs-1"}, "role", "请选择角色"),
-    ({"login": "h3", "name": "新人", "role": "handler"}, "unit", "必须选择所属单位"),
-    ({"login": "h3", "name": "新人", "role": "leader", "unit": ""}, "unit", "必须选择所属单位"),
-    ({"login": "h3", "role": "handler", "unit": "xf-sfs-1", "password": "short"}, "password", "密码须为 8—256 个字符"),
-    ({"login": "handler", "role": "handler", "unit": "xf-sfs-1"}, "login", "已存在"),
-    ({"login": "h 3", "role": "handler", "unit": "xf-sfs-1"}, "login", "登录名"),
-], ids=["no-role", "no-unit", "leader-no-unit", "short-password", "taken", "bad-login"])
+    ({"login": "handler", "unit": "xf-sfs-1"}, "login", "已存在"),
+    ({"login": "h 3", "unit": "xf-sfs-1"}, "login", "登录名"),
+], ids=["taken", "bad-login"])
 def test_a_refused_user_comes_back_with_the_reason_next_to_the_field(app, as_role, form, field, says):
     response = as_role("admin").post("/admin/users", data=form)
     assert response.status_code == 400
@@ -65,14 +67,23 @@ def test_a_refused_user_comes_back_with_the_reason_next_to_the_field(app, as_rol
     assert app.directory.user("h3") is None
 
 
-def test_county_wide_roles_need_no_unit(app, as_role):
-    response = as_role("admin").post("/admin/users", data={"login": "auditor2", "name": "纪检 二", "role": "auditor"})
-    assert response.status_code == 302 and app.directory.user("auditor2").unit is None
+def test_county_wide_roles_need_no_unit_and_unit_bound_ones_do(app, as_role):
+    response = as_role("admin").post("/admin/users", data={"login": "auditor2", "name": "纪检 二"})
+    assert response.status_code == 200 and 'id="temporary-password"' in response.get_data(as_text=True)
+    security = as_role("security_admin")
+    assert security.post("/admin/users/auditor2/role", data={"role": "auditor"}).status_code == 302
+    assert app.directory.user("auditor2").role == "auditor" and app.directory.user("auditor2").unit is None
+    refused = security.post("/admin/users/auditor2/role", data={"role": "leader"})
+    assert refused.status_code == 400
+    assert "必须选择所属单位" in segment(refused.get_data(as_text=True), '<label for="user-role"', "</div>")
+    assert app.directory.user("auditor2").role == "auditor"
 
 
 # ---- a unit for every unit-bound role ---------------------------------------------------------------------
 def test_a_user_without_a_unit_no_longer_sees_or_acts_on_every_units_cases(app, web_app, as_role, rect_case):
-    assert as_role("admin").post("/admin/users", data={"login": "roaming", "role": "handler"}).status_code == 400
+    as_role("admin").post("/admin/users", data={"login": "drifter"})  # no unit: no unit-bound role for them
+    assert as_role("security_admin").post("/admin/users/drifter/role", data={"role": "handler"}).status_code == 400
+    assert app.directory.user("drifter").role == ""
     # A row from before a unit was required cannot reach any unit's cases either.
     with app.store.write() as tx:
         tx.add_user(User("roaming", "流动承办人", "handler", None, "", True, "t" * 32))
@@ -144,10 +155,12 @@ def test_an_unknown_user_is_a_404(as_role):
 
 
 # ---- role, unit and name ---------------------------------------------------------------------------------
-def test_role_unit_and_name_are_changed_with_errors_next_to_the_field(app, as_role):
-    client = as_role("admin")
+def test_role_unit_and_name_are_changed_with_errors_next_to_the_field(app, web_app):
+    client, security = client_as(web_app, app, "admin"), client_as(web_app, app, "security_admin")
+    assert 'id="user-role"' not in client.get("/admin/users/handler").get_data(as_text=True)  # not the admin's
     response = client.post("/admin/users/handler", data={"name": "李强", "role": "unit_head", "unit": "xf-sfs-2"})
-    assert response.status_code == 302
+    assert response.status_code == 302 and app.directory.user("handler").role == "handler"  # the role is ignored
+    assert security.post("/admin/users/handler/role", data={"role": "unit_head"}).status_code == 302
     user = app.directory.user("handler")
     assert (user.role, user.unit, user.name) == ("unit_head", "xf-sfs-2", "李强")
     facts = segment(client.get("/admin/users/handler").get_data(as_text=True), 'id="user-facts"')
@@ -160,9 +173,12 @@ def test_role_unit_and_name_are_changed_with_errors_next_to_the_field(app, as_ro
     emptied = client.post("/admin/users/handler", data={"name": " ", "role": "unit_head", "unit": "xf-sfs-2"})
     assert emptied.status_code == 400
     assert "不能为空" in segment(emptied.get_data(as_text=True), '<label for="user-name"', "</div>")
-    own = client.post("/admin/users/admin", data={"name": "系统管理员", "role": "auditor", "unit": ""})
-    assert own.status_code == 400 and "不能取消自己的管理权限" in own.get_data(as_text=True)
-    assert app.directory.user("handler").role == "unit_head" and app.directory.user("admin").role == "admin"
+    own_page = security.get("/admin/users/security_admin").get_data(as_text=True)
+    assert 'id="change-role"' not in own_page and 'id="own-role"' in own_page
+    own = security.post("/admin/users/security_admin/role", data={"role": "auditor"})
+    assert own.status_code == 400 and "不能给自己授予角色" in own.get_data(as_text=True)
+    assert app.directory.user("handler").role == "unit_head"
+    assert app.directory.user("security_admin").role == "security_admin"
 
 
 # ---- password reset and change -------------------------------------------------------------------------------
@@ -222,9 +238,12 @@ def test_everyone_changes_their_own_password_and_other_sessions_end(app, web_app
 
 # ---- the access log, in Chinese ----------------------------------------------------------------------------
 def test_every_administration_act_is_in_the_access_log_in_chinese(app, web_app, as_role):
-    admin = as_role("admin")
-    admin.post("/admin/users", data={"login": "h3", "name": "承办人 新", "role": "handler", "unit": "xf-sfs-2"})
-    admin.post("/admin/users/handler", data={"name": "承办人 李强", "role": "unit_head", "unit": "xf-sfs-1"})
+    admin, security = client_as(web_app, app, "admin"), client_as(web_app, app, "security_admin")
+    admin.post("/admin/users", data={"login": "h3", "name": "承办人 新", "unit": "xf-sfs-2"})
+    security.post("/admin/users/h3/role", data={"role": "handler"})
+    security.post("/admin/users/handler/role", data={"role": "unit_head"})
+    security.post("/admin/users/h3/role", data={"role": ""})
+    admin.post("/admin/users/handler", data={"name": "承办人 李强", "unit": "xf-sfs-2"})
     admin.post("/admin/users/h3/disable")
     admin.post("/admin/users/h3/enable")
     admin.post("/admin/users/h3/reset-password")
@@ -234,15 +253,22 @@ def test_every_administration_act_is_in_the_access_log_in_chinese(app, web_app, 
                                                "repeat": "a-new-passphrase"})
     entries = app.queries.access_entries(actor="admin", case_id=None, before_seq=None, limit=10)
     assert [e.action for e in entries] == ["end_sessions", "reset_password", "enable_user", "disable_user",
-                                           "change_user", "add_user"]
+                                           "change_user", "reset_password", "add_user"]
+    grants = app.queries.access_entries(actor="security_admin", case_id=None, before_seq=None, limit=10)
+    assert [(e.action, e.detail) for e in grants] == [
+        ("revoke_role", {"user": "h3", "role": "", "previous": "handler"}),
+        ("change_role", {"user": "handler", "role": "unit_head", "previous": "handler"}),
+        ("grant_role", {"user": "h3", "role": "handler", "previous": ""})]
     auditor = web_app.test_client()
-    session_as(auditor, app, "auditor")
+    session_as(auditor, app, "audit_admin")
     html = auditor.get("/audit/access").get_data(as_text=True)
     table = visible(segment(html, 'id="access-table"'))
     for words in ("新增用户", "修改用户", "停用用户", "启用用户", "重置密码", "结束用户会话", "修改本人密码", "登录",
+                  "授予角色", "变更角色", "收回角色", "安全管理员",
                   "系统管理员", "承办人 新", "整治办 赵刚", "承办人 → 科室/所负责人", "平岗司法所", "成功"):
         assert words in table, words
-    for raw in ("disable_user", "reset_password", "change_user", "unit_head", "xf-sfs-2", " ok ", " h3 "):
+    for raw in ("disable_user", "reset_password", "change_user", "grant_role", "unit_head", "xf-sfs-2", " ok ",
+                " h3 "):
         assert raw not in table, raw
     mine = visible(auditor.get("/audit/access?actor=系统管理员").get_data(as_text=True))
     assert "停用用户" in mine and "修改本人密码" not in mine

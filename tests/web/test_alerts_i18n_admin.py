@@ -73,13 +73,17 @@ def test_every_ui_message_has_a_chinese_translation():
 def test_admin_manages_users_and_units_but_not_cases(app, as_role, rect_case):
     client = as_role("admin")
     client.post("/admin/units", data={"code": "xf-sfs-3", "name": "新区司法所", "parent": "xf-sfj"})
-    client.post("/admin/users", data={"login": "handler3", "name": "承办人 新", "role": "handler", "unit": "xf-sfs-3",
-                                      "password": "a-long-password"})
+    html = client.post("/admin/users", data={"login": "handler3", "name": "承办人 新", "unit": "xf-sfs-3"}
+                       ).get_data(as_text=True)
+    temporary = html.split('id="temporary-password" class="secret">')[1].split("<")[0]
     html = client.get("/admin/").get_data(as_text=True)
-    assert "新区司法所" in html and "handler3" in html
+    assert "新区司法所" in html and "handler3" in html and "未授予角色" in html
     assert client.get(f"/cases/{rect_case.id}").status_code == 403
+    as_role("security_admin").post("/admin/users/handler3/role", data={"role": "handler"})
+    assert app.directory.user("handler3").role == "handler"
     other = make_web(app).test_client()
-    assert AuthActions(other).login("handler3", "a-long-password").status_code == 302
+    assert AuthActions(other).login("handler3", temporary).status_code == 302
+    assert app.directory.user("handler3").must_change_password
 
 
 def test_admin_can_end_a_users_sessions(app, web_app, as_role):

@@ -27,13 +27,22 @@ SEE_OVERDUE = "see_overdue"        # the overdue-and-escalated inbox
 FLAG = "flag"                      # put cases under supervision: 催办, 督办, 挂牌督办
 FLAG_ALERTS = "flag_alerts"        # alerted when a case of its unit chain is flagged
 LISTING_ALERTS = "listing_alerts"  # alerted when a case of its unit chain is listed (挂牌督办)
-AUDIT = "audit"                    # the audit log, the access log, audit exports
-ADMINISTER = "administer"          # users and units
+AUDIT = "audit"                    # the audit log, the access log, audit exports (the logs, not the cases)
+ADMINISTER_ACCOUNTS = "administer_accounts"  # accounts (add, disable, reset password), units, definitions
+GRANT_ROLES = "grant_roles"        # give a user a role, change or take it away (never one's own)
 RECOMPUTE_DEADLINES = "recompute_deadlines"  # recompute deadlines after the working-day calendar changed
 IMPORT_LEDGER = "import_ledger"    # import a problem ledger (问题台账) from a spreadsheet: `rectiflow ledger import`
 
 CAPABILITIES = (ACT, READ, READ_ALL, CLAIM, ASSIGN, EDIT_FIELDS, BE_ASSIGNED, OWN_TODO, SEE_OVERDUE, FLAG,
-                FLAG_ALERTS, LISTING_ALERTS, AUDIT, ADMINISTER, RECOMPUTE_DEADLINES, IMPORT_LEDGER)
+                FLAG_ALERTS, LISTING_ALERTS, AUDIT, ADMINISTER_ACCOUNTS, GRANT_ROLES, RECOMPUTE_DEADLINES,
+                IMPORT_LEDGER)
+# The administrative powers (三员分立): held by the system, security and audit administrators. An account
+# holding one is protected from the others: its password is reset only at the host (`rectiflow user
+# reset-password`), so no administrator can take over another's powers through a temporary password.
+ADMINISTRATIVE = (ADMINISTER_ACCOUNTS, GRANT_ROLES, AUDIT)
+# Capabilities of earlier releases and what replaced them (a roles.yaml still naming one is told so).
+RENAMED = {"administer": "administer_accounts (accounts, units) and grant_roles (roles): 三员分立"}
+NO_ROLE = ""  # an account the system administrator created and no security administrator has given a role yet
 ROLE_KEYS = frozenset({"label", "may"})
 
 
@@ -78,6 +87,11 @@ class RoleBook(Mapping[str, Role]):
                 raise ValueError(f"unknown capability {capability!r}")
         return tuple(r.name for r in self._roles.values() if r.capabilities & set(capabilities))
 
+    def administrative(self, role: str) -> bool:
+        """Whether `role` holds one of the administrative powers (ADMINISTRATIVE)."""
+        found = self._roles.get(role)
+        return found is not None and bool(found.capabilities & set(ADMINISTRATIVE))
+
     def read_only(self) -> frozenset[str]:
         return frozenset(r.name for r in self._roles.values() if r.read_only)
 
@@ -105,8 +119,10 @@ def parse_roles(data: Any, *, source: str) -> RoleBook:
         if not isinstance(may, list) or not all(isinstance(c, str) for c in may):
             problems.append(f"{where}: role {name!r}: `may` must be a list of capabilities")
             may = []
+        problems += [f"{where}: role {name!r}: capability {c!r} was replaced by {RENAMED[c]}"
+                     for c in may if c in RENAMED]
         problems += [f"{where}: role {name!r}: unknown capability {c!r} (known: {', '.join(CAPABILITIES)})"
-                     for c in may if c not in CAPABILITIES]
+                     for c in may if c not in CAPABILITIES and c not in RENAMED]
         out.append(Role(name, dict(spec.get("label") or {}), frozenset(c for c in may if c in CAPABILITIES)))
     if problems:
         raise DefinitionError(problems)

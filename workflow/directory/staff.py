@@ -4,6 +4,12 @@ Every read and write of the directory goes through here, so the web and the CLI 
 transactions of their own. Every change an administrator (or the operator at the command line)
 makes is appended to the access log in the same transaction as the change itself — who did what to
 whom, from where — so no change is ever stored without its record (the log is append-only).
+
+Separation of duties (三员分立, GB/T 22239-2019 8.1.5) is enforced here, not only by the web's route table:
+an administrator named by `by` must hold the power the act needs — `administer_accounts` to add, disable,
+enable, rename or move an account, add a unit or reset a password; `grant_roles` to give, change or take
+away a role. Nobody changes their own role, and the password of an administrative account is reset only
+by the operator at the host. The operator (`system:cli`) holds every power, and is recorded as such.
 """
 from __future__ import annotations
 
@@ -13,10 +19,12 @@ import secrets
 from typing import Any
 
 from workflow.definitions.fields import clean_text
-from workflow.definitions.roles import ADMINISTER, RoleBook
+from workflow.definitions.roles import ADMINISTER_ACCOUNTS, GRANT_ROLES, NO_ROLE, RoleBook
 from workflow.directory.passwords import check_password, dummy_hash, hash_password
+from workflow.engine.policy import check_capability
 from workflow.errors import InvalidInput, UnknownUnit, UnknownUser
 from workflow.events import format_time
+from workflow.messages import Message
 from workflow.ports import Clock, Store, WriteTx
 from workflow.read_side import AccessEntry
 from workflow.records import Unit, User
@@ -48,6 +56,7 @@ class Directory:
             raise InvalidInput("directory.unit_code", unit=code)
         unit = Unit(code, clean_text(name or code, what="unit name", limit=200), parent)
         with self.store.write() as tx:
+            self._check_power(tx, by, ADMINISTER_ACCOUNTS)
             if tx.get_unit(code) is not None:
                 raise InvalidInput("directory.unit_exists", unit=code)
             if parent is not None and tx.get_unit(parent) is None:
@@ -56,14 +65,20 @@ class Directory:
             self._record(tx, by, ip, "add_unit", unit=code, name=unit.name, parent=parent)
         return unit
 
-    def add_user(self, login: str, *, role: str, unit: str | None = None, name: str | None = None,
+    def add_user(self, login: str, *, role: str = NO_ROLE, unit: str | None = None, name: str | None = None,
                  password: str | None = None, by: str = OPERATOR, ip: str = "-") -> User:
+        """Add an account. An administrator adds it without a role (NO_ROLE) — a security administrator
+        grants one — and a password it gives must be changed at the first login; the operator may do both."""
         if not CODE_RE.match(login):
             raise InvalidInput("directory.login", login=login)
         self._check_role_and_unit(role, unit)
         user = User(login, clean_text(name or login, what="user name", limit=200), role, unit,
-                    hash_password(password) if password else "", True, secrets.token_hex(16))
+                    hash_password(password) if password else "", True, secrets.token_hex(16),
+                    must_change_password=bool(password) and by != OPERATOR)
         with self.store.write() as tx:
+            self._check_power(tx, by, ADMINISTER_ACCOUNTS)
+            if role != NO_ROLE:
+                self._check_power(tx, by, GRANT_ROLES)
             if tx.get_user(login) is not None:
                 raise InvalidInput("directory.user_exists", login=login)
             if unit is not None and tx.get_unit(unit) is None:
@@ -87,14 +102,24 @@ class Directory:
             self._check_role_and_unit(new_role, new_unit)
             if new_unit is not None and tx.get_unit(new_unit) is None:
                 raise UnknownUnit(new_unit)
-            if by == login and not self.roles.may(new_role, ADMINISTER):
-                raise InvalidInput("directory.own_account")  # an administrator cannot lock themselves out
             wanted = {"role": new_role, "unit": new_unit, "name": user.name if new_name is KEEP else new_name}
             changes = {k: [getattr(user, k), v] for k, v in wanted.items() if getattr(user, k) != v}
             if not changes:
                 return user
+            if "role" in changes:
+                self._check_power(tx, by, GRANT_ROLES)
+                if by == login:
+                    raise InvalidInput("directory.own_role")  # nobody gives themselves a role
+            if changes.keys() - {"role"}:
+                self._check_power(tx, by, ADMINISTER_ACCOUNTS)
             tx.update_user(login, **wanted)
-            self._record(tx, by, ip, "change_user", user=login, changes=changes)
+            if "role" in changes:  # a grant, change or revocation: its own entry, so the log names it
+                old, new = changes["role"]
+                self._record(tx, by, ip, "grant_role" if not old else "revoke_role" if not new else "change_role",
+                             user=login, role=new, previous=old)
+            if changes.keys() - {"role"}:
+                self._record(tx, by, ip, "change_user", user=login,
+                             changes={k: v for k, v in changes.items() if k != "role"})
             return _existing(tx, login)
 
     def disable_user(self, login: str, *, by: str = OPERATOR, ip: str = "-") -> User:
@@ -108,6 +133,7 @@ class Directory:
 
     def _set_active(self, login: str, active: bool, by: str, ip: str) -> User:
         with self.store.write() as tx:
+            self._check_power(tx, by, ADMINISTER_ACCOUNTS)
             user = _existing(tx, login)
             if user.active == active:
                 return user
@@ -122,7 +148,11 @@ class Directory:
         temporary = password or "".join(secrets.choice(_TEMPORARY_ALPHABET) for _ in range(TEMPORARY_LENGTH))
         hashed = hash_password(temporary)
         with self.store.write() as tx:
-            _existing(tx, login)
+            self._check_power(tx, by, ADMINISTER_ACCOUNTS)
+            target = _existing(tx, login)
+            if by != OPERATOR and self.roles.administrative(target.role):
+                # Else one administrator could take over another's powers through the temporary password.
+                raise InvalidInput("directory.administrator_password", user=login)
             tx.update_user(login, password_hash=hashed, must_change_password=True,
                            session_token=secrets.token_hex(16))
             self._record(tx, by, ip, "reset_password", user=login, generated=password is None)
@@ -155,6 +185,8 @@ class Directory:
         False when there is no such user. `by`: the administrator who ended them (recorded); None when
         the user logs out (the web records the logout itself)."""
         with self.store.write() as tx:
+            if by is not None:
+                self._check_power(tx, by, ADMINISTER_ACCOUNTS)
             if tx.get_user(login) is None:
                 return False
             tx.update_user(login, session_token=secrets.token_hex(16))
@@ -183,7 +215,18 @@ class Directory:
         return user if ok and user is not None and user.active else None
 
     # ---- the rules every add and change keeps ------------------------------------------------------
+    def _check_power(self, tx: WriteTx, by: str, capability: str) -> None:
+        """RoleNotAllowed unless `by` — the operator, or an active user — holds `capability`."""
+        if by == OPERATOR:
+            return
+        actor = tx.get_user(by)
+        if actor is None or not actor.active:
+            raise UnknownUser(by)
+        check_capability(self.roles, actor, capability, Message(f"doing.{capability}"))
+
     def _check_role_and_unit(self, role: str, unit: str | None) -> None:
+        if role == NO_ROLE:
+            return  # an account waiting for its role: it can log in and sees nothing
         if role not in self.roles:
             raise InvalidInput("directory.unknown_role", role=role, roles=sorted(self.roles))
         if unit is None and self.roles.needs_unit(role):

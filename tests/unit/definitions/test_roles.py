@@ -15,27 +15,44 @@ from web.access import ROUTES, allowed_roles
 from web.inbox import tabs_for
 from workflow.adapters.files.definition_files import load_roles, read_definitions
 from workflow.adapters.files.yaml_files import load_yaml_text
-from workflow.definitions.roles import ASSIGN, EDIT_FIELDS, FLAG, FLAG_ALERTS, LISTING_ALERTS, parse_roles
+from workflow.definitions.roles import (
+    ACT,
+    ADMINISTER_ACCOUNTS,
+    ADMINISTRATIVE,
+    ASSIGN,
+    AUDIT,
+    EDIT_FIELDS,
+    FLAG,
+    FLAG_ALERTS,
+    GRANT_ROLES,
+    LISTING_ALERTS,
+    READ,
+    READ_ALL,
+    parse_roles,
+)
 from workflow.engine.policy import Scope
 from workflow.errors import DefinitionError, RoleNotAllowed
 from workflow.records import Unit, User
 
 ROLES = load_roles(REPO / "definitions")
-EVERYONE = {"registrar", "handler", "unit_head", "supervisor", "leader", "auditor", "admin"}
+ADMINISTRATORS = {"admin", "security_admin", "audit_admin"}
+EVERYONE = {"registrar", "handler", "unit_head", "supervisor", "leader", "auditor"} | ADMINISTRATORS
 
 
 def test_the_shipped_roles_reproduce_the_long_standing_policy():
-    readers, actors = EVERYONE - {"admin"}, EVERYONE - {"admin", "auditor"}
+    readers, actors = EVERYONE - ADMINISTRATORS, EVERYONE - ADMINISTRATORS - {"auditor"}
     expected = {
         "auth.logout": EVERYONE, "cases.show": readers, "cases.fire": actors, "cases.new": actors,
         "cases.assign": {"registrar", "handler", "unit_head", "supervisor"},
         "cases.return_to_queue": {"registrar", "handler", "unit_head", "supervisor"},
-        "cases.flag": {"supervisor", "leader"}, "history.audit": {"auditor"}, "history.access_log": {"auditor"},
-        "dashboard.index": readers, "admin.index": {"admin"}, "admin.add_user": {"admin"},
+        "cases.flag": {"supervisor", "leader"}, "history.audit": {"auditor", "audit_admin"},
+        "history.access_log": {"auditor", "audit_admin"}, "dashboard.index": readers,
+        "admin.index": {"admin", "security_admin"}, "admin.add_user": {"admin"}, "admin.change_user": {"admin"},
+        "admin.change_role": {"security_admin"}, "admin.reset_password": {"admin"},
     }
     assert {e: allowed_roles(e, ROLES) for e in expected} == expected
     assert allowed_roles("auth.login", ROLES) is None  # public
-    assert ROLES.read_only() == {"auditor", "admin"}
+    assert ROLES.read_only() == {"auditor"} | ADMINISTRATORS
     assert set(ROLES.having(ASSIGN)) == {"registrar", "supervisor", "unit_head"}
     assert set(ROLES.having(EDIT_FIELDS)) == {"registrar", "supervisor"}
     assert set(ROLES.having(FLAG)) == {"supervisor", "leader"}
@@ -44,7 +61,7 @@ def test_the_shipped_roles_reproduce_the_long_standing_policy():
     assert tabs_for(ROLES, "handler") == ["todo", "queue", "all"]
     assert tabs_for(ROLES, "leader") == ["todo", "overdue", "all"]
     assert tabs_for(ROLES, "auditor") == ["overdue", "all"]
-    assert tabs_for(ROLES, "admin") == []
+    assert tabs_for(ROLES, "admin") == tabs_for(ROLES, "security_admin") == tabs_for(ROLES, "audit_admin") == []
 
 
 def test_a_misspelt_capability_is_refused_with_its_line():
@@ -53,8 +70,25 @@ def test_a_misspelt_capability_is_refused_with_its_line():
         parse_roles(load_yaml_text(text, "roles.yaml"), source="roles.yaml")
     assert caught.value.problems == [
         "roles.yaml:2: role 'clerk': unknown capability 'raed' (known: act, read, read_all, claim, assign, "
-        "edit_fields, be_assigned, own_todo, see_overdue, flag, flag_alerts, listing_alerts, audit, administer, "
-        "recompute_deadlines, import_ledger)"]
+        "edit_fields, be_assigned, own_todo, see_overdue, flag, flag_alerts, listing_alerts, audit, "
+        "administer_accounts, grant_roles, recompute_deadlines, import_ledger)"]
+
+
+def test_the_capability_split_by_the_separation_of_duties_is_named_when_an_old_file_uses_it():
+    text = "roles:\n  boss:\n    label: {zh: 管理员, en: Boss}\n    may: [administer]\n"
+    with pytest.raises(DefinitionError) as caught:
+        parse_roles(load_yaml_text(text, "roles.yaml"), source="roles.yaml")
+    assert caught.value.problems == ["roles.yaml:2: role 'boss': capability 'administer' was replaced by "
+                                     "administer_accounts (accounts, units) and grant_roles (roles): 三员分立"]
+
+
+def test_the_three_administrators_share_no_power_and_read_no_case():
+    powers = {r: ROLES[r].capabilities & set(ADMINISTRATIVE) for r in ADMINISTRATORS}
+    assert powers == {"admin": {ADMINISTER_ACCOUNTS}, "security_admin": {GRANT_ROLES}, "audit_admin": {AUDIT}}
+    for role in ADMINISTRATORS:
+        assert not ROLES[role].capabilities & {ACT, READ, READ_ALL}, role
+        assert ROLES.administrative(role)
+    assert set(ROLES.having(*ADMINISTRATIVE)) == ADMINISTRATORS | {"auditor"}  # 纪检 reads cases and the logs
 
 
 def test_asking_for_an_unknown_capability_is_a_programming_error():
