@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from workflow.adapters.files.xlsx_workbooks import XlsxWorkbooks
 from workflow.adapters.files.yaml_files import YamlFileReader
 from workflow.adapters.sql import sqlstore
 from workflow.adapters.sql.audit_scan import SqlAuditScanner
+from workflow.adapters.sql.login_counters import SqlLoginCounters
 from workflow.adapters.sql.sqlqueries import SqlQueries
 from workflow.audit.service import Audit
 from workflow.campaigns.coverage import Coverage, PlanItemRef, coverage_problems
@@ -46,6 +48,7 @@ from workflow.config import Settings
 from workflow.definitions.registry import DefinitionRegistry
 from workflow.definitions.roles import RoleBook
 from workflow.directory.staff import Directory
+from workflow.directory.throttle import LoginGuard, ThrottlePolicy
 from workflow.documents.service import Documents
 from workflow.engine.machine import Lifecycles
 from workflow.errors import DefinitionError, InvalidInput, WorkflowError
@@ -84,6 +87,7 @@ class Application:
     ledger: LedgerImports
     workbooks: WorkbookWriter  # .xlsx of reporting tables (ledger, battle map, audit log)
     documents: Documents
+    logins: LoginGuard  # the login form's throttled password check
     warnings: list[str] = field(default_factory=list)
 
     def close(self) -> None:
@@ -135,7 +139,13 @@ def _assemble(settings: Settings, store: sqlstore.SqlStore, clock: Clock, sync: 
     return Application(
         settings, clock, roles, registry, calendar, store, blobs, cases, escalations, campaigns, Declarations(cases),
         directory, Audit(store, SqlAuditScanner(settings.database_url, store), clock), queries,
-        LedgerImports(cases, LedgerSheets()), XlsxWorkbooks(), documents, warnings)
+        LedgerImports(cases, LedgerSheets()), XlsxWorkbooks(), documents,
+        LoginGuard(SqlLoginCounters(store.engine), directory, clock, throttle_policy(settings)), warnings)
+
+
+def throttle_policy(settings: Settings) -> ThrottlePolicy:
+    return ThrottlePolicy(per_login=settings.login_failures, per_address=settings.login_failures_per_address,
+                          lock=timedelta(minutes=settings.login_lock_minutes))
 
 
 def make_clock(settings: Settings) -> Clock:
