@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from workflow.adapters.files.blobs import FileBlobStore
+from workflow.adapters.files.checked_files import CALENDAR_FILE, check_files
 from workflow.adapters.files.checked_files import CheckedFile as CheckedFile  # re-exported for `definitions check`
-from workflow.adapters.files.checked_files import check_files
 from workflow.adapters.files.definition_files import (
     ROLES_FILE,
     LoadedFile,
@@ -58,8 +58,6 @@ from workflow.escalation.service import Escalations
 from workflow.ledger.importer import LedgerImports
 from workflow.ports import BlobStore, Clock, ReadModel, Store
 from workflow.reporting.workbook import WorkbookWriter
-
-CALENDAR_FILE = "calendars/cn-mainland.yaml"
 
 
 class DatabaseNotReady(WorkflowError):
@@ -153,8 +151,10 @@ def make_clock(settings: Settings) -> Clock:
 
 
 def load_calendar(settings: Settings) -> WorkingCalendar:
-    data, _, _ = YamlFileReader().load(settings.definitions_dir / CALENDAR_FILE)
-    return parse_calendar(data)
+    """The working-day calendar every command needs (a problem names the file and line, as `definitions check`)."""
+    path = settings.definitions_dir / CALENDAR_FILE
+    data, _, _ = YamlFileReader().load(path)
+    return parse_calendar(data, source=str(path))
 
 
 def _ensure_schema(store: sqlstore.SqlStore) -> None:

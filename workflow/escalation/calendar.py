@@ -29,6 +29,7 @@ class HolidayBreak:
     en: str
     first: date
     last: date
+    where: str = field(default="", compare=False, repr=False)  # e.g. "years.2026.holidays[0]", for messages
 
     def __contains__(self, d: object) -> bool:
         return isinstance(d, date) and self.first <= d <= self.last
@@ -124,8 +125,12 @@ def _date_range(first: date, last: date) -> list[date]:
 # --- parsing -------------------------------------------------------------------------------
 
 
-def parse_calendar(data: Mapping[str, Any]) -> WorkingCalendar:
-    """Build a calendar from loaded YAML data, reporting every problem at once."""
+def parse_calendar(data: Mapping[str, Any], source: str | None = None) -> WorkingCalendar:
+    """Build a calendar from loaded YAML data, reporting every problem at once.
+
+    With `source` (the file's path) every problem reads ``source:LINE: …``, the line found from the
+    line numbers the YAML loader keeps on mappings (workflow.adapters.files.yaml_files.LineDict).
+    """
     problems: list[str] = []
     if not isinstance(data, Mapping):
         raise DefinitionError(f"calendar: expected a mapping, got {type(data).__name__}")
@@ -136,7 +141,7 @@ def parse_calendar(data: Mapping[str, Any]) -> WorkingCalendar:
     if timezone and not _valid_timezone(timezone):
         problems.append(f"{where}: unknown timezone {timezone!r}")
     breaks: list[HolidayBreak] = []
-    workdays: list[date] = []
+    workdays: list[tuple[date, str]] = []
     years: set[int] = set()
     raw_years = data.get("years")
     if not isinstance(raw_years, Mapping) or not raw_years:
@@ -155,13 +160,16 @@ def parse_calendar(data: Mapping[str, Any]) -> WorkingCalendar:
         workdays += _parse_workdays(entry.get("workdays", []), year, ywhere, problems)
     _check_consistency(breaks, workdays, where, problems)
     if problems:
+        if source is not None:
+            lines = _lines(data)
+            problems = [f"{source}:{_line_of(p, lines)}: {p}" for p in problems]
         raise DefinitionError(problems)
     return WorkingCalendar(
         name=name,
         version=version,
         timezone=timezone,
         breaks=tuple(sorted(breaks, key=lambda b: b.first)),
-        workdays=frozenset(workdays),
+        workdays=frozenset(d for d, _ in workdays),
         years=frozenset(years),
     )
 
@@ -234,15 +242,16 @@ def _parse_breaks(raw: object, year: int, where: str, problems: list[str]) -> li
         elif not (_in_notice_year(first, year) and _in_notice_year(last, year)):
             problems.append(f"{bwhere}: {first}..{last} lies outside the year {year}")
         else:
-            out.append(HolidayBreak(str(item["zh"]), str(item["en"]), first, last))
+            path = f"{where.split(': ', 1)[-1]}.holidays[{i}]"  # without the "calendar NAME: " prefix
+            out.append(HolidayBreak(str(item["zh"]), str(item["en"]), first, last, path))
     return out
 
 
-def _parse_workdays(raw: object, year: int, where: str, problems: list[str]) -> list[date]:
+def _parse_workdays(raw: object, year: int, where: str, problems: list[str]) -> list[tuple[date, str]]:
     if not isinstance(raw, list):
         problems.append(f"{where}.workdays: expected a list of dates")
         return []
-    out: list[date] = []
+    out: list[tuple[date, str]] = []
     for i, item in enumerate(raw):
         wwhere = f"{where}.workdays[{i}]"
         d = _parse_date(item, wwhere, problems)
@@ -254,22 +263,58 @@ def _parse_workdays(raw: object, year: int, where: str, problems: list[str]) -> 
         elif not _in_notice_year(d, year):
             problems.append(f"{wwhere}: {d} lies outside the year {year}")
         else:
-            out.append(d)
+            out.append((d, wwhere.split(": ", 1)[-1]))  # without the "calendar NAME: " prefix
     return out
 
 
 def _check_consistency(
-    breaks: list[HolidayBreak], workdays: list[date], where: str, problems: list[str]
+    breaks: list[HolidayBreak], workdays: list[tuple[date, str]], where: str, problems: list[str]
 ) -> None:
     ordered = sorted(breaks, key=lambda b: b.first)
     for prev, cur in itertools.pairwise(ordered):
         if cur.first <= prev.last:
-            problems.append(f"{where}: holidays {prev.zh} and {cur.zh} overlap on {cur.first}")
+            problems.append(f"{where}: {cur.where}: holidays {prev.zh} and {cur.zh} overlap on {cur.first}")
     seen: set[date] = set()
-    for d in workdays:
+    for d, wwhere in workdays:
         if d in seen:
-            problems.append(f"{where}: workday {d} is listed twice")
+            problems.append(f"{where}: {wwhere}: workday {d} is listed twice")
         seen.add(d)
         for b in breaks:
             if d in b:
-                problems.append(f"{where}: {d} is both a workday and inside holiday {b.zh}")
+                problems.append(f"{where}: {wwhere}: {d} is both a workday and inside holiday {b.zh}")
+
+
+def _lines(data: Mapping[str, Any]) -> dict[str, int]:
+    """Where each part of the calendar starts: "name", "years.2026", "years.2026.holidays[0]", … -> line."""
+    def line(node: object, key: object = None) -> int | None:
+        if key is not None:
+            return getattr(node, "__lines__", {}).get(key)
+        return getattr(node, "__line__", None)
+
+    found: dict[str, int | None] = {k: line(data, k) for k in ("name", "version", "timezone", "years")}
+    years = data.get("years")
+    if isinstance(years, Mapping):
+        for raw_year, entry in years.items():
+            ywhere = f"years.{raw_year}"
+            found[ywhere] = line(years, raw_year)
+            found[f"year key {raw_year!r}"] = found[ywhere]
+            if not isinstance(entry, Mapping):
+                continue
+            for part in ("holidays", "workdays"):
+                found[f"{ywhere}.{part}"] = line(entry, part)
+                items = entry.get(part)
+                for i, item in enumerate(items if isinstance(items, list) else []):
+                    found[f"{ywhere}.{part}[{i}]"] = line(item) or line(entry, part)
+    return {k: v for k, v in found.items() if v is not None}
+
+
+def _line_of(problem: str, lines: Mapping[str, int]) -> int | str:
+    """The line of the most specific part a problem names ("?" when it names none the loader kept)."""
+    best, where = "", "?"
+    for part, n in lines.items():
+        for hit in (f"{part}:", f"{part} ", f"'{part}'", f"{part}."):
+            if hit in problem and len(part) > len(best):
+                best, where = part, str(n)
+    if not best and ("timezone" in problem) and "timezone" in lines:
+        return lines["timezone"]
+    return where
