@@ -73,3 +73,23 @@ def test_the_shipped_folder_passes_and_every_command_starts(cli):
     assert cli("definitions", "check").exit_code == 0
     for command in STARTS:
         assert cli(*command).exit_code == 0, command
+
+
+ROLES_MUTATIONS = {
+    "unknown capability": ("may: [act, read, claim, be_assigned, own_todo]", "may: [act, fly]",
+                           "unknown capability 'fly'", "  handler:"),
+    "no roles mapping": ("\nroles:\n", "\nrolez:\n", "expected `roles:`", None),
+}
+
+
+@pytest.mark.parametrize("name", list(ROLES_MUTATIONS))
+def test_roles_problems_are_the_same_in_check_and_at_start(name, cli, cli_defs):
+    old, new, problem, marker = ROLES_MUTATIONS[name]
+    path = cli_defs / "roles.yaml"
+    mutated = path.read_text("utf-8").replace(old, new, 1)
+    path.write_text(mutated, "utf-8")
+    line = _line_of(mutated, marker) if marker else 1
+    for command in (("definitions", "check"), *STARTS):
+        result = cli(*command)
+        clean_failure(result, 1)
+        assert f"{path}:{line}: " in result.stderr and problem in result.stderr, (command, result.stderr)
