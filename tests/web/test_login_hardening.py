@@ -175,3 +175,24 @@ def test_session_limits_are_settings(app, clock):
     AuthActions(client).login("handler")
     clock.advance(minutes=5)
     assert client.get("/").status_code == 302
+
+
+def test_counters_of_made_up_logins_are_forgotten(app, clock):
+    from sqlalchemy import func, select
+
+    from workflow.adapters.sql.schema import login_counters
+
+    def rows():
+        with app.store.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(login_counters)).scalar()
+
+    for i in range(30):  # each a different made-up login from a different address
+        app.logins.login(f"made-up-{i}", "x", f"10.3.{i}.1")
+    assert rows() == 90  # per login, per address, per aggregated log key
+    clock.advance(minutes=16)
+    app.logins.login("handler", PASSWORD, "10.4.4.4")
+    assert rows() == 2  # only the fresh attempt's login and address counters are left
+    clock.advance(minutes=16)
+    for _ in range(4):
+        app.logins.login("handler", "wrong-password", "10.4.4.4")
+    assert not isinstance(app.logins.login("handler", PASSWORD, "10.4.4.4"), Locked)

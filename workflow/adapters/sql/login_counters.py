@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 
-from sqlalchemy import Connection, Engine, and_, case, insert, or_, select, update
+from sqlalchemy import Connection, Engine, and_, case, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from workflow.adapters.sql import schema as t
@@ -41,6 +41,7 @@ class SqlLoginCounters:
 
     def reserve(self, key: str, *, limit: int, now: str, window_start: str, lock_until: str) -> str | None:
         with self._write() as conn:
+            _prune(conn, now, window_start)  # before the upsert: an idle row of this key goes too and starts afresh
             self._ensure(conn, key, now)
             # A lock that ended, or failures all older than the window: start counting afresh.
             conn.execute(update(t.login_counters).where(c.key == key, or_(
@@ -74,3 +75,12 @@ class SqlLoginCounters:
             row = replace(entry, detail={**entry.detail, "attempts": int(count)})
             conn.execute(insert(t.access_log).values(**access_values(row)))
             return True
+
+
+def _prune(conn: Connection, now: str, window_start: str) -> None:
+    """Forget counters with nothing left to remember — unlocked, idle since before the window, no attempts
+    still waiting for their access-log row — so a stream of made-up logins cannot grow this table either."""
+    conn.execute(delete(t.login_counters).where(
+        c.since < window_start, or_(c.locked_until.is_(None), c.locked_until <= now),
+        or_(c.logged_at.is_(None), c.logged_at < window_start),
+        or_(~c.key.startswith("log:", autoescape=True), c.count == 0)))

@@ -129,6 +129,7 @@ login_counters = Table(
     Column("since", TIME, nullable=False),  # when counting (re)started
     Column("locked_until", TIME, nullable=True),
     Column("logged_at", TIME, nullable=True),  # the last access-log row written for this key
+    Index("ix_login_counters_since", "since"),  # forgetting idle counters
 )
 
 # Escalations (migration esc_0001): the sweep's due-time index, exactly-once firings, alerts, the lease.

@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("locked_until", sa.String(32), nullable=True),
         sa.Column("logged_at", sa.String(32), nullable=True),
     )
+    op.create_index("ix_login_counters_since", "login_counters", ["since"])
 
 
 def downgrade() -> None:
