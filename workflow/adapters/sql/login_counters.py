@@ -21,6 +21,7 @@ from workflow.adapters.sql.access_rows import access_values
 from workflow.read_side import AccessEntry
 
 c = t.login_counters.c
+PRUNE_BATCH = 200  # idle counters forgotten per attempt: more than one attempt can create (three keys)
 
 
 class SqlLoginCounters:
@@ -79,8 +80,12 @@ class SqlLoginCounters:
 
 def _prune(conn: Connection, now: str, window_start: str) -> None:
     """Forget counters with nothing left to remember — unlocked, idle since before the window, no attempts
-    still waiting for their access-log row — so a stream of made-up logins cannot grow this table either."""
-    conn.execute(delete(t.login_counters).where(
+    still waiting for their access-log row — so a stream of made-up logins cannot grow this table either.
+    A bounded batch per attempt; on PostgreSQL rows another attempt holds are skipped, never waited for
+    (two attempts pruning the same rows in a different order could otherwise deadlock)."""
+    idle = (select(c.key).where(
         c.since < window_start, or_(c.locked_until.is_(None), c.locked_until <= now),
         or_(c.logged_at.is_(None), c.logged_at < window_start),
-        or_(~c.key.startswith("log:", autoescape=True), c.count == 0)))
+        or_(~c.key.startswith("log:", autoescape=True), c.count == 0))
+        .order_by(c.since).limit(PRUNE_BATCH).with_for_update(skip_locked=True))
+    conn.execute(delete(t.login_counters).where(c.key.in_(idle.scalar_subquery())))
