@@ -196,3 +196,10 @@ def test_counters_of_made_up_logins_are_forgotten(app, clock):
     for _ in range(4):
         app.logins.login("handler", "wrong-password", "10.4.4.4")
     assert not isinstance(app.logins.login("handler", PASSWORD, "10.4.4.4"), Locked)
+
+
+def test_the_access_log_page_shows_attempts_and_the_lock(app, as_role):
+    for _ in range(8):
+        app.logins.login("handler", "wrong-password", "10.5.5.5")
+    html = as_role("auditor").get("/audit/access").get_data(as_text=True)
+    assert "尝试次数：1" in html and "锁定至：2026-03-02 09:05（账号）" in html
