@@ -73,5 +73,5 @@ def _int(env: Mapping[str, str], key: str, default: int, *, low: int | None = No
     except ValueError:
         raise InvalidInput("setting.integer", setting=key, value=env[key]) from None
     if low is not None and value < low:
-        raise InvalidInput("setting.integer", setting=key, value=env[key])
+        raise InvalidInput("setting.too_small", setting=key, value=env[key], low=low)
     return value

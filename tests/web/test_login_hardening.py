@@ -52,8 +52,9 @@ def test_settings_read_the_lock_minutes_from_the_environment(tmp_path):
     assert throttle_policy(s).lock.total_seconds() == 12 * 60 and throttle_policy(s).per_login == 5
     assert (s.trusted_proxies, s.session_idle_minutes, s.session_max_hours) == (1, 10, 4)
     assert Settings.from_env({}).login_lock_minutes == 5 and Settings.from_env({}).trusted_proxies == 0
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInput) as refused:
         Settings.from_env({"RECTIFLOW_LOGIN_LOCK_MINUTES": "0"})
+    assert refused.value.message.code == "setting.too_small" and "at least 1" in str(refused.value)
 
 
 def test_a_success_forgets_the_failures(app):
