@@ -204,3 +204,26 @@ def test_the_access_log_page_shows_attempts_and_the_lock(app, as_role):
         app.logins.login("handler", "wrong-password", "10.5.5.5")
     html = as_role("auditor").get("/audit/access").get_data(as_text=True)
     assert "尝试次数：1" in html and "锁定至：2026-03-02 09:05（账号）" in html
+
+
+def test_concurrent_guesses_through_the_login_form_compute_at_most_five_hashes(app, monkeypatch):
+    """The same race through the web form: 40 simultaneous POSTs, at most 5 reach a password hash."""
+    web = make_web(app)
+    real = workflow.directory.staff.check_password
+    hashes, lock, start = [], threading.Lock(), threading.Barrier(40)
+
+    def counting(stored, password):
+        with lock:
+            hashes.append(password)
+        return real(stored, password)
+
+    monkeypatch.setattr(workflow.directory.staff, "check_password", counting)
+
+    def guess(i):
+        client = web.test_client()
+        start.wait()
+        return client.post("/login", data={"username": "supervisor", "password": f"guess-{i}"}).status_code
+
+    with ThreadPoolExecutor(40) as pool:
+        codes = list(pool.map(guess, range(40)))
+    assert len(hashes) <= 5 and codes.count(401) == len(hashes) and codes.count(429) == 40 - len(hashes)
