@@ -16,6 +16,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from workflow.errors import DefinitionError
+from workflow.escalation.calendar_lines import locate
 
 _ONE_DAY = timedelta(days=1)
 _SATURDAY = 5  # date.weekday(): Monday == 0 ... Saturday == 5, Sunday == 6
@@ -161,8 +162,7 @@ def parse_calendar(data: Mapping[str, Any], source: str | None = None) -> Workin
     _check_consistency(breaks, workdays, where, problems)
     if problems:
         if source is not None:
-            lines = _lines(data)
-            problems = [f"{source}:{_line_of(p, lines)}: {p}" for p in problems]
+            problems = locate(problems, data, source)
         raise DefinitionError(problems)
     return WorkingCalendar(
         name=name,
@@ -283,38 +283,3 @@ def _check_consistency(
             if d in b:
                 problems.append(f"{where}: {wwhere}: {d} is both a workday and inside holiday {b.zh}")
 
-
-def _lines(data: Mapping[str, Any]) -> dict[str, int]:
-    """Where each part of the calendar starts: "name", "years.2026", "years.2026.holidays[0]", … -> line."""
-    def line(node: object, key: object = None) -> int | None:
-        if key is not None:
-            return getattr(node, "__lines__", {}).get(key)
-        return getattr(node, "__line__", None)
-
-    found: dict[str, int | None] = {k: line(data, k) for k in ("name", "version", "timezone", "years")}
-    years = data.get("years")
-    if isinstance(years, Mapping):
-        for raw_year, entry in years.items():
-            ywhere = f"years.{raw_year}"
-            found[ywhere] = line(years, raw_year)
-            found[f"year key {raw_year!r}"] = found[ywhere]
-            if not isinstance(entry, Mapping):
-                continue
-            for part in ("holidays", "workdays"):
-                found[f"{ywhere}.{part}"] = line(entry, part)
-                items = entry.get(part)
-                for i, item in enumerate(items if isinstance(items, list) else []):
-                    found[f"{ywhere}.{part}[{i}]"] = line(item) or line(entry, part)
-    return {k: v for k, v in found.items() if v is not None}
-
-
-def _line_of(problem: str, lines: Mapping[str, int]) -> int | str:
-    """The line of the most specific part a problem names ("?" when it names none the loader kept)."""
-    best, where = "", "?"
-    for part, n in lines.items():
-        for hit in (f"{part}:", f"{part} ", f"'{part}'", f"{part}."):
-            if hit in problem and len(part) > len(best):
-                best, where = part, str(n)
-    if not best and ("timezone" in problem) and "timezone" in lines:
-        return lines["timezone"]
-    return where
