@@ -50,6 +50,11 @@ def create_app(settings: Settings | None = None, core: Application | None = None
     app.config.update(_defaults(core))
     app.config.update(config or {})
     app.extensions["workflow"] = core
+    if core.settings.trusted_proxies:  # only then is X-Forwarded-For believed, and only that many hops of it
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = core.settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     inputs.init_app(app)  # first: its UTF-8 check runs before the CSRF check reads the form
     security.init_app(app)
     i18n.init_app(app)
@@ -75,7 +80,7 @@ def _defaults(core: Application) -> dict[str, Any]:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": secure,
         "REMEMBER_COOKIE_DURATION": timedelta(days=14),
-        "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=core.settings.session_max_hours),  # web.session_limits
         # Several files per step, each within the engine's limit; the engine checks each file again.
         "MAX_CONTENT_LENGTH": core.settings.max_attachment_bytes * 5 + 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 2 * 1024 * 1024,
@@ -83,9 +88,6 @@ def _defaults(core: Application) -> dict[str, Any]:
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "RECTIFLOW_NODE_MODULES": str(core.settings.node_modules or NODE_MODULES),
-        "LOGIN_FAILURES_PER_LOGIN": 5,
-        "LOGIN_FAILURES_PER_IP": 30,
-        "LOGIN_THROTTLE_MINUTES": 15,
     }
 
 

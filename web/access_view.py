@@ -15,6 +15,7 @@ from web.context import core, unit_names
 from web.i18n import label
 from web.names import person
 from workflow.errors import WorkflowError
+from workflow.events import parse_time
 from workflow.messages import N_
 from workflow.read_side import AccessEntry
 
@@ -93,6 +94,12 @@ def _details(e: AccessEntry) -> list[tuple[str, str]]:
         out.append((_("Scope"), _("all") if d["filter"] == "all" else str(d["filter"])))
     if d.get("path"):
         out.append((_("Request"), f"{d.get('method', '')} {d['path']}".strip()))
+    if "attempts" in d:  # a failed-login row stands for this many attempts (workflow.directory.throttle)
+        out.append((_("Attempts"), str(d["attempts"])))
+    if d.get("until"):
+        locked = _("the account") if d.get("scope") == "login" else _("the address")
+        until = parse_time(str(d["until"])).astimezone(core().calendar.tzinfo).strftime("%Y-%m-%d %H:%M")
+        out.append((_("Locked until"), f"{until}（{locked}）"))
     return out
 
 

@@ -1,31 +1,33 @@
 """Logging in and out, changing one's password: argon2 passwords, throttled failures, renewed sessions,
-server-side logout.
+server-side logout, idle and absolute session limits (web.session_limits).
 
 Sessions carry ``login:session_token`` (Flask-Login's "alternative token"); the user loader
 compares the token with the one stored on the user, so rotating it at logout makes every copy
 of the old cookie worthless (a cookie-only session would stay valid after logout, and "remember
 me" would outlive a disabled account). A password change, a reset and disabling the account rotate
-it too. Failed logins are counted in the access log and checked *before* any password is hashed, so
-a flood of guesses costs no CPU. A user whose password an administrator reset is sent to the
-password page after logging in and can reach nothing else until they have chosen a new one.
+it too. Failed logins are counted and locked atomically *before* any password is hashed
+(workflow.directory.throttle), so a flood of guesses costs no CPU. A user whose password an
+administrator reset is sent to the password page after logging in and can reach nothing else until
+they have chosen a new one.
 """
 from __future__ import annotations
 
 import hmac
 import secrets
-from datetime import timedelta
 
-from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from web.context import client_ip, core, log_access, now, queries
+from web import session_limits
+from web.context import client_ip, core, log_access
 from web.messages import describe
 from web.security import safe_next
+from web.session_limits import stamp_login
 from workflow.directory.passwords import MAX_LENGTH, MIN_LENGTH
+from workflow.directory.throttle import Locked
 from workflow.errors import WorkflowError
-from workflow.events import format_time
 from workflow.records import User
 
 bp = Blueprint("auth", __name__)
@@ -56,6 +58,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_user)
+    session_limits.init_app(app)  # before the password-change check: an expired session goes to the login page
     app.before_request(require_password_change)
 
 
@@ -85,13 +88,12 @@ def login() -> Response | str | tuple[str, int]:
         return render_template("auth/login.html")
     username = request.form.get("username", "").strip()[:64]
     password = request.form.get("password", "")
-    if throttled(username):
-        log_access("login", actor=username or "-", outcome="throttled")
-        flash(_("Too many failed attempts. Wait a few minutes and try again."), "error")
+    # Counted and, when locked, refused before any hashing; hashes even for unknown logins (timing).
+    user = core().logins.login(username, password, client_ip())
+    if isinstance(user, Locked):
+        flash(locked_message(user), "error")
         return render_template("auth/login.html", username=username), 429
-    user = core().directory.authenticate(username, password)  # hashes even for unknown logins (timing)
     if user is None:
-        log_access("login", actor=username or "-", outcome="failed")
         flash(_("Wrong user name or password."), "error")
         return render_template("auth/login.html", username=username), 401
     lang = session.get("lang")
@@ -101,6 +103,7 @@ def login() -> Response | str | tuple[str, int]:
     session["sid"] = secrets.token_urlsafe(16)
     session.permanent = True
     login_user(WebUser(user))
+    stamp_login()
     log_access("login", actor=user.login)
     if user.must_change_password:
         return redirect(url_for("auth.change_password"))
@@ -145,8 +148,9 @@ def logout() -> Response:
     return redirect(url_for("auth.login"))
 
 
-def throttled(username: str) -> bool:
-    cfg = current_app.config
-    since = format_time(now() - timedelta(minutes=cfg["LOGIN_THROTTLE_MINUTES"]))
-    by_login, by_ip = queries().failures_since(actor=username or "-", ip=client_ip(), since=since)
-    return by_login >= cfg["LOGIN_FAILURES_PER_LOGIN"] or by_ip >= cfg["LOGIN_FAILURES_PER_IP"]
+def locked_message(locked: Locked) -> str:
+    """When the lock ends, as HH:MM in the calendar's zone (Beijing time)."""
+    until = locked.until.astimezone(core().calendar.tzinfo).strftime("%H:%M")
+    if locked.scope == "login":
+        return _("This account is locked after too many failed logins. Try again after %(time)s.", time=until)
+    return _("Too many failed logins from this address. Try again after %(time)s.", time=until)

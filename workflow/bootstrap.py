@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import make_url
 
 from workflow.adapters.files.blobs import FileBlobStore
+from workflow.adapters.files.checked_files import CALENDAR_FILE, check_files
 from workflow.adapters.files.checked_files import CheckedFile as CheckedFile  # re-exported for `definitions check`
-from workflow.adapters.files.checked_files import check_files
 from workflow.adapters.files.definition_files import (
     ROLES_FILE,
     LoadedFile,
@@ -34,6 +35,7 @@ from workflow.adapters.files.xlsx_workbooks import XlsxWorkbooks
 from workflow.adapters.files.yaml_files import YamlFileReader
 from workflow.adapters.sql import sqlstore
 from workflow.adapters.sql.audit_scan import SqlAuditScanner
+from workflow.adapters.sql.login_counters import SqlLoginCounters
 from workflow.adapters.sql.sqlqueries import SqlQueries
 from workflow.audit.service import Audit
 from workflow.campaigns.coverage import Coverage, PlanItemRef, coverage_problems
@@ -46,6 +48,7 @@ from workflow.config import Settings
 from workflow.definitions.registry import DefinitionRegistry
 from workflow.definitions.roles import RoleBook
 from workflow.directory.staff import Directory
+from workflow.directory.throttle import LoginGuard, ThrottlePolicy
 from workflow.documents.service import Documents
 from workflow.engine.machine import Lifecycles
 from workflow.errors import DefinitionError, InvalidInput, WorkflowError
@@ -55,8 +58,6 @@ from workflow.escalation.service import Escalations
 from workflow.ledger.importer import LedgerImports
 from workflow.ports import BlobStore, Clock, ReadModel, Store
 from workflow.reporting.workbook import WorkbookWriter
-
-CALENDAR_FILE = "calendars/cn-mainland.yaml"
 
 
 class DatabaseNotReady(WorkflowError):
@@ -84,6 +85,7 @@ class Application:
     ledger: LedgerImports
     workbooks: WorkbookWriter  # .xlsx of reporting tables (ledger, battle map, audit log)
     documents: Documents
+    logins: LoginGuard  # the login form's throttled password check
     warnings: list[str] = field(default_factory=list)
 
     def close(self) -> None:
@@ -135,7 +137,13 @@ def _assemble(settings: Settings, store: sqlstore.SqlStore, clock: Clock, sync: 
     return Application(
         settings, clock, roles, registry, calendar, store, blobs, cases, escalations, campaigns, Declarations(cases),
         directory, Audit(store, SqlAuditScanner(settings.database_url, store), clock), queries,
-        LedgerImports(cases, LedgerSheets()), XlsxWorkbooks(), documents, warnings)
+        LedgerImports(cases, LedgerSheets()), XlsxWorkbooks(), documents,
+        LoginGuard(SqlLoginCounters(store.engine), directory, clock, throttle_policy(settings)), warnings)
+
+
+def throttle_policy(settings: Settings) -> ThrottlePolicy:
+    return ThrottlePolicy(per_login=settings.login_failures, per_address=settings.login_failures_per_address,
+                          lock=timedelta(minutes=settings.login_lock_minutes))
 
 
 def make_clock(settings: Settings) -> Clock:
@@ -143,8 +151,10 @@ def make_clock(settings: Settings) -> Clock:
 
 
 def load_calendar(settings: Settings) -> WorkingCalendar:
-    data, _, _ = YamlFileReader().load(settings.definitions_dir / CALENDAR_FILE)
-    return parse_calendar(data)
+    """The working-day calendar every command needs (a problem names the file and line, as `definitions check`)."""
+    path = settings.definitions_dir / CALENDAR_FILE
+    data, _, _ = YamlFileReader().load(path)
+    return parse_calendar(data, source=str(path))
 
 
 def _ensure_schema(store: sqlstore.SqlStore) -> None:

@@ -24,6 +24,12 @@ class Settings:
     cookie_secure: bool = False  # RECTIFLOW_COOKIE_SECURE=1 when the web UI is served over TLS
     node_modules: Path | None = None  # RECTIFLOW_NODE_MODULES: where the front-end packages are installed
     bulletin_template: Path | None = None  # RECTIFLOW_BULLETIN_TEMPLATE: a .docx replacing the shipped 通报 template
+    login_failures: int = 5  # RECTIFLOW_LOGIN_FAILURES: failed logins before the login is locked
+    login_lock_minutes: int = 5  # RECTIFLOW_LOGIN_LOCK_MINUTES: how long it stays locked
+    login_failures_per_address: int = 100  # RECTIFLOW_LOGIN_FAILURES_PER_ADDRESS: the same, per client address
+    trusted_proxies: int = 0  # RECTIFLOW_TRUSTED_PROXIES: reverse proxies whose X-Forwarded-For is believed
+    session_idle_minutes: int = 30  # RECTIFLOW_SESSION_IDLE_MINUTES: a session unused this long ends
+    session_max_hours: int = 12  # RECTIFLOW_SESSION_MAX_HOURS: every session ends this long after its login
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -52,11 +58,20 @@ class Settings:
             node_modules=Path(env["RECTIFLOW_NODE_MODULES"]) if env.get("RECTIFLOW_NODE_MODULES") else None,
             bulletin_template=(Path(env["RECTIFLOW_BULLETIN_TEMPLATE"]).resolve()
                                if env.get("RECTIFLOW_BULLETIN_TEMPLATE") else None),
+            login_failures=_int(env, "RECTIFLOW_LOGIN_FAILURES", 5, low=1),
+            login_lock_minutes=_int(env, "RECTIFLOW_LOGIN_LOCK_MINUTES", 5, low=1),
+            login_failures_per_address=_int(env, "RECTIFLOW_LOGIN_FAILURES_PER_ADDRESS", 100, low=1),
+            trusted_proxies=_int(env, "RECTIFLOW_TRUSTED_PROXIES", 0, low=0),
+            session_idle_minutes=_int(env, "RECTIFLOW_SESSION_IDLE_MINUTES", 30, low=1),
+            session_max_hours=_int(env, "RECTIFLOW_SESSION_MAX_HOURS", 12, low=1),
         )
 
 
-def _int(env: Mapping[str, str], key: str, default: int) -> int:
+def _int(env: Mapping[str, str], key: str, default: int, *, low: int | None = None) -> int:
     try:
-        return int(env.get(key, default))
+        value = int(env.get(key, default))
     except ValueError:
         raise InvalidInput("setting.integer", setting=key, value=env[key]) from None
+    if low is not None and value < low:
+        raise InvalidInput("setting.too_small", setting=key, value=env[key], low=low)
+    return value

@@ -175,6 +175,7 @@ MESSAGES: Mapping[str, str] = {
                               "run `rectiflow db upgrade`"),
     "setting.instant": N_("%(setting)s: not an ISO-8601 instant: '%(value)s'"),
     "setting.integer": N_("%(setting)s: expected a whole number, got '%(value)s'"),
+    "setting.too_small": N_("%(setting)s: expected a whole number of at least %(low)s, got '%(value)s'"),
     "setting.definitions_missing": N_("no definitions folder at %(path)s (it needs roles.yaml): run rectiflow from "
                                       "the repository root, or set %(setting)s to the definitions folder"),
     "definition.invalid": N_("%(problems)s"),

@@ -166,7 +166,6 @@ class ReadModel(Protocol):
     def case_titles(self, ids: Collection[str]) -> dict[str, str]:
         """The titles of these cases (the audit log names cases by title); unknown ids are left out."""
     def record_access(self, entry: AccessEntry) -> None: ...
-    def failures_since(self, *, actor: str, ip: str, since: str) -> tuple[int, int]: ...
     def access_entries(self, *, actor: str | None, case_id: str | None, before_seq: int | None,
                        limit: int, actors: Collection[str] = ()) -> list[AccessEntry]: ...
     def alerts(self, login: str, *, unread_only: bool, before_id: int | None, limit: int) -> list[AlertRow]: ...
@@ -178,3 +177,18 @@ class AuditScanner(Protocol):
     """`audit verify` over a whole database: every chain, every replay, every stored row, in parallel."""
 
     def verify(self, *, case_id: str | None, jobs: int) -> Report: ...
+
+
+class LoginCounters(Protocol):
+    """Failed-login counters and locks (workflow.directory.throttle), each check-and-count one atomic step."""
+
+    def reserve(self, key: str, *, limit: int, now: str, window_start: str, lock_until: str) -> str | None:
+        """Count one attempt against `key` unless it is locked or `limit` attempts were counted since
+        `window_start`: None when admitted, else the instant the lock ends. The attempt that reaches
+        `limit` locks the key until `lock_until` (a later success lifts it)."""
+    def settle(self, key: str, *, success: bool, forget: bool) -> None:
+        """After the password check of an admitted attempt: on success lift the lock and either forget
+        every counted attempt (`forget`) or take back this one."""
+    def record_aggregated(self, key: str, entry: AccessEntry, *, now: str, quiet_since: str) -> bool:
+        """Count `entry` under `key`; append it to the access log (detail `attempts`: how many it stands
+        for) only if no row for `key` was written after `quiet_since`. Whether a row was written."""

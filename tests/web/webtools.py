@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from workflow.events import format_time
+
 REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "rectiflow-demo"
 
@@ -32,6 +34,7 @@ def session_as(client, rectiflow, login: str) -> None:
     with client.session_transaction() as sess:
         sess["_user_id"] = f"{user.login}:{user.session_token}"
         sess["_fresh"] = True
+        sess["login_at"] = sess["seen_at"] = format_time(rectiflow.clock.now())  # web.session_limits
 
 
 def open_item(rectiflow, title: str = "审批材料不全", unit: str = "xf-sfs-1", **fields):

@@ -1,4 +1,5 @@
-"""The directory: units (the organisation tree), users, logging in, ending sessions, password hashing.
+"""The directory: units (the organisation tree), users, logging in (with throttling: throttle.py), ending
+sessions, password hashing.
 
 Imports definitions (the role book), ports and the top level.
 """

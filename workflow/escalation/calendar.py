@@ -16,6 +16,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from workflow.errors import DefinitionError
+from workflow.escalation.calendar_lines import locate
 
 _ONE_DAY = timedelta(days=1)
 _SATURDAY = 5  # date.weekday(): Monday == 0 ... Saturday == 5, Sunday == 6
@@ -29,6 +30,7 @@ class HolidayBreak:
     en: str
     first: date
     last: date
+    where: str = field(default="", compare=False, repr=False)  # e.g. "years.2026.holidays[0]", for messages
 
     def __contains__(self, d: object) -> bool:
         return isinstance(d, date) and self.first <= d <= self.last
@@ -124,8 +126,12 @@ def _date_range(first: date, last: date) -> list[date]:
 # --- parsing -------------------------------------------------------------------------------
 
 
-def parse_calendar(data: Mapping[str, Any]) -> WorkingCalendar:
-    """Build a calendar from loaded YAML data, reporting every problem at once."""
+def parse_calendar(data: Mapping[str, Any], source: str | None = None) -> WorkingCalendar:
+    """Build a calendar from loaded YAML data, reporting every problem at once.
+
+    With `source` (the file's path) every problem reads ``source:LINE: …``, the line found from the
+    line numbers the YAML loader keeps on mappings (workflow.adapters.files.yaml_files.LineDict).
+    """
     problems: list[str] = []
     if not isinstance(data, Mapping):
         raise DefinitionError(f"calendar: expected a mapping, got {type(data).__name__}")
@@ -136,7 +142,7 @@ def parse_calendar(data: Mapping[str, Any]) -> WorkingCalendar:
     if timezone and not _valid_timezone(timezone):
         problems.append(f"{where}: unknown timezone {timezone!r}")
     breaks: list[HolidayBreak] = []
-    workdays: list[date] = []
+    workdays: list[tuple[date, str]] = []
     years: set[int] = set()
     raw_years = data.get("years")
     if not isinstance(raw_years, Mapping) or not raw_years:
@@ -155,13 +161,15 @@ def parse_calendar(data: Mapping[str, Any]) -> WorkingCalendar:
         workdays += _parse_workdays(entry.get("workdays", []), year, ywhere, problems)
     _check_consistency(breaks, workdays, where, problems)
     if problems:
+        if source is not None:
+            problems = locate(problems, data, source)
         raise DefinitionError(problems)
     return WorkingCalendar(
         name=name,
         version=version,
         timezone=timezone,
         breaks=tuple(sorted(breaks, key=lambda b: b.first)),
-        workdays=frozenset(workdays),
+        workdays=frozenset(d for d, _ in workdays),
         years=frozenset(years),
     )
 
@@ -234,15 +242,16 @@ def _parse_breaks(raw: object, year: int, where: str, problems: list[str]) -> li
         elif not (_in_notice_year(first, year) and _in_notice_year(last, year)):
             problems.append(f"{bwhere}: {first}..{last} lies outside the year {year}")
         else:
-            out.append(HolidayBreak(str(item["zh"]), str(item["en"]), first, last))
+            path = f"{where.split(': ', 1)[-1]}.holidays[{i}]"  # without the "calendar NAME: " prefix
+            out.append(HolidayBreak(str(item["zh"]), str(item["en"]), first, last, path))
     return out
 
 
-def _parse_workdays(raw: object, year: int, where: str, problems: list[str]) -> list[date]:
+def _parse_workdays(raw: object, year: int, where: str, problems: list[str]) -> list[tuple[date, str]]:
     if not isinstance(raw, list):
         problems.append(f"{where}.workdays: expected a list of dates")
         return []
-    out: list[date] = []
+    out: list[tuple[date, str]] = []
     for i, item in enumerate(raw):
         wwhere = f"{where}.workdays[{i}]"
         d = _parse_date(item, wwhere, problems)
@@ -254,22 +263,23 @@ def _parse_workdays(raw: object, year: int, where: str, problems: list[str]) -> 
         elif not _in_notice_year(d, year):
             problems.append(f"{wwhere}: {d} lies outside the year {year}")
         else:
-            out.append(d)
+            out.append((d, wwhere.split(": ", 1)[-1]))  # without the "calendar NAME: " prefix
     return out
 
 
 def _check_consistency(
-    breaks: list[HolidayBreak], workdays: list[date], where: str, problems: list[str]
+    breaks: list[HolidayBreak], workdays: list[tuple[date, str]], where: str, problems: list[str]
 ) -> None:
     ordered = sorted(breaks, key=lambda b: b.first)
     for prev, cur in itertools.pairwise(ordered):
         if cur.first <= prev.last:
-            problems.append(f"{where}: holidays {prev.zh} and {cur.zh} overlap on {cur.first}")
+            problems.append(f"{where}: {cur.where}: holidays {prev.zh} and {cur.zh} overlap on {cur.first}")
     seen: set[date] = set()
-    for d in workdays:
+    for d, wwhere in workdays:
         if d in seen:
-            problems.append(f"{where}: workday {d} is listed twice")
+            problems.append(f"{where}: {wwhere}: workday {d} is listed twice")
         seen.add(d)
         for b in breaks:
             if d in b:
-                problems.append(f"{where}: {d} is both a workday and inside holiday {b.zh}")
+                problems.append(f"{where}: {wwhere}: {d} is both a workday and inside holiday {b.zh}")
+

@@ -5,7 +5,8 @@ calendars (`calendars/`) and campaign plans with the plan's item index and cover
 (`campaigns/`). Which one a file is follows from where it lies, so a calendar is never parsed as a case
 type. Folders are read recursively; a pattern (`'definitions/*.yaml'`, quoted so the shell leaves it) is
 expanded here. Each file is checked on its own; case types also against each other and the folder
-(`opens:`). Nothing is stored.
+(`opens:`); checking the whole folder also requires the files every command reads at start (roles.yaml
+and the calendar), with the same parsers the commands use. Nothing is stored.
 """
 from __future__ import annotations
 
@@ -26,6 +27,10 @@ from workflow.errors import DefinitionError
 from workflow.escalation.calendar import parse_calendar
 
 CALENDARS_DIR = "calendars"
+CALENDAR_FILE = f"{CALENDARS_DIR}/cn-mainland.yaml"  # the working-day calendar every command loads at start
+# What every command reads at start besides the database: a whole-folder check fails without them, so a
+# folder that passes `definitions check` can never stop a command from starting.
+REQUIRED = (ROLES_FILE, CALENDAR_FILE)
 KINDS = ("case_type", "roles", "calendar", "plan", "plan_items", "coverage")
 
 
@@ -73,7 +78,11 @@ def check_files(paths: Iterable[Path], folder: Path, roles: RoleBook) -> tuple[l
     Case types are parsed with `roles` (the folder's roles.yaml) and their links checked against each
     other and the folder's other case types.
     """
+    paths = list(paths)
     files, problems = expand(paths, folder)
+    if not paths or any(p.is_dir() and p.resolve() == folder.resolve() for p in paths):
+        problems += [f"{folder / name}:?: missing: every rectiflow command reads this file at start"
+                     for name in REQUIRED if not (folder / name).is_file()]
     checked: list[CheckedFile] = []
     types: list[LoadedFile] = []
     for path in files:
@@ -119,7 +128,7 @@ def _facts(kind: str, path: Path) -> dict[str, Any]:
     if kind == "roles":
         return {"roles": list(parse_roles(data, source=source))}
     if kind == "calendar":
-        cal = parse_calendar(data)
+        cal = parse_calendar(data, source=source)
         return {"name": cal.name, "version": cal.version, "timezone": cal.timezone, "years": sorted(cal.years)}
     if kind == "plan":
         plan = parse_plan(data, source=source)

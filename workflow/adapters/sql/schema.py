@@ -120,6 +120,18 @@ access_log = Table(
     Index("ix_access_log_at", "at"),
 )
 
+# Login throttling (migration auth_0001): per-login and per-address attempt counters and locks, and the
+# running count behind each aggregated failed-login row of the access log (workflow.directory.throttle).
+login_counters = Table(
+    "login_counters", metadata,
+    Column("key", String(200), primary_key=True),  # "login:<login>", "ip:<address>", "log:<outcome>:<login>|<ip>"
+    Column("count", Integer, nullable=False),
+    Column("since", TIME, nullable=False),  # when counting (re)started
+    Column("locked_until", TIME, nullable=True),
+    Column("logged_at", TIME, nullable=True),  # the last access-log row written for this key
+    Index("ix_login_counters_since", "since"),  # forgetting idle counters
+)
+
 # Escalations (migration esc_0001): the sweep's due-time index, exactly-once firings, alerts, the lease.
 cases.append_column(Column("next_escalation_at", TIME, nullable=True))
 Index("ix_cases_next_escalation_at", cases.c.next_escalation_at)

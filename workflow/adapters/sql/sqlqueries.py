@@ -222,15 +222,6 @@ class SqlQueries:
         with self.engine.begin() as conn:
             conn.execute(insert(t.access_log).values(**access_values(entry)))
 
-    def failures_since(self, *, actor: str, ip: str, since: str) -> tuple[int, int]:
-        a = t.access_log.c
-        base = select(func.count()).select_from(t.access_log).where(
-            a.action == "login", a.outcome == "failed", a.at >= since)
-        with self.engine.connect() as conn:
-            by_actor = conn.execute(base.where(a.actor == actor[:80])).scalar() or 0
-            by_ip = conn.execute(base.where(a.ip == ip[:64])).scalar() or 0
-        return int(by_actor), int(by_ip)
-
     def access_entries(self, *, actor: str | None, case_id: str | None, before_seq: int | None,
                        limit: int, actors: Collection[str] = ()) -> list[AccessEntry]:
         a = t.access_log.c
