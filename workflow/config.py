@@ -24,6 +24,8 @@ class Settings:
     cookie_secure: bool = False  # RECTIFLOW_COOKIE_SECURE=1 when the web UI is served over TLS
     node_modules: Path | None = None  # RECTIFLOW_NODE_MODULES: where the front-end packages are installed
     bulletin_template: Path | None = None  # RECTIFLOW_BULLETIN_TEMPLATE: a .docx replacing the shipped 通报 template
+    audit_key: Path | None = None  # RECTIFLOW_AUDIT_KEY: the private key file that signs checkpoints
+    checkpoint_interval: int = 86400  # RECTIFLOW_CHECKPOINT_INTERVAL: seconds between the scheduler's checkpoints
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -52,6 +54,8 @@ class Settings:
             node_modules=Path(env["RECTIFLOW_NODE_MODULES"]) if env.get("RECTIFLOW_NODE_MODULES") else None,
             bulletin_template=(Path(env["RECTIFLOW_BULLETIN_TEMPLATE"]).resolve()
                                if env.get("RECTIFLOW_BULLETIN_TEMPLATE") else None),
+            audit_key=Path(env["RECTIFLOW_AUDIT_KEY"]).resolve() if env.get("RECTIFLOW_AUDIT_KEY") else None,
+            checkpoint_interval=_int(env, "RECTIFLOW_CHECKPOINT_INTERVAL", 86400),
         )
 
 

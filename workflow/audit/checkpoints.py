@@ -1,0 +1,109 @@
+"""Signed checkpoints of the Merkle log: make one, list them, and check the database against them.
+
+`Checkpoints.checkpoint()` runs the sequencer (committed records only, its own transaction), takes
+the RFC 6962 root of every position given so far, and stores the C2SP checkpoint signed with the
+deployment's Ed25519 key. `verify()` checks each given checkpoint (signature with the auditor's
+public key, origin) and then that the current records still make exactly its tree
+(workflow.audit.logcheck), naming every change.
+"""
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from workflow.audit.log_ports import KeyFiles, MerkleLog
+from workflow.audit.logcheck import LogProblem, check_tree
+from workflow.audit.merkle import root_of
+from workflow.audit.notes import (
+    Checkpoint,
+    NoteRefused,
+    SignerKey,
+    VerifierKey,
+    open_checkpoint,
+    parse_checkpoint,
+    split_note,
+)
+from workflow.errors import InvalidInput
+from workflow.events import format_time
+from workflow.ports import Clock
+
+ORIGIN_PREFIX = "rectiflow/"
+
+
+@dataclass
+class CheckpointResult:
+    """The outcome of checking the database against one checkpoint."""
+
+    source: str
+    checkpoint: Checkpoint | None = None
+    problems: list[LogProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.checkpoint is not None and not self.problems
+
+    def to_dict(self) -> dict[str, object]:
+        cp = self.checkpoint
+        return {"source": self.source, "ok": self.ok, "origin": cp and cp.origin, "size": cp and cp.size,
+                "root": cp and base64.b64encode(cp.root).decode(), "problems": [p.to_dict() for p in self.problems]}
+
+
+class Checkpoints:
+    def __init__(self, log: MerkleLog, keys: KeyFiles, clock: Clock, key_path: Path | None) -> None:
+        self.log, self.keys, self.clock, self.key_path = log, keys, clock, key_path
+
+    def signer(self) -> SignerKey:
+        """The configured signing key; InvalidInput when RECTIFLOW_AUDIT_KEY is unset or not a key."""
+        if self.key_path is None:
+            raise InvalidInput("audit.key_unset", command="rectiflow audit keygen -o DIR")
+        return self.keys.signer(self.key_path)
+
+    def origin(self) -> str:
+        return ORIGIN_PREFIX + self.log.deployment_id()
+
+    def sequence(self) -> int:
+        """Integrate the committed records not yet in the log (the scheduler calls this between checkpoints)."""
+        return self.log.sequence()
+
+    def checkpoint(self) -> tuple[Checkpoint, str]:
+        """Sequence, then sign and store a checkpoint of the whole log; (checkpoint, signed note)."""
+        signer = self.signer()  # before any work: a missing key is said at once
+        self.log.sequence()
+        size = self.log.size()
+        root = root_of(self.log.stored_leaves(size))
+        cp = Checkpoint(self.origin(), size, root, format_time(self.clock.now()))
+        note = signer.sign(cp.body())
+        self.log.save_checkpoint(origin=cp.origin, size=size, root=base64.b64encode(root).decode(),
+                                 at=cp.time or "", note=note)
+        return cp, note
+
+    def stored(self) -> list[tuple[Checkpoint, str]]:
+        """Every stored checkpoint (not verified: `verify` does that), oldest first."""
+        return [(parse_checkpoint(split_note(note)[0]), note) for note in self.log.checkpoints()]
+
+    def verify(self, given: list[tuple[str, str, VerifierKey | None]]) -> list[CheckpointResult]:
+        """Check (source, note text, key) checkpoints — or, given none, the latest stored one (with the
+        configured key's public half when one is set) — against the current records."""
+        if not given:
+            notes = self.log.checkpoints()
+            if not notes:
+                return []
+            key = self.signer().verifier if self.key_path is not None else None
+            given = [("stored latest checkpoint", notes[-1], key)]
+        return [self._verify_one(source, note, key) for source, note, key in given]
+
+    def _verify_one(self, source: str, note: str, key: VerifierKey | None) -> CheckpointResult:
+        result = CheckpointResult(source)
+        try:
+            cp = open_checkpoint(note, key) if key is not None else parse_checkpoint(split_note(note)[0])
+        except NoteRefused as err:
+            result.problems.append(LogProblem("checkpoint", str(err)))
+            return result
+        result.checkpoint = cp
+        if cp.origin != self.origin():
+            result.problems.append(LogProblem("checkpoint", str(InvalidInput(
+                "audit.origin_mismatch", origin=cp.origin, expected=self.origin()))))
+            return result
+        result.problems.extend(check_tree(self.log.scan(cp.size), cp.size, cp.root, self.log.event_versions).problems)
+        return result
