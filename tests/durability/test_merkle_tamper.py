@@ -213,3 +213,37 @@ def test_keygen_writes_a_private_key_only_its_owner_reads(tmp_path, database_url
     assert data["verifier_key"].startswith("county+")
     again = run_cli(database_url, instance_dir, "audit", "keygen", "-o", str(tmp_path / "k"), "--name", "county")
     assert again.code != 0 and "already exists" in again.stdout + again.stderr
+
+
+def test_the_sequencer_waits_for_a_slow_transaction_that_took_an_earlier_seq(signed_app, tmp_path):
+    """PostgreSQL hands out seq values at INSERT but makes them visible at COMMIT: seq 1 may commit after seq 2.
+    The sequencer logs only what is committed, and the slow record lands later — never a hole in a checkpoint."""
+    import psycopg
+
+    app = signed_app
+    if not app.settings.database_url.startswith("postgresql"):
+        pytest.skip("the out-of-order commit is PostgreSQL's")
+    dsn = app.settings.database_url.replace("postgresql+psycopg://", "postgresql://")
+    insert = ("INSERT INTO access_log (at, actor, action, case_id, outcome, ip, detail) "
+              "VALUES ('2026-03-02T01:00:00.000000Z', %s, 'view', NULL, 'ok', '10.0.0.1', '{}') RETURNING seq")
+    with psycopg.connect(dsn) as slow, psycopg.connect(dsn, autocommit=True) as fast:
+        slow_seq = slow.execute(insert, ("slow",)).fetchone()[0]  # not committed yet
+        fast_seq = fast.execute(insert, ("fast",)).fetchone()[0]
+        assert slow_seq < fast_seq
+        app.checkpoints.sequence()
+        logged = {r[0] for r in raw_execute(app.settings.database_url,
+                                            "SELECT access_seq FROM log_entries WHERE access_seq IS NOT NULL")}
+        assert fast_seq in logged and slow_seq not in logged
+        _, first = app.checkpoints.checkpoint()
+        slow.commit()
+    app.checkpoints.sequence()
+    rows = raw_execute(app.settings.database_url, "SELECT position, access_seq FROM log_entries "
+                                                  "WHERE access_seq IN (:a, :b) ORDER BY position",
+                       params=[{"a": slow_seq, "b": fast_seq}])
+    assert [r[1] for r in rows] == [fast_seq, slow_seq]  # the slow one came later
+    path = tmp_path / "first.txt"
+    path.write_text(first, encoding="utf-8")
+    _, second = app.checkpoints.checkpoint()
+    results = app.checkpoints.verify([("first", first, app.checkpoints.signer().verifier),
+                                      ("second", second, app.checkpoints.signer().verifier)])
+    assert all(r.ok for r in results), [r.to_dict() for r in results]
