@@ -130,4 +130,34 @@ def checkpoints_cmd(as_json: bool) -> None:
          "\n".join(f"{r['time']}  size {r['size']}  root {r['root']}" for r in rows) or "no checkpoints yet")
 
 
+@audit.group("proof")
+def proof() -> None:
+    """RFC 6962 proofs over the Merkle log (for witnesses and auditors)."""
+
+
+@proof.command("consistency")
+@click.argument("old", type=int)
+@click.argument("new", type=int)
+@json_option
+@handles_errors
+def proof_consistency(old: int, new: int, as_json: bool) -> None:
+    """Prove that the log of size OLD is a prefix of the log of size NEW."""
+    result = application(sync=False).checkpoints.consistency(old, new)
+    emit(as_json, result, "\n".join([f"consistency {old} -> {new}", f"old root {result['old_root']}",
+                                     f"new root {result['new_root']}", *map(str, result["proof"])]))  # type: ignore[call-overload]
+
+
+@proof.command("inclusion")
+@click.argument("case_id")
+@click.argument("version", type=int)
+@click.option("--size", type=int, default=None, help="Tree size (default: the latest checkpoint's).")
+@json_option
+@handles_errors
+def proof_inclusion(case_id: str, version: int, size: int | None, as_json: bool) -> None:
+    """Prove that event VERSION of CASE is in the log."""
+    result = application(sync=False).checkpoints.inclusion(case_id, version, size)
+    emit(as_json, result, "\n".join([f"case {case_id} version {version}: leaf {result['index']} of {result['size']}",
+                                     f"root {result['root']}", *map(str, result["proof"])]))  # type: ignore[call-overload]
+
+
 COMMANDS = (audit,)

@@ -181,6 +181,9 @@ MESSAGES: Mapping[str, str] = {
     "audit.note_unsigned": N_("the checkpoint carries no signature by key %(key)s+%(key_id)s (signed by: "
                               "%(signers)s): the key was swapped or the wrong public key was given"),
     "audit.note_bad_signature": N_("the checkpoint's signature by %(key)s does not verify: the checkpoint was edited"),
+    "audit.proof_size": N_("no proof for tree sizes %(old)s and %(new)s: the log has %(size)s entries "
+                           "(0 < OLD ≤ NEW ≤ the log's size)"),
+    "audit.not_logged": N_("event %(version)s of case %(case_id)s is not in the Merkle log yet: run `%(command)s`"),
     "audit.origin_mismatch": N_("the checkpoint belongs to log %(origin)s, this database's log is %(expected)s"),
     "setting.definitions_missing": N_("no definitions folder at %(path)s (it needs roles.yaml): run rectiflow from "
                                       "the repository root, or set %(setting)s to the definitions folder"),

@@ -247,3 +247,37 @@ def test_the_sequencer_waits_for_a_slow_transaction_that_took_an_earlier_seq(sig
     results = app.checkpoints.verify([("first", first, app.checkpoints.signer().verifier),
                                       ("second", second, app.checkpoints.signer().verifier)])
     assert all(r.ok for r in results), [r.to_dict() for r in results]
+
+
+def test_proofs_verify_and_a_wrong_tree_size_is_refused(signed_app, database_url, instance_dir):
+    from workflow.audit import merkle
+
+    first = walk_rectification(signed_app)
+    old = signed_app.checkpoints.checkpoint()[0]
+    walk_rectification(signed_app)
+    record_views(signed_app, 2)
+    new = signed_app.checkpoints.checkpoint()[0]
+
+    result = run_cli(database_url, instance_dir, "audit", "proof", "consistency", str(old.size), str(new.size),
+                     "--json")
+    assert result.code == 0, result
+    data = result.json()
+    assert data["old_root"] == base64.b64encode(old.root).decode()
+    proof = [base64.b64decode(p) for p in data["proof"]]
+    assert merkle.verify_consistency(old.size, new.size, old.root, new.root, proof)
+    assert not merkle.verify_consistency(old.size, 2 * new.size + 1, old.root, new.root, proof)
+
+    result = run_cli(database_url, instance_dir, "audit", "proof", "inclusion", first.id, "2", "--json")
+    assert result.code == 0, result
+    data = result.json()
+    leaf, path = base64.b64decode(data["leaf"]), [base64.b64decode(p) for p in data["proof"]]
+    assert data["size"] == new.size
+    assert merkle.verify_inclusion(leaf, data["index"], new.size, path, new.root)
+    assert not merkle.verify_inclusion(leaf, data["index"], 2 * new.size + 1, path, new.root)
+
+    for args in (("consistency", str(new.size), str(old.size)), ("consistency", "1", str(new.size + 5)),
+                 ("consistency", "0", str(new.size)), ("inclusion", first.id, "2", "--size", str(new.size + 9))):
+        refused = run_cli(database_url, instance_dir, "audit", "proof", *args)
+        assert refused.code != 0, args
+        assert "no proof for tree sizes" in refused.stdout + refused.stderr, refused
+        assert "Traceback" not in refused.stderr

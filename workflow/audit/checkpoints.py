@@ -14,7 +14,14 @@ from pathlib import Path
 
 from workflow.audit.log_ports import KeyFiles, MerkleLog
 from workflow.audit.logcheck import LogProblem, check_tree
-from workflow.audit.merkle import root_of
+from workflow.audit.merkle import (
+    consistency_proof,
+    inclusion_proof,
+    reference_root,
+    root_of,
+    verify_consistency,
+    verify_inclusion,
+)
 from workflow.audit.notes import (
     Checkpoint,
     NoteRefused,
@@ -107,3 +114,37 @@ class Checkpoints:
             return result
         result.problems.extend(check_tree(self.log.scan(cp.size), cp.size, cp.root, self.log.event_versions).problems)
         return result
+
+    # ---- proofs (RFC 6962; the leaves up to the larger size are read into memory) -----------------
+    def consistency(self, old: int, new: int) -> dict[str, object]:
+        """The proof that the log of size `old` is a prefix of the log of size `new`, checked before it is given."""
+        size = self.log.size()
+        if not 0 < old <= new <= size:
+            raise InvalidInput("audit.proof_size", old=old, new=new, size=size)
+        leaves = list(self.log.stored_leaves(new))
+        old_root, new_root = reference_root(leaves[:old]), root_of(leaves)
+        proof = consistency_proof(old, leaves)
+        assert verify_consistency(old, new, old_root, new_root, proof)
+        return {"old": old, "new": new, "old_root": _b64(old_root), "new_root": _b64(new_root),
+                "proof": [_b64(p) for p in proof]}
+
+    def inclusion(self, case_id: str, version: int, size: int | None = None) -> dict[str, object]:
+        """The proof that event `version` of `case_id` is in the log of `size` (default: the latest checkpoint's)."""
+        index = self.log.position_of(case_id, version)
+        if index is None:
+            raise InvalidInput("audit.not_logged", case_id=case_id, version=version,
+                               command="rectiflow audit checkpoint")
+        stored = self.log.checkpoints()
+        size = size if size is not None else (parse_checkpoint(split_note(stored[-1])[0]).size if stored
+                                              else self.log.size())
+        if not index < size <= self.log.size():
+            raise InvalidInput("audit.proof_size", old=index + 1, new=size, size=self.log.size())
+        leaves = list(self.log.stored_leaves(size))
+        root, proof = root_of(leaves), inclusion_proof(index, leaves)
+        assert verify_inclusion(leaves[index], index, size, proof, root)
+        return {"case": case_id, "version": version, "index": index, "size": size, "leaf": _b64(leaves[index]),
+                "root": _b64(root), "proof": [_b64(p) for p in proof]}
+
+
+def _b64(digest: bytes) -> str:
+    return base64.b64encode(digest).decode()

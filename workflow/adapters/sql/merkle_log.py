@@ -115,6 +115,13 @@ class SqlMerkleLog:
                     current = None if access_row[0] is None else access_leaf(access_row)
                 yield EntryCheck(int(position), kind, case_id, version, access_seq, bytes.fromhex(leaf), current)
 
+    def position_of(self, case_id: str, version: int) -> int | None:
+        """The log position of one case event, None if it is not (yet) in the log."""
+        with self.engine.connect() as conn:
+            found = conn.execute(text("SELECT position FROM log_entries WHERE case_id = :c AND version = :v"),
+                                 {"c": case_id, "v": version}).scalar_one_or_none()
+        return None if found is None else int(found)
+
     def event_versions(self, case_ids: Collection[str]) -> dict[str, int]:
         """The highest stored event version of each of these cases (0: it has none)."""
         found = dict.fromkeys(case_ids, 0)
