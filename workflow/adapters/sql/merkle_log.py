@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator
 from typing import Any
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, bindparam, text
 
 from workflow.adapters.sql.audit_rows import EVENT_COLUMNS, event_hash_input
 from workflow.audit.logcheck import ACCESS, EVENT, EntryCheck
@@ -44,6 +44,35 @@ def access_leaf(r: tuple[Any, ...]) -> bytes:
     return leaf_hash(access_leaf_input(r))
 
 
+_INSERT = text("INSERT INTO log_entries (position, kind, case_id, version, access_seq, leaf) "
+               "VALUES (:p, :k, :c, :v, :a, :l)")
+
+
+def _entries(conn: Any, chunk: list[tuple[str, str, int]], first: int) -> list[dict[str, Any]]:
+    """The log entries of one ordered chunk of new records (read by seq), from position `first` on."""
+    event_seqs = [seq for _, kind, seq in chunk if kind == EVENT]
+    access_seqs = [seq for _, kind, seq in chunk if kind == ACCESS]
+    events = {r[12]: tuple(r) for r in _by_seq(conn, "case_events", EVENT_COLUMNS, event_seqs)}
+    access = {r[0]: tuple(r) for r in _by_seq(conn, "access_log", ACCESS_COLUMNS, access_seqs)}
+    rows = []
+    for offset, (_, kind, seq) in enumerate(chunk):
+        if kind == EVENT:
+            r = events[seq]
+            rows.append({"p": first + offset, "k": kind, "c": r[0], "v": r[1], "a": None, "l": event_leaf(r).hex()})
+        else:
+            rows.append({"p": first + offset, "k": kind, "c": None, "v": None, "a": seq,
+                         "l": access_leaf(access[seq]).hex()})
+    return rows
+
+
+def _by_seq(conn: Any, table: str, columns: tuple[str, ...], seqs: list[int]) -> list[Any]:
+    if not seqs:
+        return []
+    statement = text(f"SELECT {', '.join(columns)} FROM {table} WHERE seq IN :seqs").bindparams(
+        bindparam("seqs", expanding=True))
+    return list(conn.execute(statement, {"seqs": seqs}))
+
+
 class SqlMerkleLog:
     """ports.MerkleLog on a SQLAlchemy engine."""
 
@@ -59,28 +88,18 @@ class SqlMerkleLog:
                 if conn.dialect.name == "postgresql":
                     conn.exec_driver_sql("LOCK TABLE log_entries IN EXCLUSIVE MODE")
                 position = conn.exec_driver_sql("SELECT coalesce(max(position) + 1, 0) FROM log_entries").scalar_one()
-                events = conn.exec_driver_sql(
-                    f"SELECT {', '.join('e.' + c for c in EVENT_COLUMNS)} FROM case_events e WHERE NOT EXISTS "
-                    "(SELECT 1 FROM log_entries l WHERE l.case_id = e.case_id AND l.version = e.version)").all()
-                access = conn.exec_driver_sql(
-                    f"SELECT {', '.join('a.' + c for c in ACCESS_COLUMNS)} FROM access_log a WHERE NOT EXISTS "
-                    "(SELECT 1 FROM log_entries l WHERE l.access_seq = a.seq)").all()
-                # (time, kind, seq): a total, reproducible order of this batch (seq breaks ties only)
-                batch = sorted([(r[2], EVENT, r[12], r) for r in events] + [(r[1], ACCESS, r[0], r) for r in access],
-                               key=lambda item: (item[0], item[1], item[2]))
-                rows = []
-                for offset, (_, kind, _, r) in enumerate(batch):
-                    if kind == EVENT:
-                        rows.append({"p": position + offset, "k": kind, "c": r[0], "v": r[1], "a": None,
-                                     "l": event_leaf(tuple(r)).hex()})
-                    else:
-                        rows.append({"p": position + offset, "k": kind, "c": None, "v": None, "a": r[0],
-                                     "l": access_leaf(tuple(r)).hex()})
-                insert = text("INSERT INTO log_entries (position, kind, case_id, version, access_seq, leaf) "
-                              "VALUES (:p, :k, :c, :v, :a, :l)")
-                for start in range(0, len(rows), _BATCH):
-                    conn.execute(insert, rows[start:start + _BATCH])
-                return len(rows)
+                # Only the keys of what is new (memory: a few fields per record), then the records by chunks.
+                new = [(at, EVENT, seq) for at, seq in conn.exec_driver_sql(
+                    "SELECT e.at, e.seq FROM case_events e WHERE NOT EXISTS "
+                    "(SELECT 1 FROM log_entries l WHERE l.case_id = e.case_id AND l.version = e.version)")]
+                new += [(at, ACCESS, seq) for at, seq in conn.exec_driver_sql(
+                    "SELECT a.at, a.seq FROM access_log a WHERE NOT EXISTS "
+                    "(SELECT 1 FROM log_entries l WHERE l.access_seq = a.seq)")]
+                new.sort()  # (time, kind, seq): a total, reproducible order of this batch (seq breaks ties only)
+                for start in range(0, len(new), _BATCH):
+                    chunk = new[start:start + _BATCH]
+                    conn.execute(_INSERT, _entries(conn, chunk, position + start))
+                return len(new)
 
     # ---- reading --------------------------------------------------------------------------------
     def size(self) -> int:
