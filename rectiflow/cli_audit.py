@@ -94,10 +94,19 @@ def _subject(problem: dict[str, Any]) -> str:
 @json_option
 @handles_errors
 def export(case_id: str | None, output: Path, as_json: bool) -> None:
-    """Write the events as a JSON Lines bundle ending in a digest line."""
-    count, digest = application(sync=False).audit.export(output, case_id=case_id)
-    emit(as_json, {"file": str(output), "events": count, "digest": digest},
-         f"wrote {count} events to {output} (digest {digest})")
+    """Write the events as a JSON Lines bundle ending in a digest line (and, with a signing key configured,
+    a signed checkpoint of the whole log beside it: FILE.checkpoint)."""
+    app = application(sync=False)
+    count, digest = app.audit.export(output, case_id=case_id)
+    data: dict[str, Any] = {"file": str(output), "events": count, "digest": digest}
+    text = f"wrote {count} events to {output} (digest {digest})"
+    if app.settings.audit_key is not None:  # a checkpoint at every export
+        cp, note = app.checkpoints.checkpoint()
+        path = output.with_name(output.name + ".checkpoint")
+        path.write_text(note, encoding="utf-8")
+        data["checkpoint"] = str(path)
+        text += f"\nwrote {path} (checkpoint of the whole log: {cp.size} entries)"
+    emit(as_json, data, text)
 
 
 @audit.command("keygen")

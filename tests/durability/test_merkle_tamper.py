@@ -281,3 +281,21 @@ def test_proofs_verify_and_a_wrong_tree_size_is_refused(signed_app, database_url
         assert refused.code != 0, args
         assert "no proof for tree sizes" in refused.stdout + refused.stderr, refused
         assert "Traceback" not in refused.stderr
+
+
+def test_every_export_signs_a_checkpoint_when_a_key_is_configured(signed_app, database_url, instance_dir, keys,
+                                                                  tmp_path):
+    import os
+    import subprocess
+
+    from cli_process import RECTIFLOW, cli_env
+
+    walk_rectification(signed_app)
+    env = {**cli_env(database_url, instance_dir), "RECTIFLOW_AUDIT_KEY": str(keys[0])}
+    done = subprocess.run([str(RECTIFLOW), "audit", "export", "-o", str(tmp_path / "b.jsonl"), "--json"], env=env,
+                          capture_output=True, text=True, timeout=120, cwd=str(instance_dir.parent))
+    assert done.returncode == 0, done.stderr
+    assert os.path.exists(tmp_path / "b.jsonl.checkpoint")
+    code, result = verify_json(database_url, instance_dir, "--checkpoint", str(tmp_path / "b.jsonl.checkpoint"),
+                               "--key", str(keys[1]))
+    assert code == 0 and result["checkpoints"][0]["ok"], result
