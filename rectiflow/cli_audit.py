@@ -54,8 +54,9 @@ def verify_cmd(case_id: str | None, bundle: Path | None, jobs: int | None, check
     lines = [f"{'OK' if result['ok'] else 'FAILED'}: {result['cases']} cases, {result['events']} events"]
     lines += [f"  case {p['case']} version {p['version']}: {p['reason']}" for p in result["problems"]]
     for cp in result.get("checkpoints", []):
+        unsigned = "" if cp["signature_checked"] else " (signature not checked: give --key PUB)"
         lines.append(f"checkpoint {cp['source']}: " + (f"OK, the database holds its tree of {cp['size']} entries"
-                                                       if cp["ok"] else "FAILED"))
+                                                       if cp["ok"] else "FAILED") + unsigned)
         lines += [f"  {_subject(p)}: {p['reason']}" for p in cp["problems"]]
     emit(as_json, result, "\n".join(lines))
     if not result["ok"]:

@@ -108,7 +108,9 @@ def test_untouched_database_verifies_against_its_checkpoint(signed_app, database
     assert code == 0, result
     assert result["ok"] is True
     [cp] = result["checkpoints"]
-    assert cp["ok"] and cp["problems"] == [] and cp["size"] > 0
+    assert cp["ok"] and cp["problems"] == [] and cp["size"] > 0 and cp["signature_checked"] is True
+    unchecked = run_cli(database_url, instance_dir, "audit", "verify")  # the stored one, no key at hand
+    assert unchecked.code == 0 and "signature not checked" in unchecked.stdout, unchecked
     # the stored latest checkpoint, checked with the public key only
     code, result = verify_json(database_url, instance_dir, "--key", str(keys[1]))
     assert code == 0, result

@@ -45,6 +45,7 @@ class CheckpointResult:
     source: str
     checkpoint: Checkpoint | None = None
     problems: list[LogProblem] = field(default_factory=list)
+    signature_checked: bool = False  # False: no public key was given (nor a signing key configured)
 
     @property
     def ok(self) -> bool:
@@ -53,7 +54,8 @@ class CheckpointResult:
     def to_dict(self) -> dict[str, object]:
         cp = self.checkpoint
         return {"source": self.source, "ok": self.ok, "origin": cp and cp.origin, "size": cp and cp.size,
-                "root": cp and base64.b64encode(cp.root).decode(), "problems": [p.to_dict() for p in self.problems]}
+                "root": cp and base64.b64encode(cp.root).decode(), "signature_checked": self.signature_checked,
+                "problems": [p.to_dict() for p in self.problems]}
 
 
 class Checkpoints:
@@ -107,7 +109,7 @@ class Checkpoints:
         except NoteRefused as err:
             result.problems.append(LogProblem("checkpoint", str(err)))
             return result
-        result.checkpoint = cp
+        result.checkpoint, result.signature_checked = cp, key is not None
         if cp.origin != self.origin():
             result.problems.append(LogProblem("checkpoint", str(InvalidInput(
                 "audit.origin_mismatch", origin=cp.origin, expected=self.origin()))))
