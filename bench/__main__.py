@@ -19,12 +19,12 @@ from typing import Any
 from bench import pg
 from bench.common import DEFAULT_OUT, SUMMARY_KEYS, Config, banner, log, machine, put_summary
 
-STEPS = ("engine", "replay", "readside", "sweep", "web", "profiles", "ledger")
+STEPS = ("engine", "replay", "readside", "sweep", "web", "profiles", "ledger", "merkle")
 # Which summary keys each step owns (marked failed if the step crashes).
 OWNS = {"engine": ("engine_vs_raw", "engine_vs_spiffworkflow", "engine_vs_naive_transitions"),
         "replay": ("replay_ms", "verify_events_per_s"), "readside": ("inbox_p95_ms", "dashboard_asof_ms"),
         "sweep": ("sweep_ms",), "web": ("web_vs_bare_flask", "server_rss_mb"), "profiles": (),
-        "ledger": ("ledger_import_rows_per_s",)}
+        "ledger": ("ledger_import_rows_per_s",), "merkle": ("checkpoint_s", "merkle_verify_entries_per_s")}
 
 
 def config(args: argparse.Namespace) -> Config:
@@ -122,10 +122,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_steps(cfg: Config, only: list[str]) -> list[str]:
-    from bench import engine_throughput, ledger_import, profiles, readside, replay_verify, sweep, web
+    from bench import engine_throughput, ledger_import, merkle_log, profiles, readside, replay_verify, sweep, web
 
     failed: list[str] = []
-    need_data = any(s in only for s in ("replay", "readside", "sweep", "web"))
+    need_data = any(s in only for s in ("replay", "readside", "sweep", "web", "merkle"))
     use_pg = cfg.postgres and pg.available() is None
     cluster_cm = pg.cluster() if (use_pg and any(s in only for s in ("readside", "sweep"))) else None
     cluster = cluster_cm.__enter__() if cluster_cm else None
@@ -142,6 +142,7 @@ def run_steps(cfg: Config, only: list[str]) -> list[str]:
             "web": lambda: [web.run(cfg, d) for d in sqlite_data],
             "profiles": lambda: profiles.run(cfg, sqlite_data[-1][2] if sqlite_data else None),
             "ledger": lambda: ledger_import.run(cfg),
+            "merkle": lambda: merkle_log.run(cfg, {n: url for n, _db, url, _i in sqlite_data}),
         }
         for step in STEPS:
             if step in only:

@@ -21,10 +21,11 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from scheduler.jobs import SweepJob
+from scheduler.jobs import CheckpointJob, SweepJob
 from workflow.bootstrap import Application
 
 JOB_ID = "escalation-sweep"
+CHECKPOINT_JOB_ID = "audit-checkpoint"
 log = logging.getLogger("rectiflow.scheduler")
 
 
@@ -41,6 +42,21 @@ def add_sweep_job(scheduler: BaseScheduler, job: SweepJob, interval: int) -> Job
                              next_run_time=datetime.now(UTC))
 
 
+def add_checkpoint_job(scheduler: BaseScheduler, app: Application, sweep: SweepJob) -> Job | None:
+    """Sign a checkpoint every RECTIFLOW_CHECKPOINT_INTERVAL seconds (default daily) — when a key is configured."""
+    if app.settings.audit_key is None:
+        log.info("no RECTIFLOW_AUDIT_KEY: the scheduler signs no checkpoints")
+        return None
+    interval = app.settings.checkpoint_interval
+    return scheduler.add_job(CheckpointJob(app.checkpoints, sweep), "interval", seconds=interval,
+                             id=CHECKPOINT_JOB_ID, name="audit checkpoint", replace_existing=True, coalesce=True,
+                             max_instances=1, misfire_grace_time=interval)
+
+
+def _with_log(app: Application, owner: str) -> SweepJob:
+    return SweepJob(app.escalations, owner, sequence=app.checkpoints.sequence)
+
+
 def _log_trouble(event: JobExecutionEvent) -> None:
     if event.code == EVENT_JOB_MISSED:
         log.warning("sweep run due at %s was missed; the next run catches up", event.scheduled_run_time)
@@ -51,16 +67,18 @@ def _log_trouble(event: JobExecutionEvent) -> None:
 def blocking_scheduler(app: Application, *, owner: str | None = None) -> tuple[BlockingScheduler, SweepJob]:
     """The standalone scheduler (`rectiflow scheduler`), not started yet."""
     scheduler = BlockingScheduler(timezone=UTC)
-    job = SweepJob(app.escalations, owner or owner_id())
+    job = _with_log(app, owner or owner_id())
     add_sweep_job(scheduler, job, app.settings.scheduler_interval)
+    add_checkpoint_job(scheduler, app, job)
     return scheduler, job
 
 
 def background_scheduler(app: Application, *, owner: str | None = None) -> tuple[BackgroundScheduler, SweepJob]:
     """The sweep for embedding in another process (e.g. each web worker), not started yet."""
     scheduler = BackgroundScheduler(timezone=UTC, daemon=True)
-    job = SweepJob(app.escalations, owner or owner_id("web"))
+    job = _with_log(app, owner or owner_id("web"))
     add_sweep_job(scheduler, job, app.settings.scheduler_interval)
+    add_checkpoint_job(scheduler, app, job)
     return scheduler, job
 
 

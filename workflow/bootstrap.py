@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
+from workflow.adapters.files.audit_keys import AuditKeyFiles
 from workflow.adapters.files.blobs import FileBlobStore
 from workflow.adapters.files.checked_files import CALENDAR_FILE, check_files
 from workflow.adapters.files.checked_files import CheckedFile as CheckedFile  # re-exported for `definitions check`
@@ -36,7 +37,9 @@ from workflow.adapters.files.yaml_files import YamlFileReader
 from workflow.adapters.sql import sqlstore
 from workflow.adapters.sql.audit_scan import SqlAuditScanner
 from workflow.adapters.sql.login_counters import SqlLoginCounters
+from workflow.adapters.sql.merkle_log import SqlMerkleLog
 from workflow.adapters.sql.sqlqueries import SqlQueries
+from workflow.audit.checkpoints import Checkpoints
 from workflow.audit.service import Audit
 from workflow.campaigns.coverage import Coverage, PlanItemRef, coverage_problems
 from workflow.campaigns.declarations import Declarations
@@ -86,6 +89,7 @@ class Application:
     workbooks: WorkbookWriter  # .xlsx of reporting tables (ledger, battle map, audit log)
     documents: Documents
     logins: LoginGuard  # the login form's throttled password check
+    checkpoints: Checkpoints  # the Merkle log's signed checkpoints
     warnings: list[str] = field(default_factory=list)
 
     def close(self) -> None:
@@ -138,7 +142,8 @@ def _assemble(settings: Settings, store: sqlstore.SqlStore, clock: Clock, sync: 
         settings, clock, roles, registry, calendar, store, blobs, cases, escalations, campaigns, Declarations(cases),
         directory, Audit(store, SqlAuditScanner(settings.database_url, store), clock), queries,
         LedgerImports(cases, LedgerSheets()), XlsxWorkbooks(), documents,
-        LoginGuard(SqlLoginCounters(store.engine), directory, clock, throttle_policy(settings)), warnings)
+        LoginGuard(SqlLoginCounters(store.engine), directory, clock, throttle_policy(settings)),
+        Checkpoints(SqlMerkleLog(store.engine), AuditKeyFiles(), clock, settings.audit_key), warnings)
 
 
 def throttle_policy(settings: Settings) -> ThrottlePolicy:
@@ -170,6 +175,15 @@ def upgrade_database(settings: Settings) -> str:
     """Create or migrate the schema (idempotent); the database URL, password hidden, for the message."""
     sqlstore.upgrade_database(settings.database_url)
     return make_url(settings.database_url).render_as_string(hide_password=True)
+
+
+def audit_keygen(directory: Path, name: str) -> tuple[Path, Path, str]:
+    """`audit keygen`: a new checkpoint signing key (no database needed); (private file, public file, public key)."""
+    from workflow.audit.notes import generate
+
+    signer = generate(name)
+    private, public = AuditKeyFiles().write(directory, signer)
+    return private, public, signer.verifier.text()
 
 
 def roles_of(settings: Settings) -> RoleBook:

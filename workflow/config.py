@@ -30,6 +30,8 @@ class Settings:
     trusted_proxies: int = 0  # RECTIFLOW_TRUSTED_PROXIES: reverse proxies whose X-Forwarded-For is believed
     session_idle_minutes: int = 30  # RECTIFLOW_SESSION_IDLE_MINUTES: a session unused this long ends
     session_max_hours: int = 12  # RECTIFLOW_SESSION_MAX_HOURS: every session ends this long after its login
+    audit_key: Path | None = None  # RECTIFLOW_AUDIT_KEY: the private key file that signs checkpoints
+    checkpoint_interval: int = 86400  # RECTIFLOW_CHECKPOINT_INTERVAL: seconds between the scheduler's checkpoints
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -64,6 +66,8 @@ class Settings:
             trusted_proxies=_int(env, "RECTIFLOW_TRUSTED_PROXIES", 0, low=0),
             session_idle_minutes=_int(env, "RECTIFLOW_SESSION_IDLE_MINUTES", 30, low=1),
             session_max_hours=_int(env, "RECTIFLOW_SESSION_MAX_HOURS", 12, low=1),
+            audit_key=Path(env["RECTIFLOW_AUDIT_KEY"]).resolve() if env.get("RECTIFLOW_AUDIT_KEY") else None,
+            checkpoint_interval=_int(env, "RECTIFLOW_CHECKPOINT_INTERVAL", 86400),
         )
 
 

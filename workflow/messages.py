@@ -176,6 +176,21 @@ MESSAGES: Mapping[str, str] = {
     "setting.instant": N_("%(setting)s: not an ISO-8601 instant: '%(value)s'"),
     "setting.integer": N_("%(setting)s: expected a whole number, got '%(value)s'"),
     "setting.too_small": N_("%(setting)s: expected a whole number of at least %(low)s, got '%(value)s'"),
+    # the Merkle log's keys and checkpoints (workflow.audit.checkpoints, workflow.audit.notes)
+    "audit.key_unset": N_("RECTIFLOW_AUDIT_KEY is not set: it names the private key file that signs checkpoints "
+                          "(make one with `%(command)s`)"),
+    "audit.key_name": N_("a key name may not be empty or contain spaces or '+': '%(name)s'"),
+    "audit.key_bad": N_("%(path)s: not a %(kind)s key in the signed-note format (Ed25519)"),
+    "audit.key_unreadable": N_("%(path)s: cannot read the key: %(reason)s"),
+    "audit.key_exists": N_("%(path)s already exists: a key is never overwritten"),
+    "audit.note_malformed": N_("the checkpoint is not a well-formed signed note: it was edited or is not one"),
+    "audit.note_unsigned": N_("the checkpoint carries no signature by key %(key)s+%(key_id)s (signed by: "
+                              "%(signers)s): the key was swapped or the wrong public key was given"),
+    "audit.note_bad_signature": N_("the checkpoint's signature by %(key)s does not verify: the checkpoint was edited"),
+    "audit.proof_size": N_("no proof for tree sizes %(old)s and %(new)s: the log has %(size)s entries "
+                           "(0 < OLD ≤ NEW ≤ the log's size)"),
+    "audit.not_logged": N_("event %(version)s of case %(case_id)s is not in the Merkle log yet: run `%(command)s`"),
+    "audit.origin_mismatch": N_("the checkpoint belongs to log %(origin)s, this database's log is %(expected)s"),
     "setting.definitions_missing": N_("no definitions folder at %(path)s (it needs roles.yaml): run rectiflow from "
                                       "the repository root, or set %(setting)s to the definitions folder"),
     "definition.invalid": N_("%(problems)s"),

@@ -100,3 +100,23 @@ def test_two_lease_guarded_schedulers_started_together_sweep_once(make_esc_app, 
     swept = [r for r in results.values() if r is not None]
     assert len(swept) == 1 and len(swept[0].fired) == 300  # one swept everything, the other stood by
     assert len(esc.firings()) == 300
+
+
+def test_the_scheduler_signs_checkpoints_when_a_key_is_configured(make_esc_app, sqlite_url, tmp_path) -> None:
+    from scheduler.runner import CHECKPOINT_JOB_ID
+    from workflow.bootstrap import audit_keygen
+
+    key, _, _ = audit_keygen(tmp_path / "keys", "county")
+    app = make_esc_app(sqlite_url, audit_key=key, checkpoint_interval=3600)
+    open_rect(app)
+    scheduler, job = blocking_scheduler(app, owner="test-owner")
+    registered = scheduler.get_job(CHECKPOINT_JOB_ID)
+    assert registered.trigger.interval == timedelta(hours=1)
+    job()  # the sweep sequences what committed
+    assert app.checkpoints.log.size() > 0
+    note = registered.func()
+    assert note is not None and app.checkpoints.stored()[-1][1] == note
+    from dataclasses import replace
+
+    unsigned, _ = blocking_scheduler(replace(app, settings=replace(app.settings, audit_key=None)), owner="other")
+    assert unsigned.get_job(CHECKPOINT_JOB_ID) is None  # no key: no checkpoint job

@@ -22,7 +22,7 @@ from workflow.adapters.sql.stored_rows import stored_case
 from workflow.audit.verify import case_problem
 from workflow.engine.projection import project_case
 from workflow.escalation.ladders import next_escalation_at
-from workflow.events import GENESIS_HASH, Event
+from workflow.events import GENESIS_HASH, Event, canonical_json
 from workflow.records import CaseState, Problem
 
 # Column order of the tuples this module reads (the adapter's SELECTs list them in this order).
@@ -95,10 +95,30 @@ def events_from_rows(events: Sequence[tuple[Any, ...]]) -> list[Event]:
 
 def stored_event_hash(r: tuple[Any, ...], payload: dict[str, Any]) -> str:
     """Event.compute_hash of the event in row `r` (EVENT_COLUMNS) whose payload column parsed to `payload`."""
+    return _sha256(stored_event_hash_input(r, payload)).hexdigest()
+
+
+def stored_event_hash_input(r: tuple[Any, ...], payload: dict[str, Any]) -> bytes:
+    """The bytes Event.compute_hash hashes, for the event in row `r` whose payload parsed to `payload`."""
     # encode_basestring raises on anything but a string: NOT NULL text columns need no _text
     hashed = _HASHED.format(_quote(r[4]), _quote(r[3]), _quote(r[2]), _quote(r[0]), _quote(r[8]), _int(r[9]),
                             _text(r[5]), _canonical(payload), _quote(r[10]), _text(r[6]), _int(r[1]))
-    return _sha256(hashed.encode("utf-8")).hexdigest()
+    return hashed.encode("utf-8")
+
+
+def event_hash_input(r: tuple[Any, ...]) -> bytes:
+    """The hash input of the event in row `r` (EVENT_COLUMNS) — its Merkle leaf's data — whatever the row holds."""
+    try:
+        payload = _loads(r[7])
+        if type(payload) is dict:
+            return stored_event_hash_input(r, payload)
+    except Exception:
+        pass
+    try:
+        event = event_from_row(dict(zip(EVENT_COLUMNS, r)))
+        return canonical_json(event.hashed_content()).encode("utf-8")
+    except Exception:  # unreadable: still a leaf, one no sound record has
+        return repr(tuple(r[:12])).encode("utf-8")
 
 
 def _sound(events: Sequence[tuple[Any, ...]], row: tuple[Any, ...]) -> bool:

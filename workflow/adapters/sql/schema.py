@@ -208,3 +208,33 @@ declarations = Table(
     Column("issued_at", TIME, nullable=False),
     Index("ix_declarations_unit", "unit", "case_type", "round"),
 )
+
+# The Merkle log (migration audit_0001): every case event and access-log row at one position of one
+# append-only sequence, with its RFC 6962 leaf hash; the signed checkpoints; the deployment id.
+log_entries = Table(
+    "log_entries", metadata,
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("kind", String(8), nullable=False),
+    Column("case_id", String(40), nullable=True),
+    Column("version", Integer, nullable=True),
+    Column("access_seq", SeqType, nullable=True),
+    Column("leaf", String(64), nullable=False),
+    UniqueConstraint("case_id", "version", name="uq_log_entries_event"),
+    UniqueConstraint("access_seq", name="uq_log_entries_access"),
+)
+
+log_checkpoints = Table(
+    "log_checkpoints", metadata,
+    Column("id", SeqType, primary_key=True, autoincrement=True),
+    Column("origin", String(200), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("root", String(64), nullable=False),
+    Column("at", TIME, nullable=False),
+    Column("note", Text, nullable=False),
+)
+
+audit_meta = Table(
+    "audit_meta", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", String(200), nullable=False),
+)

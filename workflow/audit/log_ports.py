@@ -1,0 +1,39 @@
+"""What the audit's Merkle log needs from outside (storage of the log, key files), as Protocols.
+
+They live beside their only user rather than in workflow.ports because their types (EntryCheck,
+the signed-note keys) are the audit's own; workflow.bootstrap passes the adapters in.
+"""
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator
+from pathlib import Path
+from typing import Protocol
+
+from workflow.audit.logcheck import EntryCheck
+from workflow.audit.notes import SignerKey, VerifierKey
+
+
+class MerkleLog(Protocol):
+    """The one append-only log over every audit record (case events and access-log rows), and its checkpoints."""
+
+    def sequence(self) -> int:
+        """Give every committed record not yet in the log the next position (its own transaction); how many."""
+    def size(self) -> int: ...
+    def stored_leaves(self, size: int) -> Iterator[bytes]:
+        """The leaf hashes of positions 0..size-1 as sequenced, in order."""
+    def scan(self, size: int) -> Iterator[EntryCheck]:
+        """Positions 0..size-1, each with its stored leaf and the leaf of its record as it is now."""
+    def position_of(self, case_id: str, version: int) -> int | None: ...
+    def event_versions(self, case_ids: Collection[str]) -> dict[str, int]: ...
+    def deployment_id(self) -> str: ...
+    def save_checkpoint(self, *, origin: str, size: int, root: str, at: str, note: str) -> None: ...
+    def checkpoints(self) -> list[str]:
+        """Every stored checkpoint note, oldest first."""
+
+
+class KeyFiles(Protocol):
+    """The signing key (a file outside the database) and auditors' public keys."""
+
+    def write(self, directory: Path, signer: SignerKey) -> tuple[Path, Path]: ...
+    def signer(self, path: Path) -> SignerKey: ...
+    def verifier(self, path: Path) -> VerifierKey: ...
