@@ -128,7 +128,8 @@ def copy_to_postgres(src_url: str, cluster: Any, n: int, seed: int, instance: Pa
     src = sqlite3.connect(f"file:{src_url.removeprefix('sqlite:///')}?mode=ro", uri=True)
     try:
         tables = [r[0] for r in src.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN "
-                                            "('definitions', 'alembic_version') AND name NOT LIKE 'sqlite_%'")]
+                                            "('definitions', 'alembic_version', 'audit_meta') AND name NOT LIKE 'sqlite_%'")]
+        # audit_meta: the copy is a deployment of its own — its migration gave it its own deployment id
         first = [t for t in ("units", "users") if t in tables]
         with cluster.connect(name) as conn:
             for table in first + sorted(set(tables) - set(first)):

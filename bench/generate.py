@@ -52,6 +52,7 @@ class MemoryStore:
         self._users = {u.login: u for u in users}
         self.cases: dict[str, tuple[CaseState, str]] = {}
         self.written: dict[str, list[Event]] = {}  # per case, in version order
+        self.alerts: list[dict[str, Any]] = []  # handover notices, written with their events
 
     @contextmanager
     def read(self) -> Iterator[MemoryStore]:
@@ -99,6 +100,12 @@ class MemoryStore:
             code = self._unit_map[code].parent or ""
         return chain
 
+    def alert_candidates(self, unit: str, *, roles_anywhere: Any, login: str | None) -> list[User]:
+        """As workflow.adapters.memory: active users in the unit's chain or in no unit, of `roles_anywhere`, `login`."""
+        chain = {u.code for u in self.unit_chain(unit)}
+        return [u for u in self._users.values() if u.active and (
+            u.unit is None or u.unit in chain or u.login == login or u.role in roles_anywhere)]
+
     def all_case_ids(self) -> list[str]:
         return sorted(self.cases)
 
@@ -108,16 +115,19 @@ class MemoryStore:
     def org_held_since(self, *_args: Any, **_kwargs: Any) -> None:
         return None
 
+    def add_alerts(self, rows: list[dict[str, Any]]) -> None:
+        self.alerts += rows
+
     def __getattr__(self, name: str) -> Any:
         raise NotImplementedError(f"bench.generate.MemoryStore has no {name!r}: the engine's store port grew — "
                                   "add it here (or generate with --through-engine)")
 
-    def take(self) -> tuple[list[Event], list[tuple[CaseState, str]]]:
-        """Everything written since the last take (each case's events in version order)."""
+    def take(self) -> tuple[list[Event], list[tuple[CaseState, str]], list[dict[str, Any]]]:
+        """Everything written since the last take (each case's events in version order, then its alerts)."""
         events = [e for evs in self.written.values() for e in evs]
-        rows = list(self.cases.values())
-        self.written, self.cases = {}, {}
-        return events, rows
+        rows, alerts = list(self.cases.values()), self.alerts
+        self.written, self.cases, self.alerts = {}, {}, []
+        return events, rows, alerts
 
 
 @dataclass
@@ -243,12 +253,14 @@ def generate(url: str, n_cases: int, *, seed: int, instance: Path, through_engin
 
 
 def _flush(app: Application, memory: MemoryStore, stages: dict[str, int]) -> int:
-    events, rows = memory.take()
+    events, rows, alerts = memory.take()
     with app.store.engine.begin() as conn:
         if events:
             conn.execute(insert(t.case_events), [event_to_row(e) for e in events])
         if rows:
             conn.execute(insert(t.cases), [case_row(case, stage) for case, stage in rows])
+        if alerts:
+            conn.execute(insert(t.alerts), alerts)
     for _case, stage in rows:
         stages[stage] = stages.get(stage, 0) + 1
     return len(events)
