@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+PASSWORD = "rectiflow-demo"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 ROLES = ["registrar", "handler", "unit_head", "supervisor", "leader", "auditor", "admin"]
@@ -28,8 +29,29 @@ def test_each_role_logs_in_and_sees_its_home(page_as, shot, login):
     page.wait_for_selector("#login-submit")
 
 
+WHO: dict = {}  # page -> the login it works as
+
+
+def _login(page_as, login):
+    page = page_as(login)
+    WHO[page] = login
+    return page
+
+
+def _visit(page, url):
+    """Go to `url`; when the session ended meanwhile (the idle limit: the server clock jumps days), log in again
+    as people do the next morning."""
+    page.goto(url)
+    if page.locator("#login-submit").count():
+        page.fill("#username", WHO[page])
+        page.fill("#password", PASSWORD)
+        page.click("#login-submit")
+        page.wait_for_selector("#who")
+        page.goto(url)
+
+
 def _open_case(page, server, case_id):
-    page.goto(f"{server}/cases/{case_id}")
+    _visit(page, f"{server}/cases/{case_id}")
     page.wait_for_selector("#case-title")
 
 
@@ -71,7 +93,7 @@ def _chinese_only(page, where):
 
 
 def _alerts(page, server):
-    page.goto(f"{server}/alerts")
+    _visit(page, f"{server}/alerts")
     page.wait_for_selector("#alerts-table")
     _chinese_only(page, "alerts")
     return page.inner_text("#alerts-table")
@@ -83,7 +105,7 @@ def _steps(page):
 
 def test_a_case_from_report_to_close_out(page_as, server, server_clock, shot, tmp_path, engine):
     # The registrar registers a problem for the 城区司法所.
-    page = page_as("registrar")
+    page = _login(page_as, "registrar")
     page.click("#nav-new")
     page.click("#new-rectification_item")
     assert page.locator("#n-unit").input_value() == "xf-sfj"  # the registrar's own unit, not the list's first
@@ -100,7 +122,7 @@ def test_a_case_from_report_to_close_out(page_as, server, server_clock, shot, tm
 
     # The supervisor verifies it the next day and dispatches it: 交办 hands it to the 责任人 by name.
     server_clock.advance(days=1)
-    sup = page_as("supervisor")
+    sup = _login(page_as, "supervisor")
     _open_case(sup, server, case_id)
     _chinese_only(sup, "case page (supervisor)")
     _fire(sup, "verify")
@@ -116,10 +138,10 @@ def test_a_case_from_report_to_close_out(page_as, server, server_clock, shot, tm
 
     # The handler is told, sees the deadline as its last day, and only the steps he can take.
     server_clock.advance(days=2)
-    handler = page_as("handler")
+    handler = _login(page_as, "handler")
     assert handler.locator("#unread-badge").count() == 1
     assert "交办" in _alerts(handler, server)
-    handler.goto(f"{server}/")
+    _visit(handler, f"{server}/")
     handler.wait_for_selector("#inbox-table")
     row = handler.locator(f"tr[data-case='{case_id}']").inner_text()
     assert "2026-04-30" in row and "2026-05-01" not in row
@@ -137,7 +159,7 @@ def test_a_case_from_report_to_close_out(page_as, server, server_clock, shot, tm
     assert _steps(handler) == set()  # the unit head signs, not the handler
 
     # The unit head signs off: their own act.
-    head = page_as("unit_head")
+    head = _login(page_as, "unit_head")
     _open_case(head, server, case_id)
     assert "sign_off" in _steps(head)
     _fire(head, "sign_off")
@@ -197,14 +219,14 @@ def test_a_case_from_report_to_close_out(page_as, server, server_clock, shot, tm
     shot(sup, "history-replay")
 
     # The auditor's log: titles, names and labels, no logins or internal names.
-    auditor = page_as("auditor")
-    auditor.goto(f"{server}/audit?case={case_id}")
+    auditor = _login(page_as, "auditor")
+    _visit(auditor, f"{server}/audit?case={case_id}")
     auditor.wait_for_selector("#audit-table")
     log = auditor.inner_text("#audit-table")
     assert "社区矫正对象外出审批材料不全" in log and "承办人 李强" in log and "验收销号" in log
     _chinese_only(auditor, "audit log")
     for login in ("leader", "registrar"):
-        home = page_as(login)
+        home = _login(page_as, login)
         _chinese_only(home, f"home ({login})")
     _ = engine.store  # the engine stays open for the next tests
 
