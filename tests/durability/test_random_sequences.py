@@ -16,10 +16,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from factories import START, shipped_definition_names
+from factories import START, open_rectification_item, shipped_definition_names
 from hypothesis import event, given, seed, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import exc, func, select
 from strategies import (
     DURABILITY_PROFILE,
     GHOST,
@@ -322,3 +322,21 @@ def seeded_walks(app: Any, defn: Definition) -> list[list[str]]:
 
     run()
     return traces
+
+
+def test_clearing_leaves_the_directory_and_the_append_only_triggers(shared_app):
+    """clear_cases empties the case tables only, and puts back the triggers it stepped around."""
+    app = shared_app
+    with app.store.read() as tx:
+        users = tx.conn.execute(select(func.count()).select_from(schema.users)).scalar_one()
+    open_rectification_item(app)
+    clear_cases(app)
+    with app.store.read() as tx:
+        assert tx.conn.execute(select(func.count()).select_from(schema.cases)).scalar_one() == 0
+        assert tx.conn.execute(select(func.count()).select_from(schema.case_events)).scalar_one() == 0
+        assert tx.conn.execute(select(func.count()).select_from(schema.users)).scalar_one() == users > 0
+    case = open_rectification_item(app)
+    for statement in (schema.case_events.delete(), schema.case_events.update().values(actor="x")):
+        with pytest.raises(exc.DBAPIError), app.store.engine.connect() as conn, conn.begin():
+            conn.execute(statement)
+    assert app.cases.get(case.id).version == 1
