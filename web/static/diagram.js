@@ -1,0 +1,42 @@
+// The lifecycle diagram, drawn only when someone opens it: the mermaid library (3.5 MB, installed from npm
+// and served from this origin under a content-hashed URL) is fetched then, never with the page.
+(function () {
+  var library = null;  // one download per page, however many diagrams open
+
+  function load(src) {
+    if (!library) {
+      library = new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.src = src;
+        script.onload = function () { resolve(window.mermaid); };
+        script.onerror = function () { library = null; reject(new Error("mermaid")); };
+        document.head.appendChild(script);
+      });
+    }
+    return library;
+  }
+
+  function draw(box) {
+    if (box.getAttribute("data-state") === "loading" || box.getAttribute("data-state") === "drawn") return;
+    box.setAttribute("data-state", "loading");
+    load(box.getAttribute("data-src")).then(function (mermaid) {
+      // At natural size (useMaxWidth false): shrunk to a phone's width the labels would be unreadable;
+      // the container scrolls instead.
+      mermaid.initialize({ startOnLoad: false, securityLevel: "strict", theme: "neutral",
+                           fontSize: 15, state: { useMaxWidth: false } });
+      return mermaid.run({ nodes: box.querySelectorAll("pre.mermaid") });
+    }).then(function () {
+      box.setAttribute("data-state", "drawn");
+      document.body.setAttribute("data-diagrams", "drawn");
+    }, function () {
+      box.setAttribute("data-state", "failed");  // the page says so; closing and opening tries again
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("details.diagram").forEach(function (box) {
+      box.addEventListener("toggle", function () { if (box.open) draw(box); });
+      if (box.open) draw(box);
+    });
+  });
+})();
