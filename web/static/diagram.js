@@ -35,7 +35,11 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("details.diagram").forEach(function (box) {
-      box.addEventListener("toggle", function () { if (box.open) draw(box); });
+      box.addEventListener("toggle", function () {
+        if (!box.open) return;
+        box.scrollIntoView({ block: "nearest" });  // opened, it may have moved below the other column
+        draw(box);
+      });
       if (box.open) draw(box);
     });
   });
