@@ -120,7 +120,7 @@ def _measure(browser: Any, base: str, rounds: int) -> dict[str, Any]:
         context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN", storage_state=session)
         page = context.new_page()
         finished: list[Any] = []
-        page.on("requestfinished", lambda request: finished.append(request))
+        page.on("requestfinished", lambda request: finished.append(request))  # noqa: PLW0108 (Playwright cannot wrap a builtin)
         page.goto(f"{base}/cases/{ids[i]}", wait_until="load")
         for key, value in page.evaluate(NAVIGATION).items():
             cold[key].append(value)

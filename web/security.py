@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, request, send_from_directory, url_for
+from flask import Flask, Response, abort, send_from_directory, url_for
 from flask_wtf.csrf import CSRFProtect
 
 from web import assets

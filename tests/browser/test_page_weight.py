@@ -42,7 +42,7 @@ def cold_page(browser, page_as):
         page = context.new_page()
         page.set_default_timeout(20000)
         requests: list = []
-        page.on("requestfinished", lambda request: requests.append(request))
+        page.on("requestfinished", lambda request: requests.append(request))  # noqa: PLW0108 (Playwright cannot wrap a builtin)
         return page, requests
 
     yield _open
