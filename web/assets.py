@@ -9,6 +9,7 @@ file gets a new URL at the next start, so no browser keeps a stale copy. Any oth
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,15 @@ from flask import Flask, current_app, request
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT = "public, max-age=300"  # an unhashed URL: a deploy reaches every browser within five minutes
-# The built files of the npm packages the pages use, served from node_modules (never copied).
-VENDOR_FILES = {"mermaid.min.js": "mermaid/dist/mermaid.min.js"}
+# The built files of the npm packages the pages use, served from node_modules (never copied). The diagram loads
+# mermaid's ES module build, which imports only the chunks a state diagram needs (the single-file bundle, kept
+# for other uses, is 3.5 MB of script to parse).
+VENDOR_FILES = {"mermaid.min.js": "mermaid/dist/mermaid.min.js",
+                "mermaid/mermaid.esm.min.mjs": "mermaid/dist/mermaid.esm.min.mjs"}
+# The chunks that module imports by relative URL: their file names carry the bundler's content hash
+# (`chunk-2NMSUPJH.mjs`), so they are cached like hashed URLs. Nothing else of the folder is served.
+VENDOR_CHUNKS = ("mermaid/chunks/mermaid.esm.min/", "mermaid/dist/chunks/mermaid.esm.min/")
+_CHUNK = re.compile(r"[A-Za-z0-9_.-]*-[A-Z0-9]{8}\.mjs")
 _ARGUMENT = {"static": "filename", "vendor": "name"}
 _KEY = "rectiflow_assets"
 
@@ -43,6 +51,16 @@ def fingerprints(static_dir: Path, node_modules: Path) -> dict[tuple[str, str], 
     return out
 
 
+def vendor_path(name: str) -> str | None:
+    """The node_modules-relative path of a vendor URL name, or None when it is not one served."""
+    if name in VENDOR_FILES:
+        return VENDOR_FILES[name]
+    prefix, folder = VENDOR_CHUNKS
+    if name.startswith(prefix) and _CHUNK.fullmatch(name[len(prefix):]):
+        return folder + name[len(prefix):]
+    return None
+
+
 def init_app(app: Flask, node_modules: Path) -> None:
     app.extensions[_KEY] = fingerprints(Path(app.static_folder or ""), node_modules)
     app.url_defaults(_add_version)
@@ -64,4 +82,6 @@ def cache_control() -> str | None:
         return None
     name = (request.view_args or {}).get(arg)
     current = current_app.extensions[_KEY].get((request.endpoint, name))
+    if current is None and request.endpoint == "vendor" and vendor_path(name or ""):  # a chunk: hashed name
+        return IMMUTABLE
     return IMMUTABLE if current and request.args.get("v") == current else SHORT

@@ -55,9 +55,9 @@ def add_headers(response: Response) -> Response:
 
 
 def register_vendor_route(app: Flask, node_modules: Path) -> None:
-    @app.route("/vendor/<name>", endpoint="vendor")
+    @app.route("/vendor/<path:name>", endpoint="vendor")
     def vendor(name: str) -> Response:
-        rel = assets.VENDOR_FILES.get(name)
+        rel = assets.vendor_path(name)
         if rel is None or not (node_modules / rel).is_file():
             abort(404)
         path = node_modules / rel

@@ -85,7 +85,7 @@ def test_a_cold_case_page_stays_under_budget_and_draws_the_diagram_only_when_ope
 
     page.click("#diagram-toggle")
     page.wait_for_selector("body[data-diagrams='drawn']")
-    assert [r.url for r in requests if "/vendor/mermaid.min.js?v=" in r.url]  # fetched now, by its hashed URL
+    assert [r.url for r in requests if "/vendor/mermaid/mermaid.esm.min.mjs?v=" in r.url]  # now, by its hashed URL
     assert page.locator("#diagram svg").count() == 1
     texts = diagram_texts(page)
     for label in labels(engine, name):  # every state by its Chinese label, no state name

@@ -1,16 +1,13 @@
-// The lifecycle diagram, drawn only when someone opens it: the mermaid library (3.5 MB, installed from npm
-// and served from this origin under a content-hashed URL) is fetched then, never with the page.
+// The lifecycle diagram, drawn only when someone opens it: the mermaid library (installed from npm and served
+// from this origin under content-hashed URLs) is fetched then, never with the page.
 (function () {
   var library = null;  // one download per page, however many diagrams open
 
   function load(src) {
-    if (!library) {
-      library = new Promise(function (resolve, reject) {
-        var script = document.createElement("script");
-        script.src = src;
-        script.onload = function () { resolve(window.mermaid); };
-        script.onerror = function () { library = null; reject(new Error("mermaid")); };
-        document.head.appendChild(script);
+    if (!library) {  // mermaid's ES module: it imports only the chunks a state diagram needs
+      library = import(src).then(function (module) { return module.default; }, function (err) {
+        library = null;
+        throw err;
       });
     }
     return library;
