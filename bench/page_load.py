@@ -10,7 +10,8 @@ process; Debian's Chromium (Playwright, headless, as in tests/browser) measures,
   Navigation Timing entry gives time to first byte, DOMContentLoaded (interactive) and load; the bytes are
   the headers and bodies of every response;
 - warm case page: the same context opens another case page (the hashed static files come from its cache);
-- diagram: from the click on 流程图 to the drawn SVG, cold (the 3.5 MB library is fetched then);
+- diagram: from the click on 流程图 to the drawn SVG, cold (mermaid's module and its chunks are fetched then),
+  and the bytes that fetches;
 - registration round trip: a registrar fills the new-case form; from the click on 登记 to the new case page's
   load event (the POST, the redirect, the page and its assets).
 
@@ -110,12 +111,18 @@ def _case_ids(browser: Any, base: str, session: Any, n: int) -> list[str]:
     return (ids * (n // len(ids) + 2))[: n + 1]
 
 
+def _kb(requests: list[Any]) -> float:
+    """Kilobytes on the wire: the headers and (encoded) bodies of the responses."""
+    return sum(s["responseHeadersSize"] + max(s["responseBodySize"], 0) for s in (r.sizes() for r in requests)) / 1024
+
+
 def _measure(browser: Any, base: str, rounds: int) -> dict[str, Any]:
     session = _login(browser, base, "supervisor")
     ids = _case_ids(browser, base, session, rounds)
     cold: dict[str, list[float]] = {"ttfb": [], "dcl": [], "load": [], "kb": []}
     warm: dict[str, list[float]] = {"ttfb": [], "dcl": [], "load": []}
     diagram: list[float] = []
+    diagram_kb: list[float] = []
     for i in range(rounds):
         context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN", storage_state=session)
         page = context.new_page()
@@ -124,12 +131,14 @@ def _measure(browser: Any, base: str, rounds: int) -> dict[str, Any]:
         page.goto(f"{base}/cases/{ids[i]}", wait_until="load")
         for key, value in page.evaluate(NAVIGATION).items():
             cold[key].append(value)
-        cold["kb"].append(sum(s["responseHeadersSize"] + max(s["responseBodySize"], 0)
-                              for s in (r.sizes() for r in finished)) / 1024)
+        cold["kb"].append(_kb(finished))
+        before = len(finished)
         t0 = time.perf_counter()
         page.click("#diagram-toggle")
         page.wait_for_selector("body[data-diagrams='drawn']", timeout=60000)
         diagram.append((time.perf_counter() - t0) * 1000)
+        page.wait_for_load_state("networkidle")
+        diagram_kb.append(_kb(finished[before:]))
         page.goto(f"{base}/cases/{ids[i + 1]}", wait_until="load")
         for key, value in page.evaluate(NAVIGATION).items():
             warm[key].append(value)
@@ -153,7 +162,7 @@ def _measure(browser: Any, base: str, rounds: int) -> dict[str, Any]:
     return {"cold_case_page_ms": {k: summary(v) for k, v in cold.items() if k != "kb"},
             "cold_case_page_kb": summary(cold["kb"]),
             "warm_case_page_ms": {k: summary(v) for k, v in warm.items()},
-            "open_diagram_cold_ms": summary(diagram),
+            "open_diagram_cold_ms": summary(diagram), "open_diagram_kb": summary(diagram_kb),
             "register_to_case_page_ms": summary(register)}
 
 

@@ -97,7 +97,7 @@ def test_a_cold_case_page_stays_under_budget_and_draws_the_diagram_only_when_ope
 
 def test_the_diagram_is_readable_on_a_phone(server, cold_page, cases):
     """At 390 px the drawing keeps its natural size in a scrolling frame: labels at a readable size, the page
-    itself never scrolls sideways."""
+    itself never scrolls sideways; 缩小/放大/原始大小 zoom the drawing."""
     case_id, _name = cases["clue"]
     page, _requests = cold_page("supervisor", "phone")
     page.goto(f"{server}/cases/{case_id}")
@@ -114,6 +114,14 @@ def test_the_diagram_is_readable_on_a_phone(server, cold_page, cases):
     assert fit["font"] >= 14
     assert fit["frameScrolls"]  # the clue's lifecycle is wider than a phone: its frame scrolls
     assert fit["sideways"] <= 1, "the page scrolls sideways"
+
+    width = "() => document.querySelector('#diagram svg').getBoundingClientRect().width"
+    natural = page.evaluate(width)
+    page.click("#diagram-zoom-out")
+    page.click("#diagram-zoom-out")
+    assert page.evaluate(width) == pytest.approx(natural * 0.64, rel=0.02)  # an overview of the whole
+    page.click("#diagram-zoom-reset")
+    assert page.evaluate(width) == pytest.approx(natural, rel=0.01)
 
 
 def test_the_definition_page_loads_the_library_only_for_the_diagram(engine, server, cold_page):

@@ -30,12 +30,27 @@
     });
   }
 
+  // Zoom: the drawing's size as a multiple of its natural size (1 = as drawn, the readable size).
+  function zoom(box, factor) {
+    var scale = factor === 1 ? 1 : Math.min(3, Math.max(0.2, (parseFloat(box.getAttribute("data-zoom")) || 1) * factor));
+    box.setAttribute("data-zoom", String(scale));
+    box.querySelectorAll("pre.mermaid svg").forEach(function (svg) {
+      var view = svg.viewBox && svg.viewBox.baseVal;
+      if (!view || !view.width) return;
+      svg.style.width = view.width * scale + "px";
+      svg.style.height = view.height * scale + "px";
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("details.diagram").forEach(function (box) {
       box.addEventListener("toggle", function () {
         if (!box.open) return;
         box.scrollIntoView({ block: "nearest" });  // opened, it may have moved below the other column
         draw(box);
+      });
+      box.querySelectorAll("button[data-zoom]").forEach(function (button) {
+        button.addEventListener("click", function () { zoom(box, parseFloat(button.getAttribute("data-zoom"))); });
       });
       if (box.open) draw(box);
     });
