@@ -18,10 +18,9 @@ from flask import Flask, current_app, request
 IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT = "public, max-age=300"  # an unhashed URL: a deploy reaches every browser within five minutes
 # The built files of the npm packages the pages use, served from node_modules (never copied). The diagram loads
-# mermaid's ES module build, which imports only the chunks a state diagram needs (the single-file bundle, kept
-# for other uses, is 3.5 MB of script to parse).
-VENDOR_FILES = {"mermaid.min.js": "mermaid/dist/mermaid.min.js",
-                "mermaid/mermaid.esm.min.mjs": "mermaid/dist/mermaid.esm.min.mjs"}
+# mermaid's ES module build, which imports only the chunks a state diagram needs (~850 KB; the single-file
+# bundle is 3.5 MB).
+VENDOR_FILES = {"mermaid/mermaid.esm.min.mjs": "mermaid/dist/mermaid.esm.min.mjs"}
 # The chunks that module imports by relative URL: their file names carry the bundler's content hash
 # (`chunk-2NMSUPJH.mjs`), so they are cached like hashed URLs. Nothing else of the folder is served.
 VENDOR_CHUNKS = ("mermaid/chunks/mermaid.esm.min/", "mermaid/dist/chunks/mermaid.esm.min/")

@@ -75,7 +75,7 @@ def test_the_modules_chunks_are_served_by_their_hashed_names_and_nothing_else_of
     assert response.status_code == 200 and response.headers["Cache-Control"] == IMMUTABLE
     assert response.mimetype == "text/javascript"
     for other in (f"mermaid/chunks/mermaid.esm.min/{chunk}.map", "mermaid/chunks/mermaid.esm.min/../../package.json",
-                  "mermaid/package.json", "mermaid/dist/mermaid.js", "../package.json", "mermaid.js"):
+                  "mermaid/package.json", "mermaid/dist/mermaid.js", "../package.json", "mermaid.min.js"):
         response = client.get(f"/vendor/{other}")
         response.close()
         assert response.status_code == 404, other
