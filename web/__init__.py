@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None, core: Application | None = None
         access,
         admin,
         alerts,
+        assets,
         auth,
         cases,
         dashboard,
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, core: Application | None = None
     for module in (auth, inbox, cases, history, dashboard, exports, documents, alerts, admin, ledger, i18n):
         app.register_blueprint(module.bp)
     security.register_vendor_route(app, Path(app.config["RECTIFLOW_NODE_MODULES"]))
+    assets.init_app(app, Path(app.config["RECTIFLOW_NODE_MODULES"]))
     access.init_app(app)
     return app
 

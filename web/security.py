@@ -1,5 +1,7 @@
 """HTTP hardening: CSRF on every POST, security headers, no caching of pages, the vendor route.
 
+Static and vendor files carry content hashes in their URLs and are cached for a year (web.assets).
+
 The Content-Security-Policy allows scripts only from this origin (no inline scripts anywhere;
 the page scripts live in static/app.js). Styles allow 'unsafe-inline' only because the diagram
 library injects a <style> element into each SVG it draws.
@@ -9,8 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, request, send_from_directory, url_for
+from flask import Flask, Response, abort, send_from_directory, url_for
 from flask_wtf.csrf import CSRFProtect
+
+from web import assets
 
 csrf = CSRFProtect()
 
@@ -26,8 +30,6 @@ CSP = "; ".join([
     "form-action 'self'",
     "frame-ancestors 'none'",
 ])
-# The built files of the npm packages the pages use, served from node_modules (never copied).
-VENDOR_FILES = {"mermaid.min.js": "mermaid/dist/mermaid.min.js"}
 
 
 def init_app(app: Flask) -> None:
@@ -43,8 +45,9 @@ def add_headers(response: Response) -> Response:
     h.setdefault("Referrer-Policy", "same-origin")
     h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if request.endpoint in ("static", "vendor"):
-        h["Cache-Control"] = "public, max-age=86400"
+    cache = assets.cache_control()
+    if cache is not None:
+        h["Cache-Control"] = cache
     else:  # case data must not linger in shared or browser caches
         h["Cache-Control"] = "no-store"
         h["Pragma"] = "no-cache"
@@ -52,13 +55,13 @@ def add_headers(response: Response) -> Response:
 
 
 def register_vendor_route(app: Flask, node_modules: Path) -> None:
-    @app.route("/vendor/<name>", endpoint="vendor")
+    @app.route("/vendor/<path:name>", endpoint="vendor")
     def vendor(name: str) -> Response:
-        rel = VENDOR_FILES.get(name)
+        rel = assets.vendor_path(name)
         if rel is None or not (node_modules / rel).is_file():
             abort(404)
         path = node_modules / rel
-        return send_from_directory(path.parent, path.name, mimetype="text/javascript", max_age=86400)
+        return send_from_directory(path.parent, path.name, mimetype="text/javascript")
 
 
 def safe_next(target: str | None) -> str:

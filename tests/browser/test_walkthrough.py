@@ -195,6 +195,7 @@ def test_a_case_from_report_to_close_out(page_as, server, server_clock, shot, tm
     assert "已销号" in closing and "2026-03-09" in closing and "整治办 赵刚" in closing
     assert sup.locator("#return-rework").count() == 0
     assert "缺少复核制度文件" in sup.inner_text("#round-1")
+    sup.click("#diagram-toggle")  # the diagram is drawn when opened
     sup.wait_for_selector("body[data-diagrams='drawn']")
     assert sup.locator("#diagram svg").count() == 1
     assert sup.locator("text=复核制度.pdf").count() == 1

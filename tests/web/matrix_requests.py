@@ -6,7 +6,7 @@ CASE = "{case}"
 # without depending on the case's state: e.g. a malformed version number is a 400 from the view.
 REQUESTS = {
     "static": ("GET", "/static/app.css", None),
-    "vendor": ("GET", "/vendor/mermaid.min.js", None),
+    "vendor": ("GET", "/vendor/mermaid/mermaid.esm.min.mjs", None),
     "auth.login": ("GET", "/login", None),
     "auth.logout": ("POST", "/logout", {}),
     "auth.change_password": ("GET", "/account/password", None),

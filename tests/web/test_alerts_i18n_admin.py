@@ -96,7 +96,7 @@ def test_admin_can_end_a_users_sessions(app, web_app, as_role):
 
 def test_definition_page_draws_the_lifecycle(as_role):
     html = as_role("admin").get("/definitions/rectification_item").get_data(as_text=True)
-    assert "stateDiagram-v2" in html and "/vendor/mermaid.min.js" in html
+    assert "stateDiagram-v2" in html and "/vendor/mermaid/mermaid.esm.min.mjs?v=" in html
 
 
 def test_mermaid_text_covers_states_transitions_and_the_current_state(app):
