@@ -41,7 +41,7 @@ from workflow.adapters.sql.merkle_log import SqlMerkleLog
 from workflow.adapters.sql.sqlqueries import SqlQueries
 from workflow.audit.checkpoints import Checkpoints
 from workflow.audit.service import Audit
-from workflow.audit.witness import CosignerKey, Cosigned
+from workflow.audit.witness import Cosigned, CosignerKey
 from workflow.campaigns.coverage import Coverage, PlanItemRef, coverage_problems
 from workflow.campaigns.declarations import Declarations
 from workflow.campaigns.loader import Campaigns

@@ -193,11 +193,10 @@ MESSAGES: Mapping[str, str] = {
     "audit.origin_mismatch": N_("the checkpoint belongs to log %(origin)s, this database's log is %(expected)s"),
     # witnesses (workflow.audit.witness): cosigning checkpoints offline, and checking cosignatures
     "witness.key_bad": N_("%(path)s: not a witness public key (a signed-note verifier key of type 0x04, "
-                          "as `rectiflow audit witness keygen` writes)"),
-    "witness.private_key_bad": N_("%(path)s: not a witness private key (as `rectiflow audit witness keygen` writes)"),
+                          "as `%(command)s` writes)"),
+    "witness.private_key_bad": N_("%(path)s: not a witness private key (as `%(command)s` writes)"),
     "witness.state_bad": N_("%(path)s: the witness state file is damaged; nothing was cosigned"),
-    "witness.proof_bad": N_("%(path)s: not a consistency proof (the JSON that "
-                            "`rectiflow audit proof consistency OLD NEW --json` writes)"),
+    "witness.proof_bad": N_("%(path)s: not a consistency proof (the JSON that `%(command)s` writes)"),
     "witness.log_key_needed": N_("this witness has not seen log %(origin)s before: give the log's public key "
                                  "with --log-key PUB (it is remembered)"),
     "witness.log_key_changed": N_("refused: log %(origin)s is known to this witness by key %(known)s, "
@@ -207,9 +206,9 @@ MESSAGES: Mapping[str, str] = {
     "witness.forked_same_size": N_("refused: the checkpoint of log %(origin)s has %(size)s entries like the one "
                                    "this witness cosigned, but another root hash — the log forked"),
     "witness.proof_needed": N_("refused: log %(origin)s grew from %(last)s to %(size)s entries; give --proof FILE "
-                               "(on the server: `rectiflow audit proof consistency %(last)s %(size)s --json`)"),
+                               "(on the server: `%(command)s`)"),
     "witness.proof_sizes": N_("refused: the proof is from size %(old)s to %(new)s, this witness needs one from "
-                              "%(last)s to %(size)s (`rectiflow audit proof consistency %(last)s %(size)s --json`)"),
+                              "%(last)s to %(size)s (`%(command)s`)"),
     "witness.forked": N_("refused: the consistency proof does not show that the checkpoint of %(size)s entries "
                          "extends the one of %(last)s entries this witness cosigned — log %(origin)s forked or "
                          "was rewritten"),

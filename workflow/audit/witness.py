@@ -50,6 +50,7 @@ from workflow.errors import InvalidInput
 COSIGNATURE_V1 = b"\x04"  # the signature type byte of cosignature/v1 Ed25519 keys
 HEADER = "cosignature/v1\n"
 MAX_TIMESTAMP = 2**63 - 1
+KEYGEN = "rectiflow audit witness keygen"
 _NAME = re.compile(r"^[^\s+]+$")  # a key name: no spaces, no '+' (the vkey separator)
 
 
@@ -115,9 +116,9 @@ def parse_cosigner(text: str, source: str = "") -> CosignerKey:
         name, hex_id, blob = text.strip().split("+", 2)
         raw, kid = base64.b64decode(blob, validate=True), bytes.fromhex(hex_id)
     except (ValueError, binascii.Error):
-        raise InvalidInput("witness.key_bad", path=source) from None
+        raise InvalidInput("witness.key_bad", path=source, command=KEYGEN) from None
     if not _NAME.match(name) or len(raw) != 33 or raw[:1] != COSIGNATURE_V1 or kid != cosigner_key_id(name, raw[1:]):
-        raise InvalidInput("witness.key_bad", path=source)
+        raise InvalidInput("witness.key_bad", path=source, command=KEYGEN)
     return CosignerKey(name, kid, raw[1:])
 
 
@@ -126,12 +127,12 @@ def parse_cosigner_signer(text: str, source: str = "") -> CosignerSigner:
         private, key, name, hex_id, blob = text.strip().split("+", 4)
         raw, kid = base64.b64decode(blob, validate=True), bytes.fromhex(hex_id)
     except (ValueError, binascii.Error):
-        raise InvalidInput("witness.private_key_bad", path=source) from None
+        raise InvalidInput("witness.private_key_bad", path=source, command=KEYGEN) from None
     if (private, key) != ("PRIVATE", "KEY") or not _NAME.match(name) or len(raw) != 33 or raw[:1] != COSIGNATURE_V1:
-        raise InvalidInput("witness.private_key_bad", path=source)
+        raise InvalidInput("witness.private_key_bad", path=source, command=KEYGEN)
     signer = CosignerSigner(name, raw[1:])
     if signer.verifier.key_id != kid:
-        raise InvalidInput("witness.private_key_bad", path=source)
+        raise InvalidInput("witness.private_key_bad", path=source, command=KEYGEN)
     return signer
 
 
@@ -213,7 +214,7 @@ class ConsistencyProof:
             if not (isinstance(old, int) and isinstance(new, int)) or any(len(p) != 32 for p in proof):
                 raise ValueError
         except (ValueError, KeyError, TypeError, binascii.Error):
-            raise InvalidInput("witness.proof_bad", path=source) from None
+            raise InvalidInput("witness.proof_bad", path=source, command=_proof_command("OLD", "NEW")) from None
         return ConsistencyProof(old, new, proof)
 
 
@@ -276,9 +277,14 @@ def _decide(state: WitnessState | None, cp: Checkpoint, proof: ConsistencyProof 
             raise WitnessRefused("witness.forked", **last)
         return "extended"
     if proof is None:
-        raise WitnessRefused("witness.proof_needed", **last)
+        raise WitnessRefused("witness.proof_needed", command=_proof_command(state.size, cp.size), **last)
     if (proof.old, proof.new) != (state.size, cp.size):
-        raise WitnessRefused("witness.proof_sizes", old=proof.old, new=proof.new, **last)
+        raise WitnessRefused("witness.proof_sizes", old=proof.old, new=proof.new,
+                             command=_proof_command(state.size, cp.size), **last)
     if not verify_consistency(state.size, cp.size, state.root, cp.root, proof.proof):
         raise WitnessRefused("witness.forked", **last)
     return "extended"
+
+
+def _proof_command(old: int | str, new: int | str) -> str:
+    return f"rectiflow audit proof consistency {old} {new} --json"

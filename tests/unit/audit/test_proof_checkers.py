@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from workflow.audit import merkle as m
 
 # distinct leaves: with two equal leaves a proof is rightly valid at either position
-trees = st.lists(st.binary(max_size=8), min_size=1, max_size=70, unique=True).map(lambda xs: [m.leaf_hash(x) for x in xs])
+trees = st.lists(st.binary(max_size=8), min_size=1, max_size=70, unique=True).map(
+    lambda xs: [m.leaf_hash(x) for x in xs])
 
 
 def sizes_other_than(n: int) -> list[int]:

@@ -186,5 +186,5 @@ def test_the_state_folder_is_written_atomically_and_read_back(tmp_path):
 
 def test_a_proof_file_that_is_not_one_is_refused_by_name():
     for text in ("", "[]", '{"old": 1, "new": 2, "proof": ["AA=="]}', '{"old": "1", "new": 2, "proof": []}'):
-        with pytest.raises(InvalidInput, match="p.json: not a consistency proof"):
+        with pytest.raises(InvalidInput, match=r"p\.json: not a consistency proof"):
             ConsistencyProof.from_json(text, "p.json")

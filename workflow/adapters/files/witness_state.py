@@ -71,7 +71,8 @@ class WitnessStateDir:
 
 
 def write_witness_key(directory: Path, signer: CosignerSigner) -> tuple[Path, Path]:
-    """<name>.key (0600, never overwritten; '/' in the name becomes '_') and <name>.pub (the vkey to register with the log's auditors)."""
+    """<name>.key (0600, never overwritten; '/' in the name becomes '_') and <name>.pub (the vkey to
+    register with the log's audit administrator)."""
     directory.mkdir(parents=True, exist_ok=True)
     stem = signer.name.replace("/", "_")  # names are often URLs without a scheme (witness.example.org/w1)
     private, public = directory / f"{stem}.key", directory / f"{stem}.pub"
