@@ -9,6 +9,7 @@ files, the catalogue's inputs) are the functions at the end.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -42,6 +43,7 @@ from workflow.adapters.sql.sqlqueries import SqlQueries
 from workflow.audit.checkpoints import Checkpoints
 from workflow.audit.service import Audit
 from workflow.audit.witness import Cosigned, CosignerKey
+from workflow.audit.witnessing import Witnessing
 from workflow.campaigns.coverage import Coverage, PlanItemRef, coverage_problems
 from workflow.campaigns.declarations import Declarations
 from workflow.campaigns.loader import Campaigns
@@ -59,6 +61,7 @@ from workflow.errors import DefinitionError, InvalidInput, WorkflowError
 from workflow.escalation.calendar import WorkingCalendar, parse_calendar
 from workflow.escalation.deadline_policy import DeadlinePolicy
 from workflow.escalation.service import Escalations
+from workflow.events import format_time
 from workflow.ledger.importer import LedgerImports
 from workflow.ports import BlobStore, Clock, ReadModel, Store
 from workflow.reporting.workbook import WorkbookWriter
@@ -96,6 +99,14 @@ class Application:
     def close(self) -> None:
         """Release the database connections (the application is not used afterwards)."""
         self.store.dispose()
+
+    @functools.cached_property
+    def witnessing(self) -> Witnessing:
+        """The audit administrator's witnessing: checkpoints to carry out, cosignatures brought back."""
+        from workflow.adapters.sql.witness_book import SqlWitnessBook
+
+        engine = self.store.engine  # type: ignore[attr-defined]  # built on SqlStore alone (build)
+        return Witnessing(SqlWitnessBook(engine), self.checkpoints, lambda: format_time(self.clock.now()))
 
 
 def build(settings: Settings, *, clock: Clock | None = None, sync: bool = True,

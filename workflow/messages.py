@@ -215,6 +215,13 @@ MESSAGES: Mapping[str, str] = {
     "witness.cosignature_missing": N_("the checkpoint carries no cosignature by witness %(key)s+%(key_id)s"),
     "witness.cosignature_bad": N_("the cosignature by witness %(key)s does not verify: the checkpoint was edited "
                                   "or the cosignature forged"),
+    "witness.no_checkpoint": N_("no stored checkpoint %(id)s"),
+    "witness.no_proof_needed": N_("the previous checkpoint has %(size)s entries: the witness needs no proof"),
+    "witness.key_registered": N_("a witness key named %(name)s (or with the same key id) is registered already"),
+    "witness.not_stored": N_("this is not one of the stored checkpoints: its content differs from every checkpoint "
+                             "this server signed"),
+    "witness.log_signature_missing": N_("the log's own signature is missing from the uploaded checkpoint"),
+    "witness.no_registered_cosignature": N_("the checkpoint carries no cosignature by a registered witness key"),
     "witness.first_use": N_("cosigned %(size)s entries of log %(origin)s — trust on first use: this witness had "
                             "no earlier checkpoint of this log, so nothing was compared"),
     "witness.same": N_("cosigned %(size)s entries of log %(origin)s again: the same tree this witness cosigned "
