@@ -33,7 +33,7 @@ MAX_NOTE = 64 * 1024  # a checkpoint with a hundred signature lines is a few kil
 def checkpoints() -> str:
     witnessing = core().witnessing
     return render_template("history/checkpoints.html", rows=[_row(cp) for cp in witnessing.stored()],
-                           keys=witnessing.keys(), may_witness=may(WITNESS))
+                           keys=witnessing.registered_keys(), may_witness=may(WITNESS))
 
 
 def _row(cp: StoredCheckpoint) -> dict[str, Any]:

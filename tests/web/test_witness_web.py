@@ -35,7 +35,7 @@ class MemoryStates:
 @pytest.fixture
 def signed(app, tmp_path):
     """The app with a signing key and two checkpoints (with records between them)."""
-    private, public, _ = audit_keygen(tmp_path / "keys", "bureau-audit")
+    private, _, _ = audit_keygen(tmp_path / "keys", "bureau-audit")
     app.checkpoints.key_path = private
     open_item(app)
     app.checkpoints.checkpoint()
@@ -144,7 +144,7 @@ def test_forged_edited_and_unregistered_uploads_are_refused_and_logged(signed, w
     assert outcomes and set(outcomes) == {"refused"}
     duplicate = client.post("/audit/witness-keys", data={"vkey": registered.verifier.text()},
                             follow_redirects=True).get_data(as_text=True)
-    assert "已登记" in duplicate and len(signed.witnessing.keys()) == 1
+    assert "已登记" in duplicate and len(signed.witnessing.registered_keys()) == 1
     bad = client.post("/audit/witness-keys", data={"vkey": signed.checkpoints.signer().verifier.text()},
                       follow_redirects=True).get_data(as_text=True)
     assert "不是见证方公钥" in bad  # the log's own key (type 0x01) is not a witness key
@@ -155,7 +155,7 @@ def test_the_auditor_reads_the_checkpoints_but_witnesses_nothing(signed, web_app
     page = auditor.get("/audit/checkpoints").get_data(as_text=True)
     assert "检查点" in page and "upload-cosigned" not in page and "add-witness-key" not in page
     assert auditor.post("/audit/witness-keys", data={"vkey": generate_witness("x").verifier.text()}).status_code == 403
-    assert signed.witnessing.keys() == []
+    assert signed.witnessing.registered_keys() == []
 
 
 def test_witness_records_are_append_only(signed, web_app):

@@ -104,7 +104,7 @@ class Witnessing:
             raise InvalidInput("witness.no_proof_needed", size=old)
         return self.checkpoints.consistency(old, new)
 
-    def keys(self) -> list[WitnessKeyRecord]:
+    def registered_keys(self) -> list[WitnessKeyRecord]:
         return [WitnessKeyRecord(parse_cosigner(text, "witness_keys"), by, at)
                 for text, by, at in self.book.witness_keys()]
 
@@ -112,7 +112,7 @@ class Witnessing:
     def register_key(self, text: str, *, by: str) -> CosignerKey:
         """Register a witness's public key (its vkey line); a name or key id already registered is refused."""
         key = parse_cosigner(text, "vkey")
-        for known in self.keys():
+        for known in self.registered_keys():
             if known.key.name == key.name or known.key.key_id == key.key_id:
                 raise InvalidInput("witness.key_registered", name=known.key.name)
         self.book.add_witness_key(key.text(), by=by, at=self.now_text())
@@ -129,7 +129,7 @@ class Witnessing:
         already = {(c.witness, c.key_id) for c in stored.cosignatures}
         fresh: list[str] = []
         valid = 0
-        for record in self.keys():
+        for record in self.registered_keys():
             key = record.key
             if not any(name == key.name and raw[:4] == key.key_id for name, raw in signatures):
                 continue  # not cosigned by this witness
