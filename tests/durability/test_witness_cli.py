@@ -140,3 +140,37 @@ def test_a_first_checkpoint_without_the_log_key_and_bad_files_are_clear_refusals
     assert junk.code == 1 and "not a well-formed signed note" in junk.stderr
     missing = witness_cli(machine, "audit", "witness", "cosign", "nothere.txt", "--key", keys["witness"].name)
     assert missing.code == 1 and "nothere.txt: No such file or directory" in missing.stderr
+
+
+def test_proofs_written_by_the_cli_verify_and_wrong_sizes_are_refused(signed_app, database_url, instance_dir):
+    """`audit proof inclusion|consistency --json` as an auditor receives them, checked with workflow.audit.merkle;
+    the same proofs claimed for another tree size, another index, or one hash more or less are refused."""
+    from workflow.audit import merkle as m
+
+    case = walk_rectification(signed_app)
+    old_cp, _ = signed_app.checkpoints.checkpoint()
+    walk_rectification(signed_app)
+    new_cp, _ = signed_app.checkpoints.checkpoint()
+
+    inclusion = run_cli(database_url, instance_dir, "audit", "proof", "inclusion", case.id, "2", "--json").json()
+    leaf, root = base64.b64decode(inclusion["leaf"]), base64.b64decode(inclusion["root"])
+    path = [base64.b64decode(p) for p in inclusion["proof"]]
+    index, size = inclusion["index"], inclusion["size"]
+    assert size == new_cp.size and root == new_cp.root  # against the latest checkpoint by default
+    assert m.verify_inclusion(leaf, index, size, path, root)
+    for wrong in (size + 1, 2 * size, index):
+        assert not m.verify_inclusion(leaf, index, wrong, path, root)
+    assert not m.verify_inclusion(leaf, index + 1, size, path, root)
+    assert not m.verify_inclusion(leaf, index, size, [*path, root], root)
+    assert not m.verify_inclusion(leaf, index, size, path[:-1], root)
+
+    data = run_cli(database_url, instance_dir, "audit", "proof", "consistency", str(old_cp.size), str(new_cp.size),
+                   "--json").json()
+    proof = [base64.b64decode(p) for p in data["proof"]]
+    assert base64.b64decode(data["old_root"]) == old_cp.root and base64.b64decode(data["new_root"]) == new_cp.root
+    assert m.verify_consistency(old_cp.size, new_cp.size, old_cp.root, new_cp.root, proof)
+    for wrong in (new_cp.size + 1, 2 * new_cp.size + 1):
+        assert not m.verify_consistency(old_cp.size, wrong, old_cp.root, new_cp.root, proof)
+    assert not m.verify_consistency(old_cp.size - 1, new_cp.size, old_cp.root, new_cp.root, proof)
+    assert not m.verify_consistency(old_cp.size, new_cp.size, old_cp.root, new_cp.root, [*proof, new_cp.root])
+    assert not m.verify_consistency(old_cp.size, new_cp.size, old_cp.root, new_cp.root, proof[:-1])
