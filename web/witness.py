@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response as Redirect
 
 from web.context import core, log_access, may, me
 from web.messages import describe
-from workflow.audit.notes import NoteRefused, open_checkpoint
+from workflow.audit.notes import NoteRefused, VerifierKey, open_checkpoint
 from workflow.audit.witnessing import StoredCheckpoint
 from workflow.definitions.roles import WITNESS
 from workflow.errors import NotFound, WorkflowError
@@ -31,20 +31,20 @@ MAX_NOTE = 64 * 1024  # a checkpoint with a hundred signature lines is a few kil
 
 @bp.route("/audit/checkpoints")
 def checkpoints() -> str:
-    witnessing = core().witnessing
-    return render_template("history/checkpoints.html", rows=[_row(cp) for cp in witnessing.stored()],
+    witnessing, checkpoints = core().witnessing, core().checkpoints
+    key = checkpoints.signer().verifier if checkpoints.key_path is not None else None
+    return render_template("history/checkpoints.html", rows=[_row(cp, key) for cp in witnessing.stored()],
                            keys=witnessing.registered_keys(), may_witness=may(WITNESS))
 
 
-def _row(cp: StoredCheckpoint) -> dict[str, Any]:
+def _row(cp: StoredCheckpoint, key: VerifierKey | None) -> dict[str, Any]:
     """What the page shows of one checkpoint: the log's signature checked when the server holds its key."""
-    checkpoints = core().checkpoints
     signature: bool | None = None
-    if checkpoints.key_path is not None:
+    if key is not None:
         try:
-            open_checkpoint(cp.note, checkpoints.signer().verifier)
+            open_checkpoint(cp.note, key)
             signature = True
-        except (NoteRefused, WorkflowError):
+        except NoteRefused:
             signature = False
     return {"cp": cp, "signature": signature,
             "witnesses": [(c.witness, format_time(datetime.fromtimestamp(c.timestamp, UTC))) for c in cp.cosignatures]}
