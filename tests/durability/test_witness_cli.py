@@ -158,8 +158,11 @@ def test_proofs_written_by_the_cli_verify_and_wrong_sizes_are_refused(signed_app
     index, size = inclusion["index"], inclusion["size"]
     assert size == new_cp.size and root == new_cp.root  # against the latest checkpoint by default
     assert m.verify_inclusion(leaf, index, size, path, root)
-    for wrong in (size + 1, 2 * size, index):
-        assert not m.verify_inclusion(leaf, index, wrong, path, root)
+    dummy = [m.leaf_hash(i.to_bytes(4, "big")) for i in range(4 * size)]
+    for wrong in (size - 1, size + 1, 2 * size, 4 * size, index):  # sizes whose proofs have another length
+        if wrong <= index or len(m.inclusion_proof(index, dummy[:wrong])) != len(path):
+            assert not m.verify_inclusion(leaf, index, wrong, path, root), wrong
+    assert not m.verify_inclusion(leaf, index, 4 * size, path, root)
     assert not m.verify_inclusion(leaf, index + 1, size, path, root)
     assert not m.verify_inclusion(leaf, index, size, [*path, root], root)
     assert not m.verify_inclusion(leaf, index, size, path[:-1], root)
@@ -169,8 +172,11 @@ def test_proofs_written_by_the_cli_verify_and_wrong_sizes_are_refused(signed_app
     proof = [base64.b64decode(p) for p in data["proof"]]
     assert base64.b64decode(data["old_root"]) == old_cp.root and base64.b64decode(data["new_root"]) == new_cp.root
     assert m.verify_consistency(old_cp.size, new_cp.size, old_cp.root, new_cp.root, proof)
-    for wrong in (new_cp.size + 1, 2 * new_cp.size + 1):
-        assert not m.verify_consistency(old_cp.size, wrong, old_cp.root, new_cp.root, proof)
+    for wrong in (new_cp.size + 1, 2 * new_cp.size + 1, 4 * new_cp.size):
+        if len(m.consistency_proof(old_cp.size, dummy[:wrong] if wrong <= len(dummy) else
+                                   [m.leaf_hash(i.to_bytes(4, "big")) for i in range(wrong)])) != len(proof):
+            assert not m.verify_consistency(old_cp.size, wrong, old_cp.root, new_cp.root, proof), wrong
+    assert not m.verify_consistency(old_cp.size, 4 * new_cp.size, old_cp.root, new_cp.root, proof)
     assert not m.verify_consistency(old_cp.size - 1, new_cp.size, old_cp.root, new_cp.root, proof)
     assert not m.verify_consistency(old_cp.size, new_cp.size, old_cp.root, new_cp.root, [*proof, new_cp.root])
     assert not m.verify_consistency(old_cp.size, new_cp.size, old_cp.root, new_cp.root, proof[:-1])
