@@ -23,6 +23,7 @@ from rectiflow import (
     cli_escalation,
     cli_ledger,
     cli_serve,
+    cli_witness,
 )
 from rectiflow.common import handles_errors, settings
 from rectiflow.output import LANGUAGES, JsonAwareGroup
@@ -55,6 +56,7 @@ for _module in (cli_cases, cli_definitions, cli_directory, cli_audit, cli_demo, 
                 cli_campaign, cli_catalogue, cli_declarations, cli_ledger, cli_documents):
     for _command in _module.COMMANDS:
         main.add_command(_command)
+cli_audit.audit.add_command(cli_witness.witness)  # `rectiflow audit witness …` (works without a database)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -11,7 +11,7 @@ from rectiflow.common import application, handles_errors, json_option
 from rectiflow.output import EXIT_ERROR, emit
 from workflow.audit.bundle_verify import verify_bundle
 from workflow.audit.notes import VerifierKey
-from workflow.bootstrap import Application, audit_keygen
+from workflow.bootstrap import Application, audit_keygen, witness_public_key
 from workflow.errors import InvalidInput
 
 DEFAULT_KEY_NAME = "rectiflow-audit"
@@ -33,11 +33,15 @@ def audit() -> None:
                    "latest stored one).")
 @click.option("--key", "keys", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
               help="The public key (.pub) that signed the checkpoint(s): one for all, or one per --checkpoint.")
+@click.option("--witness-key", "witness_keys", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="A witness's public key: every checkpoint must carry its valid cosignature (repeatable).")
 @json_option
 @handles_errors
 def verify_cmd(case_id: str | None, bundle: Path | None, jobs: int | None, checkpoints: tuple[Path, ...],
-               keys: tuple[Path, ...], as_json: bool) -> None:
+               keys: tuple[Path, ...], witness_keys: tuple[Path, ...], as_json: bool) -> None:
     """Walk every chain, recompute every hash, replay every case, check the checkpoints; exit 1 on any problem."""
+    if bundle is not None and witness_keys:  # the bundle verifier checks cosignatures its own way
+        raise InvalidInput("--witness-key: checks the database's checkpoints; give it without --bundle")
     if bundle is not None:
         if checkpoints or keys:  # bundles carry no checkpoint or proofs yet: say so rather than ignore the options
             raise InvalidInput("--checkpoint/--key: checking an exported bundle against a checkpoint is not "
@@ -47,7 +51,8 @@ def verify_cmd(case_id: str | None, bundle: Path | None, jobs: int | None, check
         app = application(sync=False)
         result = app.audit.verify(case_id=case_id, jobs=jobs).to_dict()
         if case_id is None:
-            checked = app.checkpoints.verify(_given(app, checkpoints, keys))
+            witnesses = [witness_public_key(k) for k in witness_keys]
+            checked = app.checkpoints.verify(_given(app, checkpoints, keys), witnesses)
             if checked:  # no checkpoint yet: the report is the chains' alone, as before
                 result["checkpoints"] = [c.to_dict() for c in checked]
                 result["ok"] = bool(result["ok"]) and all(c.ok for c in checked)
@@ -55,6 +60,7 @@ def verify_cmd(case_id: str | None, bundle: Path | None, jobs: int | None, check
     lines += [f"  case {p['case']} version {p['version']}: {p['reason']}" for p in result["problems"]]
     for cp in result.get("checkpoints", []):
         unsigned = "" if cp["signature_checked"] else " (signature not checked: give --key PUB)"
+        unsigned += "".join(f", cosigned by {name}" for name in cp.get("cosigned_by", []))
         lines.append(f"checkpoint {cp['source']}: " + (f"OK, the database holds its tree of {cp['size']} entries"
                                                        if cp["ok"] else "FAILED") + unsigned)
         lines += [f"  {_subject(p)}: {p['reason']}" for p in cp["problems"]]

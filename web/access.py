@@ -23,6 +23,7 @@ from workflow.definitions.roles import (
     IMPORT_LEDGER,
     READ,
     READ_ALL,
+    WITNESS,
     RoleBook,
 )
 
@@ -60,6 +61,11 @@ ROUTES: dict[str, tuple[str, ...] | None] = {
     "history.audit": (AUDIT,),
     "history.audit_export": (AUDIT,),
     "history.access_log": (AUDIT,),
+    "witness.checkpoints": (AUDIT,),  # reading the checkpoints is reading the log
+    "witness.download_note": (AUDIT,),
+    "witness.download_proof": (AUDIT,),
+    "witness.upload": (WITNESS,),  # witnessing changes records: the audit administrator's power alone
+    "witness.add_key": (WITNESS,),
     "dashboard.index": CASE_READERS,
     "dashboard.export": CASE_READERS,
     "exports.inbox_ledger": CASE_READERS,

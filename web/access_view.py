@@ -35,7 +35,10 @@ ACTIONS = {
     "enable_user": N_("Enable a user"), "reset_password": N_("Reset a password"),
     "change_password": N_("Change own password"), "end_sessions": N_("End a user's sessions"),
     "grant_role": N_("Grant a role"), "change_role": N_("Change a role"), "revoke_role": N_("Revoke a role"),
+    "download_checkpoint": N_("Download a checkpoint"), "download_consistency": N_("Download a consistency proof"),
+    "upload_cosignature": N_("Upload a cosigned checkpoint"), "register_witness_key": N_("Register a witness key"),
 }
+WITNESSING = ("download_checkpoint", "download_consistency", "upload_cosignature", "register_witness_key")
 OUTCOMES = {"ok": N_("Done"), "failed": N_("Failed"), "throttled": N_("Throttled"),
             "refused": N_("Refused")}
 ACTING_ON_CONFIDENTIAL = N_("Act on a confidential case")  # view_<endpoint> of the other case pages
@@ -94,6 +97,11 @@ def _details(e: AccessEntry) -> list[tuple[str, str]]:
         out.append((_("Scope"), _("all") if d["filter"] == "all" else str(d["filter"])))
     if d.get("path"):
         out.append((_("Request"), f"{d.get('method', '')} {d['path']}".strip()))
+    if e.action in WITNESSING:
+        if "size" in d:
+            out.append((_("Entries"), str(d["size"])))
+        if d.get("witness") or d.get("witnesses"):
+            out.append((_("Witness"), "、".join(d.get("witnesses") or [d["witness"]])))
     if "attempts" in d:  # a failed-login row stands for this many attempts (workflow.directory.throttle)
         out.append((_("Attempts"), str(d["attempts"])))
     if d.get("until"):

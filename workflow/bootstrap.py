@@ -9,6 +9,7 @@ files, the catalogue's inputs) are the functions at the end.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -41,6 +42,8 @@ from workflow.adapters.sql.merkle_log import SqlMerkleLog
 from workflow.adapters.sql.sqlqueries import SqlQueries
 from workflow.audit.checkpoints import Checkpoints
 from workflow.audit.service import Audit
+from workflow.audit.witness import Cosigned, CosignerKey
+from workflow.audit.witnessing import Witnessing
 from workflow.campaigns.coverage import Coverage, PlanItemRef, coverage_problems
 from workflow.campaigns.declarations import Declarations
 from workflow.campaigns.loader import Campaigns
@@ -58,6 +61,7 @@ from workflow.errors import DefinitionError, InvalidInput, WorkflowError
 from workflow.escalation.calendar import WorkingCalendar, parse_calendar
 from workflow.escalation.deadline_policy import DeadlinePolicy
 from workflow.escalation.service import Escalations
+from workflow.events import format_time
 from workflow.ledger.importer import LedgerImports
 from workflow.ports import BlobStore, Clock, ReadModel, Store
 from workflow.reporting.workbook import WorkbookWriter
@@ -95,6 +99,14 @@ class Application:
     def close(self) -> None:
         """Release the database connections (the application is not used afterwards)."""
         self.store.dispose()
+
+    @functools.cached_property
+    def witnessing(self) -> Witnessing:
+        """The audit administrator's witnessing: checkpoints to carry out, cosignatures brought back."""
+        from workflow.adapters.sql.witness_book import SqlWitnessBook
+
+        engine = self.store.engine  # type: ignore[attr-defined]  # built on SqlStore alone (build)
+        return Witnessing(SqlWitnessBook(engine), self.checkpoints, lambda: format_time(self.clock.now()))
 
 
 def build(settings: Settings, *, clock: Clock | None = None, sync: bool = True,
@@ -184,6 +196,37 @@ def audit_keygen(directory: Path, name: str) -> tuple[Path, Path, str]:
     signer = generate(name)
     private, public = AuditKeyFiles().write(directory, signer)
     return private, public, signer.verifier.text()
+
+
+def witness_keygen(directory: Path, name: str) -> tuple[Path, Path, str]:
+    """`audit witness keygen`: a new witness (cosigner) key; (private file, public file, public vkey)."""
+    from workflow.adapters.files.witness_state import write_witness_key
+    from workflow.audit.witness import generate_witness
+
+    signer = generate_witness(name)
+    private, public = write_witness_key(directory, signer)
+    return private, public, signer.verifier.text()
+
+
+def witness_cosign(note: str, *, key: Path, state_dir: Path, now: int, log_key: Path | None = None,
+                   proof: tuple[str, str] | None = None) -> Cosigned:
+    """`audit witness cosign`, from files alone (no settings, no database): check the checkpoint `note`
+    against the witness state in `state_dir` and cosign it. `proof` is (text, where it came from)."""
+    from workflow.adapters.files.witness_state import WitnessStateDir, read_witness_key
+    from workflow.audit.witness import ConsistencyProof, cosign
+
+    signer = read_witness_key(key)
+    verifier = AuditKeyFiles().verifier(log_key) if log_key is not None else None
+    parsed = ConsistencyProof.from_json(*proof) if proof is not None else None
+    with WitnessStateDir(state_dir).locked() as states:
+        return cosign(note, signer, states, now=now, log_key=verifier, proof=parsed)
+
+
+def witness_public_key(path: Path) -> CosignerKey:
+    """A witness's public key file (vkey type 0x04)."""
+    from workflow.adapters.files.witness_state import read_witness_public
+
+    return read_witness_public(path)
 
 
 def roles_of(settings: Settings) -> RoleBook:

@@ -191,6 +191,43 @@ MESSAGES: Mapping[str, str] = {
                            "(0 < OLD ≤ NEW ≤ the log's size)"),
     "audit.not_logged": N_("event %(version)s of case %(case_id)s is not in the Merkle log yet: run `%(command)s`"),
     "audit.origin_mismatch": N_("the checkpoint belongs to log %(origin)s, this database's log is %(expected)s"),
+    # witnesses (workflow.audit.witness): cosigning checkpoints offline, and checking cosignatures
+    "witness.key_bad": N_("%(path)s: not a witness public key (a signed-note verifier key of type 0x04, "
+                          "as `%(command)s` writes)"),
+    "witness.private_key_bad": N_("%(path)s: not a witness private key (as `%(command)s` writes)"),
+    "witness.state_bad": N_("%(path)s: the witness state file is damaged; nothing was cosigned"),
+    "witness.proof_bad": N_("%(path)s: not a consistency proof (the JSON that `%(command)s` writes)"),
+    "witness.log_key_needed": N_("this witness has not seen log %(origin)s before: give the log's public key "
+                                 "with --log-key PUB (it is remembered)"),
+    "witness.log_key_changed": N_("refused: log %(origin)s is known to this witness by key %(known)s, "
+                                  "not %(key)s — a log's key does not change"),
+    "witness.shrunk": N_("refused: this witness cosigned %(last)s entries of log %(origin)s, the checkpoint has "
+                         "only %(size)s — the tree shrank"),
+    "witness.forked_same_size": N_("refused: the checkpoint of log %(origin)s has %(size)s entries like the one "
+                                   "this witness cosigned, but another root hash — the log forked"),
+    "witness.proof_needed": N_("refused: log %(origin)s grew from %(last)s to %(size)s entries; give --proof FILE "
+                               "(on the server: `%(command)s`)"),
+    "witness.proof_sizes": N_("refused: the proof is from size %(old)s to %(new)s, this witness needs one from "
+                              "%(last)s to %(size)s (`%(command)s`)"),
+    "witness.forked": N_("refused: the consistency proof does not show that the checkpoint of %(size)s entries "
+                         "extends the one of %(last)s entries this witness cosigned — log %(origin)s forked or "
+                         "was rewritten"),
+    "witness.cosignature_missing": N_("the checkpoint carries no cosignature by witness %(key)s+%(key_id)s"),
+    "witness.cosignature_bad": N_("the cosignature by witness %(key)s does not verify: the checkpoint was edited "
+                                  "or the cosignature forged"),
+    "witness.no_checkpoint": N_("no stored checkpoint %(id)s"),
+    "witness.no_proof_needed": N_("the previous checkpoint has %(size)s entries: the witness needs no proof"),
+    "witness.key_registered": N_("a witness key named %(name)s (or with the same key id) is registered already"),
+    "witness.not_stored": N_("this is not one of the stored checkpoints: its content differs from every checkpoint "
+                             "this server signed"),
+    "witness.log_signature_missing": N_("the log's own signature is missing from the uploaded checkpoint"),
+    "witness.no_registered_cosignature": N_("the checkpoint carries no cosignature by a registered witness key"),
+    "witness.first_use": N_("cosigned %(size)s entries of log %(origin)s — trust on first use: this witness had "
+                            "no earlier checkpoint of this log, so nothing was compared"),
+    "witness.same": N_("cosigned %(size)s entries of log %(origin)s again: the same tree this witness cosigned "
+                       "before"),
+    "witness.extended": N_("cosigned %(size)s entries of log %(origin)s: a consistent extension of the %(last)s "
+                           "entries this witness cosigned before"),
     "setting.definitions_missing": N_("no definitions folder at %(path)s (it needs roles.yaml): run rectiflow from "
                                       "the repository root, or set %(setting)s to the definitions folder"),
     "definition.invalid": N_("%(problems)s"),

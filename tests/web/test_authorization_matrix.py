@@ -18,7 +18,8 @@ from webtools import REPO, make_web, open_item, session_as
 
 from web.access import ANY_ROLE, PUBLIC, ROUTES, allowed_roles
 from workflow.adapters.files.definition_files import load_roles
-from workflow.definitions.roles import ADMINISTER_ACCOUNTS, ADMINISTRATIVE, GRANT_ROLES
+from workflow.audit.witness import generate_witness
+from workflow.definitions.roles import ADMINISTER_ACCOUNTS, ADMINISTRATIVE, GRANT_ROLES, WITNESS
 
 ROLE_BOOK = load_roles(REPO / "definitions")
 ROLES = sorted(ROLE_BOOK)
@@ -123,6 +124,8 @@ ACTIONS = {
                      lambda app, t: app.directory.user(t).session_token != "t" * 32),
     "add_unit": (ADMINISTER_ACCOUNTS, "/admin/units", lambda t: {"code": t + "-unit", "parent": "xf-sfj"},
                  lambda app, t: any(u.code == t + "-unit" for u in app.directory.units())),
+    "register_witness_key": (WITNESS, "/audit/witness-keys", lambda t: {"vkey": generate_witness(t).verifier.text()},
+                             lambda app, t: any(k.key.name == t for k in app.witnessing.registered_keys())),
 }
 
 

@@ -9,6 +9,7 @@ public key, origin) and then that the current records still make exactly its tre
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from workflow.audit.notes import (
     parse_checkpoint,
     split_note,
 )
+from workflow.audit.witness import CosignerKey, verify_cosignature
 from workflow.errors import InvalidInput
 from workflow.events import format_time
 from workflow.ports import Clock
@@ -46,6 +48,7 @@ class CheckpointResult:
     checkpoint: Checkpoint | None = None
     problems: list[LogProblem] = field(default_factory=list)
     signature_checked: bool = False  # False: no public key was given (nor a signing key configured)
+    cosigned_by: list[str] = field(default_factory=list)  # the given witnesses whose cosignature verified
 
     @property
     def ok(self) -> bool:
@@ -55,7 +58,7 @@ class CheckpointResult:
         cp = self.checkpoint
         return {"source": self.source, "ok": self.ok, "origin": cp and cp.origin, "size": cp and cp.size,
                 "root": cp and base64.b64encode(cp.root).decode(), "signature_checked": self.signature_checked,
-                "problems": [p.to_dict() for p in self.problems]}
+                "cosigned_by": self.cosigned_by, "problems": [p.to_dict() for p in self.problems]}
 
 
 class Checkpoints:
@@ -91,18 +94,21 @@ class Checkpoints:
         """Every stored checkpoint (not verified: `verify` does that), oldest first."""
         return [(parse_checkpoint(split_note(note)[0]), note) for note in self.log.checkpoints()]
 
-    def verify(self, given: list[tuple[str, str, VerifierKey | None]]) -> list[CheckpointResult]:
+    def verify(self, given: list[tuple[str, str, VerifierKey | None]],
+               witnesses: Sequence[CosignerKey] = ()) -> list[CheckpointResult]:
         """Check (source, note text, key) checkpoints — or, given none, the latest stored one (with the
-        configured key's public half when one is set) — against the current records."""
+        configured key's public half when one is set) — against the current records; with `witnesses`,
+        each checkpoint must also carry a valid cosignature by every one of them."""
         if not given:
             notes = self.log.checkpoints()
             if not notes:
                 return []
             key = self.signer().verifier if self.key_path is not None else None
             given = [("stored latest checkpoint", notes[-1], key)]
-        return [self._verify_one(source, note, key) for source, note, key in given]
+        return [self._verify_one(source, note, key, witnesses) for source, note, key in given]
 
-    def _verify_one(self, source: str, note: str, key: VerifierKey | None) -> CheckpointResult:
+    def _verify_one(self, source: str, note: str, key: VerifierKey | None,
+                    witnesses: Sequence[CosignerKey] = ()) -> CheckpointResult:
         result = CheckpointResult(source)
         try:
             cp = open_checkpoint(note, key) if key is not None else parse_checkpoint(split_note(note)[0])
@@ -110,6 +116,12 @@ class Checkpoints:
             result.problems.append(LogProblem("checkpoint", str(err)))
             return result
         result.checkpoint, result.signature_checked = cp, key is not None
+        for witness in witnesses:  # signature lines of keys not given are ignored (signed-note)
+            try:
+                verify_cosignature(note, witness)
+                result.cosigned_by.append(witness.name)
+            except NoteRefused as err:
+                result.problems.append(LogProblem("cosignature", str(err)))
         if cp.origin != self.origin():
             result.problems.append(LogProblem("checkpoint", str(InvalidInput(
                 "audit.origin_mismatch", origin=cp.origin, expected=self.origin()))))

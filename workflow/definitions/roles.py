@@ -32,10 +32,11 @@ ADMINISTER_ACCOUNTS = "administer_accounts"  # accounts (add, disable, reset pas
 GRANT_ROLES = "grant_roles"        # give a user a role, change or take it away (never one's own)
 RECOMPUTE_DEADLINES = "recompute_deadlines"  # recompute deadlines after the working-day calendar changed
 IMPORT_LEDGER = "import_ledger"    # import a problem ledger (问题台账) from a spreadsheet: `rectiflow ledger import`
+WITNESS = "witness"                # register witness keys, bring cosigned checkpoints back (the audit administrator)
 
 CAPABILITIES = (ACT, READ, READ_ALL, CLAIM, ASSIGN, EDIT_FIELDS, BE_ASSIGNED, OWN_TODO, SEE_OVERDUE, FLAG,
                 FLAG_ALERTS, LISTING_ALERTS, AUDIT, ADMINISTER_ACCOUNTS, GRANT_ROLES, RECOMPUTE_DEADLINES,
-                IMPORT_LEDGER)
+                IMPORT_LEDGER, WITNESS)
 # The administrative powers (三员分立): held by the system, security and audit administrators. An account
 # holding one is protected from the others: its password is reset only at the host (`rectiflow user
 # reset-password`), so no administrator can take over another's powers through a temporary password.

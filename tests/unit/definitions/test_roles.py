@@ -71,7 +71,7 @@ def test_a_misspelt_capability_is_refused_with_its_line():
     assert caught.value.problems == [
         "roles.yaml:2: role 'clerk': unknown capability 'raed' (known: act, read, read_all, claim, assign, "
         "edit_fields, be_assigned, own_todo, see_overdue, flag, flag_alerts, listing_alerts, audit, "
-        "administer_accounts, grant_roles, recompute_deadlines, import_ledger)"]
+        "administer_accounts, grant_roles, recompute_deadlines, import_ledger, witness)"]
 
 
 def test_the_capability_split_by_the_separation_of_duties_is_named_when_an_old_file_uses_it():
