@@ -191,6 +191,12 @@ class LoginCounters(Protocol):
     def settle(self, key: str, *, success: bool, forget: bool) -> None:
         """After the password check of an admitted attempt: on success lift the lock and either forget
         every counted attempt (`forget`) or take back this one."""
+    def locks(self, prefix: str, *, now: str) -> dict[str, str]:
+        """The keys starting with `prefix` that are locked after `now`, each with the instant its lock ends."""
+    def unlock(self, key: str, entry: AccessEntry, *, now: str) -> str | None:
+        """Lift the lock of `key` (and forget its counted attempts) and append `entry` to the access log, in
+        one transaction; the instant the lock would have ended, or None (nothing changed, nothing logged)
+        when `key` was not locked."""
     def record_aggregated(self, key: str, entry: AccessEntry, *, now: str, quiet_since: str) -> bool:
         """Count `entry` under `key`; append it to the access log (detail `attempts`: how many it stands
         for) only if no row for `key` was written after `quiet_since`. Whether a row was written."""
