@@ -200,3 +200,16 @@ def test_check_case_as_json_names_codes(signed):
     data = signed.audit.check_case(case.id).to_dict()
     assert data["ok"] is True and data["proven"] == case.version and data["checkpoint"]["signature_checked"]
     json.dumps(data)
+
+
+def test_deleted_log_entries_of_the_case_are_red_even_with_the_tree_cached(signed, as_role):
+    """Without its log entries the case's events would look merely 'not yet covered': the log is counted."""
+    case = walk_rectification(signed)
+    signed.checkpoints.checkpoint()
+    client = as_role("auditor")
+    assert line(page(client, case.id), "check-checkpoint")[0] == "ok"  # blocks cached
+    url = url_of(signed)
+    drop_log_guards(url)
+    raw_execute(url, "DELETE FROM log_entries WHERE case_id = :c", params=[{"c": case.id}])
+    cls, text = line(page(client, case.id), "check-checkpoint")
+    assert cls == "bad" and "日志表被改动" in text

@@ -37,6 +37,8 @@ class MerkleLog(Protocol):
     def position_of(self, case_id: str, version: int) -> int | None: ...
     def case_entries(self, case_id: str) -> list[CaseLogEntry]:
         """Every logged event of one case, by version (the web history page's check)."""
+    def count_below(self, size: int) -> int:
+        """How many log entries hold a position below `size` (exactly `size` unless entries were deleted)."""
     def leaves_between(self, lo: int, hi: int) -> Iterator[bytes]:
         """The stored leaf hashes of positions lo..hi-1, in order."""
     def event_versions(self, case_ids: Collection[str]) -> dict[str, int]: ...

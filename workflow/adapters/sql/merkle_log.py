@@ -153,6 +153,11 @@ class SqlMerkleLog:
                                  None if r[3] is None else event_leaf(tuple(r[3:])))
                     for r in conn.execute(sql, {"c": case_id})]
 
+    def count_below(self, size: int) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM log_entries WHERE position < :n"),
+                                    {"n": size}).scalar_one())
+
     def leaves_between(self, lo: int, hi: int) -> Iterator[bytes]:
         with self.engine.connect() as conn:
             result = conn.execute(text("SELECT leaf FROM log_entries WHERE position >= :lo AND position < :hi "
