@@ -108,6 +108,7 @@ def finding_text(f: Finding, defn) -> str:
         "unreplayable": _("Event %(version)d cannot be replayed: it was forged."),
         "unknown_state": _("Event %(version)d leads to a state the definition does not have: it was forged."),
         "discontinuous": _("Event %(version)d starts from a state the case was not in: it was forged."),
+        "no_transition": _("Event %(version)d is a step the definition has no such transition for: it was forged."),
         "log_tampered": _("The stored log entries no longer make the checkpoint's signed root: the log table "
                           "was edited."),
         "events_deleted": _("Events %(version)d to %(last)d are covered by the checkpoint but were deleted."),

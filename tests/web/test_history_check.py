@@ -213,3 +213,17 @@ def test_deleted_log_entries_of_the_case_are_red_even_with_the_tree_cached(signe
     raw_execute(url, "DELETE FROM log_entries WHERE case_id = :c", params=[{"c": case.id}])
     cls, text = line(page(client, case.id), "check-checkpoint")
     assert cls == "bad" and "日志表被改动" in text
+
+
+def test_a_forged_step_the_definition_does_not_have_is_red(signed, as_role):
+    """A re-hashed chain whose step jumps where the definition has no transition: replay through the definition."""
+    case = walk_rectification(signed)
+    url = url_of(signed)
+    drop_guards(url)
+    n = case.version
+    rehash_from(url, case.id, 2, lambda ev: replace(ev, to_state=case.state))  # 核实 straight to 已销号
+    rebuild_row(url, case.id)
+    html = page(as_role("auditor"), case.id)
+    assert line(html, "check-chain")[0] == "ok"
+    cls, text = line(html, "check-replay")
+    assert cls == "bad" and "第 2 条记录所办步骤在流程定义中没有相应的流转" in text, (n, text)

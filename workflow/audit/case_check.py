@@ -4,7 +4,8 @@
 
 1. **Chain** — versions 1..n, each `prev_hash` the hash before, each hash recomputed (workflow.audit.verify).
 2. **Replay** — the events folded (workflow.engine.projection) and walked through their definition (every
-   state a state of it, each step starting where the last ended) equal the case row; what differs is named.
+   state a state of it, each step starting where the last ended and a transition of the definition from that
+   state to the next by that trigger) equal the case row; what differs is named.
 3. **Checkpoint** — every event the latest stored signed checkpoint covers is proven in it: the leaf of the
    event *as it is now*, with an RFC 6962 inclusion proof built from the stored leaves, must reach the signed
    root. A re-chained event, a deleted tail still covered by the checkpoint, or edited leaf rows each fail.
@@ -26,7 +27,7 @@ from workflow.audit.notes import Checkpoint, NoteRefused, VerifierKey, open_chec
 from workflow.audit.verify import chain_problem
 from workflow.definitions.model import Definition
 from workflow.engine.projection import apply
-from workflow.events import Event
+from workflow.events import ADVANCED, Event
 from workflow.records import CaseState
 
 MISSING_LEAF = b"\xff" * 32  # stands in for a log entry that is not there (no SHA-256 output is known to be this)
@@ -57,6 +58,7 @@ FINDINGS = {
     "unreplayable": "event %(version)s cannot be replayed",
     "unknown_state": "event %(version)s leads to a state its definition does not have",
     "discontinuous": "event %(version)s starts from a state the case was not in",
+    "no_transition": "event %(version)s is a step its definition has no transition for",
     "row_differs": "the case row differs from the replay of its events in: %(fields)s",
     # checkpoint
     "checkpoint_refused": "the latest checkpoint is refused: %(reason)s",
@@ -126,6 +128,10 @@ def replay_finding(events: list[Event], row: CaseState | None,
             return Finding("unknown_state", ev.version, {"state": ev.to_state})
         if case is not None and ev.to_state and ev.from_state != case.state:
             return Finding("discontinuous", ev.version, {"state": ev.from_state or ""})
+        if ev.action == ADVANCED and defn is not None and not any(
+                t.trigger == ev.payload.get("trigger") and ev.from_state in t.sources and t.dest == ev.to_state
+                for t in defn.transitions):
+            return Finding("no_transition", ev.version)
         try:
             case = apply(case or CaseState(id=ev.case_id), ev)
         except Exception:  # only a forged (re-hashed) event has an action or payload the fold cannot take
