@@ -227,3 +227,12 @@ def test_a_forged_step_the_definition_does_not_have_is_red(signed, as_role):
     assert line(html, "check-chain")[0] == "ok"
     cls, text = line(html, "check-replay")
     assert cls == "bad" and "第 2 条记录所办步骤在流程定义中没有相应的流转" in text, (n, text)
+
+
+def test_a_checkpoint_not_signed_by_the_deployments_key_is_refused(signed, as_role, tmp_path):
+    case = walk_rectification(signed)
+    signed.checkpoints.checkpoint()
+    other, _, _ = audit_keygen(tmp_path / "other-keys", "bureau-audit")
+    signed.checkpoints.key_path = other  # the key the page checks with is not the one that signed
+    cls, text = line(page(as_role("auditor"), case.id), "check-checkpoint")
+    assert cls == "bad" and "最新检查点不予采信：签名核验不通过" in text

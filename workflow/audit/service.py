@@ -15,6 +15,7 @@ from workflow.audit.case_check import (
     replay_finding,
 )
 from workflow.audit.checkpoints import Checkpoints
+from workflow.audit.notes import VerifierKey
 from workflow.audit.verify import write_bundle
 from workflow.definitions.model import Definition
 from workflow.definitions.registry import DefinitionRegistry
@@ -38,6 +39,7 @@ class Audit:
         self.store, self.scanner, self.clock = store, scanner, clock
         self.checkpoints, self.registry = checkpoints, registry
         self._tree = TreeCache()
+        self._key: tuple[Path, VerifierKey] | None = None
 
     def check_case(self, case_id: str) -> CaseCheck:
         """One case checked in full: its chain, its replay through its definition against the case row, and
@@ -52,12 +54,7 @@ class Audit:
         if self.checkpoints is None:
             return result
         log = self.checkpoints.log
-        key = None
-        if self.checkpoints.key_path is not None:
-            try:
-                key = self.checkpoints.signer().verifier
-            except WorkflowError:
-                key = None  # an unreadable key file: the signature stays unchecked, and the page says so
+        key = self._public_key()
         cp, refused = latest_checkpoint(log.checkpoints(), key, self.checkpoints.origin())
         if refused is not None:
             result.inclusion.append(refused)
@@ -67,6 +64,19 @@ class Audit:
         result.checkpoint = CheckpointSeen(cp.size, cp.time, key is not None)
         inclusion_findings(result, events, log.case_entries(case_id), cp, log, self._tree)
         return result
+
+    def _public_key(self) -> VerifierKey | None:
+        """The configured signing key's public half (read once per key path), None without one."""
+        assert self.checkpoints is not None
+        path = self.checkpoints.key_path
+        if path is None:
+            return None
+        if self._key is None or self._key[0] != path:
+            try:
+                self._key = (path, self.checkpoints.signer().verifier)
+            except WorkflowError:
+                return None  # an unreadable key file: the signature stays unchecked, and the page says so
+        return self._key[1]
 
     def _definition(self, name: str, version: int) -> Definition | None:
         if self.registry is None:
