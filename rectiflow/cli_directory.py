@@ -1,8 +1,9 @@
-"""`rectiflow unit add` and `rectiflow user add|set|disable|enable|reset-password|add-security-admin`: the
-organisation tree and its people. Each change is recorded in the access log as done by the operator
+"""`rectiflow unit add` and `rectiflow user add|set|disable|enable|reset-password|add-security-admin|locked|unlock`:
+the organisation tree and its people. Each change is recorded in the access log as done by the operator
 (`system:cli`), who holds every administrative power at the host: `user set --role` is the security
 administrator's act (recorded as a role grant, change or revocation), and `user add-security-admin` creates
-the first security administrator of a deployment upgraded to 三员分立."""
+the first security administrator of a deployment upgraded to 三员分立. `user unlock LOGIN --as LOGIN` lifts a
+lock left by failed logins as the security administrator named (the system and audit administrators may not)."""
 from __future__ import annotations
 
 import sys
@@ -135,6 +136,34 @@ def user_add_security_admin(login: str, name: str | None, password_stdin: bool, 
     shown = "the password given" if given else temporary
     emit(as_json, data, f"security administrator {u.login} ({u.role}) added: temporary password {shown} "
                         "(to be changed at the first login)")
+
+
+@user.command("locked")
+@json_option
+@handles_errors
+def user_locked(as_json: bool) -> None:
+    """The logins locked now after failed attempts, and when each lock ends (local time)."""
+    app = application()
+    tz = app.calendar.tzinfo
+    locks = {login: until.astimezone(tz) for login, until in app.logins.locked_logins().items()}
+    emit(as_json, {"locked": [{"login": login, "until": until.isoformat(timespec="minutes")}
+                              for login, until in locks.items()]},
+         "\n".join(f"{login}: locked until {until:%Y-%m-%d %H:%M}" for login, until in locks.items())
+         or "no login is locked")
+
+
+@user.command("unlock")
+@click.argument("login")
+@click.option("--as", "as_login", required=True, metavar="SECURITY_ADMIN_LOGIN",
+              help="The security administrator who unlocks (recorded in the access log as the actor).")
+@json_option
+@handles_errors
+def user_unlock(login: str, as_login: str, as_json: bool) -> None:
+    """Lift the lock a login got after too many failed attempts, before it ends by itself."""
+    app = application()
+    until = app.logins.unlock(login, by=as_login).astimezone(app.calendar.tzinfo)
+    emit(as_json, {"login": login, "unlocked_by": as_login, "was_locked_until": until.isoformat(timespec="minutes")},
+         f"user {login} unlocked (the lock would have ended at {until:%Y-%m-%d %H:%M})")
 
 
 def password_from_stdin() -> str:

@@ -86,6 +86,7 @@ ROUTES: dict[str, tuple[str, ...] | None] = {
     "admin.user": ADMINISTRATORS,
     "admin.change_user": ACCOUNTS,
     "admin.change_role": (GRANT_ROLES,),
+    "admin.unlock_user": (GRANT_ROLES,),
     "admin.disable_user": ACCOUNTS,
     "admin.enable_user": ACCOUNTS,
     "admin.reset_password": ACCOUNTS,

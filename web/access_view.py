@@ -34,6 +34,7 @@ ACTIONS = {
     "change_user": N_("Change a user"), "disable_user": N_("Disable a user"),
     "enable_user": N_("Enable a user"), "reset_password": N_("Reset a password"),
     "change_password": N_("Change own password"), "end_sessions": N_("End a user's sessions"),
+    "unlock_user": N_("Unlock an account"),
     "grant_role": N_("Grant a role"), "change_role": N_("Change a role"), "revoke_role": N_("Revoke a role"),
     "download_checkpoint": N_("Download a checkpoint"), "download_consistency": N_("Download a consistency proof"),
     "upload_cosignature": N_("Upload a cosigned checkpoint"), "register_witness_key": N_("Register a witness key"),
@@ -108,6 +109,9 @@ def _details(e: AccessEntry) -> list[tuple[str, str]]:
         locked = _("the account") if d.get("scope") == "login" else _("the address")
         until = parse_time(str(d["until"])).astimezone(core().calendar.tzinfo).strftime("%Y-%m-%d %H:%M")
         out.append((_("Locked until"), f"{until}（{locked}）"))
+    if d.get("locked_until"):  # an unlock: when the lock would have ended
+        until = parse_time(str(d["locked_until"])).astimezone(core().calendar.tzinfo).strftime("%Y-%m-%d %H:%M")
+        out.append((_("Was locked until"), until))
     return out
 
 

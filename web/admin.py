@@ -38,10 +38,18 @@ def index() -> str:
 
 
 def _index(user_form: dict[str, Any] | None = None, unit_form: dict[str, Any] | None = None) -> str:
-    return render_template("admin/index.html", users=users(), units=units(), powers=_powers(),
+    return render_template("admin/index.html", users=users(), units=units(), powers=_powers(), locks=_locks(),
                            unit_names={u.code: u.name for u in units()}, definitions=core().registry.all_latest(),
                            user_form=user_form or {"values": {}, "errors": {}},
                            unit_form=unit_form or {"values": {}, "errors": {}})
+
+
+def _locks() -> dict[str, str]:
+    """Locked logins and when each lock ends (Beijing HH:MM): the security administrator's view only."""
+    if not may(GRANT_ROLES):
+        return {}
+    tz = core().calendar.tzinfo
+    return {login: until.astimezone(tz).strftime("%H:%M") for login, until in core().logins.locked_logins().items()}
 
 
 def _powers() -> dict[str, bool]:
@@ -93,7 +101,8 @@ def _user_page(u: User, *, form: dict[str, Any] | None = None, temporary: str | 
     return render_template("admin/user.html", u=u, roles=list(core().roles), units=units(), powers=_powers(),
                            no_role=NO_ROLE, protected=core().roles.administrative(u.role),
                            unit_names={x.code: x.name for x in units()}, temporary=temporary,
-                           form=form or {"values": values, "errors": {}}, myself=u.login == me().login)
+                           form=form or {"values": values, "errors": {}}, myself=u.login == me().login,
+                           locked_until=_locks().get(u.login))
 
 
 @bp.route("/users/<login>", methods=["POST"])
@@ -163,6 +172,19 @@ def end_sessions(login: str) -> Response:
     u = _user_or_404(login)
     core().directory.end_sessions(login, by=me().login, ip=client_ip())
     flash(_("All sessions of %(name)s have been ended.", name=u.name), "success")
+    return redirect(url_for("admin.user", login=login))
+
+
+@bp.route("/users/<login>/unlock", methods=["POST"])
+def unlock_user(login: str) -> Response:
+    """The security administrator lifts a lock left by failed logins (recorded in the access log)."""
+    u = _user_or_404(login)
+    try:
+        core().logins.unlock(login, by=me().login, ip=client_ip())
+    except InvalidInput as err:
+        flash(describe(err), "error")
+    else:
+        flash(_("%(name)s is unlocked and may log in again now.", name=u.name), "success")
     return redirect(url_for("admin.user", login=login))
 
 

@@ -150,12 +150,14 @@ def _assemble(settings: Settings, store: sqlstore.SqlStore, clock: Clock, sync: 
         store.engine)
     documents = Documents(cases, escalations, campaigns, directory, queries, calendar,
                           bulletin_template=settings.bulletin_template)
+    checkpoints = Checkpoints(SqlMerkleLog(store.engine), AuditKeyFiles(), clock, settings.audit_key)
     return Application(
         settings, clock, roles, registry, calendar, store, blobs, cases, escalations, campaigns, Declarations(cases),
-        directory, Audit(store, SqlAuditScanner(settings.database_url, store), clock), queries,
+        directory, Audit(store, SqlAuditScanner(settings.database_url, store), clock, checkpoints=checkpoints,
+                         registry=registry), queries,
         LedgerImports(cases, LedgerSheets()), XlsxWorkbooks(), documents,
         LoginGuard(SqlLoginCounters(store.engine), directory, clock, throttle_policy(settings)),
-        Checkpoints(SqlMerkleLog(store.engine), AuditKeyFiles(), clock, settings.audit_key), warnings)
+        checkpoints, warnings)
 
 
 def throttle_policy(settings: Settings) -> ThrottlePolicy:

@@ -112,8 +112,10 @@ MESSAGES: Mapping[str, str] = {
     "doing.recompute": N_("recompute deadlines"),
     "doing.administer_accounts": N_("manage accounts and units"),
     "doing.grant_roles": N_("grant, change or revoke roles"),
+    "doing.unlock_accounts": N_("unlock accounts locked after failed logins"),
     # the directory
     "directory.unknown_user": N_("unknown user '%(user)s'"),
+    "directory.not_locked": N_("%(user)s is not locked: nothing to unlock"),
     "directory.unknown_unit": N_("unknown unit '%(unit)s'"),
     "directory.unit_code": N_("unit code '%(unit)s': use letters, digits, '.', '_' or '-' (max 64)"),
     "directory.login": N_("login '%(login)s': use letters, digits, '.', '_' or '-' (max 64)"),

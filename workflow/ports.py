@@ -49,6 +49,8 @@ class ReadTx(Protocol):
     def events(self, case_id: str, *, up_to_version: int | None = None, as_of: str | None = None) -> list[Event]: ...
     def iter_events(self, case_id: str | None = None) -> Iterator[Event]:
         """Every event (or one case's), ordered by case and version, streamed."""
+    def case_rows(self, case_id: str | None = None) -> Iterator[CaseState]:
+        """The stored case rows (or one) as an audit judges them: the snapshot, each column that disagrees marked."""
     def all_case_ids(self) -> Iterable[str]: ...
     def count_cases(self) -> int: ...
     def cases_with_deadlines(self) -> Iterator[CaseState]:
@@ -189,6 +191,12 @@ class LoginCounters(Protocol):
     def settle(self, key: str, *, success: bool, forget: bool) -> None:
         """After the password check of an admitted attempt: on success lift the lock and either forget
         every counted attempt (`forget`) or take back this one."""
+    def locks(self, prefix: str, *, now: str) -> dict[str, str]:
+        """The keys starting with `prefix` that are locked after `now`, each with the instant its lock ends."""
+    def unlock(self, key: str, entry: AccessEntry, *, now: str) -> str | None:
+        """Lift the lock of `key` (and forget its counted attempts) and append `entry` to the access log, in
+        one transaction; the instant the lock would have ended, or None (nothing changed, nothing logged)
+        when `key` was not locked."""
     def record_aggregated(self, key: str, entry: AccessEntry, *, now: str, quiet_since: str) -> bool:
         """Count `entry` under `key`; append it to the access log (detail `attempts`: how many it stands
         for) only if no row for `key` was written after `quiet_since`. Whether a row was written."""

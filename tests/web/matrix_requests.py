@@ -56,4 +56,5 @@ REQUESTS = {
     "admin.disable_user": ("POST", "/admin/users/nobody/disable", {}),
     "admin.enable_user": ("POST", "/admin/users/nobody/enable", {}),
     "admin.reset_password": ("POST", "/admin/users/nobody/reset-password", {}),
+    "admin.unlock_user": ("POST", "/admin/users/nobody/unlock", {}),
 }

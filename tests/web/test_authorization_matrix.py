@@ -102,7 +102,7 @@ def test_the_three_administrators_reach_no_case_and_each_only_its_own_power():
     admin, security, audit = (reach(r) for r in ADMINISTRATORS)
     assert admin & security == {"admin.index", "admin.user"}  # shared pages, each seeing only its own part
     assert not audit & (admin | security)
-    assert "admin.change_role" in security and "admin.change_role" not in admin
+    assert {"admin.change_role", "admin.unlock_user"} <= security - admin
     assert {"admin.add_user", "admin.reset_password", "admin.change_user"} <= admin - security
     assert {"history.audit", "history.access_log", "history.audit_export", "exports.audit_xlsx"} <= audit
 
@@ -126,7 +126,12 @@ ACTIONS = {
                  lambda app, t: any(u.code == t + "-unit" for u in app.directory.units())),
     "register_witness_key": (WITNESS, "/audit/witness-keys", lambda t: {"vkey": generate_witness(t).verifier.text()},
                              lambda app, t: any(k.key.name == t for k in app.witnessing.registered_keys())),
+    "unlock_user": (GRANT_ROLES, "/admin/users/{t}/unlock", lambda t: {},
+                    lambda app, t: t not in app.logins.locked_logins()),
 }
+# What must be true before an action can be done at all: an unlock needs a login locked by failed attempts.
+PREPARE = {"unlock_user": lambda app, t: [app.logins.login(t, "wrong-password", f"10.1.0.{len(t)}")
+                                          for _ in range(app.logins.policy.per_login)]}
 
 
 @pytest.mark.parametrize("action", sorted(ACTIONS))
@@ -138,6 +143,7 @@ def test_every_administrative_action_is_allowed_exactly_to_the_roles_holding_its
         app.directory.add_user(target, role="handler", unit="xf-sfs-1", name="对象")
         with app.store.write() as tx:  # a known token, to see whether the sessions were ended
             tx.update_user(target, session_token="t" * 32)
+        PREPARE.get(action, lambda app, t: None)(app, target)
         client = web_app.test_client()
         session_as(client, app, role)
         response = client.post(url.format(t=target), data=form(target))

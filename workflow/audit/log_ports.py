@@ -6,11 +6,22 @@ the signed-note keys) are the audit's own; workflow.bootstrap passes the adapter
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from workflow.audit.logcheck import EntryCheck
 from workflow.audit.notes import SignerKey, VerifierKey
+
+
+@dataclass(frozen=True)
+class CaseLogEntry:
+    """One logged event of a case: its position, the leaf stored when it was sequenced, its leaf now (None: gone)."""
+
+    position: int
+    version: int
+    stored: bytes
+    current: bytes | None
 
 
 class MerkleLog(Protocol):
@@ -24,6 +35,12 @@ class MerkleLog(Protocol):
     def scan(self, size: int) -> Iterator[EntryCheck]:
         """Positions 0..size-1, each with its stored leaf and the leaf of its record as it is now."""
     def position_of(self, case_id: str, version: int) -> int | None: ...
+    def case_entries(self, case_id: str) -> list[CaseLogEntry]:
+        """Every logged event of one case, by version (the web history page's check)."""
+    def count_below(self, size: int) -> int:
+        """How many log entries hold a position below `size` (exactly `size` unless entries were deleted)."""
+    def leaves_between(self, lo: int, hi: int) -> Iterator[bytes]:
+        """The stored leaf hashes of positions lo..hi-1, in order."""
     def event_versions(self, case_ids: Collection[str]) -> dict[str, int]: ...
     def deployment_id(self) -> str: ...
     def save_checkpoint(self, *, origin: str, size: int, root: str, at: str, note: str) -> None: ...

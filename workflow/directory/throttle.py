@@ -12,6 +12,9 @@ Failed and refused attempts go to the access log aggregated: at most one row per
 outcome per `log_every`, carrying how many attempts it stands for, so anonymous guessing cannot grow
 the (append-only) log without bound. Attempts after the last row of a burst are counted into the next
 row written for that key.
+
+The security administrator (who holds `grant_roles`, 三员分立) sees which logins are locked and until when,
+and may lift a lock early (`unlock`): the lock is lifted and the access-log row written in one transaction.
 """
 from __future__ import annotations
 
@@ -19,11 +22,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from workflow.directory.staff import Directory
+from workflow.definitions.roles import GRANT_ROLES
+from workflow.directory.staff import OPERATOR, Directory
+from workflow.engine.policy import check_capability
+from workflow.errors import InvalidInput, UnknownUser
 from workflow.events import format_time, parse_time
+from workflow.messages import Message
 from workflow.ports import Clock, LoginCounters
 from workflow.read_side import AccessEntry
 from workflow.records import User
+
+LOGIN_KEY = "login:"  # the counter of one login: "login:<login>" (an address's is "ip:<address>")
 
 
 @dataclass(frozen=True)
@@ -54,7 +63,7 @@ class LoginGuard:
         or unknown login). Failures and refusals are recorded in the access log, aggregated."""
         now = self.clock.now()
         actor = login or "-"
-        address_key, login_key = f"ip:{ip}", f"login:{actor}"
+        address_key, login_key = f"ip:{ip}", LOGIN_KEY + actor
         p = self.policy
         refused = self._reserve(address_key, p.per_address, now)
         scope: Literal["login", "address"] = "address"
@@ -72,6 +81,35 @@ class LoginGuard:
             return None
         self.counters.settle(address_key, success=True, forget=False)
         return user
+
+    # ---- the security administrator's view and act ------------------------------------------------
+    def locked_logins(self) -> dict[str, datetime]:
+        """The logins locked now after failed attempts, each with the instant its lock ends."""
+        locks = self.counters.locks(LOGIN_KEY, now=format_time(self.clock.now()))
+        return {key[len(LOGIN_KEY):]: parse_time(until) for key, until in locks.items()}
+
+    def unlock(self, login: str, *, by: str = OPERATOR, ip: str = "-") -> datetime:
+        """Lift `login`'s lock now (the security administrator's act, or the operator's); the instant it would
+        have ended. Recorded in the access log (action `unlock_user`) in the same transaction.
+
+        Raises:
+            RoleNotAllowed: `by` does not hold `grant_roles` (the system and audit administrators).
+            UnknownUser: no such login (or `by` is not an active user).
+            InvalidInput: the login is not locked (`directory.not_locked`).
+        """
+        if by != OPERATOR:
+            actor = self.directory.user(by)
+            if actor is None or not actor.active:
+                raise UnknownUser(by)
+            check_capability(self.directory.roles, actor, GRANT_ROLES, Message("doing.unlock_accounts"))
+        if self.directory.user(login) is None:
+            raise UnknownUser(login)
+        now = self.clock.now()
+        entry = AccessEntry(0, format_time(now), by, "unlock_user", None, "ok", ip, {"user": login})
+        until = self.counters.unlock(LOGIN_KEY + login, entry, now=format_time(now))
+        if until is None:
+            raise InvalidInput("directory.not_locked", user=login)
+        return parse_time(until)
 
     def _reserve(self, key: str, limit: int, now: datetime) -> datetime | None:
         until = self.counters.reserve(key, limit=limit, now=format_time(now),

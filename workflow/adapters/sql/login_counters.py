@@ -65,6 +65,24 @@ class SqlLoginCounters:
                       {"count": case((c.count > 0, c.count - 1), else_=0), "locked_until": None})
             conn.execute(update(t.login_counters).where(c.key == key).values(**values))
 
+    def locks(self, prefix: str, *, now: str) -> dict[str, str]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(c.key, c.locked_until).where(
+                c.key.startswith(prefix, autoescape=True), c.locked_until.is_not(None), c.locked_until > now)
+                .order_by(c.key))
+            return {str(key): str(until) for key, until in rows}
+
+    def unlock(self, key: str, entry: AccessEntry, *, now: str) -> str | None:
+        with self._write() as conn:
+            until = conn.execute(select(c.locked_until).where(c.key == key, c.locked_until.is_not(None),
+                                                              c.locked_until > now)).scalar()
+            if until is None:
+                return None
+            conn.execute(update(t.login_counters).where(c.key == key).values(count=0, since=now, locked_until=None))
+            conn.execute(insert(t.access_log).values(**access_values(
+                replace(entry, detail={**entry.detail, "locked_until": str(until)}))))
+            return str(until)
+
     def record_aggregated(self, key: str, entry: AccessEntry, *, now: str, quiet_since: str) -> bool:
         with self._write() as conn:
             self._ensure(conn, key, now)

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, text
 
 from workflow.adapters.sql.audit_rows import EVENT_COLUMNS, event_hash_input
+from workflow.audit.log_ports import CaseLogEntry
 from workflow.audit.logcheck import ACCESS, EVENT, EntryCheck
 from workflow.audit.merkle import leaf_hash
 from workflow.events import canonical_json
@@ -140,6 +141,28 @@ class SqlMerkleLog:
             found = conn.execute(text("SELECT position FROM log_entries WHERE case_id = :c AND version = :v"),
                                  {"c": case_id, "v": version}).scalar_one_or_none()
         return None if found is None else int(found)
+
+    def case_entries(self, case_id: str) -> list[CaseLogEntry]:
+        """One case's log entries (the unique index on (case_id, version)) with the leaf of each event now."""
+        columns = ", ".join("e." + c for c in EVENT_COLUMNS)
+        sql = text(f"SELECT l.position, l.version, l.leaf, {columns} FROM log_entries l "
+                   "LEFT JOIN case_events e ON e.case_id = l.case_id AND e.version = l.version "
+                   "WHERE l.case_id = :c ORDER BY l.version")
+        with self.engine.connect() as conn:
+            return [CaseLogEntry(int(r[0]), int(r[1]), bytes.fromhex(r[2]),
+                                 None if r[3] is None else event_leaf(tuple(r[3:])))
+                    for r in conn.execute(sql, {"c": case_id})]
+
+    def count_below(self, size: int) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM log_entries WHERE position < :n"),
+                                    {"n": size}).scalar_one())
+
+    def leaves_between(self, lo: int, hi: int) -> Iterator[bytes]:
+        with self.engine.connect() as conn:
+            result = conn.execute(text("SELECT leaf FROM log_entries WHERE position >= :lo AND position < :hi "
+                                       "ORDER BY position"), {"lo": lo, "hi": hi})
+            yield from (bytes.fromhex(leaf) for (leaf,) in result)
 
     def event_versions(self, case_ids: Collection[str]) -> dict[str, int]:
         """The highest stored event version of each of these cases (0: it has none)."""
