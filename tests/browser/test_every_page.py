@@ -90,6 +90,18 @@ def test_every_page_fits_phones_and_a_desk(page_as, server, shot, open_case, rol
     assert seen and not wrong, "\n".join(wrong)
 
 
+def test_the_login_page_fits_phones_and_a_desk(page_as, server, shot):
+    page = page_as(None)
+    for size, (width, height) in VIEWPORTS.items():
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(server + "/login")
+        shot(page, f"every-login-{size}")
+        assert _sideways(page) <= 0, f"login on a {size}"
+        if size in PHONES:
+            assert page.locator("#username").evaluate("e => parseFloat(getComputedStyle(e).fontSize)") >= 16
+            assert page.locator("#login-submit").bounding_box()["height"] >= 44
+
+
 @pytest.mark.parametrize("size", PHONES)
 def test_the_inbox_is_a_list_of_cards_on_a_phone(page_as, server, shot, open_case, size):
     page = page_as("unit_head")
@@ -114,7 +126,7 @@ def test_the_inbox_is_a_list_of_cards_on_a_phone(page_as, server, shot, open_cas
     assert len(buttons) == 1 and buttons[0].bounding_box()["height"] >= 44
 
 
-def test_the_top_bar_opens_without_javascript(browser, server, page_as):
+def test_the_top_bar_opens_without_javascript(browser, server, page_as, shot):
     page = page_as("supervisor")
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(server + "/")
@@ -122,6 +134,8 @@ def test_the_top_bar_opens_without_javascript(browser, server, page_as):
     assert page.locator("#menu-button").bounding_box()["height"] >= 44
     page.click("#menu-button")
     assert page.is_visible("#nav-dashboard") and page.is_visible("#logout")
+    assert page.locator("#nav-dashboard").bounding_box()["height"] >= 44
+    shot(page, "every-menu-open-phone", full=False)
     page.set_viewport_size({"width": 1440, "height": 900})
     assert page.is_hidden("#menu-button") and page.is_visible("#nav-dashboard")
     # without JavaScript (a phone browser in a locked-down 政务 app) the menu still opens
