@@ -202,3 +202,18 @@ def test_printing_the_close_out_form_prints_the_form_only(page_as, server, open_
     page.emulate_media(media="print")
     assert page.locator("button:visible, form:visible, nav:visible, a:visible").count() == 0
     assert page.is_visible(".sheet")
+
+
+@pytest.mark.parametrize("size", PHONES)
+def test_a_step_is_fired_from_a_phone(page_as, server, engine, size):
+    case = engine.cases.open_case("rectification_item", actor="registrar", unit="xf-sfs-1", title="社区矫正档案缺页",
+                                  fields={"description": "3份档案缺少谈话记录。", "category": "commutation_parole",
+                                          "discovery_channel": "self_report"})
+    page = page_as("supervisor")
+    page.set_viewport_size(dict(zip(("width", "height"), VIEWPORTS[size])))
+    page.goto(server + f"/cases/{case.id}")
+    page.click("#step-verify > summary")
+    page.fill("#f-verify-comment", "已核实，情况属实。")
+    page.click("#fire-verify")
+    page.wait_for_selector("#case-state[data-state='verified']")
+    assert _sideways(page) <= 0
