@@ -125,6 +125,8 @@ def test_the_inbox_is_a_list_of_cards_on_a_phone(page_as, server, shot, open_cas
     assert "期限 2026-04-30" in card.inner_text()  # the deadline as its last day, labelled
     buttons = [b for b in card.locator("td.actions button, td.actions a.button").all() if b.is_visible()]
     assert len(buttons) == 1 and buttons[0].bounding_box()["height"] >= 44
+    page.set_viewport_size({"width": 1440, "height": 900})  # at a desk it is the table it always was
+    assert page.is_visible("#inbox-table thead") and page.locator("#inbox-table .card-only:visible").count() == 0
 
 
 def test_the_top_bar_opens_without_javascript(browser, server, page_as, shot):
