@@ -26,7 +26,7 @@ def test_alerts_page_badge_and_mark_read(app, as_role):
     html = client.get("/").get_data(as_text=True)
     assert 'id="unread-badge">2<' in html
     html = client.get("/alerts").get_data(as_text=True)
-    assert "催办事项" in html and html.count('type="checkbox"') == 2 and "催办" in html
+    assert "催办事项" in html and html.count('type="checkbox" name="id"') == 2 and "催办" in html
     first = html.split('name="id" value="')[1].split('"')[0]
     client.post("/alerts/read", data={"id": first})
     assert 'id="unread-badge">1<' in client.get("/").get_data(as_text=True)
