@@ -106,7 +106,7 @@ def _hold_back(engine: Any, share: float) -> list[dict[str, Any]]:
     from sqlalchemy import text
 
     with engine.begin() as conn:
-        total, top = conn.execute(text("SELECT count(*), coalesce(max(seq), 0) FROM case_events")).one()
+        total = conn.execute(text("SELECT count(*) FROM case_events")).scalar_one()
         keep = conn.execute(text("SELECT seq FROM case_events ORDER BY seq DESC LIMIT 1 OFFSET :k"),
                             {"k": max(0, math.ceil(total * share) - 1)}).scalar_one_or_none()
         if keep is None or not total:

@@ -42,7 +42,7 @@ from sqlalchemy.exc import OperationalError
 
 from workflow.adapters.sql.audit_rows import EVENT_COLUMNS, event_hash_input
 from workflow.audit.logcheck import ACCESS, EVENT, EntryCheck
-from workflow.audit.merkle import RootBuilder, leaf_hash, root_of
+from workflow.audit.merkle import RootBuilder, leaf_hash
 from workflow.events import canonical_json
 
 ACCESS_COLUMNS = ("seq", "at", "actor", "action", "case_id", "outcome", "ip", "detail")
