@@ -19,11 +19,12 @@ GENERATOR_VERSION = 1
 REPLICATE_FROM = 100_000  # the base that larger datasets are copied from
 
 
-def sqlite_dataset(cfg: Config, n: int, replicate_from: int = REPLICATE_FROM) -> tuple[str, dict[str, Any]]:
+def sqlite_dataset(cfg: Config, n: int, replicate_from: int | None = None) -> tuple[str, dict[str, Any]]:
     """URL of the SQLite dataset of `n` cases (generated now unless a complete one is on disk); above
-    `replicate_from`, a multiple of it is replicated from the dataset of that size."""
+    `replicate_from` (default REPLICATE_FROM), a multiple of it is replicated from the dataset of that size."""
     from bench.generate import generate
 
+    replicate_from = REPLICATE_FROM if replicate_from is None else replicate_from
     base = replicate_from if n > replicate_from and n % replicate_from == 0 else None
     other_base = f"-from{base}" if base and base != REPLICATE_FROM else ""
     path = cfg.work / "datasets" / f"cases-{n}{other_base}-seed{cfg.seed}.db"
