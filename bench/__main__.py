@@ -19,12 +19,17 @@ from typing import Any
 from bench import pg
 from bench.common import DEFAULT_OUT, SUMMARY_KEYS, Config, banner, log, machine, put_summary
 
+# The Merkle log's dataset in the full run: 20,000 generated cases (154,912 events) ×7 = just over a
+# million events (1,084,384), replicated as the million-case dataset is (bench.replicate).
+MERKLE_CASES = 140_000  # bench.merkle_log.MERKLE_BASE ×7
 STEPS = ("engine", "replay", "readside", "sweep", "web", "profiles", "ledger", "merkle")
 # Which summary keys each step owns (marked failed if the step crashes).
 OWNS = {"engine": ("engine_vs_raw", "engine_vs_spiffworkflow", "engine_vs_naive_transitions"),
         "replay": ("replay_ms", "verify_events_per_s"), "readside": ("inbox_p95_ms", "dashboard_asof_ms"),
         "sweep": ("sweep_ms",), "web": ("web_vs_bare_flask", "server_rss_mb"), "profiles": (),
-        "ledger": ("ledger_import_rows_per_s",), "merkle": ("checkpoint_s", "merkle_verify_entries_per_s")}
+        "ledger": ("ledger_import_rows_per_s",), "merkle": ("checkpoint_s", "merkle_verify_entries_per_s",
+                                                                   "checkpoint_incremental_s",
+                                                                   "verify_with_merkle_events_per_s")}
 
 
 def config(args: argparse.Namespace) -> Config:
@@ -35,6 +40,7 @@ def config(args: argparse.Namespace) -> Config:
     if args.full:
         cfg.throughput_cases, cfg.dataset_sizes, cfg.web_seconds, cfg.replay_events = 1000, (100_000, 1_000_000), 20, 1000
         cfg.sweep_open_cases = 1_000_000
+        cfg.merkle_cases = MERKLE_CASES
     else:
         cfg.throughput_cases, cfg.dataset_sizes, cfg.web_seconds, cfg.replay_events = 60, (1000,), 3, 1000
     if args.tiny:  # the CI smoke test: everything runs, nothing is big
@@ -43,6 +49,8 @@ def config(args: argparse.Namespace) -> Config:
         cfg.dataset_sizes = tuple(int(s) for s in args.sizes.split(","))
     if args.cases:
         cfg.throughput_cases = args.cases
+    if args.merkle_cases is not None:
+        cfg.merkle_cases = args.merkle_cases
     if args.sweep_open is not None:
         cfg.sweep_open_cases = args.sweep_open
     return cfg
@@ -94,6 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="", help="dataset sizes, e.g. 1000,100000")
     parser.add_argument("--sweep-open", type=int, default=None,
                         help="sweep a dataset with this many open cases (--full: 1000000; 0: the --sizes datasets)")
+    parser.add_argument("--merkle-cases", type=int, default=None,
+                        help=f"the Merkle log's own dataset (--full: {MERKLE_CASES:,} cases, ~1M events; "
+                             "0: the --sizes datasets)")
     parser.add_argument("--cases", type=int, default=0, help="cases per variant in the throughput benchmark")
     parser.add_argument("--out", default=str(DEFAULT_OUT))
     parser.add_argument("--work", default="", help="scratch directory (databases); default bench/.work")
@@ -127,7 +138,7 @@ def run_steps(cfg: Config, only: list[str]) -> list[str]:
     failed: list[str] = []
     need_data = any(s in only for s in ("replay", "readside", "sweep", "web", "merkle"))
     use_pg = cfg.postgres and pg.available() is None
-    cluster_cm = pg.cluster() if (use_pg and any(s in only for s in ("readside", "sweep"))) else None
+    cluster_cm = pg.cluster() if (use_pg and any(s in only for s in ("readside", "sweep", "merkle"))) else None
     cluster = cluster_cm.__enter__() if cluster_cm else None
     try:
         data: list[tuple[int, str, str, dict[str, Any]]] = []
@@ -142,7 +153,7 @@ def run_steps(cfg: Config, only: list[str]) -> list[str]:
             "web": lambda: [web.run(cfg, d) for d in sqlite_data],
             "profiles": lambda: profiles.run(cfg, sqlite_data[-1][2] if sqlite_data else None),
             "ledger": lambda: ledger_import.run(cfg),
-            "merkle": lambda: merkle_log.run(cfg, {n: url for n, _db, url, _i in sqlite_data}),
+            "merkle": lambda: merkle_log.run(cfg, {n: url for n, _db, url, _i in sqlite_data}, cluster),
         }
         for step in STEPS:
             if step in only:

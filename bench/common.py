@@ -27,7 +27,8 @@ DEFAULT_OUT = Path(__file__).resolve().parent / "results"
 SUMMARY_KEYS = (
     "engine_vs_raw", "engine_vs_spiffworkflow", "engine_vs_naive_transitions", "inbox_p95_ms", "sweep_ms",
     "replay_ms", "verify_events_per_s", "dashboard_asof_ms", "web_vs_bare_flask", "server_rss_mb",
-    "ledger_import_rows_per_s", "checkpoint_s", "merkle_verify_entries_per_s",
+    "ledger_import_rows_per_s", "checkpoint_s", "merkle_verify_entries_per_s", "checkpoint_incremental_s",
+    "verify_with_merkle_events_per_s",
 )
 
 
@@ -51,6 +52,8 @@ class Config:
     # The sweep's own dataset with this many open cases (0: it sweeps the datasets above); it replaces
     # the larger of those for the sweep (`bench.datasets.sqlite_open_dataset`).
     sweep_open_cases: int = 0
+    # The Merkle log's own dataset (bench.merkle_log; 0: it measures the datasets above).
+    merkle_cases: int = 0
 
     def path(self, name: str) -> Path:
         self.out.mkdir(parents=True, exist_ok=True)

@@ -19,14 +19,17 @@ GENERATOR_VERSION = 1
 REPLICATE_FROM = 100_000  # the base that larger datasets are copied from
 
 
-def sqlite_dataset(cfg: Config, n: int) -> tuple[str, dict[str, Any]]:
-    """URL of the SQLite dataset of `n` cases (generated now unless a complete one is on disk)."""
+def sqlite_dataset(cfg: Config, n: int, replicate_from: int | None = None) -> tuple[str, dict[str, Any]]:
+    """URL of the SQLite dataset of `n` cases (generated now unless a complete one is on disk); above
+    `replicate_from` (default REPLICATE_FROM), a multiple of it is replicated from the dataset of that size."""
     from bench.generate import generate
 
-    path = cfg.work / "datasets" / f"cases-{n}-seed{cfg.seed}.db"
+    replicate_from = REPLICATE_FROM if replicate_from is None else replicate_from
+    base = replicate_from if n > replicate_from and n % replicate_from == 0 else None
+    other_base = f"-from{base}" if base and base != REPLICATE_FROM else ""
+    path = cfg.work / "datasets" / f"cases-{n}{other_base}-seed{cfg.seed}.db"
     marker = path.with_suffix(".done")
     want: dict[str, Any] = {"cases": n, "seed": cfg.seed, "generator": GENERATOR_VERSION}
-    base = REPLICATE_FROM if n > REPLICATE_FROM and n % REPLICATE_FROM == 0 else None
     if base:
         want["replicated_from"] = base
     info = _reusable(path, marker, want, f"dataset {n:,} cases")
@@ -94,8 +97,8 @@ def _replicated(cfg: Config, path: Path, marker: Path, want: dict[str, Any], bas
     from bench.replicate import replicate
 
     n = want["cases"]
-    _base_url, base_info = sqlite_dataset(cfg, base)
-    base_path = cfg.work / "datasets" / f"cases-{base}-seed{cfg.seed}.db"
+    base_url, base_info = sqlite_dataset(cfg, base)
+    base_path = Path(base_url.removeprefix("sqlite:///"))
     log(f"dataset {n:,} cases: replicating {base_path.name} ×{n // base} into {path} …")
     done = replicate(base_path, path, n // base)
     info = {**want, "events": done.events, "seconds": round(done.seconds, 1), "cpu_seconds": round(done.cpu_seconds, 1),

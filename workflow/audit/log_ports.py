@@ -30,6 +30,8 @@ class MerkleLog(Protocol):
     def sequence(self) -> int:
         """Give every committed record not yet in the log the next position (its own transaction); how many."""
     def size(self) -> int: ...
+    def tree_head(self) -> tuple[int, bytes]:
+        """(size, RFC 6962 root) of the whole log as sequenced, without rereading its leaves."""
     def stored_leaves(self, size: int) -> Iterator[bytes]:
         """The leaf hashes of positions 0..size-1 as sequenced, in order."""
     def scan(self, size: int) -> Iterator[EntryCheck]:

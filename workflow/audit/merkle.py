@@ -4,7 +4,9 @@ Leaf hash = SHA-256(0x00 || data), node hash = SHA-256(0x01 || left || right). T
 splits at k, the largest power of two smaller than n (RFC 6962 §2.1). `RootBuilder` appends leaf
 hashes one at a time keeping only the O(log n) roots of the complete subtrees so far (a "compact
 range"), so the root of a log of any size is computed in one streaming pass with flat memory, and the
-roots of several sizes (several checkpoints) in the same pass.
+roots of several sizes (several checkpoints) in the same pass. Those roots (the tree's right edge,
+`RootBuilder.frontier`) are all a log needs to keep to go on appending later: `RootBuilder.resume`
+takes them back, so the next root costs the new leaves plus O(log n), never a reread of the old ones.
 """
 from __future__ import annotations
 
@@ -28,6 +30,19 @@ class RootBuilder:
     def __init__(self) -> None:
         self.size = 0
         self._stack: list[bytes] = []  # roots of complete subtrees, largest (leftmost) first
+
+    @classmethod
+    def resume(cls, size: int, frontier: list[bytes]) -> RootBuilder:
+        """The builder of a tree of `size` leaves from its `frontier()` (one node per set bit of size)."""
+        if size < 0 or len(frontier) != bin(size).count("1") or any(len(n) != 32 for n in frontier):
+            raise ValueError(f"a frontier of {len(frontier)} nodes is not the right edge of a tree of size {size}")
+        builder = cls()
+        builder.size, builder._stack = size, list(frontier)
+        return builder
+
+    def frontier(self) -> list[bytes]:
+        """The roots of the complete subtrees so far, largest first: what `resume` needs."""
+        return list(self._stack)
 
     def append(self, leaf: bytes) -> None:
         """Add the next leaf *hash*."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from workflow.audit import merkle as m
 
@@ -52,3 +54,26 @@ def test_a_wrong_tree_size_is_refused(n):
     cproof = m.consistency_proof(old, ls)
     assert not m.verify_consistency(old, 2 * n + 1, m.reference_root(ls[:old]), root, cproof)
     assert not m.verify_consistency(old + 1, n, m.reference_root(ls[:old]), root, cproof)
+
+
+# ---- the stored right edge (the sequencer resumes from it instead of rereading the log) -----------------------
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=300), min_size=1, max_size=6))
+def test_a_tree_resumed_from_its_frontier_has_the_reference_root(batches):
+    """Appending in batches, each resumed from the last one's frontier alone, gives RFC 6962's root at every size."""
+    all_leaves = leaves(sum(batches))
+    size, frontier = 0, m.RootBuilder().frontier()
+    for batch in batches:
+        builder = m.RootBuilder.resume(size, frontier)
+        for leaf in all_leaves[size:size + batch]:
+            builder.append(leaf)
+        size, frontier = builder.size, builder.frontier()
+        assert len(frontier) == bin(size).count("1")
+        assert builder.root() == m.reference_root(all_leaves[:size])
+
+
+@pytest.mark.parametrize(("size", "nodes"), [(3, 1), (4, 2), (0, 1), (5, 3)])
+def test_a_frontier_that_is_not_the_right_edge_of_that_size_is_refused(size, nodes):
+    with pytest.raises(ValueError):
+        m.RootBuilder.resume(size, leaves(nodes))

@@ -14,6 +14,23 @@ within a batch is arbitrary but reproducible; what matters is that positions, on
 change. A slow transaction's record simply lands in a later batch. Two sequencers never interleave:
 SQLite's BEGIN IMMEDIATE and PostgreSQL's table lock (EXCLUSIVE mode: readers go on) serialize them,
 and under READ COMMITTED the statements after the lock see everything committed before it.
+
+**Incremental.** Scanning both tables for what has no log entry yet costs the whole log on every
+sweep, and rereading every leaf costs it on every checkpoint. So each run that changes anything
+appends a `log_frontier` row in its own transaction: the tree's right edge (the O(log n) roots of its
+complete subtrees, RFC 6962 / a "compact range") and two watermarks, `event_mark` and `access_mark`:
+every committed record with a seq at or below them is in the log. The next run's anti-join looks
+only above the marks, appends leaves onto the stored right edge, and a checkpoint's root is the
+latest row's (`tree_head`). A mark is only ever a seq below which no transaction can still commit:
+on SQLite, the largest seq seen inside the sequencer's BEGIN IMMEDIATE (one writer at a time, so
+nothing is in flight); on PostgreSQL, the largest seq seen after a moment when no transaction was
+writing either table — `LOCK … IN SHARE MODE` is granted only once every transaction holding ROW
+EXCLUSIVE on them (every INSERT takes it before it draws its seq) has ended, and seq values
+(SERIAL, cache 1) drawn after it are larger than any before it. That lock is tried with a short
+`lock_timeout` in a transaction of its own and held for one SELECT; if a slow transaction keeps it
+waiting, the mark simply stays where it was this time (the run scans a little more, and the slow
+record is still found above the old mark when it commits) — the marks cost speed, never
+completeness.
 """
 from __future__ import annotations
 
@@ -21,15 +38,17 @@ from collections.abc import Collection, Iterator
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, text
+from sqlalchemy.exc import OperationalError
 
 from workflow.adapters.sql.audit_rows import EVENT_COLUMNS, event_hash_input
 from workflow.audit.log_ports import CaseLogEntry
 from workflow.audit.logcheck import ACCESS, EVENT, EntryCheck
-from workflow.audit.merkle import leaf_hash
+from workflow.audit.merkle import RootBuilder, leaf_hash
 from workflow.events import canonical_json
 
 ACCESS_COLUMNS = ("seq", "at", "actor", "action", "case_id", "outcome", "ip", "detail")
 _BATCH = 5000
+_MARK_LOCK_TIMEOUT = "100ms"  # how long the PostgreSQL mark may hold writers back at most (see the docstring)
 
 
 def access_leaf_input(r: tuple[Any, ...] | Any) -> bytes:
@@ -74,6 +93,44 @@ def _by_seq(conn: Any, table: str, columns: tuple[str, ...], seqs: list[int]) ->
     return list(conn.execute(statement, {"seqs": seqs}))
 
 
+_SAVE_FRONTIER = text("INSERT INTO log_frontier (size, nodes, event_mark, access_mark) VALUES (:s, :n, :e, :a)")
+
+
+def _log_size(conn: Any) -> int:
+    return int(conn.exec_driver_sql("SELECT coalesce(max(position) + 1, 0) FROM log_entries").scalar_one())
+
+
+def _max_seqs(conn: Any) -> tuple[int, int]:
+    return (int(conn.exec_driver_sql("SELECT coalesce(max(seq), 0) FROM case_events").scalar_one()),
+            int(conn.exec_driver_sql("SELECT coalesce(max(seq), 0) FROM access_log").scalar_one()))
+
+
+def _frontier(conn: Any) -> tuple[RootBuilder, tuple[int, int], tuple[int, int] | None]:
+    """The tree of the whole log as it is (its size is the builder's), resumed from the latest stored right
+    edge; the marks to scan above; the stored marks (None: no usable row, so the next run writes one)."""
+    # One statement, one snapshot: the log's size and the latest row agree even while a sequencer commits.
+    row = conn.exec_driver_sql(
+        "SELECT (SELECT coalesce(max(position) + 1, 0) FROM log_entries), f.size, f.nodes, f.event_mark, "
+        "f.access_mark FROM (SELECT 1 AS one) o LEFT JOIN (SELECT size, nodes, event_mark, access_mark "
+        "FROM log_frontier ORDER BY id DESC LIMIT 1) f ON 1 = 1").one()
+    size = int(row[0])
+    if row[1] is not None and int(row[1]) == size:
+        nodes = str(row[2])
+        try:
+            builder = RootBuilder.resume(size, [bytes.fromhex(nodes[i:i + 64]) for i in range(0, len(nodes), 64)])
+            marks = (int(row[3]), int(row[4]))
+            return builder, marks, marks
+        except ValueError:
+            pass  # not a right edge of this size: rebuilt below from the stored leaves
+    # No row yet (a log sequenced before audit_frontier_0001) or one that does not fit: one pass over the
+    # stored leaves, and the marks from scratch (the anti-join over everything finds what is missing).
+    builder = RootBuilder()
+    leaves = text("SELECT leaf FROM log_entries WHERE position < :n ORDER BY position")
+    for (leaf,) in conn.execute(leaves.execution_options(yield_per=_BATCH), {"n": size}):
+        builder.append(bytes.fromhex(leaf))
+    return builder, (0, 0), None
+
+
 class SqlMerkleLog:
     """ports.MerkleLog on a SQLAlchemy engine."""
 
@@ -83,30 +140,60 @@ class SqlMerkleLog:
     # ---- the sequencer --------------------------------------------------------------------------
     def sequence(self) -> int:
         """Append every committed record not yet in the log; the number appended (one transaction)."""
+        settled = self._settled_marks() if self.engine.dialect.name == "postgresql" else None
         with self.engine.connect() as conn:
             conn.execution_options(rectiflow_write=True)
             with conn.begin():
                 if conn.dialect.name == "postgresql":
                     conn.exec_driver_sql("LOCK TABLE log_entries IN EXCLUSIVE MODE")
-                position = conn.exec_driver_sql("SELECT coalesce(max(position) + 1, 0) FROM log_entries").scalar_one()
+                else:  # inside BEGIN IMMEDIATE no other write is in flight: what is there is settled
+                    settled = _max_seqs(conn)
+                builder, marks, stored = _frontier(conn)
+                position = builder.size
                 # Only the keys of what is new (memory: a few fields per record), then the records by chunks.
-                new = [(at, EVENT, seq) for at, seq in conn.exec_driver_sql(
-                    "SELECT e.at, e.seq FROM case_events e WHERE NOT EXISTS "
-                    "(SELECT 1 FROM log_entries l WHERE l.case_id = e.case_id AND l.version = e.version)")]
-                new += [(at, ACCESS, seq) for at, seq in conn.exec_driver_sql(
-                    "SELECT a.at, a.seq FROM access_log a WHERE NOT EXISTS "
-                    "(SELECT 1 FROM log_entries l WHERE l.access_seq = a.seq)")]
+                new = [(at, EVENT, seq) for at, seq in conn.execute(text(
+                    "SELECT e.at, e.seq FROM case_events e WHERE e.seq > :m AND NOT EXISTS "
+                    "(SELECT 1 FROM log_entries l WHERE l.case_id = e.case_id AND l.version = e.version)"),
+                    {"m": marks[0]})]
+                new += [(at, ACCESS, seq) for at, seq in conn.execute(text(
+                    "SELECT a.at, a.seq FROM access_log a WHERE a.seq > :m AND NOT EXISTS "
+                    "(SELECT 1 FROM log_entries l WHERE l.access_seq = a.seq)"), {"m": marks[1]})]
                 new.sort()  # (time, kind, seq): a total, reproducible order of this batch (seq breaks ties only)
                 for start in range(0, len(new), _BATCH):
-                    chunk = new[start:start + _BATCH]
-                    conn.execute(_INSERT, _entries(conn, chunk, position + start))
+                    rows = _entries(conn, new[start:start + _BATCH], position + start)
+                    conn.execute(_INSERT, rows)
+                    for row in rows:
+                        builder.append(bytes.fromhex(row["l"]))
+                if settled is not None:  # never lower: another run may have settled more already
+                    marks = (max(marks[0], settled[0]), max(marks[1], settled[1]))
+                if new or not stored or marks != stored:
+                    conn.execute(_SAVE_FRONTIER, {"s": builder.size, "e": marks[0], "a": marks[1],
+                                                  "n": "".join(node.hex() for node in builder.frontier())})
                 return len(new)
+
+    def _settled_marks(self) -> tuple[int, int] | None:
+        """PostgreSQL: the largest event and access seq at a moment no transaction was writing either
+        table (every smaller seq is committed or rolled back for good); None if that moment did not come
+        within the lock timeout."""
+        try:
+            with self.engine.connect() as conn, conn.begin():
+                conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{_MARK_LOCK_TIMEOUT}'")
+                conn.exec_driver_sql("LOCK TABLE case_events, access_log IN SHARE MODE")
+                return _max_seqs(conn)
+        except OperationalError:  # lock_timeout: a write is in flight; the marks stay as they are
+            return None
+
+    def tree_head(self) -> tuple[int, bytes]:
+        """(size, RFC 6962 root) of the log as sequenced, from the stored right edge — O(log n)."""
+        with self.engine.connect() as conn:
+            builder, _marks, _stored = _frontier(conn)
+        return builder.size, builder.root()
 
     # ---- reading --------------------------------------------------------------------------------
     def size(self) -> int:
         """The number of positions given so far (the next position)."""
         with self.engine.connect() as conn:
-            return int(conn.exec_driver_sql("SELECT coalesce(max(position) + 1, 0) FROM log_entries").scalar_one())
+            return _log_size(conn)
 
     def stored_leaves(self, size: int) -> Iterator[bytes]:
         """The stored leaf hashes of positions 0..size-1, in order (what a checkpoint signs)."""

@@ -233,6 +233,17 @@ log_checkpoints = Table(
     Column("note", Text, nullable=False),
 )
 
+# The sequencer's state (migration audit_frontier_0001): the tree's right edge at `size` and the
+# seq watermarks below which every committed record is in the log (workflow.adapters.sql.merkle_log).
+log_frontier = Table(
+    "log_frontier", metadata,
+    Column("id", SeqType, primary_key=True, autoincrement=True),
+    Column("size", BigInteger, nullable=False),
+    Column("nodes", Text, nullable=False),
+    Column("event_mark", BigInteger, nullable=False),
+    Column("access_mark", BigInteger, nullable=False),
+)
+
 audit_meta = Table(
     "audit_meta", metadata,
     Column("key", String(64), primary_key=True),
