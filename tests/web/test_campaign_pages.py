@@ -68,14 +68,15 @@ def test_the_filter_keeps_not_done_overdue_or_all_and_totals_count_per_task(app,
     assert f"已销号 1 项（共 {n} 项" in html
 
 
-def test_the_owner_is_the_handlers_name(app, as_role, plan):
-    case = app.cases.get(plan[1])
-    app.cases.assign(case.id, "handler", actor="supervisor") if case.unit == "xf-sfs-1" else None
+def test_the_owner_is_the_unit_and_the_handlers_name(app, as_role, plan):
+    case = app.cases.get(plan[2])
+    app.directory.add_user("zzb_worker", role="handler", unit=case.unit, name="整治办干部 冯雪")
+    app.cases.assign(case.id, actor="supervisor", assignee="zzb_worker")
     html = as_role("supervisor").get("/campaigns/xifeng-2021?show=all").get_data(as_text=True)
-    case = app.cases.get(plan[1])
-    if case.assignee:
-        assert NAMES[case.assignee] in html
-    assert leaks(html) == []
+    row = html[html.index(f'data-measure="{case.fields["measure_id"]}"'):]
+    row = row[:row.index("</li>")]
+    assert "专项整治办公室 整治办干部 冯雪" in row or "整治办干部 冯雪" in row and "专项整治办公室" in row
+    assert leaks(html) == [] and "zzb_worker" not in html
 
 
 def test_an_unknown_plan_is_a_404_and_the_index_lists_loaded_plans(app, as_role, plan):
