@@ -20,7 +20,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from web.context import core, me, may, now, now_text, unit_names, units, viewer
+from web.context import core, may, me, now, now_text, unit_names, units, viewer
 from web.history import parse_local
 from web.messages import describe
 from web.names import people
@@ -91,13 +91,17 @@ def _tree(stored: dict[str, Any], rows: dict[str, dict[str, Any]], show: str) ->
             if kind == "measure" and item["id"] in rows:
                 row = {**rows[item["id"]], "title": text["title"]}
                 task["all"].append(row)
-                if show == "all" or (show == "open" and not row["done"]) or (show == "overdue" and row["light"] == "red"):
+                if _kept(row, show):
                     task["measures"].append(row)
             elif kind in ("content", "target"):
                 task["contents"].append({**text, "target": kind == "target"})
     for task in tasks.values():
         task.update(_totals(task.pop("all")))
     return [general, {"title": _("Main tasks"), "items": [], "tasks": list(tasks.values())}, safeguards]
+
+
+def _kept(row: dict[str, Any], show: str) -> bool:
+    return show == "all" or (show == "open" and not row["done"]) or (show == "overdue" and row["light"] == "red")
 
 
 def _totals(rows: list[dict[str, Any]]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from document_cases import NAMES, LISTED_TITLE, listed_overdue, load_plan
+from document_cases import LISTED_TITLE, NAMES, listed_overdue, load_plan
 from factories import local
 from office_suite import converted, pdf_text
 from webtools import csrf_token_from, make_web, session_as
@@ -75,7 +75,7 @@ def test_the_owner_is_the_unit_and_the_handlers_name(app, as_role, plan):
     html = as_role("supervisor").get("/campaigns/xifeng-2021?show=all").get_data(as_text=True)
     row = html[html.index(f'data-measure="{case.fields["measure_id"]}"'):]
     row = row[:row.index("</li>")]
-    assert "专项整治办公室 整治办干部 冯雪" in row or "整治办干部 冯雪" in row and "专项整治办公室" in row
+    assert "专项整治办公室 整治办干部 冯雪" in row or ("整治办干部 冯雪" in row and "专项整治办公室" in row)
     assert leaks(html) == [] and "zzb_worker" not in html
 
 
