@@ -25,7 +25,7 @@ from web.history import parse_local
 from web.messages import describe
 from web.names import people
 from workflow.campaigns.declarations import DECLARANT
-from workflow.definitions.roles import FLAG
+from workflow.definitions.roles import ASSIGN, FLAG
 from workflow.documents.formats import label
 from workflow.errors import NotFound, WorkflowError
 from workflow.reporting.queries import light_of
@@ -177,6 +177,8 @@ def declarations() -> str:
 
 
 def _back(c: dict[str, Any]) -> Response:
+    if not may(ASSIGN):  # a leader may ask for a spot check (the engine refuses them) but not read the page
+        return redirect(url_for("campaigns.index"))
     return redirect(url_for("campaigns.declarations", unit=c["unit"], type=c["type"], round=c["round"],
                             subunits="1" if c["subunits"] else None))
 

@@ -142,6 +142,9 @@ def test_declaration_refusals_are_messages_and_scope_is_kept(app, as_role):
     assert client.get("/declarations?unit=xf-sfs-1&type=clue").status_code == 400
     leader = as_role("leader")
     assert leader.get("/declarations").status_code == 403  # leaders do not assign work
+    page = leader.post("/declarations/spot-check", data={"unit": "xf-sfj", "rate": "50"},
+                       follow_redirects=True)
+    assert page.status_code == 200 and 'class="flash' in page.get_data(as_text=True)  # the engine's refusal
     sup = as_role("supervisor")
     page = sup.post("/declarations/spot-check", data={"unit": "xf-sfs-1", "rate": "abc"},
                     follow_redirects=True).get_data(as_text=True)
