@@ -88,10 +88,14 @@ def test_an_unknown_plan_is_a_404_and_the_index_lists_loaded_plans(app, as_role,
 
 
 def test_a_unit_reader_sees_only_their_units_measures(app, as_role, plan):
+    app.directory.add_user("zzb_lead", role="unit_head", unit="xf-zzb", name="整治办主任 钱伟")
     everything = measures(as_role("leader").get("/campaigns/xifeng-2021?show=all").get_data(as_text=True))
-    mine = measures(as_role("handler").get("/campaigns/xifeng-2021?show=all").get_data(as_text=True))
+    mine = measures(as_role("zzb_lead").get("/campaigns/xifeng-2021?show=all").get_data(as_text=True))
     units = {m["id"]: m["unit"] for m in app.campaigns.progress("xifeng-2021")["measures"]}
-    assert set(mine) == {m for m in everything if units[m] == "xf-sfs-1"}
+    assert mine and set(mine) == {m for m in everything if units[m] == "xf-zzb"} and set(mine) < set(everything)
+    # the Xifeng plan gives no measure to a 司法所: the page says so
+    assert measures(as_role("handler").get("/campaigns/xifeng-2021?show=all").get_data(as_text=True)) == []
+    assert "均不由您所在的单位承担" in as_role("handler").get("/campaigns/xifeng-2021").get_data(as_text=True)
 
 
 def test_the_report_and_bulletin_are_shown_and_their_word_files_open(app, as_role, plan, clock, tmp_path):
