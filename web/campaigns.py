@@ -25,6 +25,7 @@ from web.history import parse_local
 from web.messages import describe
 from web.names import people
 from workflow.campaigns.declarations import DECLARANT
+from workflow.campaigns.loader import MEASURE_TYPE
 from workflow.definitions.roles import ASSIGN, FLAG
 from workflow.documents.formats import label
 from workflow.errors import NotFound, WorkflowError
@@ -51,7 +52,7 @@ def plan(key: str) -> str:
         abort(404)
     v = viewer()
     rows = {m["id"]: _measure(m) for m in progress["measures"]
-            if (v.units is None or m["unit"] in v.units) and "rectification_measure" in v.types}
+            if (v.units is None or m["unit"] in v.units) and MEASURE_TYPE in v.types}
     parts = _tree(stored, rows, show)
     return render_template("campaigns/plan.html", key=key, title=label(stored.get("title"), "zh", key),
                            document=stored.get("document", ""), parts=parts, show=show,
