@@ -31,6 +31,7 @@ def create_app(settings: Settings | None = None, core: Application | None = None
         alerts,
         assets,
         auth,
+        campaigns,
         cases,
         dashboard,
         documents,
@@ -63,7 +64,8 @@ def create_app(settings: Settings | None = None, core: Application | None = None
     templating.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
-    for module in (auth, inbox, cases, history, dashboard, exports, documents, alerts, admin, ledger, i18n, witness):
+    for module in (auth, inbox, cases, history, dashboard, exports, documents, alerts, admin, ledger, i18n, witness,
+                   campaigns):
         app.register_blueprint(module.bp)
     security.register_vendor_route(app, Path(app.config["RECTIFLOW_NODE_MODULES"]))
     assets.init_app(app, Path(app.config["RECTIFLOW_NODE_MODULES"]))

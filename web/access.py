@@ -16,6 +16,7 @@ from web.context import core
 from workflow.definitions.roles import (
     ACT,
     ADMINISTER_ACCOUNTS,
+    ASSIGN,
     AUDIT,
     CLAIM,
     FLAG,
@@ -79,6 +80,17 @@ ROUTES: dict[str, tuple[str, ...] | None] = {
     "documents.campaign_report": (FLAG,),
     "documents.case_print": CASE_READERS,
     "documents.case_form": CASE_READERS,
+    # Campaign pages (web.campaigns): the plan's checklist for every case reader (scoped to their units); the
+    # progress report and 通报 for supervisors and leaders, like /reports; 集中填报 for the roles that assign
+    # work (registrar, unit head, supervisor: their own units), the spot check for supervisors and leaders (the
+    # engine then lets only a role of the step fire it).
+    "campaigns.index": CASE_READERS,
+    "campaigns.plan": CASE_READERS,
+    "campaigns.report": (FLAG,),
+    "campaigns.bulletin": (FLAG,),
+    "campaigns.declarations": (ASSIGN,),
+    "campaigns.issue": (ASSIGN,),
+    "campaigns.spot_check": (FLAG,),
     "admin.index": ADMINISTRATORS,
     "admin.add_user": ACCOUNTS,
     "admin.add_unit": ACCOUNTS,

@@ -132,3 +132,14 @@ def test_cli_campaign_load_reports_file_problems_without_a_traceback(cli, tmp_pa
     assert result["ok"] is False and any(p.startswith(f"{path}:{line}:") for p in result["problems"])
     assert "Traceback" not in cli("campaign", "load", str(tmp_path / "missing.yaml"), code=1)
     assert "no campaign 'nope'" in json.dumps(cli("campaign", "status", "nope", "--json", code=1), ensure_ascii=False)
+
+
+def test_a_loaded_plan_is_read_back_as_data_and_an_unknown_one_is_not_found(app):
+    from workflow.errors import NotFound
+
+    app.campaigns.load(REPO / "definitions" / "campaigns" / "xifeng-2021.yaml")
+    plan = app.campaigns.plan("xifeng-2021")
+    assert {i["kind"] for i in plan["items"]} == {"general", "content", "measure", "target", "safeguard"}
+    assert plan["tasks"][0]["id"] == "二(一)"
+    with pytest.raises(NotFound):
+        app.campaigns.plan("no-such-plan")

@@ -81,6 +81,18 @@ class Campaigns:
         with self.cases.store.read() as tx:
             return {key: stored.title for key in tx.campaign_keys() if (stored := tx.get_campaign(key))}
 
+    def plan(self, key: str) -> dict[str, Any]:
+        """The stored plan `key` as data (its items in plan order, task titles) — what a page draws its tree from.
+
+        Raises:
+            NotFound: no plan `key` is loaded.
+        """
+        with self.cases.store.read() as tx:
+            stored = tx.get_campaign(key)
+            if stored is None:
+                raise NotFound("campaign.not_loaded", campaign=key, known=tx.campaign_keys())
+            return dict(stored.plan)
+
     def progress(self, key: str) -> dict[str, Any]:
         """Plan progress for the battle map: each measure with its case's state, and counts per task."""
         with self.cases.store.read() as tx:
