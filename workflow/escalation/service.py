@@ -11,6 +11,7 @@ from typing import Any
 from workflow.cases.service import CaseService
 from workflow.escalation.deadline_policy import DeadlinePolicy
 from workflow.escalation.recompute import recompute_deadlines
+from workflow.escalation.bulk import BulkActions
 from workflow.escalation.supervision import Supervision
 from workflow.escalation.sweep import DEFAULT_LATE_AFTER, EscalationSweeper, Lease
 from workflow.ports import Clock, Store
@@ -32,6 +33,7 @@ class Escalations:
         self.cases, self.store, self.policy = cases, store, policy
         self.interval, self.lease_clock = interval, lease_clock
         self.supervision = Supervision(cases, store)
+        self.bulk = BulkActions(cases, self.supervision)  # bulk actions on inbox rows (web and CLI)
 
     def sweeper(self, *, fired_by: str, batch: int = 200) -> EscalationSweeper:
         return EscalationSweeper(self.cases, self.store, fired_by=fired_by, batch=batch,
