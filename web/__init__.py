@@ -65,7 +65,8 @@ def create_app(settings: Settings | None = None, core: Application | None = None
     templating.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
-    for module in (auth, inbox, bulk, saved_filters, cases, history, dashboard, exports, documents, alerts, admin, ledger, i18n, witness):
+    for module in (auth, inbox, bulk, saved_filters, cases, history, dashboard, exports, documents, alerts, admin,
+                   ledger, i18n, witness):
         app.register_blueprint(module.bp)
     security.register_vendor_route(app, Path(app.config["RECTIFLOW_NODE_MODULES"]))
     assets.init_app(app, Path(app.config["RECTIFLOW_NODE_MODULES"]))

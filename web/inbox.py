@@ -12,8 +12,8 @@ from flask import Blueprint, render_template, request
 from web.bulk import assignable_people, offered_actions
 from web.context import core, me, now_text, queries, scope, unit_names, units, users, viewer
 from workflow.definitions.model import STAGES
-from workflow.directory.saved_filters import FILTER_NAMES
 from workflow.definitions.roles import ACT, ASSIGN, BE_ASSIGNED, CLAIM, READ, READ_ALL, SEE_OVERDUE, RoleBook
+from workflow.directory.saved_filters import FILTER_NAMES
 from workflow.read_side import COUNT_CAP, InboxFilter
 from workflow.reporting.queries import INBOX_KINDS, LIGHTS, PAGE_SIZE, InboxKind, build_inbox_query
 

@@ -53,11 +53,11 @@ from workflow.clock import FixedClock, SystemClock
 from workflow.config import Settings
 from workflow.definitions.registry import DefinitionRegistry
 from workflow.definitions.roles import RoleBook
+from workflow.directory.saved_filters import SavedFilters
 from workflow.directory.staff import Directory
 from workflow.directory.throttle import LoginGuard, ThrottlePolicy
 from workflow.documents.service import Documents
 from workflow.engine.machine import Lifecycles
-from workflow.directory.saved_filters import SavedFilters
 from workflow.errors import DefinitionError, InvalidInput, WorkflowError
 from workflow.escalation.calendar import WorkingCalendar, parse_calendar
 from workflow.escalation.deadline_policy import DeadlinePolicy

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
-
 from workflow.definitions.fields import clean_text
 from workflow.errors import InvalidInput, NotFound
 from workflow.events import format_time

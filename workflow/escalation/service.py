@@ -9,9 +9,9 @@ from datetime import timedelta
 from typing import Any
 
 from workflow.cases.service import CaseService
+from workflow.escalation.bulk import BulkActions
 from workflow.escalation.deadline_policy import DeadlinePolicy
 from workflow.escalation.recompute import recompute_deadlines
-from workflow.escalation.bulk import BulkActions
 from workflow.escalation.supervision import Supervision
 from workflow.escalation.sweep import DEFAULT_LATE_AFTER, EscalationSweeper, Lease
 from workflow.ports import Clock, Store
