@@ -97,9 +97,9 @@ def test_unit_head_is_not_offered_flag_or_dispatch(app, client):
     {"action": "dispatch", "measure": "", "deadline": "2031-06-30", "case": ["{case}:{version}"]},
     {"action": "flag", "level": "3", "case": ["{case}:{version}"]},
     {"action": "delete", "case": ["{case}:{version}"]},
-    {"action": "assign", "assignee": "handler", "case": ["{case}:{version}", "{case}:{version}"]},
+    {"action": "assign", "assignee": "handler", "case": ["{case}:{version}", "forged:1"]},
 ], ids=["forged-id", "bad-version", "unknown-assignee", "no-case", "impossible-date", "not-a-date", "no-measure",
-        "level-3", "unknown-action", "twice"])
+        "level-3", "unknown-action", "one-forged-among-good"])
 def test_bad_bulk_requests_are_400_with_a_message_and_write_nothing(app, client, form):
     case = open_item(app)
     app.cases.advance(case.id, "verify", actor="supervisor")

@@ -16,7 +16,7 @@ from workflow.read_side import SavedFilter
 
 # The inbox's query-string names (web/inbox.py read_filter, and its tab and keyword).
 FILTER_NAMES = frozenset({"tab", "type", "stage", "unit", "light", "source", "q"})
-NAME_LIMIT, QUERY_LIMIT, PER_USER = 40, 2000, 50
+NAME_LIMIT, QUERY_LIMIT = 40, 2000
 
 
 class SavedFilters:
@@ -32,19 +32,15 @@ class SavedFilters:
         Raises:
             InvalidInput: no name, a name taken, a query naming something else than the inbox's filters.
         """
-        text = clean_text(name or "", what="name", limit=NAME_LIMIT)
+        text = clean_text(name or "", what="filter name", limit=NAME_LIMIT)
         if not text:
-            raise InvalidInput("filters.needs_name")
-        query = (query or "").lstrip("?")
-        if len(query) > QUERY_LIMIT:
-            raise InvalidInput("filters.too_long", limit=QUERY_LIMIT)
+            raise InvalidInput("text.empty", what="filter name")
+        query = clean_text(query or "", what="filter", limit=QUERY_LIMIT).lstrip("?")
         unknown = sorted({k for k, _v in parse_qsl(query, keep_blank_values=True)} - FILTER_NAMES)
         if unknown:
             raise InvalidInput("filters.unknown_name", names=", ".join(unknown)[:80])
         if not any(v for _k, v in parse_qsl(query) if _k != "tab"):
             raise InvalidInput("filters.empty")
-        if len(self.book.of(login)) >= PER_USER:
-            raise InvalidInput("filters.too_many", limit=PER_USER)
         if not self.book.add(login, text, query, format_time(self.clock.now())):
             raise InvalidInput("filters.name_taken", name=text)
         return next(f for f in self.book.of(login) if f.name == text)

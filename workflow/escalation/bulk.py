@@ -41,7 +41,7 @@ class Outcome:
 
     case_id: str
     done: bool
-    message: Message | None = None  # why it was refused; for a done `read`, how many alerts
+    message: Message | None = None  # why it was refused
     case: CaseState | None = None  # the case after the action (done), or as last read (refused), if it exists
     error: str = ""  # the refusal's class name (NotAllowed, ConcurrencyConflict...), for the CLI's JSON
 
@@ -61,7 +61,7 @@ class Report:
 
 
 def check_targets(targets: Sequence[Target], *, limit: int = MAX_CASES) -> None:
-    """The request as a whole: at least one case, at most `limit`, each named once.
+    """The request as a whole: at least one case, at most `limit`.
 
     Raises:
         InvalidInput: nothing was done for any case.
@@ -70,9 +70,14 @@ def check_targets(targets: Sequence[Target], *, limit: int = MAX_CASES) -> None:
         raise InvalidInput("bulk.no_cases")
     if len(targets) > limit:
         raise InvalidInput("bulk.too_many", count=len(targets), limit=limit)
-    ids = [t.case_id for t in targets]
-    if len(set(ids)) != len(ids):
-        raise InvalidInput("bulk.duplicate", case_id=next(i for i in ids if ids.count(i) > 1))
+
+
+def unique(targets: Sequence[Target]) -> list[Target]:
+    """Each case once (a case ticked twice — on two pages, say — is acted on once, as first named)."""
+    seen: dict[str, Target] = {}
+    for t in targets:
+        seen.setdefault(t.case_id, t)
+    return list(seen.values())
 
 
 class BulkActions:
@@ -93,11 +98,11 @@ class BulkActions:
             InvalidInput: no measure, a deadline that is no date, no/too many cases — nothing written.
         """
         if not measure.strip():
-            raise InvalidInput("bulk.needs_measure")
+            raise InvalidInput("text.empty", what="measure")
         try:
             deadline = date.fromisoformat(deadline.strip()).isoformat()
         except ValueError:
-            raise InvalidInput("bulk.bad_deadline", value=deadline[:40]) from None
+            raise InvalidInput("value.date", what="deadline", value=deadline[:40]) from None
         check_targets(targets)
         return self._each("dispatch", targets, lambda t: self.cases.advance(
             t.case_id, DISPATCH, actor=actor, expected_version=t.version,
@@ -116,7 +121,7 @@ class BulkActions:
         check_targets(targets)
         unread = self.supervision.alerts_of(login, unread_only=True)
         outcomes = []
-        for t in targets:
+        for t in unique(targets):
             ids = [a.id for a in unread if a.case == t.case_id]
             case = self._peek(t.case_id)
             if case is None:
@@ -125,8 +130,8 @@ class BulkActions:
             elif not ids:
                 outcomes.append(Outcome(t.case_id, False, Message("bulk.no_unread"), case, error="Nothing"))
             else:
-                n = self.supervision.mark_read(login, ids)
-                outcomes.append(Outcome(t.case_id, True, Message("bulk.read", n=n), case))
+                self.supervision.mark_read(login, ids)
+                outcomes.append(Outcome(t.case_id, True, case=case))
         return Report("read", outcomes)
 
     # ---- internals ----------------------------------------------------------------------
@@ -149,7 +154,7 @@ class BulkActions:
     def _each(self, action: str, targets: Sequence[Target], act: Callable[[Target], CaseState]) -> Report:
         check_targets(targets)
         outcomes = []
-        for t in targets:  # one unit of work per case: a refusal rolls back that case alone
+        for t in unique(targets):  # one unit of work per case: a refusal rolls back that case alone
             try:
                 outcomes.append(Outcome(t.case_id, True, case=act(t)))
             except WorkflowError as err:
