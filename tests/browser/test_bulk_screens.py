@@ -1,5 +1,5 @@
 """Bulk actions and saved filters in the browser, as a desk (1440×900) and a phone (390×844) show them: the inbox
-with rows selected and the action bar, then the result page of a bulk 催办 (one case refused: flagged already).
+with a saved filter, rows selected and the action bar, then the result page of a bulk 催办 (one case refused: flagged already).
 
 Screenshots: test-artifacts/screen-inbox-bulk-<desk|phone>.png and screen-bulk-result-<desk|phone>.png. Neither
 page may make a phone scroll sideways.
@@ -31,6 +31,9 @@ def test_inbox_selection_action_bar_and_result(page_as, server, shot, engine, si
     page = page_as("supervisor")
     page.set_viewport_size(dict(zip(("width", "height"), VIEWPORTS[size])))
     page.goto(server + "/?tab=all&type=rectification_item")
+    page.fill("#save-filter input[name=name]", f"问题整改（{size}）")  # saved filters: a link above the list
+    page.click("#save-filter button")
+    page.wait_for_selector(f"a.saved-filter:has-text('问题整改（{size}）')")
     page.check("#pick-all")
     assert page.locator("input.pick:checked").count() == page.locator("input.pick").count() > 0
     assert "已选" in page.inner_text("#bulk-count")

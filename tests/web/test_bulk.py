@@ -164,3 +164,18 @@ def test_saved_filters_are_private(app, web_app, client):
     assert app.saved_filters.of("supervisor") == [mine]
     client.post("/inbox/filters", data={"name": "我的筛选", "query": "light=yellow"})  # same name, another user
     assert [f.query for f in app.saved_filters.of("supervisor2")] == ["light=yellow"]
+
+
+def test_bulk_and_saved_filter_posts_need_the_csrf_token(app):
+    from webtools import csrf_token_from, make_web
+
+    case = open_item(app)
+    client = make_web(app, WTF_CSRF_ENABLED=True).test_client()
+    session_as(client, app, "supervisor")
+    data = {"action": "flag", "level": "1", "case": [f"{case.id}:{case.version}"]}
+    assert client.post("/inbox/bulk", data=data).status_code == 400
+    assert client.post("/inbox/filters", data={"name": "甲", "query": "light=red"}).status_code == 400
+    assert app.cases.get(case.id).version == case.version and app.saved_filters.of("supervisor") == []
+    token = csrf_token_from(client.get("/?tab=all").get_data(as_text=True))
+    assert client.post("/inbox/bulk", data={**data, "csrf_token": token}).status_code == 200
+    assert app.cases.get(case.id).flag_level == 1
