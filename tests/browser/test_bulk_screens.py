@@ -1,5 +1,6 @@
 """Bulk actions and saved filters in the browser, as a desk (1440×900) and a phone (390×844) show them: the inbox
-with a saved filter, rows selected and the action bar, then the result page of a bulk 催办 (one case refused: flagged already).
+with a saved filter, rows selected and the action bar, then the result page of a bulk 催办 (one case refused:
+flagged already).
 
 Screenshots: test-artifacts/screen-inbox-bulk-<desk|phone>.png and screen-bulk-result-<desk|phone>.png. Neither
 page may make a phone scroll sideways.

@@ -26,7 +26,7 @@ def test_outcomes_carry_the_engines_message_codes_and_only_done_cases_get_an_eve
         actor="unit_head", assignee="handler")
     assert [(o.case_id, o.done, o.message.code if o.message else None) for o in report.outcomes] == [
         (here.id, True, None), (away.id, False, "access.not_covered"), (stale.id, False, "case.version_conflict")]
-    assert [_events(app, c) for c in (here.id, away.id, stale.id)] == [2, 1, 2]  # opened + assigned (the stale one: earlier)
+    assert [_events(app, c) for c in (here.id, away.id, stale.id)] == [2, 1, 2]  # opened + assigned (stale: before)
     assert [o.error for o in report.refused] == ["RoleNotAllowed", "ConcurrencyConflict"]
 
 
