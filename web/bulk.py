@@ -15,6 +15,7 @@ from web.context import core, me, scope, users
 from web.inputs import whole_number
 from web.messages import describe
 from web.names import person
+from web.security import safe_next
 from workflow.definitions.roles import ACT, ASSIGN, BE_ASSIGNED, FLAG
 from workflow.errors import CaseNotFound, InvalidInput
 from workflow.escalation.bulk import DISPATCH, MAX_CASES, Outcome, Report, Target, check_targets
@@ -90,7 +91,7 @@ def act() -> str:
     else:
         report = bulk.mark_read(targets, login=login)
     return render_template("inbox/bulk_result.html", report=report, rows=[_row(o) for o in report.outcomes],
-                           action_label=_action_label(report, request.form), back=_back())
+                           action_label=_action_label(report), back=_back())
 
 
 def _row(o: Outcome) -> dict[str, object]:
@@ -101,7 +102,7 @@ def _row(o: Outcome) -> dict[str, object]:
             "assignee": person(o.case.assignee) if visible and o.case and o.case.assignee else ""}
 
 
-def _action_label(report: Report, form: object) -> str:
+def _action_label(report: Report) -> str:
     level = whole_number(request.form.get("level"))
     return {"assign": _("Assign to %(name)s", name=person(request.form.get("assignee", ""))),
             "dispatch": _("Dispatch (交办)"),
@@ -110,7 +111,5 @@ def _action_label(report: Report, form: object) -> str:
 
 
 def _back() -> str:
-    from web.security import safe_next
-
     target = request.form.get("next")
     return safe_next(target) if target else "/"
