@@ -12,6 +12,7 @@ import click
 from rectiflow import (
     __version__,
     cli_audit,
+    cli_bulk,
     cli_campaign,
     cli_cases,
     cli_catalogue,
@@ -53,7 +54,7 @@ def db_upgrade() -> None:
 
 
 for _module in (cli_cases, cli_definitions, cli_directory, cli_audit, cli_demo, cli_escalation, cli_serve,
-                cli_campaign, cli_catalogue, cli_declarations, cli_ledger, cli_documents):
+                cli_campaign, cli_catalogue, cli_declarations, cli_ledger, cli_documents, cli_bulk):
     for _command in _module.COMMANDS:
         main.add_command(_command)
 cli_audit.audit.add_command(cli_witness.witness)  # `rectiflow audit witness …` (works without a database)

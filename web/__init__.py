@@ -31,6 +31,7 @@ def create_app(settings: Settings | None = None, core: Application | None = None
         alerts,
         assets,
         auth,
+        bulk,
         campaigns,
         cases,
         dashboard,
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None, core: Application | None = None
         inbox,
         inputs,
         ledger,
+        saved_filters,
         security,
         templating,
         witness,
@@ -64,8 +66,8 @@ def create_app(settings: Settings | None = None, core: Application | None = None
     templating.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
-    for module in (auth, inbox, cases, history, dashboard, exports, documents, alerts, admin, ledger, i18n, witness,
-                   campaigns):
+    for module in (auth, inbox, bulk, saved_filters, cases, history, dashboard, exports, documents, alerts, admin,
+                   ledger, i18n, witness, campaigns):
         app.register_blueprint(module.bp)
     security.register_vendor_route(app, Path(app.config["RECTIFLOW_NODE_MODULES"]))
     assets.init_app(app, Path(app.config["RECTIFLOW_NODE_MODULES"]))

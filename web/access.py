@@ -48,6 +48,11 @@ ROUTES: dict[str, tuple[str, ...] | None] = {
     "inbox.index": ANY_ROLE,
     "alerts.index": ANY_ROLE,
     "alerts.mark_read": ANY_ROLE,
+    # bulk actions: the roles that assign (unit heads, registrars, supervisors) or flag (supervisors, leaders);
+    # the engine checks every case as if acted on alone (dispatch: the step's roles)
+    "bulk.act": (ASSIGN, FLAG),
+    "filters.save": CASE_READERS,
+    "filters.delete": CASE_READERS,
     "cases.show": CASE_READERS,
     "cases.attachment": CASE_READERS,
     "cases.fire": (ACT,),

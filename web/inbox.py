@@ -5,11 +5,15 @@ count are read together; rows are sorted by deadline with the traffic light on e
 """
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Blueprint, render_template, request
 
+from web.bulk import assignable_people, offered_actions
 from web.context import core, me, now_text, queries, scope, unit_names, units, users, viewer
 from workflow.definitions.model import STAGES
 from workflow.definitions.roles import ACT, ASSIGN, BE_ASSIGNED, CLAIM, READ, READ_ALL, SEE_OVERDUE, RoleBook
+from workflow.directory.saved_filters import FILTER_NAMES
 from workflow.read_side import COUNT_CAP, InboxFilter
 from workflow.reporting.queries import INBOX_KINDS, LIGHTS, PAGE_SIZE, InboxKind, build_inbox_query
 
@@ -58,7 +62,15 @@ def index() -> str:
         "inbox/index.html", tab=tab, tabs=tabs, page=page, counts=counts, cap=COUNT_CAP, filt=filt,
         definitions={d.name: d for d in reg.all_latest()}, unit_names=unit_names(),
         scope_units=_scope_units(), sources=_sources(), assignees=_assignees(tab, page.rows),
-        args={k: v for k, v in request.args.items(multi=True) if k != "after"})
+        args={k: v for k, v in request.args.items(multi=True) if k != "after"},
+        bulk_actions=offered_actions(), bulk_people=assignable_people(),
+        saved_filters=core().saved_filters.of(user.login), saveable_query=_saveable_query())
+
+
+def _saveable_query() -> str:
+    """The current query string without the pager's cursor, if it filters anything (else nothing to save)."""
+    kept = [(k, v) for k, v in request.args.items(multi=True) if k in FILTER_NAMES and v]
+    return urlencode(kept) if any(k != "tab" for k, _v in kept) else ""
 
 
 def _scope_units() -> list[tuple[str, str]]:

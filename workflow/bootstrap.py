@@ -53,6 +53,7 @@ from workflow.clock import FixedClock, SystemClock
 from workflow.config import Settings
 from workflow.definitions.registry import DefinitionRegistry
 from workflow.definitions.roles import RoleBook
+from workflow.directory.saved_filters import SavedFilters
 from workflow.directory.staff import Directory
 from workflow.directory.throttle import LoginGuard, ThrottlePolicy
 from workflow.documents.service import Documents
@@ -99,6 +100,13 @@ class Application:
     def close(self) -> None:
         """Release the database connections (the application is not used afterwards)."""
         self.store.dispose()
+
+    @functools.cached_property
+    def saved_filters(self) -> SavedFilters:
+        """Each user's saved inbox filters (private to their owner)."""
+        from workflow.adapters.sql.saved_filters import SqlSavedFilters
+
+        return SavedFilters(SqlSavedFilters(self.store.engine), self.clock)  # type: ignore[attr-defined]
 
     @functools.cached_property
     def witnessing(self) -> Witnessing:

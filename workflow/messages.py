@@ -39,6 +39,11 @@ MESSAGES: Mapping[str, str] = {
     "case.nothing_to_change": N_("nothing to change: give at least one field or file"),
     "case.return_needs_reason": N_("a return needs a reason"),
     "case.type_unknown": N_("unknown case type '%(case_type)s'%(known)s"),
+    "bulk.too_many": N_("%(count)s cases: at most %(limit)s at a time"), "bulk.no_cases": N_("no case selected"),
+    "bulk.bad_case": N_("'%(case_id)s' is not a case"), "filters.empty": N_("choose a filter first"),
+    "bulk.needs_assignee": N_("choose whom to assign to"), "bulk.unknown_action": N_("no bulk action '%(action)s'"),
+    "bulk.no_unread": N_("no unread alert about this case"), "filters.name_taken": N_("'%(name)s' exists already"),
+    "filters.unknown_name": N_("not an inbox filter: %(names)s"), "filters.not_found": N_("no such saved filter"),
     # steps
     "step.not_possible": N_("'%(trigger)s' is not possible from state '%(state)s'; possible now: %(possible)s"),
     "step.unknown_trigger": N_("unknown trigger '%(trigger)s'; possible now: %(possible)s"),
@@ -238,7 +243,8 @@ MESSAGES: Mapping[str, str] = {
 
 # What `what` may name besides a field (the web shows these words in the user's language).
 WHAT = {"title": N_("title"), "comment": N_("comment"), "reason": N_("reason"), "file name": N_("file name"),
-        "unit name": N_("unit name"), "user name": N_("user name")}
+        "unit name": N_("unit name"), "user name": N_("user name"), "deadline": N_("deadline"),
+        "measure": N_("measure"), "filter name": N_("filter name"), "filter": N_("filter")}
 
 
 class Message:

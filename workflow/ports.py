@@ -17,7 +17,16 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from workflow.events import Event
-from workflow.read_side import COUNT_CAP, AccessEntry, AlertRow, AuditFilter, DashboardCount, InboxPage, InboxQuery
+from workflow.read_side import (
+    COUNT_CAP,
+    AccessEntry,
+    AlertRow,
+    AuditFilter,
+    DashboardCount,
+    InboxPage,
+    InboxQuery,
+    SavedFilter,
+)
 from workflow.records import Alert, CaseState, Report, StoredCampaign, StoredDefinition, Unit, User
 
 
@@ -179,6 +188,18 @@ class AuditScanner(Protocol):
     """`audit verify` over a whole database: every chain, every replay, every stored row, in parallel."""
 
     def verify(self, *, case_id: str | None, jobs: int) -> Report: ...
+
+
+class SavedFilterBook(Protocol):
+    """Saved inbox filters (workflow.directory.saved_filters): every call names the owner, who alone reaches them."""
+
+    def of(self, login: str) -> list[SavedFilter]: ...
+
+    def add(self, login: str, name: str, query: str, at: str) -> bool:
+        """Save; False (nothing written) when `login` has a filter of that name already."""
+
+    def remove(self, login: str, filter_id: int) -> bool:
+        """Delete `login`'s filter `filter_id`; False when `login` has no such filter."""
 
 
 class LoginCounters(Protocol):

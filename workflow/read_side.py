@@ -125,3 +125,13 @@ class AlertRow:
     read: bool
     title: str
     type: str
+
+
+@dataclass(frozen=True)
+class SavedFilter:
+    """A user's named inbox query string (workflow.directory.saved_filters)."""
+
+    id: int
+    name: str
+    query: str
+    created_at: str

@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from workflow.cases.service import CaseService
+from workflow.escalation.bulk import BulkActions
 from workflow.escalation.deadline_policy import DeadlinePolicy
 from workflow.escalation.recompute import recompute_deadlines
 from workflow.escalation.supervision import Supervision
@@ -32,6 +33,7 @@ class Escalations:
         self.cases, self.store, self.policy = cases, store, policy
         self.interval, self.lease_clock = interval, lease_clock
         self.supervision = Supervision(cases, store)
+        self.bulk = BulkActions(cases, self.supervision)  # bulk actions on inbox rows (web and CLI)
 
     def sweeper(self, *, fired_by: str, batch: int = 200) -> EscalationSweeper:
         return EscalationSweeper(self.cases, self.store, fired_by=fired_by, batch=batch,

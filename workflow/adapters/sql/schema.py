@@ -132,6 +132,17 @@ login_counters = Table(
     Index("ix_login_counters_since", "since"),  # forgetting idle counters
 )
 
+# Saved inbox filters (migration filters_0001): a user's named inbox query strings, private to that user.
+saved_filters = Table(
+    "saved_filters", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("login", String(64), nullable=False),
+    Column("name", String(80), nullable=False),
+    Column("query", String(2000), nullable=False),  # the inbox query string, as saved (names checked)
+    Column("created_at", TIME, nullable=False),
+    UniqueConstraint("login", "name", name="uq_saved_filters_login_name"),
+)
+
 # Escalations (migration esc_0001): the sweep's due-time index, exactly-once firings, alerts, the lease.
 cases.append_column(Column("next_escalation_at", TIME, nullable=True))
 Index("ix_cases_next_escalation_at", cases.c.next_escalation_at)
