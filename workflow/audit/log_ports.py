@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from workflow.audit.logcheck import EntryCheck
 from workflow.audit.notes import SignerKey, VerifierKey
@@ -23,6 +23,9 @@ class MerkleLog(Protocol):
         """The leaf hashes of positions 0..size-1 as sequenced, in order."""
     def scan(self, size: int) -> Iterator[EntryCheck]:
         """Positions 0..size-1, each with its stored leaf and the leaf of its record as it is now."""
+    def records(self, size: int, case_id: str | None = None) -> Iterator[tuple[int, str, Any]]:
+        """(position, kind, record) below `size` in order: an Event, or an access-log row as a dict of its
+        columns (seq, at, actor, action, case_id, outcome, ip, detail as stored); given `case_id`, its events."""
     def position_of(self, case_id: str, version: int) -> int | None: ...
     def event_versions(self, case_ids: Collection[str]) -> dict[str, int]: ...
     def deployment_id(self) -> str: ...
