@@ -7,9 +7,9 @@ from typing import Any
 
 import click
 
+from rectiflow.cli_bundle import bundle_text, verify_bundle_file
 from rectiflow.common import application, handles_errors, json_option
 from rectiflow.output import EXIT_ERROR, emit
-from rectiflow.cli_bundle import bundle_text, verify_bundle_file
 from workflow.audit.bundle import BundleExport
 from workflow.audit.notes import VerifierKey
 from workflow.bootstrap import Application, audit_keygen
@@ -51,7 +51,7 @@ def verify_cmd(case_id: str | None, bundle: Path | None, jobs: int | None, check
     if witness_keys:
         raise InvalidInput("--witness-key: witnesses' cosignatures are checked on a --bundle only")
     app = application(sync=False)
-    result = app.audit.verify(case_id=case_id, jobs=jobs).to_dict()
+    result: dict[str, Any] = app.audit.verify(case_id=case_id, jobs=jobs).to_dict()
     if case_id is None:
         checked = app.checkpoints.verify(_given(app, checkpoints, keys))
         if checked:  # no checkpoint yet: the report is the chains' alone, as before

@@ -147,13 +147,13 @@ class SqlMerkleLog:
         ac = text(f"SELECT l.position, {', '.join('a.' + c for c in ACCESS_COLUMNS)} FROM log_entries l "
                   "JOIN access_log a ON a.seq = l.access_seq WHERE l.position < :n ORDER BY l.position")
         with self.engine.connect() as conn, self.engine.connect() as conn2:
-            events = ((int(r[0]), EVENT, event_from_row(dict(zip(EVENT_COLUMNS, r[1:])))) for r in conn.execution_options(yield_per=_BATCH)
-                      .execute(ev, {"n": size, "c": case_id}))
+            event_rows = conn.execution_options(yield_per=_BATCH).execute(ev, {"n": size, "c": case_id})
+            events = ((int(r[0]), EVENT, event_from_row(dict(zip(EVENT_COLUMNS, r[1:])))) for r in event_rows)
             if case_id is not None:
                 yield from events
                 return
-            access = ((int(r[0]), ACCESS, dict(zip(ACCESS_COLUMNS, r[1:]))) for r in conn2.execution_options(yield_per=_BATCH)
-                      .execute(ac, {"n": size}))
+            access_rows = conn2.execution_options(yield_per=_BATCH).execute(ac, {"n": size})
+            access = ((int(r[0]), ACCESS, dict(zip(ACCESS_COLUMNS, r[1:]))) for r in access_rows)
             yield from heapq.merge(events, access, key=lambda x: x[0])
 
     def position_of(self, case_id: str, version: int) -> int | None:
