@@ -43,9 +43,9 @@ def verify_cmd(case_id: str | None, bundle: Path | None, jobs: int | None, check
                keys: tuple[Path, ...], witness_keys: tuple[Path, ...], as_json: bool) -> None:
     """Walk every chain, recompute every hash, replay every case, check the checkpoints; exit 1 on any problem."""
     if bundle is not None:
-        result = verify_bundle_file(bundle, checkpoints, keys, witness_keys)
-        emit(as_json, result, bundle_text(result))
-        if not result["ok"]:
+        report = verify_bundle_file(bundle, checkpoints, keys, witness_keys)
+        emit(as_json, report, bundle_text(report))
+        if not report["ok"]:
             sys.exit(EXIT_ERROR)
         return
     if witness_keys:
