@@ -24,7 +24,7 @@ WITNESS_TIME = 1796601600  # 2026-12-07T00:00:00Z
 ORIGIN = "rectiflow/example"
 AT = "2026-12-07T0{}:00:00.000000Z"
 YAML = ("name: demo\nversion: 1\ninitial: open\nstates: [open, done]\n"
-        "transitions:\n  - {trigger: finish, from: open, to: done}\n")
+        "transitions:\n  - {trigger: finish, source: open, dest: done}\n")
 
 
 def _event(case: str, version: int, hour: int, action: str, from_state: str | None, to_state: str | None,

@@ -117,3 +117,18 @@ def _write(tmp_path: Path, blocks: dict[str, str], name: str = "example-bundle")
     path = tmp_path / name
     path.write_text(blocks[name], encoding="utf-8")
     return path
+
+
+def test_the_cli_checks_the_header_transitions_against_the_yaml(blocks, tmp_path):
+    """A forger widens the header's transition table (not its YAML) so that a forged step passes continuity:
+    the stand-alone verifier cannot parse YAML; the CLI does and names the definition."""
+    lines = bundle_lines(blocks["example-bundle"])
+    lines[0]["definitions"][0]["transitions"].append({"trigger": "reopen", "from": ["done"], "to": "open"})
+    body = b"".join((canonical_json(x) + "\n").encode() for x in lines[:-1])
+    trailer = {**lines[-1], "digest": hashlib.sha256(body).hexdigest()}
+    path = tmp_path / "widened.jsonl"
+    path.write_bytes(body + (canonical_json(trailer) + "\n").encode())
+    assert bundle_verify.verify_bundle(path.read_bytes())["ok"]
+    cli = run_cli(f"sqlite:///{tmp_path / 'absent.db'}", tmp_path, "audit", "verify", "--bundle", str(path), "--json")
+    assert cli.code == 1
+    assert "definition demo v1: its initial state or transitions differ" in cli.json()["problems"][0]["reason"]
