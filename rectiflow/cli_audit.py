@@ -7,9 +7,10 @@ from typing import Any
 
 import click
 
+from rectiflow.cli_bundle import bundle_text, verify_bundle_file
 from rectiflow.common import application, handles_errors, json_option
 from rectiflow.output import EXIT_ERROR, emit
-from workflow.audit.bundle_verify import verify_bundle
+from workflow.audit.bundle import BundleExport
 from workflow.audit.notes import VerifierKey
 from workflow.bootstrap import Application, audit_keygen, witness_public_key
 from workflow.errors import InvalidInput
@@ -25,37 +26,36 @@ def audit() -> None:
 @audit.command("verify")
 @click.option("--case", "case_id", default=None, help="Only this case.")
 @click.option("--bundle", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Check an exported bundle instead of the database (no database needed).")
+              help="Check an exported bundle instead of the database (no database needed; docs/audit-bundle.md).")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Processes checking ranges of cases in parallel (default: the number of CPUs).")
 @click.option("--checkpoint", "checkpoints", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
-              help="A signed checkpoint file the database must still contain exactly (repeatable; default: the "
-                   "latest stored one).")
+              help="A signed checkpoint file the database (or the --bundle) must still contain exactly "
+                   "(repeatable; default: the latest stored one, or the one the bundle carries).")
 @click.option("--key", "keys", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
               help="The public key (.pub) that signed the checkpoint(s): one for all, or one per --checkpoint.")
 @click.option("--witness-key", "witness_keys", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
-              help="A witness's public key: every checkpoint must carry its valid cosignature (repeatable).")
+              help="A witness's cosignature/v1 public key: every checkpoint checked (the database's, or the "
+                   "bundle's) must carry its valid cosignature (repeatable).")
 @json_option
 @handles_errors
 def verify_cmd(case_id: str | None, bundle: Path | None, jobs: int | None, checkpoints: tuple[Path, ...],
                keys: tuple[Path, ...], witness_keys: tuple[Path, ...], as_json: bool) -> None:
     """Walk every chain, recompute every hash, replay every case, check the checkpoints; exit 1 on any problem."""
-    if bundle is not None and witness_keys:  # the bundle verifier checks cosignatures its own way
-        raise InvalidInput("--witness-key: checks the database's checkpoints; give it without --bundle")
     if bundle is not None:
-        if checkpoints or keys:  # bundles carry no checkpoint or proofs yet: say so rather than ignore the options
-            raise InvalidInput("--checkpoint/--key: checking an exported bundle against a checkpoint is not "
-                               "supported yet; check the database, or the bundle's chains alone")
-        result = verify_bundle(bundle.read_bytes())
-    else:
-        app = application(sync=False)
-        result = app.audit.verify(case_id=case_id, jobs=jobs).to_dict()
-        if case_id is None:
-            witnesses = [witness_public_key(k) for k in witness_keys]
-            checked = app.checkpoints.verify(_given(app, checkpoints, keys), witnesses)
-            if checked:  # no checkpoint yet: the report is the chains' alone, as before
-                result["checkpoints"] = [c.to_dict() for c in checked]
-                result["ok"] = bool(result["ok"]) and all(c.ok for c in checked)
+        report = verify_bundle_file(bundle, checkpoints, keys, witness_keys)
+        emit(as_json, report, bundle_text(report))
+        if not report["ok"]:
+            sys.exit(EXIT_ERROR)
+        return
+    app = application(sync=False)
+    result: dict[str, Any] = app.audit.verify(case_id=case_id, jobs=jobs).to_dict()
+    if case_id is None:
+        witnesses = [witness_public_key(k) for k in witness_keys]
+        checked = app.checkpoints.verify(_given(app, checkpoints, keys), witnesses)
+        if checked:  # no checkpoint yet: the report is the chains' alone, as before
+            result["checkpoints"] = [c.to_dict() for c in checked]
+            result["ok"] = bool(result["ok"]) and all(c.ok for c in checked)
     lines = [f"{'OK' if result['ok'] else 'FAILED'}: {result['cases']} cases, {result['events']} events"]
     lines += [f"  case {p['case']} version {p['version']}: {p['reason']}" for p in result["problems"]]
     for cp in result.get("checkpoints", []):
@@ -96,23 +96,26 @@ def _subject(problem: dict[str, Any]) -> str:
 
 
 @audit.command("export")
-@click.option("--case", "case_id", default=None, help="Only this case.")
+@click.option("--case", "case_id", default=None, help="Only this case (its events and their inclusion proofs).")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True)
 @json_option
 @handles_errors
 def export(case_id: str | None, output: Path, as_json: bool) -> None:
-    """Write the events as a JSON Lines bundle ending in a digest line (and, with a signing key configured,
-    a signed checkpoint of the whole log beside it: FILE.checkpoint)."""
+    """Write the audit bundle (format /2, docs/audit-bundle.md): the Merkle log's records, the checkpoint signed
+    now (with a signing key configured; also written beside it as FILE.checkpoint) and the proofs."""
     app = application(sync=False)
-    count, digest = app.audit.export(output, case_id=case_id)
-    data: dict[str, Any] = {"file": str(output), "events": count, "digest": digest}
-    text = f"wrote {count} events to {output} (digest {digest})"
-    if app.settings.audit_key is not None:  # a checkpoint at every export
-        cp, note = app.checkpoints.checkpoint()
+    done = BundleExport(app.store, app.checkpoints, app.registry, app.clock).export(output, case_id=case_id)
+    data: dict[str, Any] = {"file": str(output), "events": done.events, "access": done.access,
+                            "digest": done.digest, "size": done.size}
+    text = (f"wrote {done.events} events and {done.access} access-log rows to {output} (digest {done.digest}, "
+            f"log size {done.size})")
+    if done.note is not None:
         path = output.with_name(output.name + ".checkpoint")
-        path.write_text(note, encoding="utf-8")
+        path.write_text(done.note, encoding="utf-8")
         data["checkpoint"] = str(path)
-        text += f"\nwrote {path} (checkpoint of the whole log: {cp.size} entries)"
+        text += f"\nwrote {path} (checkpoint of the whole log: {done.size} entries)"
+    else:
+        text += "\nno signing key configured (RECTIFLOW_AUDIT_KEY): the bundle carries no signed checkpoint"
     emit(as_json, data, text)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from workflow.audit.logcheck import EntryCheck
 from workflow.audit.notes import SignerKey, VerifierKey
@@ -36,6 +36,9 @@ class MerkleLog(Protocol):
         """The leaf hashes of positions 0..size-1 as sequenced, in order."""
     def scan(self, size: int) -> Iterator[EntryCheck]:
         """Positions 0..size-1, each with its stored leaf and the leaf of its record as it is now."""
+    def records(self, size: int, case_id: str | None = None) -> Iterator[tuple[int, str, Any]]:
+        """(position, kind, record) below `size` in order: an Event, or an access-log row as a dict of its
+        columns (seq, at, actor, action, case_id, outcome, ip, detail as stored); given `case_id`, its events."""
     def position_of(self, case_id: str, version: int) -> int | None: ...
     def case_entries(self, case_id: str) -> list[CaseLogEntry]:
         """Every logged event of one case, by version (the web history page's check)."""

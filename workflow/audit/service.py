@@ -1,5 +1,5 @@
 """The auditors' use cases: verify the whole log (or one case), check one case in full against the latest
-signed checkpoint (the web history page), and export a self-checking bundle."""
+signed checkpoint (the web history page). Bundles: workflow.audit.bundle."""
 from __future__ import annotations
 
 import os
@@ -16,11 +16,9 @@ from workflow.audit.case_check import (
 )
 from workflow.audit.checkpoints import Checkpoints
 from workflow.audit.notes import VerifierKey
-from workflow.audit.verify import write_bundle
 from workflow.definitions.model import Definition
 from workflow.definitions.registry import DefinitionRegistry
 from workflow.errors import CaseNotFound, WorkflowError
-from workflow.events import format_time
 from workflow.ports import AuditScanner, Clock, Store
 from workflow.records import Report
 
@@ -92,16 +90,3 @@ class Audit:
         if case_id and report.cases == 0:
             raise CaseNotFound(case_id)
         return report
-
-    def export(self, output: Path, *, case_id: str | None = None) -> tuple[int, str]:
-        """Write the events (all, or one case's) as a JSON Lines bundle ending in a digest line;
-        (events written, digest). The file appears whole or not at all."""
-        tmp = output.with_name(output.name + ".part")
-        with self.store.read() as tx, tmp.open("wb") as fh:
-            count, digest = write_bundle(tx.iter_events(case_id), fh, exported_at=format_time(self.clock.now()),
-                                         scope=case_id or "all")
-        if case_id and count == 0:
-            tmp.unlink()
-            raise CaseNotFound(case_id)
-        tmp.replace(output)
-        return count, digest

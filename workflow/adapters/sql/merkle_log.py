@@ -34,6 +34,7 @@ completeness.
 """
 from __future__ import annotations
 
+import heapq
 from collections.abc import Collection, Iterator
 from typing import Any
 
@@ -41,6 +42,7 @@ from sqlalchemy import Engine, bindparam, text
 from sqlalchemy.exc import OperationalError
 
 from workflow.adapters.sql.audit_rows import EVENT_COLUMNS, event_hash_input
+from workflow.adapters.sql.case_rows import event_from_row
 from workflow.audit.log_ports import CaseLogEntry
 from workflow.audit.logcheck import ACCESS, EVENT, EntryCheck
 from workflow.audit.merkle import RootBuilder, leaf_hash
@@ -221,6 +223,26 @@ class SqlMerkleLog:
                 else:
                     current = None if access_row[0] is None else access_leaf(access_row)
                 yield EntryCheck(int(position), kind, case_id, version, access_seq, bytes.fromhex(leaf), current)
+
+    def records(self, size: int, case_id: str | None = None) -> Iterator[tuple[int, str, Any]]:
+        """(position, kind, record) of positions 0..size-1 in order — an Event, or an access-log row as a
+        dict of ACCESS_COLUMNS (detail as stored text); with `case_id`, that case's events only.
+        A position whose record is gone is skipped (the bundle then shows the hole)."""
+        where = "" if case_id is None else " AND l.case_id = :c"
+        ev = text(f"SELECT l.position, {', '.join('e.' + c for c in EVENT_COLUMNS)} FROM log_entries l "
+                  "JOIN case_events e ON e.case_id = l.case_id AND e.version = l.version "
+                  f"WHERE l.position < :n{where} ORDER BY l.position")
+        ac = text(f"SELECT l.position, {', '.join('a.' + c for c in ACCESS_COLUMNS)} FROM log_entries l "
+                  "JOIN access_log a ON a.seq = l.access_seq WHERE l.position < :n ORDER BY l.position")
+        with self.engine.connect() as conn, self.engine.connect() as conn2:
+            event_rows = conn.execution_options(yield_per=_BATCH).execute(ev, {"n": size, "c": case_id})
+            events = ((int(r[0]), EVENT, event_from_row(dict(zip(EVENT_COLUMNS, r[1:])))) for r in event_rows)
+            if case_id is not None:
+                yield from events
+                return
+            access_rows = conn2.execution_options(yield_per=_BATCH).execute(ac, {"n": size})
+            access = ((int(r[0]), ACCESS, dict(zip(ACCESS_COLUMNS, r[1:]))) for r in access_rows)
+            yield from heapq.merge(events, access, key=lambda x: x[0])
 
     def position_of(self, case_id: str, version: int) -> int | None:
         """The log position of one case event, None if it is not (yet) in the log."""
