@@ -128,7 +128,8 @@ def copy_to_postgres(src_url: str, cluster: Any, n: int, seed: int, instance: Pa
     src = sqlite3.connect(f"file:{src_url.removeprefix('sqlite:///')}?mode=ro", uri=True)
     try:
         tables = [r[0] for r in src.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN "
-                                            "('definitions', 'alembic_version', 'audit_meta') AND name NOT LIKE 'sqlite_%'")]
+                                            "('definitions', 'alembic_version', 'audit_meta') AND name NOT LIKE 'sqlite_%' "
+                                            "AND name NOT LIKE 'case_search%'")]
         # audit_meta: the copy is a deployment of its own — its migration gave it its own deployment id
         first = [t for t in ("units", "users") if t in tables]
         with cluster.connect(name) as conn:
@@ -136,9 +137,11 @@ def copy_to_postgres(src_url: str, cluster: Any, n: int, seed: int, instance: Pa
                 rows = _copy_table(src, conn, table)
                 if rows:
                     log(f"  {table}: {rows:,} rows copied ({watch.seconds:.0f} s)")
-            conn.execute("ANALYZE")
     finally:
         src.close()
+    _fill_search_index(url)  # the keyword index is SQLite's FTS5 there: built anew from the copied cases
+    with cluster.connect(name) as conn:
+        conn.execute("ANALYZE")
     log(f"dataset {n:,} cases copied to PostgreSQL in {watch.seconds:.0f} s")
     return url
 
@@ -167,3 +170,16 @@ def _copy_table(src: Any, conn: Any, table: str) -> int:
             copy.write_row([bool(v) if f and v is not None else v for v, f in zip(row, flags)] if any(flags) else row)
             count += 1
     return count
+
+
+def _fill_search_index(url: str) -> None:
+    from workflow.adapters.sql import search_index
+    from workflow.adapters.sql.sqlstore import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DELETE FROM case_search")
+            search_index.fill(conn)
+    finally:
+        engine.dispose()

@@ -18,6 +18,7 @@ class InboxFilter:
     unit: str | None = None  # a unit and its sub-units, within the viewer's scope
     light: str | None = None  # green / yellow / red / none
     source: str | None = None  # the discovery channel field
+    text: str | None = None  # keywords in the title and free-text fields (workflow.search_terms)
 
 
 SeekColumns = Literal["", "unit", "type,state", "stage"]

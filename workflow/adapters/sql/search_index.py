@@ -1,0 +1,108 @@
+"""The keyword-search index of cases on SQLite (FTS5) and PostgreSQL (tsvector + GIN), and how it is asked.
+
+The terms come from workflow.search_terms (overlapping CJK bigrams, ASCII words, the final unigram of
+each CJK run — see there why), so both databases store and match the same thing:
+
+* SQLite: `case_search`, an FTS5 table (unicode61 tokenizer) holding the terms as space-separated
+  text, and `case_search_docs` mapping its integer rowid to the case id (an FTS5 row is found by
+  rowid only; a case id look-up there would scan the table). A query is an FTS5 phrase.
+* PostgreSQL: `case_search(case_id, terms tsvector)` with a GIN index. The tsvector and tsquery are
+  written as literals built from the terms (no text-search parser runs, so no configuration or
+  locale changes what Chinese text becomes); a query is a `<->` phrase.
+
+Rows are written in the transaction that changes a case's searchable text (SqlTx.insert_case /
+update_case); migration search_0001 creates the tables and fills them for existing cases.
+"""
+from __future__ import annotations
+
+import json
+
+import yaml
+from sqlalchemy import Connection, text
+
+from workflow.adapters.sql import driver_sql
+from workflow.search_terms import SearchQuery, document_terms, searchable_texts, text_fields
+
+BATCH = 2000
+
+# What a search matches, as case ids; `{q}` is the placeholder of the match expression.
+FOUND = {
+    "sqlite": "SELECT d.case_id FROM case_search s JOIN case_search_docs d ON d.doc = s.rowid "
+              "WHERE case_search MATCH {q}",
+    "postgresql": "SELECT s.case_id FROM case_search s WHERE s.terms @@ CAST({q} AS tsquery)",
+}
+# Whether the case `x` matches: one look-up per row (for walks in deadline order over common words).
+PROBE = {
+    "sqlite": "EXISTS (SELECT 1 FROM case_search_docs d JOIN case_search s ON s.rowid = d.doc "
+              "WHERE d.case_id = x.id AND case_search MATCH {q})",
+    "postgresql": "EXISTS (SELECT 1 FROM case_search s WHERE s.case_id = x.id AND s.terms @@ CAST({q} AS tsquery))",
+}
+
+
+def _quoted(term: str) -> str:
+    return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def document_value(dialect: str, terms: list[str]) -> str:
+    """What is stored for a case: FTS5 text, or a tsvector literal with positions."""
+    if dialect == "postgresql":
+        return " ".join(f"{_quoted(term)}:{i}" for i, term in enumerate(terms, 1))
+    return " ".join(terms)
+
+
+def match_value(dialect: str, query: SearchQuery) -> str:
+    """The match expression of a query: an FTS5 phrase, or a tsquery literal of a `<->` phrase."""
+    if dialect == "postgresql":
+        parts = [_quoted(term) for term in query.terms]
+        if query.prefix:
+            parts[-1] += ":*"
+        return " <-> ".join(parts)
+    # FTS5: the terms hold only letters and digits (and never a double quote).
+    return '"' + " ".join(query.terms) + '"' + ("*" if query.prefix else "")
+
+
+def write(conn: Connection, case_id: str, terms: list[str], *, new: bool) -> None:
+    """Store the case's terms (replacing what was there), in the caller's transaction."""
+    dialect = conn.dialect.name
+    value = document_value(dialect, terms)
+    if dialect == "postgresql":
+        driver_sql.run(conn, "INSERT INTO case_search (case_id, terms) VALUES (%s, CAST(%s AS tsvector)) "
+                             "ON CONFLICT (case_id) DO UPDATE SET terms = EXCLUDED.terms", (case_id, value))
+        return
+    found = None if new else driver_sql.first(conn, "SELECT doc FROM case_search_docs WHERE case_id = ?", (case_id,))
+    if found is not None:
+        driver_sql.run(conn, "UPDATE case_search SET body = ? WHERE rowid = ?", (value, found[0]))
+        return
+    row = driver_sql.first(conn, "INSERT INTO case_search_docs (case_id) VALUES (?) RETURNING doc", (case_id,))
+    assert row is not None
+    driver_sql.run(conn, "INSERT INTO case_search (rowid, body) VALUES (?, ?)", (row[0], value))
+
+
+def fill(conn: Connection) -> int:
+    """Index every case into the (empty) index: migration search_0001, and bulk-loaded benchmark databases.
+
+    The free-text fields come from the stored definition of each case's version; the number of cases indexed.
+    """
+    names: dict[tuple[str, int], tuple[str, ...]] = {}
+    for name, version, body in conn.execute(text("SELECT name, version, text FROM definitions")):
+        names[(name, int(version))] = text_fields((yaml.safe_load(body) or {}).get("fields") or {})
+    pg = conn.dialect.name == "postgresql"
+    insert = ("INSERT INTO case_search (case_id, terms) VALUES (%(id)s, CAST(%(value)s AS tsvector))" if pg else
+              "INSERT INTO case_search_docs (doc, case_id) VALUES (:doc, :id)")
+    last, doc = "", 0
+    while True:
+        rows = conn.execute(text("SELECT id, type, definition_version, title, snapshot FROM cases WHERE id > :last "
+                                 "ORDER BY id LIMIT :n"), {"last": last, "n": BATCH}).all()
+        if not rows:
+            return doc
+        batch = []
+        for case_id, case_type, version, title, snapshot in rows:
+            doc += 1
+            fields = json.loads(snapshot).get("fields") or {}
+            texts = searchable_texts(title, fields, names.get((case_type, int(version)), ()))
+            batch.append({"doc": doc, "id": case_id,
+                          "value": document_value(conn.dialect.name, document_terms(texts))})
+        conn.exec_driver_sql(insert, batch)  # type: ignore[arg-type]
+        if not pg:
+            conn.exec_driver_sql("INSERT INTO case_search (rowid, body) VALUES (:doc, :value)", batch)  # type: ignore[arg-type]
+        last = rows[-1][0]
