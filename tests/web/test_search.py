@@ -133,3 +133,28 @@ def test_query_terms_are_a_phrase_of_bigrams():
     assert query_terms("社区矫正").terms == ("社区", "区矫", "矫正")
     assert query_terms("区") == query_terms(" 区 ")
     assert query_terms("区").prefix
+
+
+def test_the_migration_indexes_the_cases_already_there(app):
+    """search_0001 on a database that holds cases (upgraded from the previous head) fills the index."""
+    from alembic import command
+    from alembic.config import Config
+
+    from workflow.adapters.sql.sqlstore import MIGRATIONS, upgrade_database
+
+    case = open_item(app, "社区矫正对象请假审批", description="未经批准外出。")
+    url = app.settings.database_url
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    with app.store.engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "ledger_0001")  # back to the previous head of the line: no index at all
+        conn.commit()
+        tables = conn.exec_driver_sql("SELECT count(*) FROM alembic_version WHERE version_num = 'search_0001'")
+        assert tables.scalar_one() == 0
+    upgrade_database(url, app.store.engine)
+    assert search(app, "supervisor", "外出") == [case.id]
+    assert search(app, "supervisor", "请假审批") == [case.id]
+    later = open_item(app, "档案请假")  # and new cases are indexed after it
+    assert set(search(app, "supervisor", "请假")) == {case.id, later.id}
