@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import pytest
+from test_inbox import ids, inbox
 from webtools import open_item
 
 from workflow.read_side import InboxFilter
 from workflow.search_terms import query_terms
-
-from test_inbox import ids, inbox
 
 
 def search(app, login, words, kind="all", **filters):

@@ -78,8 +78,8 @@ def counts_statement(dialect: str, shapes: tuple[InboxQuery, ...], cap: int, sea
 
 def search_hits_statement(dialect: str) -> str:
     """How many cases the words match, up to a cap (`n`): what chooses the plan."""
-    ph = "%(search)s" if dialect == "postgresql" else ":search"
-    return f"SELECT count(*) FROM ({FOUND[dialect].format(q=ph)} LIMIT {'%(n)s' if dialect == 'postgresql' else ':n'}) f"
+    search, n = ("%(search)s", "%(n)s") if dialect == "postgresql" else (":search", ":n")
+    return f"SELECT count(*) FROM ({FOUND[dialect].format(q=search)} LIMIT {n}) f"
 
 
 class _Builder:

@@ -102,7 +102,7 @@ def fill(conn: Connection) -> int:
             texts = searchable_texts(title, fields, names.get((case_type, int(version)), ()))
             batch.append({"doc": doc, "id": case_id,
                           "value": document_value(conn.dialect.name, document_terms(texts))})
-        conn.exec_driver_sql(insert, batch)  # type: ignore[arg-type]
+        conn.exec_driver_sql(insert, batch)
         if not pg:
-            conn.exec_driver_sql("INSERT INTO case_search (rowid, body) VALUES (:doc, :value)", batch)  # type: ignore[arg-type]
+            conn.exec_driver_sql("INSERT INTO case_search (rowid, body) VALUES (:doc, :value)", batch)
         last = rows[-1][0]

@@ -38,8 +38,8 @@ from workflow.adapters.sql.stored_rows import stored_case
 from workflow.errors import ConcurrencyConflict
 from workflow.events import Event
 from workflow.read_side import AccessEntry
-from workflow.search_terms import document_terms
 from workflow.records import Alert, CaseState, StoredCampaign, StoredDefinition, Unit, User
+from workflow.search_terms import document_terms
 
 
 class SqlTx:
