@@ -77,11 +77,12 @@ class MemoryStore:
         self.written.setdefault(event.case_id, []).append(event)
         return event
 
-    def insert_case(self, case: CaseState, stage: str, search: tuple[str, ...]) -> None:
+    def insert_case(self, case: CaseState, stage: str, search: tuple[str, ...] = ()) -> None:
         self.cases[case.id] = (case, stage)
         self.search[case.id] = search
 
-    def update_case(self, case: CaseState, stage: str, expected_version: int, search: tuple[str, ...] | None) -> None:
+    def update_case(self, case: CaseState, stage: str, expected_version: int,
+                    search: tuple[str, ...] | None = None) -> None:
         self.cases[case.id] = (case, stage)
         if search is not None:
             self.search[case.id] = search

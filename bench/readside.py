@@ -115,7 +115,7 @@ def search_figures(app: Any, repeat: int) -> dict[str, Any]:
 
             def page() -> int:
                 counted = [build_inbox_query(kind, viewer, app.registry, filt, now, units) for kind in tabs]
-                first, counts = queries.inbox_with_counts(counted[0], counted, after=None, limit=PAGE_SIZE)
+                _page, counts = queries.inbox_with_counts(counted[0], counted, after=None, limit=PAGE_SIZE)
                 return counts[-1]
 
             key = f"{label} {words}"

@@ -122,11 +122,12 @@ class SqlTx:
         timeline.record(self.conn, ev)  # the battle map's derived rows, in the same transaction
         return Event(**{**ev.__dict__, "seq": seq})
 
-    def insert_case(self, case: CaseState, stage: str, search: tuple[str, ...]) -> None:
+    def insert_case(self, case: CaseState, stage: str, search: tuple[str, ...] = ()) -> None:
         self.statements.rowcount(self.conn, "insert_case", case_row(case, stage))
         search_index.write(self.conn, case.id, document_terms(search), new=True)
 
-    def update_case(self, case: CaseState, stage: str, expected_version: int, search: tuple[str, ...] | None) -> None:
+    def update_case(self, case: CaseState, stage: str, expected_version: int,
+                    search: tuple[str, ...] | None = None) -> None:
         row = case_row(case, stage)
         locked = self._locked_rows.pop(case.id, None)
         if locked is None:  # not locked by this transaction: every column
