@@ -128,7 +128,7 @@ class _Builder:
         if with_cursor:
             out.append(f"({DUE}, x.id) > ({self.ph('after_due')}, {self.ph('after_id')})")
         if self.search == SEARCH_PROBE:
-            out.append(PROBE[self.dialect].format(q=self.ph("search")))
+            out.append(PROBE[self.dialect].format(q=self.ph("probe")))
         return out
 
     def key_filter(self) -> list[str]:

@@ -32,7 +32,7 @@ from workflow.adapters.sql.inbox_sql import (
     page_statement,
     search_hits_statement,
 )
-from workflow.adapters.sql.search_index import match_value
+from workflow.adapters.sql.search_index import match_value, probe_value
 from workflow.events import ADVANCED, Event
 from workflow.read_side import (
     COUNT_CAP,
@@ -54,6 +54,7 @@ alerts_t = table("alerts", column("id"), column("login"), column("case_id"), col
                  column("level"), column("at"), column("due_at"), column("late"), column("read_at"))
 
 
+Plans = dict[str, "tuple[SearchPlan, dict[str, str]] | None"]  # words -> plan and values (None: match nothing)
 # Up to this many matching cases a search reads them from the index and sorts them (cost ∝ matches);
 # beyond, the tab's seeks walk in deadline order testing each row (a common word matches early). BENCHMARKS.md.
 SEARCH_FOUND_MAX = 3000
@@ -99,14 +100,14 @@ class SqlQueries:
                           cap: int = COUNT_CAP) -> tuple[InboxPage, list[int]]:
         """A page and the tabs' counts on one connection, in two statements (each round trip costs)."""
         with self.engine.connect() as conn:
-            plan: dict[str, tuple[SearchPlan, str] | None] = {}  # the search's plan, worked out once for both
+            plan: Plans = {}  # the search's plan, worked out once for both
             return self._page(conn, query, after, limit, plan), self._counts(conn, counted, cap, plan)
 
-    def _search(self, conn: Connection, text: str | None, plan: dict[str, tuple[SearchPlan, str] | None]
-                ) -> tuple[SearchPlan, str] | None:
-        """("", "") without words; (plan, match expression) for words; None when they can match nothing."""
+    def _search(self, conn: Connection, text: str | None, plan: Plans
+                ) -> tuple[SearchPlan, dict[str, str]] | None:
+        """("", {}) without words; (plan, the values it binds) for words; None when they can match nothing."""
         if not text:
-            return "", ""
+            return "", {}
         if text not in plan:
             terms = query_terms(text)
             if terms is None:
@@ -115,17 +116,18 @@ class SqlQueries:
                 match = match_value(self.dialect, terms)
                 hits = conn.exec_driver_sql(search_hits_statement(self.dialect),
                                             {"search": match, "n": SEARCH_FOUND_MAX}).scalar_one()
-                plan[text] = (SEARCH_FOUND if hits < SEARCH_FOUND_MAX else SEARCH_PROBE, match)
+                plan[text] = (SEARCH_FOUND if hits < SEARCH_FOUND_MAX else SEARCH_PROBE,
+                              {"search": match, "probe": probe_value(self.dialect, terms)})
         return plan[text]
 
     def _page(self, conn: Connection, query: InboxQuery, after: str | None, limit: int,
-              plan: dict[str, tuple[SearchPlan, str] | None] | None = None) -> InboxPage:
+              plan: Plans | None = None) -> InboxPage:
         search = self._search(conn, query.filt.text, {} if plan is None else plan)
         if _matches_nothing(query) or search is None:
             return InboxPage([], None)
         cursor = _CURSOR.match(after or "")
         stmt = page_statement(self.dialect, _shape(query), cursor is not None, limit + 1, search[0])
-        params = {**stmt.params, "now": query.now, "source": query.filt.source or "", "search": search[1]}
+        params = {**stmt.params, "now": query.now, "source": query.filt.source or "", **search[1]}
         if cursor:
             params.update(after_due=cursor.group(1), after_id=cursor.group(2))
         rows = conn.exec_driver_sql(stmt.sql, params).mappings().all()
@@ -134,7 +136,7 @@ class SqlQueries:
         return InboxPage(page, f"{rows[limit - 1]['due_key']}|{rows[limit - 1]['id']}" if more else None)
 
     def _counts(self, conn: Connection, queries: Sequence[InboxQuery], cap: int,
-                plan: dict[str, tuple[SearchPlan, str] | None] | None = None) -> list[int]:
+                plan: Plans | None = None) -> list[int]:
         asked = [q for q in queries if not _matches_nothing(q)]
         if not asked:
             return [0] * len(queries)
@@ -144,7 +146,7 @@ class SqlQueries:
         if search is None:
             return [0] * len(queries)
         stmt = counts_statement(self.dialect, tuple(_shape(q) for q in asked), cap, search[0])
-        found = iter(conn.exec_driver_sql(stmt.sql, {**stmt.params, "now": asked[0].now, "search": search[1],
+        found = iter(conn.exec_driver_sql(stmt.sql, {**stmt.params, "now": asked[0].now, **search[1],
                                                      "source": asked[0].filt.source or ""}).one())
         return [0 if _matches_nothing(q) else min(int(next(found) or 0), cap) for q in queries]
 
