@@ -109,6 +109,7 @@ def test_pages_keep_the_words(app, client, as_role):
     as_role("supervisor")
     html = client.get("/?q=请假&tab=all").get_data(as_text=True)
     assert "q=%E8%AF%B7%E5%81%87" in html.split('id="next-page"')[0].rsplit("<a", 1)[1]
+    assert "q=%E8%AF%B7%E5%81%87" in html.split('id="tab-todo"')[0].rsplit("<a", 1)[1]  # the tabs keep them too
 
 
 @pytest.mark.parametrize("words", ["请假\x1b\x07\u200b审批", "  请假\t审批  "])  # (a NUL is refused before any view)
