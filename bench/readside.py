@@ -97,7 +97,7 @@ SEARCH_WORDS = ("审批", "材料不全", "吃请", "线", "整改到位", "0001
 def search_figures(app: Any, repeat: int) -> dict[str, Any]:
     """p50/p95 of the inbox request with search words, per user and word (as `inbox_figures`)."""
     from workflow.events import format_time
-    from workflow.read_side import InboxFilter
+    from workflow.read_side import SEARCH_COUNT_CAP, InboxFilter
     from workflow.reporting.queries import PAGE_SIZE, build_inbox_query, viewer_for
 
     queries = app.queries
@@ -115,7 +115,8 @@ def search_figures(app: Any, repeat: int) -> dict[str, Any]:
 
             def page() -> int:
                 counted = [build_inbox_query(kind, viewer, app.registry, filt, now, units) for kind in tabs]
-                _page, counts = queries.inbox_with_counts(counted[0], counted, after=None, limit=PAGE_SIZE)
+                _page, counts = queries.inbox_with_counts(counted[0], counted, after=None, limit=PAGE_SIZE,
+                                                          cap=SEARCH_COUNT_CAP)  # as web.inbox caps them
                 return counts[-1]
 
             key = f"{label} {words}"

@@ -14,7 +14,7 @@ from web.context import core, me, now_text, queries, scope, unit_names, units, u
 from web.inputs import BadInput
 from workflow.definitions.model import STAGES
 from workflow.definitions.roles import ACT, ASSIGN, BE_ASSIGNED, CLAIM, READ, READ_ALL, SEE_OVERDUE, RoleBook
-from workflow.read_side import COUNT_CAP, InboxFilter
+from workflow.read_side import COUNT_CAP, SEARCH_COUNT_CAP, InboxFilter
 from workflow.reporting.queries import INBOX_KINDS, LIGHTS, PAGE_SIZE, InboxKind, build_inbox_query
 from workflow.search_terms import QUERY_LIMIT, clean_query
 
@@ -64,11 +64,12 @@ def index() -> str:
     now = now_text()
     v, reg, all_units = viewer(), core().registry, units()
     counted = [build_inbox_query(k, v, reg, filt, now, all_units) for k in tabs]
+    cap = SEARCH_COUNT_CAP if filt.text else COUNT_CAP
     page, found = queries().inbox_with_counts(counted[tabs.index(tab)], counted, after=request.args.get("after"),
-                                              limit=PAGE_SIZE)
+                                              limit=PAGE_SIZE, cap=cap)
     counts = dict(zip(tabs, found))
     return render_template(
-        "inbox/index.html", tab=tab, tabs=tabs, page=page, counts=counts, cap=COUNT_CAP, filt=filt,
+        "inbox/index.html", tab=tab, tabs=tabs, page=page, counts=counts, cap=cap, filt=filt,
         definitions={d.name: d for d in reg.all_latest()}, unit_names=unit_names(),
         scope_units=_scope_units(), sources=_sources(), assignees=_assignees(tab, page.rows),
         args={k: v for k, v in request.args.items(multi=True) if k != "after"})

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 COUNT_CAP = 1000  # counts above this show as "1000+": counting 300k rows per page view is waste
+SEARCH_COUNT_CAP = 100  # the same under a keyword search, where each row counted is also tested for the words
 
 
 @dataclass(frozen=True)
