@@ -158,3 +158,16 @@ def test_the_migration_indexes_the_cases_already_there(app):
     assert search(app, "supervisor", "请假审批") == [case.id]
     later = open_item(app, "档案请假")  # and new cases are indexed after it
     assert set(search(app, "supervisor", "请假")) == {case.id, later.id}
+
+
+def test_tab_counts_under_a_search_stop_at_the_search_cap(app, client, as_role, monkeypatch):
+    import web.inbox
+
+    monkeypatch.setattr(web.inbox, "SEARCH_COUNT_CAP", 2)
+    for i in range(3):
+        open_item(app, f"请假 {i}")
+    as_role("supervisor")
+    html = client.get("/?q=请假&tab=all").get_data(as_text=True)
+    assert '<span class="count">2+</span>' in html.split('id="tab-all"')[1].split("</a>")[0]
+    html = client.get("/?tab=all").get_data(as_text=True)  # without words: the usual cap
+    assert '<span class="count">3</span>' in html.split('id="tab-all"')[1].split("</a>")[0]
