@@ -171,3 +171,30 @@ def test_tab_counts_under_a_search_stop_at_the_search_cap(app, client, as_role, 
     assert '<span class="count">2+</span>' in html.split('id="tab-all"')[1].split("</a>")[0]
     html = client.get("/?tab=all").get_data(as_text=True)  # without words: the usual cap
     assert '<span class="count">3</span>' in html.split('id="tab-all"')[1].split("</a>")[0]
+
+
+def test_a_walk_over_many_matches_finds_the_same_cases_after_the_migration_fills_the_index(app, monkeypatch):
+    """The walk tests each row by its document number (SQLite: the case row's rowid): the numbers the
+    migration's fill gives (cases in id order) must be the ones the walk looks up, whatever order the
+    cases were opened in, and so must a re-indexed edit's."""
+    from alembic import command
+    from alembic.config import Config
+
+    from workflow.adapters.sql import sqlqueries
+    from workflow.adapters.sql.sqlstore import MIGRATIONS, upgrade_database
+
+    opened = [open_item(app, title).id for title in ("乙请假", "甲档案", "丙请假销假", "丁档案", "戊请假")]
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", app.settings.database_url.replace("%", "%%"))
+    with app.store.engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "ledger_0001")
+        conn.commit()
+    upgrade_database(app.settings.database_url, app.store.engine)
+    app.cases.update_fields(opened[1], actor="supervisor", fields={"description": "请假记录不全。"})
+    monkeypatch.setattr(sqlqueries, "SEARCH_FOUND_MAX", 1)  # every search below walks
+    assert set(search(app, "supervisor", "请假")) == {opened[0], opened[1], opened[2], opened[4]}
+    assert set(search(app, "supervisor", "档案")) == {opened[1], opened[3]}
+    assert search(app, "supervisor", "销假") == [opened[2]]
+    assert inbox(app, "supervisor", "all", InboxFilter(text="请假"))[1] == 4

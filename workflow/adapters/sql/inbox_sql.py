@@ -15,7 +15,8 @@ statement (a union of hundreds of branches took seconds to plan) and prepared by
 A keyword search (`filt.text`) is answered one of two ways, chosen by the caller from how many cases
 the words match (counted from the index, capped): few matches — SEARCH_FOUND — are read from the
 search index and only they are filtered and sorted (no walk at all); many — SEARCH_PROBE — keep the
-seeks above and test each row read against the index (a common word matches early in any walk).
+seeks above and test each row read against the matches (search_index.PROBE: on SQLite the row's
+rowid in the matches' rowids, collected once per request; a common word matches early in any walk).
 
 The statements are plain DB-API text (named placeholders of each driver), run through
 `exec_driver_sql`: they are built once per shape and cached, so a page view builds nothing.
@@ -128,7 +129,7 @@ class _Builder:
         if with_cursor:
             out.append(f"({DUE}, x.id) > ({self.ph('after_due')}, {self.ph('after_id')})")
         if self.search == SEARCH_PROBE:
-            out.append(PROBE[self.dialect].format(q=self.ph("probe")))
+            out.append(PROBE[self.dialect].format(q=self.ph("search")))
         return out
 
     def key_filter(self) -> list[str]:

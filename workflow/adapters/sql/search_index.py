@@ -5,7 +5,12 @@ each CJK run — see there why), so both databases store and match the same thin
 
 * SQLite: `case_search`, an FTS5 table (unicode61 tokenizer) holding the terms as space-separated
   text, and `case_search_docs` mapping its integer rowid to the case id (an FTS5 row is found by
-  rowid only; a case id look-up there would scan the table). A query is an FTS5 phrase.
+  rowid only; a case id look-up there would scan the table). A query is an FTS5 phrase. The FTS5
+  rowid (the document number) is the case row's own `rowid`, which every entry of the inbox
+  indexes carries: a walk tests "does this case match" against the set of matching rowids
+  without reading anything but the index entry (`collect_hits`, PROBE). SQLite keeps a rowid
+  through UPDATE; a VACUUM may renumber the rowids of a table without an INTEGER PRIMARY KEY,
+  so after one the index must be filled again (`fill`).
 * PostgreSQL: `case_search(case_id, terms tsvector)` with a GIN index. The tsvector and tsquery are
   written as literals built from the terms (no text-search parser runs, so no configuration or
   locale changes what Chinese text becomes); a query is a `<->` phrase.
@@ -31,14 +36,14 @@ FOUND = {
               "WHERE case_search MATCH {q}",
     "postgresql": "SELECT s.case_id FROM case_search s WHERE s.terms @@ CAST({q} AS tsquery)",
 }
-# Whether the case `x` matches: one look-up per row read (walks in deadline order over common words);
-# `{q}` is the match expression on PostgreSQL, the probe text (`probe_value`) on SQLite. SQLite's FTS5
-# (3.40) runs the whole phrase query for a MATCH restricted to one rowid — 0.3 to 7 ms each, measured —
-# so there the case's stored terms are read by rowid and the phrase looked for in them: the same test
-# (the terms are space-separated, in order), at the cost of one row read.
+# Whether the case `x` matches, tested on each row a walk reads (walks in deadline order over common
+# words); `{q}` is the match expression. SQLite: membership of the row's rowid in the matches' rowids,
+# collected once per request into a temporary table (`collect_hits`; FTS5 3.40 runs the whole phrase
+# query for a MATCH restricted to one rowid, 0.3 to 7 ms each, and reading each row's stored terms
+# cost a look-up per row: a walk through rows holding none of the words read them all). The `+`
+# keeps SQLite from driving the walk from the set (reading every matching case) instead of the index.
 PROBE = {
-    "sqlite": "EXISTS (SELECT 1 FROM case_search_docs d JOIN case_search s ON s.rowid = d.doc "
-              "WHERE d.case_id = x.id AND instr(' ' || s.body || ' ', {q}) > 0)",
+    "sqlite": "+x.rowid IN temp.search_hits",
     "postgresql": "EXISTS (SELECT 1 FROM case_search s WHERE s.case_id = x.id AND s.terms @@ CAST({q} AS tsquery))",
 }
 
@@ -65,11 +70,18 @@ def match_value(dialect: str, query: SearchQuery) -> str:
     return '"' + " ".join(query.terms) + '"' + ("*" if query.prefix else "")
 
 
-def probe_value(dialect: str, query: SearchQuery) -> str:
-    """What PROBE binds: the match expression, or on SQLite the phrase as it stands in the stored terms."""
-    if dialect == "postgresql":
-        return match_value(dialect, query)
-    return " " + " ".join(query.terms) + ("" if query.prefix else " ")
+def collect_hits(conn: Connection, match: str) -> int:
+    """SQLite: the rowids of the cases the match expression matches, into `temp.search_hits` (PROBE).
+
+    Per connection (a temporary table is the connection's own) and replaced on each call; the number
+    of rows. Reading the index's rowids costs ~0.2 µs a match (15 ms CPU for 75,000, BENCHMARKS.md).
+    """
+    driver_sql.run(conn, "CREATE TEMP TABLE IF NOT EXISTS search_hits (doc INTEGER PRIMARY KEY)", ())
+    driver_sql.run(conn, "DELETE FROM temp.search_hits", ())
+    driver_sql.run(conn, "INSERT INTO temp.search_hits SELECT rowid FROM case_search WHERE case_search MATCH ?",
+                   (match,))
+    row = driver_sql.first(conn, "SELECT count(*) FROM temp.search_hits", ())
+    return int(row[0]) if row else 0
 
 
 def write(conn: Connection, case_id: str, terms: list[str], *, new: bool) -> None:
@@ -84,7 +96,9 @@ def write(conn: Connection, case_id: str, terms: list[str], *, new: bool) -> Non
     if found is not None:
         driver_sql.run(conn, "UPDATE case_search SET body = ? WHERE rowid = ?", (value, found[0]))
         return
-    row = driver_sql.first(conn, "INSERT INTO case_search_docs (case_id) VALUES (?) RETURNING doc", (case_id,))
+    # The document number is the case row's rowid (PROBE): the case row is written first.
+    row = driver_sql.first(conn, "INSERT INTO case_search_docs (doc, case_id) SELECT rowid, id FROM cases "
+                                 "WHERE id = ? RETURNING doc", (case_id,))
     assert row is not None
     driver_sql.run(conn, "INSERT INTO case_search (rowid, body) VALUES (?, ?)", (row[0], value))
 
@@ -93,6 +107,7 @@ def fill(conn: Connection) -> int:
     """Index every case into the (empty) index: migration search_0001, and bulk-loaded benchmark databases.
 
     The free-text fields come from the stored definition of each case's version; the number of cases indexed.
+    On SQLite each document is numbered by its case row's rowid (see the module docstring).
     """
     names: dict[tuple[str, int], tuple[str, ...]] = {}
     for name, version, body in conn.execute(text("SELECT name, version, text FROM definitions")):
@@ -100,15 +115,16 @@ def fill(conn: Connection) -> int:
     pg = conn.dialect.name == "postgresql"
     insert = ("INSERT INTO case_search (case_id, terms) VALUES (%(id)s, CAST(%(value)s AS tsvector))" if pg else
               "INSERT INTO case_search_docs (doc, case_id) VALUES (:doc, :id)")
-    last, doc = "", 0
+    last, done = "", 0
+    rowid = "NULL" if pg else "rowid"
     while True:
-        rows = conn.execute(text("SELECT id, type, definition_version, title, snapshot FROM cases WHERE id > :last "
-                                 "ORDER BY id LIMIT :n"), {"last": last, "n": BATCH}).all()
+        rows = conn.execute(text(f"SELECT id, type, definition_version, title, snapshot, {rowid} FROM cases "
+                                 "WHERE id > :last ORDER BY id LIMIT :n"), {"last": last, "n": BATCH}).all()
         if not rows:
-            return doc
+            return done
         batch = []
-        for case_id, case_type, version, title, snapshot in rows:
-            doc += 1
+        for case_id, case_type, version, title, snapshot, doc in rows:
+            done += 1
             fields = json.loads(snapshot).get("fields") or {}
             texts = searchable_texts(title, fields, names.get((case_type, int(version)), ()))
             batch.append({"doc": doc, "id": case_id,

@@ -32,7 +32,7 @@ from workflow.adapters.sql.inbox_sql import (
     page_statement,
     search_hits_statement,
 )
-from workflow.adapters.sql.search_index import match_value, probe_value
+from workflow.adapters.sql.search_index import collect_hits, match_value
 from workflow.events import ADVANCED, Event
 from workflow.read_side import (
     COUNT_CAP,
@@ -116,8 +116,10 @@ class SqlQueries:
                 match = match_value(self.dialect, terms)
                 hits = conn.exec_driver_sql(search_hits_statement(self.dialect),
                                             {"search": match, "n": SEARCH_FOUND_MAX}).scalar_one()
-                plan[text] = (SEARCH_FOUND if hits < SEARCH_FOUND_MAX else SEARCH_PROBE,
-                              {"search": match, "probe": probe_value(self.dialect, terms)})
+                chosen = SEARCH_FOUND if hits < SEARCH_FOUND_MAX else SEARCH_PROBE
+                if chosen == SEARCH_PROBE and self.dialect == "sqlite":  # the set PROBE tests, once per request
+                    collect_hits(conn, match)
+                plan[text] = (chosen, {"search": match})
         return plan[text]
 
     def _page(self, conn: Connection, query: InboxQuery, after: str | None, limit: int,
