@@ -85,9 +85,24 @@ def _reusable(path: Path, marker: Path, want: dict[str, Any], label: str) -> dic
             from workflow.adapters.sql.sqlstore import upgrade_database
 
             upgrade_database(sqlite_url(path))  # migrations added since it was made (new columns are nullable)
+            _renumber_search_index(path)
             return info
     marker.unlink(missing_ok=True)
     return None
+
+
+def _renumber_search_index(path: Path) -> None:
+    """Index the cases for search anew when the index's document numbers are not the case rows' rowids
+    (datasets made before workflow.adapters.sql.search_index numbered them so): walks would test the
+    wrong rows."""
+    import sqlite3
+
+    with sqlite3.connect(path) as conn:
+        stale = conn.execute("SELECT 1 FROM case_search_docs d JOIN cases c ON c.id = d.case_id "
+                             "WHERE d.doc <> c.rowid LIMIT 1").fetchone()
+    if stale:
+        log(f"  {path.name}: search index numbered by an older version, indexing the cases again …")
+        _fill_search_index(sqlite_url(path))
 
 
 def _replicated(cfg: Config, path: Path, marker: Path, want: dict[str, Any], base: int) -> tuple[str, dict[str, Any]]:
@@ -180,6 +195,8 @@ def _fill_search_index(url: str) -> None:
     try:
         with engine.begin() as conn:
             conn.exec_driver_sql("DELETE FROM case_search")
+            if conn.dialect.name == "sqlite":
+                conn.exec_driver_sql("DELETE FROM case_search_docs")
             search_index.fill(conn)
     finally:
         engine.dispose()
