@@ -25,7 +25,7 @@ MERKLE_CASES = 140_000  # bench.merkle_log.MERKLE_BASE ×7
 STEPS = ("engine", "replay", "readside", "sweep", "web", "profiles", "ledger", "merkle")
 # Which summary keys each step owns (marked failed if the step crashes).
 OWNS = {"engine": ("engine_vs_raw", "engine_vs_spiffworkflow", "engine_vs_naive_transitions"),
-        "replay": ("replay_ms", "verify_events_per_s"), "readside": ("inbox_p95_ms", "dashboard_asof_ms"),
+        "replay": ("replay_ms", "verify_events_per_s"), "readside": ("inbox_p95_ms", "dashboard_asof_ms", "search_p95_ms"),
         "sweep": ("sweep_ms",), "web": ("web_vs_bare_flask", "server_rss_mb"), "profiles": (),
         "ledger": ("ledger_import_rows_per_s",), "merkle": ("checkpoint_s", "merkle_verify_entries_per_s",
                                                                    "checkpoint_incremental_s",

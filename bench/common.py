@@ -28,7 +28,7 @@ SUMMARY_KEYS = (
     "engine_vs_raw", "engine_vs_spiffworkflow", "engine_vs_naive_transitions", "inbox_p95_ms", "sweep_ms",
     "replay_ms", "verify_events_per_s", "dashboard_asof_ms", "web_vs_bare_flask", "server_rss_mb",
     "ledger_import_rows_per_s", "checkpoint_s", "merkle_verify_entries_per_s", "checkpoint_incremental_s",
-    "verify_with_merkle_events_per_s",
+    "verify_with_merkle_events_per_s", "search_p95_ms",
 )
 
 

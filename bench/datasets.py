@@ -88,9 +88,24 @@ def _reusable(path: Path, marker: Path, want: dict[str, Any], label: str) -> dic
             from workflow.adapters.sql.sqlstore import upgrade_database
 
             upgrade_database(sqlite_url(path))  # migrations added since it was made (new columns are nullable)
+            _renumber_search_index(path)
             return info
     marker.unlink(missing_ok=True)
     return None
+
+
+def _renumber_search_index(path: Path) -> None:
+    """Index the cases for search anew when the index's document numbers are not the case rows' rowids
+    (datasets made before workflow.adapters.sql.search_index numbered them so): walks would test the
+    wrong rows."""
+    import sqlite3
+
+    with sqlite3.connect(path) as conn:
+        stale = conn.execute("SELECT 1 FROM case_search_docs d JOIN cases c ON c.id = d.case_id "
+                             "WHERE d.doc <> c.rowid LIMIT 1").fetchone()
+    if stale:
+        log(f"  {path.name}: search index numbered by an older version, indexing the cases again …")
+        _fill_search_index(sqlite_url(path))
 
 
 def _replicated(cfg: Config, path: Path, marker: Path, want: dict[str, Any], base: int) -> tuple[str, dict[str, Any]]:
@@ -131,7 +146,8 @@ def copy_to_postgres(src_url: str, cluster: Any, n: int, seed: int, instance: Pa
     src = sqlite3.connect(f"file:{src_url.removeprefix('sqlite:///')}?mode=ro", uri=True)
     try:
         tables = [r[0] for r in src.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN "
-                                            "('definitions', 'alembic_version', 'audit_meta') AND name NOT LIKE 'sqlite_%'")]
+                                            "('definitions', 'alembic_version', 'audit_meta') AND name NOT LIKE 'sqlite_%' "
+                                            "AND name NOT LIKE 'case_search%'")]
         # audit_meta: the copy is a deployment of its own — its migration gave it its own deployment id
         first = [t for t in ("units", "users") if t in tables]
         with cluster.connect(name) as conn:
@@ -139,9 +155,11 @@ def copy_to_postgres(src_url: str, cluster: Any, n: int, seed: int, instance: Pa
                 rows = _copy_table(src, conn, table)
                 if rows:
                     log(f"  {table}: {rows:,} rows copied ({watch.seconds:.0f} s)")
-            conn.execute("ANALYZE")
     finally:
         src.close()
+    _fill_search_index(url)  # the keyword index is SQLite's FTS5 there: built anew from the copied cases
+    with cluster.connect(name) as conn:
+        conn.execute("ANALYZE")
     log(f"dataset {n:,} cases copied to PostgreSQL in {watch.seconds:.0f} s")
     return url
 
@@ -170,3 +188,18 @@ def _copy_table(src: Any, conn: Any, table: str) -> int:
             copy.write_row([bool(v) if f and v is not None else v for v, f in zip(row, flags)] if any(flags) else row)
             count += 1
     return count
+
+
+def _fill_search_index(url: str) -> None:
+    from workflow.adapters.sql import search_index
+    from workflow.adapters.sql.sqlstore import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DELETE FROM case_search")
+            if conn.dialect.name == "sqlite":
+                conn.exec_driver_sql("DELETE FROM case_search_docs")
+            search_index.fill(conn)
+    finally:
+        engine.dispose()

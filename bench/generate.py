@@ -25,7 +25,7 @@ from bench import dataset
 from bench.common import DEFINITIONS, log
 from workflow.adapters.files.blobs import MemoryBlobStore
 from workflow.adapters.sql import schema as t
-from workflow.adapters.sql import timeline
+from workflow.adapters.sql import search_index, timeline
 from workflow.adapters.sql.case_rows import case_row, event_to_row
 from workflow.adapters.sql.sqlstore import upgrade_database
 from workflow.bootstrap import Application, build
@@ -39,6 +39,7 @@ from workflow.errors import WorkflowError
 from workflow.escalation.deadline_policy import DeadlinePolicy
 from workflow.events import Event
 from workflow.records import CaseState, Unit, User
+from workflow.search_terms import document_terms
 
 BATCH_CASES = 2000
 
@@ -53,6 +54,7 @@ class MemoryStore:
         self.cases: dict[str, tuple[CaseState, str]] = {}
         self.written: dict[str, list[Event]] = {}  # per case, in version order
         self.alerts: list[dict[str, Any]] = []  # handover notices, written with their events
+        self.search: dict[str, tuple[str, ...]] = {}  # each case's searchable texts (workflow.search_terms)
 
     @contextmanager
     def read(self) -> Iterator[MemoryStore]:
@@ -75,11 +77,15 @@ class MemoryStore:
         self.written.setdefault(event.case_id, []).append(event)
         return event
 
-    def insert_case(self, case: CaseState, stage: str) -> None:
+    def insert_case(self, case: CaseState, stage: str, search: tuple[str, ...] = ()) -> None:
         self.cases[case.id] = (case, stage)
+        self.search[case.id] = search
 
-    def update_case(self, case: CaseState, stage: str, expected_version: int) -> None:
+    def update_case(self, case: CaseState, stage: str, expected_version: int,
+                    search: tuple[str, ...] | None = None) -> None:
         self.cases[case.id] = (case, stage)
+        if search is not None:
+            self.search[case.id] = search
 
     def get_user(self, login: str) -> User | None:
         return self._users.get(login)
@@ -122,12 +128,13 @@ class MemoryStore:
         raise NotImplementedError(f"bench.generate.MemoryStore has no {name!r}: the engine's store port grew — "
                                   "add it here (or generate with --through-engine)")
 
-    def take(self) -> tuple[list[Event], list[tuple[CaseState, str]], list[dict[str, Any]]]:
-        """Everything written since the last take (each case's events in version order, then its alerts)."""
+    def take(self) -> tuple[list[Event], list[tuple[CaseState, str]], list[dict[str, Any]], dict[str, tuple[str, ...]]]:
+        """Everything written since the last take (each case's events in version order, then its alerts,
+        and the searchable texts of the cases)."""
         events = [e for evs in self.written.values() for e in evs]
-        rows, alerts = list(self.cases.values()), self.alerts
-        self.written, self.cases, self.alerts = {}, {}, []
-        return events, rows, alerts
+        rows, alerts, search = list(self.cases.values()), self.alerts, self.search
+        self.written, self.cases, self.alerts, self.search = {}, {}, [], {}
+        return events, rows, alerts, search
 
 
 @dataclass
@@ -253,12 +260,14 @@ def generate(url: str, n_cases: int, *, seed: int, instance: Path, through_engin
 
 
 def _flush(app: Application, memory: MemoryStore, stages: dict[str, int]) -> int:
-    events, rows, alerts = memory.take()
+    events, rows, alerts, search = memory.take()
     with app.store.engine.begin() as conn:
         if events:
             conn.execute(insert(t.case_events), [event_to_row(e) for e in events])
         if rows:
             conn.execute(insert(t.cases), [case_row(case, stage) for case, stage in rows])
+        for case_id, texts in search.items():  # the keyword index, as the store writes it
+            search_index.write(conn, case_id, document_terms(texts), new=True)
         if alerts:
             conn.execute(insert(t.alerts), alerts)
     for _case, stage in rows:

@@ -7,6 +7,10 @@ Users: a handler and a unit head of one line unit, the county supervisor, and th
 supervisor who covers every unit. The dashboard is
 page `/dashboard?as_of=…` (query, fold, render; through Flask's test client) for the province-level
 supervisor, as of 30 days before the dataset's "now".
+
+Keyword search (`/?q=`) is the same inbox request with words: for each user, words of the
+generated text that match most cases (审批, 材料不全), a quarter (吃请, 线 — one character),
+a few (a title's number, 整改 in reports) and none, on the user's default tab with every tab's count.
 """
 from __future__ import annotations
 
@@ -86,6 +90,49 @@ def inbox_figures(app: Any, repeat: int) -> dict[str, Any]:
     return out
 
 
+# Words of the generated cases (bench.dataset): in most, in a quarter, in a few, in none.
+SEARCH_WORDS = ("审批", "材料不全", "吃请", "线", "整改到位", "000123", "请假外出")
+
+
+def search_figures(app: Any, repeat: int) -> dict[str, Any]:
+    """p50/p95 of the inbox request with search words, per user and word (as `inbox_figures`)."""
+    from workflow.events import format_time
+    from workflow.read_side import SEARCH_COUNT_CAP, InboxFilter
+    from workflow.reporting.queries import PAGE_SIZE, build_inbox_query, viewer_for
+
+    queries = app.queries
+    with app.store.read() as tx:
+        units = tx.units()
+        users = {u.login: u for u in tx.users()}
+    now = format_time(dataset.NOW)
+    out: dict[str, Any] = {}
+    for label, login in USERS.items():
+        user = users[login]
+        viewer = viewer_for(user, units, app.registry)
+        tabs = _tabs(app, user.role)
+        for words in SEARCH_WORDS:
+            filt = InboxFilter(text=words)
+
+            def page() -> int:
+                counted = [build_inbox_query(kind, viewer, app.registry, filt, now, units) for kind in tabs]
+                _page, counts = queries.inbox_with_counts(counted[0], counted, after=None, limit=PAGE_SIZE,
+                                                          cap=SEARCH_COUNT_CAP)  # as web.inbox caps them
+                return counts[-1]
+
+            key = f"{label} {words}"
+            try:
+                found = page()
+            except Exception as err:  # a query the database refuses is a finding, not a reason to stop
+                out[key] = {"login": login, "words": words, "error": f"{type(err).__name__}: {str(err)[:200]}"}
+                log(f"  search {key:<28} FAILED: {out[key]['error'][:120]}")
+                continue
+            out[key] = {"login": login, "words": words, "found_in_last_tab": found,
+                        "ms": timed(page, repeat=repeat)}
+            log(f"  search {key:<28} p50 {out[key]['ms']['p50']:>8.2f} ms  p95 {out[key]['ms']['p95']:>8.2f} ms"
+                f"  ({found} found in {tabs[-1]}, capped)")
+    return out
+
+
 def dashboard_figures(app: Any, repeat: int) -> dict[str, Any]:
     """The battle map page as of 30 days before "now", province-wide, through the web app itself.
 
@@ -129,7 +176,7 @@ def run(cfg: Config, datasets: list[tuple[int, str, str, dict[str, Any]]]) -> di
     banner("inbox queries and dashboard as of a past date")
     reason = missing()
     if reason:
-        for key in ("inbox_p95_ms", "dashboard_asof_ms"):
+        for key in ("inbox_p95_ms", "dashboard_asof_ms", "search_p95_ms"):
             from bench.common import not_available
 
             not_available(cfg, key, reason)
@@ -142,7 +189,8 @@ def run(cfg: Config, datasets: list[tuple[int, str, str, dict[str, Any]]]) -> di
         try:
             if db == "postgresql":
                 vacuum_cases(app.store.engine)
-            entry = {"cases": n, "events": info.get("events"), "inbox": inbox_figures(app, 10 if cfg.quick else 20)}
+            entry = {"cases": n, "events": info.get("events"), "inbox": inbox_figures(app, 10 if cfg.quick else 20),
+                     "search": search_figures(app, 5 if cfg.quick else 20)}
             if not cfg.dashboard:
                 entry["dashboard"] = {"error": "not measured (--no-dashboard)", "not_available": True}
                 results[f"{db}-{n}"] = entry
@@ -181,6 +229,7 @@ def _summarise(cfg: Config, results: dict[str, Any]) -> None:
         db = max(per_db, key=lambda d: per_db[d])
         put_summary(cfg, "inbox_p95_ms", per_db[db], biggest, db, per_db=per_db,
                     measure="worst role, first page + every tab's capped count")
+    _summarise_search(cfg, results, biggest)
     # The dashboard target is set at 100k cases: report the largest dataset not above that (else the smallest).
     sizes = sorted({v["cases"] for v in results.values()})
     target = max([s for s in sizes if s <= 100_000] or sizes[:1])
@@ -192,3 +241,23 @@ def _summarise(cfg: Config, results: dict[str, Any]) -> None:
             put_summary(cfg, "dashboard_asof_ms", v["dashboard"]["ms"]["p50"], target, "sqlite",
                         events=v["events"], max=v["dashboard"]["ms"]["max"],
                         postgresql=results.get(f"postgresql-{target}", {}).get("dashboard", {}).get("ms", {}).get("p50"))
+
+
+def _summarise_search(cfg: Config, results: dict[str, Any], biggest: int) -> None:
+    """search_p95_ms: the worst (user, words) p95 on the biggest dataset, per database."""
+    per_db: dict[str, float] = {}
+    failures: list[str] = []
+    for key, v in results.items():
+        if v["cases"] != biggest:
+            continue
+        db = key.split("-")[0]
+        failures += [f"{db} {k}: {r['error']}" for k, r in v["search"].items() if "error" in r]
+        ok = {k: r["ms"]["p95"] for k, r in v["search"].items() if "error" not in r}
+        if ok:
+            per_db[db] = max(ok.values())
+    if failures:
+        put_summary(cfg, "search_p95_ms", None, biggest, None, status="failed", reason="; ".join(failures)[:400])
+    elif per_db:
+        db = max(per_db, key=lambda d: per_db[d])
+        put_summary(cfg, "search_p95_ms", per_db[db], biggest, db, per_db=per_db,
+                    measure="worst (user, words): first page + every tab's capped count, with ?q=")

@@ -187,8 +187,25 @@ def replicate(base: Path, out: Path, copies: int, *, open_only: bool = False) ->
         src.close()
         dst.close()
     upgrade_database(sqlite_url(out))  # migrations newer than the base, with their backfills, over every copy
+    _index_for_search(out)
     return Replicated(n_cases, base_events + n_events, time.perf_counter() - t0,
                       time.process_time() - cpu0, dict(sorted(stages.items())))
+
+
+def _index_for_search(out: Path) -> None:
+    """The keyword index (workflow.adapters.sql.search_index) of every case, base and copies, built anew:
+    its rows are keyed by the index's own numbers, so they are not copied like the case tables."""
+    from workflow.adapters.sql import search_index
+    from workflow.adapters.sql.sqlstore import make_engine
+
+    engine = make_engine(sqlite_url(out))
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DELETE FROM case_search")
+            conn.exec_driver_sql("DELETE FROM case_search_docs")
+            search_index.fill(conn)
+    finally:
+        engine.dispose()
 
 
 def _case_tables(dst: sqlite3.Connection) -> list[str]:
@@ -196,7 +213,8 @@ def _case_tables(dst: sqlite3.Connection) -> list[str]:
     battle map's timeline, escalation firings and alerts — copied row for row, mapped like the events.
     Not the access log: it records who used the web pages of the base (a benchmark's logins), not case data."""
     tables = [r[0] for r in dst.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
-                                        "AND name NOT IN ('cases', 'case_events', 'access_log') ORDER BY name")]
+                                        "AND name NOT IN ('cases', 'case_events', 'access_log') AND name NOT LIKE 'case_search%' "
+                                        "ORDER BY name")]
     return [name for name in tables if "case_id" in {c[1] for c in dst.execute(f'PRAGMA table_info("{name}")')}]
 
 

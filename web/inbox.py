@@ -2,20 +2,25 @@
 
 Each tab is one read-model query (index seeks, keyset pages); the page and every tab's capped
 count are read together; rows are sorted by deadline with the traffic light on every row.
+`?q=` searches the titles and free-text fields (workflow.search_terms) within the same tab, scope
+and filters.
 """
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
 from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
 
 from web.bulk import assignable_people, offered_actions
 from web.context import core, me, now_text, queries, scope, unit_names, units, users, viewer
+from web.inputs import BadInput
 from workflow.definitions.model import STAGES
 from workflow.definitions.roles import ACT, ASSIGN, BE_ASSIGNED, CLAIM, READ, READ_ALL, SEE_OVERDUE, RoleBook
 from workflow.directory.saved_filters import FILTER_NAMES
-from workflow.read_side import COUNT_CAP, InboxFilter
+from workflow.read_side import COUNT_CAP, SEARCH_COUNT_CAP, InboxFilter
 from workflow.reporting.queries import INBOX_KINDS, LIGHTS, PAGE_SIZE, InboxKind, build_inbox_query
+from workflow.search_terms import QUERY_LIMIT, clean_query
 
 bp = Blueprint("inbox", __name__)
 
@@ -40,7 +45,15 @@ def read_filter() -> InboxFilter:
     light = args.get("light") if args.get("light") in LIGHTS else None
     unit = args.get("unit") if args.get("unit") in unit_names() else None
     source = (args.get("source") or "")[:64] or None
-    return InboxFilter(types, stages, unit, light, source)
+    return InboxFilter(types, stages, unit, light, source, search_words())
+
+
+def search_words() -> str | None:
+    """The search box's words (control characters dropped, spaces folded); a 400 when absurdly long."""
+    words = clean_query(request.args.get("q") or "")
+    if len(words) > QUERY_LIMIT:
+        raise BadInput(_("The search words are too long (at most %(n)d characters).", n=QUERY_LIMIT))
+    return words or None
 
 
 @bp.route("/")
@@ -55,11 +68,12 @@ def index() -> str:
     now = now_text()
     v, reg, all_units = viewer(), core().registry, units()
     counted = [build_inbox_query(k, v, reg, filt, now, all_units) for k in tabs]
+    cap = SEARCH_COUNT_CAP if filt.text else COUNT_CAP
     page, found = queries().inbox_with_counts(counted[tabs.index(tab)], counted, after=request.args.get("after"),
-                                              limit=PAGE_SIZE)
+                                              limit=PAGE_SIZE, cap=cap)
     counts = dict(zip(tabs, found))
     return render_template(
-        "inbox/index.html", tab=tab, tabs=tabs, page=page, counts=counts, cap=COUNT_CAP, filt=filt,
+        "inbox/index.html", tab=tab, tabs=tabs, page=page, counts=counts, cap=cap, filt=filt,
         definitions={d.name: d for d in reg.all_latest()}, unit_names=unit_names(),
         scope_units=_scope_units(), sources=_sources(), assignees=_assignees(tab, page.rows),
         args={k: v for k, v in request.args.items(multi=True) if k != "after"},

@@ -123,9 +123,12 @@ class WriteTx(ReadTx, Protocol):
         """The case, locked until the end of the transaction; with skip_locked, None if another holds it."""
     def append(self, event: Event) -> Event:
         """Append a sealed event (a second event for one case version is a ConcurrencyConflict)."""
-    def insert_case(self, case: CaseState, stage: str) -> None: ...
-    def update_case(self, case: CaseState, stage: str, expected_version: int) -> None:
-        """Store the case's new state; ConcurrencyConflict if its stored version is not `expected_version`."""
+    def insert_case(self, case: CaseState, stage: str, search: tuple[str, ...] = ()) -> None:
+        """Store a new case; `search` is its searchable texts (workflow.search_terms), indexed with it."""
+    def update_case(self, case: CaseState, stage: str, expected_version: int,
+                    search: tuple[str, ...] | None = None) -> None:
+        """Store the case's new state; ConcurrencyConflict if its stored version is not `expected_version`.
+        `search`: the searchable texts when they changed (re-indexed in this transaction), else None."""
 
     # the directory and stored definitions
     def add_unit(self, unit: Unit) -> None: ...

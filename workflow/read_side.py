@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 COUNT_CAP = 1000  # counts above this show as "1000+": counting 300k rows per page view is waste
+SEARCH_COUNT_CAP = 100  # the same under a keyword search, where each row counted is also tested for the words
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,7 @@ class InboxFilter:
     unit: str | None = None  # a unit and its sub-units, within the viewer's scope
     light: str | None = None  # green / yellow / red / none
     source: str | None = None  # the discovery channel field
+    text: str | None = None  # keywords in the title and free-text fields (workflow.search_terms)
 
 
 SeekColumns = Literal["", "unit", "type,state", "stage"]

@@ -110,7 +110,8 @@ def test_rows_derived_per_case_are_copied_with_the_case(replicated):
     base case's, with its id and names — its events are the base's at the same instants."""
     url, _info, _cfg = replicated
     tables = [name for (name,) in rows(url, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN "
-                                            "('cases', 'case_events', 'access_log', 'alerts')")
+                                            "('cases', 'case_events', 'access_log', 'alerts') "
+                                            "AND name NOT LIKE 'case_search%'")
               if any(col[1] == "case_id" for col in rows(url, f"PRAGMA table_info({name})"))]
     names, first_county = CountyMap(1, 2), base_ids(url)
     for table in tables:
@@ -123,6 +124,13 @@ def test_rows_derived_per_case_are_copied_with_the_case(replicated):
                   tuple(names.name(v) if isinstance(v, str) else v for v in r[cols.index("case_id") + 1:])
                   for r in base}
         assert copied <= set(everything), table
+
+
+def test_every_case_is_indexed_for_search(replicated):
+    """The keyword index is built anew over the base and its copies (its rows have numbers of their own)."""
+    url, _info, _cfg = replicated
+    assert rows(url, "SELECT count(*) FROM case_search_docs") == rows(url, "SELECT count(*) FROM cases")
+    assert rows(url, "SELECT count(*) FROM case_search") == rows(url, "SELECT count(*) FROM cases")
 
 
 def base_ids(url: str) -> set[str]:

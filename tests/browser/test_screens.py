@@ -37,6 +37,8 @@ PAGES = [  # (name, login, path)
     ("new-case", "unit_head", "/cases/new?type=rectification_item"),
     ("audit", "auditor", "/audit?case={case}"),  # with its Excel export beside the JSON Lines one
     ("inbox", "supervisor", "/?tab=all"),  # the ledger download (问题台账 Excel) with the filters
+    ("inbox-search", "supervisor", "/?tab=all&q=请假审批"),  # the search box keeps the words
+    ("inbox-search-none", "supervisor", "/?tab=all&q=考核"),  # 未找到…
     ("dashboard", "leader", "/dashboard"),  # CSV, Excel and the ledger
     ("admin", "admin", "/admin/"),
     ("admin-user", "admin", "/admin/users/handler"),

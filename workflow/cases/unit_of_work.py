@@ -46,6 +46,7 @@ from workflow.events import (
 from workflow.messages import Message, field_what
 from workflow.ports import ReadTx, WriteTx
 from workflow.records import CaseState, User
+from workflow.search_terms import searchable_texts, text_fields
 
 # (definition, case, dest state, fields, now, trigger or None at intake) -> deadline dict | None | ... (unchanged)
 DeadlineHook = Callable[[Definition, CaseState, str, Mapping[str, Any], datetime, "str | None"],
@@ -55,6 +56,12 @@ DeadlineHook = Callable[[Definition, CaseState, str, Mapping[str, Any], datetime
 def new_case_id() -> str:
     """Opaque, unguessable case ids (not sequential): 'c' + 16 hex digits."""
     return "c" + secrets.token_hex(8)
+
+
+
+def case_texts(defn: Definition, case: CaseState) -> tuple[str, ...]:
+    """What keyword search finds the case by (workflow.search_terms): its title and free-text fields."""
+    return searchable_texts(case.title, case.fields, text_fields(defn.fields))
 
 
 @dataclass(frozen=True)
@@ -151,12 +158,14 @@ class UnitOfWork:
         if not system_actor:
             scope = Scope(tx.unit_chain(case.unit), self.registry.roles)  # the unit and its ancestors suffice
             scope.check_act(user, defn, case.unit)
-        locked_version, before = case.version, Before.of(case)
+        locked_version, before, texts_before = case.version, Before.of(case), case_texts(defn, case)
         change = step.decide(StepContext(self, case, user, defn, scope))
         event = tx.append(self._event(case, user, change))
         # The locked case was loaded by this transaction for it alone: fold the event in place.
         new = apply(case, event)
-        tx.update_case(new, defn.states[new.state].stage, expected_version=locked_version)
+        texts = case_texts(defn, new)  # (`case` itself is folded in place: its texts were taken before)
+        tx.update_case(new, defn.states[new.state].stage, expected_version=locked_version,
+                       search=texts if texts != texts_before else None)
         self._tell(defn, before, new, event)
         return new
 
@@ -219,7 +228,7 @@ class UnitOfWork:
         event = Event(case.id, 1, format_time(now), user.login, OPENED, None, defn.initial, payload,
                       defn.name, defn.version, GENESIS_HASH).sealed()
         new = apply(case, tx.append(event))
-        tx.insert_case(new, defn.states[new.state].stage)
+        tx.insert_case(new, defn.states[new.state].stage, case_texts(defn, new))
         self._tell(defn, Before("", None, {}), new, event)  # a form issued to someone (a declaration)
         return new
 

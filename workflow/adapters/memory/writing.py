@@ -89,13 +89,15 @@ class MemoryWriteTx(MemoryReadTx):
         w.tables.last_seq = row.seq
         return replace(event, seq=row.seq)
 
-    def insert_case(self, case: CaseState, stage: str) -> None:
+    def insert_case(self, case: CaseState, stage: str, search: tuple[str, ...] = ()) -> None:
+        """(No read model here, so no search index: see workflow.adapters.memory.store.)"""
         w = self._w()
         if case.id in w.tables.cases:
             raise IntegrityViolation(f"cases: a case {case.id!r} exists already")
         w.cases[case.id] = CaseRow.of(case, stage)
 
-    def update_case(self, case: CaseState, stage: str, expected_version: int) -> None:
+    def update_case(self, case: CaseState, stage: str, expected_version: int,
+                    search: tuple[str, ...] | None = None) -> None:
         """Store the case's new state, only over the version the caller started from."""
         w = self._w()
         stored = w.tables.cases.get(case.id)

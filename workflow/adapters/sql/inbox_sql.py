@@ -12,6 +12,12 @@ statement). PostgreSQL gets a LATERAL join over the keys passed as arrays, so it
 depends only on the shape and not on how many keys there are: it is planned once as a small
 statement (a union of hundreds of branches took seconds to plan) and prepared by the driver.
 
+A keyword search (`filt.text`) is answered one of two ways, chosen by the caller from how many cases
+the words match (counted from the index, capped): few matches — SEARCH_FOUND — are read from the
+search index and only they are filtered and sorted (no walk at all); many — SEARCH_PROBE — keep the
+seeks above and test each row read against the matches (search_index.PROBE: on SQLite the row's
+rowid in the matches' rowids, collected once per request; a common word matches early in any walk).
+
 The statements are plain DB-API text (named placeholders of each driver), run through
 `exec_driver_sql`: they are built once per shape and cached, so a page view builds nothing.
 """
@@ -19,9 +25,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
+from workflow.adapters.sql.search_index import FOUND, PROBE
 from workflow.read_side import InboxQuery
+
+SearchPlan = Literal["", "found", "probe"]
+SEARCH_FOUND: SearchPlan = "found"
+SEARCH_PROBE: SearchPlan = "probe"
 
 FAR_FUTURE = "9999-12-31T23:59:59.999999Z"
 DUE = f"coalesce(x.due_at, '{FAR_FUTURE}')"  # must match the inbox index expression (web_0003, web_0004)
@@ -44,14 +55,15 @@ class Statement:
 
 
 @lru_cache(maxsize=1024)
-def page_statement(dialect: str, shape: InboxQuery, with_cursor: bool, limit: int) -> Statement:
+def page_statement(dialect: str, shape: InboxQuery, with_cursor: bool, limit: int, search: SearchPlan = ""
+                   ) -> Statement:
     """The first `limit` rows of the shape in deadline order (after the cursor, if any)."""
-    builder = _Builder(dialect, shape)
+    builder = _Builder(dialect, shape, search=search)
     return Statement(builder.page(with_cursor), {**builder.params, "n": limit})
 
 
 @lru_cache(maxsize=1024)
-def counts_statement(dialect: str, shapes: tuple[InboxQuery, ...], cap: int) -> Statement:
+def counts_statement(dialect: str, shapes: tuple[InboxQuery, ...], cap: int, search: SearchPlan = "") -> Statement:
     """How many rows each shape holds, counting no further than `cap`: one row, a column per shape.
 
     One statement for all of a page's tabs: a round trip to PostgreSQL costs more than the counting.
@@ -59,20 +71,28 @@ def counts_statement(dialect: str, shapes: tuple[InboxQuery, ...], cap: int) -> 
     params: dict[str, Any] = {"n": cap}
     columns = []
     for i, shape in enumerate(shapes):
-        builder = _Builder(dialect, shape, prefix=f"c{i}_")
+        builder = _Builder(dialect, shape, prefix=f"c{i}_", search=search)
         columns.append(f"({builder.count()}) AS n{i}")
         params.update(builder.params)
     return Statement("SELECT " + ", ".join(columns), params)
 
 
+def search_hits_statement(dialect: str) -> str:
+    """How many cases the words match, up to a cap (`n`): what chooses the plan."""
+    search, n = ("%(search)s", "%(n)s") if dialect == "postgresql" else (":search", ":n")
+    return f"SELECT count(*) FROM ({FOUND[dialect].format(q=search)} LIMIT {n}) f"
+
+
 class _Builder:
     """The SQL of one shape; its own values are bound under `prefix` (several shapes share a statement)."""
 
-    def __init__(self, dialect: str, shape: InboxQuery, prefix: str = "") -> None:
+    def __init__(self, dialect: str, shape: InboxQuery, prefix: str = "", search: SearchPlan = "") -> None:
         self.pg = dialect == "postgresql"
+        self.dialect = "postgresql" if self.pg else "sqlite"
         self.shape = shape
         self.prefix = prefix
         self.params: dict[str, Any] = {}
+        self.search = search if shape.filt.text else ""
 
     def ph(self, name: str) -> str:
         """The placeholder of a value the caller binds (now, source, the cursor, n)."""
@@ -108,7 +128,27 @@ class _Builder:
             out.append(f"{self.json('fields', 'discovery_channel')} = {self.ph('source')}")
         if with_cursor:
             out.append(f"({DUE}, x.id) > ({self.ph('after_due')}, {self.ph('after_id')})")
+        if self.search == SEARCH_PROBE:
+            out.append(PROBE[self.dialect].format(q=self.ph("search")))
         return out
+
+    def key_filter(self) -> list[str]:
+        """The seeks' keys as one condition, for a search read from the index (no seeks)."""
+        cols, keys = KEY_COLUMNS[self.shape.seek_by], self.shape.keys
+        if not cols:
+            return []
+        if len(cols) == 1:
+            return [f"x.{cols[0]} {self.bind_list('key', sorted(k[0] for k in keys))}"]
+        return [self.pair_condition(sorted((k[0], k[1]) for k in keys), "key")]
+
+    def found(self, conds: list[str], what: str, ordered: bool, limited: bool) -> str:
+        """The search's cases (read from the index), the other conditions applied to each."""
+        where = " AND ".join(self.key_filter() + conds) or "1 = 1"
+        order = f" ORDER BY {DUE}, x.id" if ordered else ""
+        # CROSS JOIN keeps SQLite's join order: from the index's hits to their rows by key.
+        return (f"SELECT {what} FROM ({FOUND[self.dialect].format(q=self.ph('search'))}) f "
+                f"CROSS JOIN cases x WHERE x.id = f.case_id AND {where}{order}"
+                f"{' LIMIT ' + self.ph('n') if limited else ''}")
 
     def pair_condition(self, pairs: list[tuple[str, str]], name: str = "p") -> str:
         if self.pg:  # one array parameter, whatever the number of pairs
@@ -159,7 +199,10 @@ class _Builder:
         return " UNION ALL ".join(branches)
 
     def page(self, with_cursor: bool) -> str:
-        hits = self.seeks(self.conditions(with_cursor), f"x.id, {DUE} AS due_key", ordered=True)
+        if self.search == SEARCH_FOUND:
+            hits = self.found(self.conditions(with_cursor), f"x.id, {DUE} AS due_key", ordered=True, limited=True)
+        else:
+            hits = self.seeks(self.conditions(with_cursor), f"x.id, {DUE} AS due_key", ordered=True)
         n = self.ph("n")
         cols = ", ".join(f"c.{col}" for col in PAGE_COLUMNS)
         extras = EXTRAS["postgresql" if self.pg else "sqlite"]
@@ -168,5 +211,8 @@ class _Builder:
                 f"JOIN cases c ON c.id = h.id ORDER BY h.due_key, h.id")
 
     def count(self) -> str:
-        hits = self.seeks(self.conditions(False), "1 AS one", ordered=False)
+        if self.search == SEARCH_FOUND:
+            hits = self.found(self.conditions(False), "1 AS one", ordered=False, limited=False)
+        else:
+            hits = self.seeks(self.conditions(False), "1 AS one", ordered=False)
         return f"SELECT count(*) FROM (SELECT * FROM ({hits}) hits LIMIT {self.ph('n')}) capped"

@@ -24,7 +24,15 @@ from sqlalchemy.sql import ColumnElement
 from workflow.adapters.sql import schema as t
 from workflow.adapters.sql.access_rows import access_entry, access_values
 from workflow.adapters.sql.case_rows import event_from_row
-from workflow.adapters.sql.inbox_sql import counts_statement, page_statement
+from workflow.adapters.sql.inbox_sql import (
+    SEARCH_FOUND,
+    SEARCH_PROBE,
+    SearchPlan,
+    counts_statement,
+    page_statement,
+    search_hits_statement,
+)
+from workflow.adapters.sql.search_index import collect_hits, match_value
 from workflow.events import ADVANCED, Event
 from workflow.read_side import (
     COUNT_CAP,
@@ -37,12 +45,19 @@ from workflow.read_side import (
     InboxQuery,
 )
 from workflow.reporting.queries import light_of
+from workflow.search_terms import query_terms
 
 c = t.cases.c
 _CURSOR = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z)\|([A-Za-z0-9_-]{1,40})$")
 # The escalation feature's table (migration esc_0001), named here so the read side needs only its columns.
 alerts_t = table("alerts", column("id"), column("login"), column("case_id"), column("kind"), column("rung"),
                  column("level"), column("at"), column("due_at"), column("late"), column("read_at"))
+
+
+Plans = dict[str, "tuple[SearchPlan, dict[str, str]] | None"]  # words -> plan and values (None: match nothing)
+# Up to this many matching cases a search reads them from the index and sorts them (cost ∝ matches);
+# beyond, the tab's seeks walk in deadline order testing each row (a common word matches early). BENCHMARKS.md.
+SEARCH_FOUND_MAX = 3000
 
 
 def _matches_nothing(query: InboxQuery) -> bool:
@@ -58,7 +73,8 @@ def _extras(found: Any) -> Any:
 
 def _shape(query: InboxQuery) -> InboxQuery:
     """The query without its instant and source value: what the statement's text depends on."""
-    return replace(query, now="", filt=replace(query.filt, source="?" if query.filt.source else None))
+    return replace(query, now="", filt=replace(query.filt, source="?" if query.filt.source else None,
+                                               text="?" if query.filt.text else None))
 
 
 class SqlQueries:
@@ -84,14 +100,36 @@ class SqlQueries:
                           cap: int = COUNT_CAP) -> tuple[InboxPage, list[int]]:
         """A page and the tabs' counts on one connection, in two statements (each round trip costs)."""
         with self.engine.connect() as conn:
-            return self._page(conn, query, after, limit), self._counts(conn, counted, cap)
+            plan: Plans = {}  # the search's plan, worked out once for both
+            return self._page(conn, query, after, limit, plan), self._counts(conn, counted, cap, plan)
 
-    def _page(self, conn: Connection, query: InboxQuery, after: str | None, limit: int) -> InboxPage:
-        if _matches_nothing(query):
+    def _search(self, conn: Connection, text: str | None, plan: Plans
+                ) -> tuple[SearchPlan, dict[str, str]] | None:
+        """("", {}) without words; (plan, the values it binds) for words; None when they can match nothing."""
+        if not text:
+            return "", {}
+        if text not in plan:
+            terms = query_terms(text)
+            if terms is None:
+                plan[text] = None
+            else:
+                match = match_value(self.dialect, terms)
+                hits = conn.exec_driver_sql(search_hits_statement(self.dialect),
+                                            {"search": match, "n": SEARCH_FOUND_MAX}).scalar_one()
+                chosen = SEARCH_FOUND if hits < SEARCH_FOUND_MAX else SEARCH_PROBE
+                if chosen == SEARCH_PROBE and self.dialect == "sqlite":  # the set PROBE tests, once per request
+                    collect_hits(conn, match)
+                plan[text] = (chosen, {"search": match})
+        return plan[text]
+
+    def _page(self, conn: Connection, query: InboxQuery, after: str | None, limit: int,
+              plan: Plans | None = None) -> InboxPage:
+        search = self._search(conn, query.filt.text, {} if plan is None else plan)
+        if _matches_nothing(query) or search is None:
             return InboxPage([], None)
         cursor = _CURSOR.match(after or "")
-        stmt = page_statement(self.dialect, _shape(query), cursor is not None, limit + 1)
-        params = {**stmt.params, "now": query.now, "source": query.filt.source or ""}
+        stmt = page_statement(self.dialect, _shape(query), cursor is not None, limit + 1, search[0])
+        params = {**stmt.params, "now": query.now, "source": query.filt.source or "", **search[1]}
         if cursor:
             params.update(after_due=cursor.group(1), after_id=cursor.group(2))
         rows = conn.exec_driver_sql(stmt.sql, params).mappings().all()
@@ -99,14 +137,18 @@ class SqlQueries:
         more = len(rows) > limit
         return InboxPage(page, f"{rows[limit - 1]['due_key']}|{rows[limit - 1]['id']}" if more else None)
 
-    def _counts(self, conn: Connection, queries: Sequence[InboxQuery], cap: int) -> list[int]:
+    def _counts(self, conn: Connection, queries: Sequence[InboxQuery], cap: int,
+                plan: Plans | None = None) -> list[int]:
         asked = [q for q in queries if not _matches_nothing(q)]
         if not asked:
             return [0] * len(queries)
-        if len({(q.now, q.filt.source) for q in asked}) > 1:
-            raise ValueError("counts in one statement share the instant and the source filter")
-        stmt = counts_statement(self.dialect, tuple(_shape(q) for q in asked), cap)
-        found = iter(conn.exec_driver_sql(stmt.sql, {**stmt.params, "now": asked[0].now,
+        if len({(q.now, q.filt.source, q.filt.text) for q in asked}) > 1:
+            raise ValueError("counts in one statement share the instant, the source filter and the words")
+        search = self._search(conn, asked[0].filt.text, {} if plan is None else plan)
+        if search is None:
+            return [0] * len(queries)
+        stmt = counts_statement(self.dialect, tuple(_shape(q) for q in asked), cap, search[0])
+        found = iter(conn.exec_driver_sql(stmt.sql, {**stmt.params, "now": asked[0].now, **search[1],
                                                      "source": asked[0].filt.source or ""}).one())
         return [0 if _matches_nothing(q) else min(int(next(found) or 0), cap) for q in queries]
 

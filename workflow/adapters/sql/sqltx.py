@@ -16,7 +16,7 @@ from sqlalchemy import exc, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from workflow.adapters.sql import campaign_tables as campaigns
-from workflow.adapters.sql import driver_sql, timeline
+from workflow.adapters.sql import driver_sql, search_index, timeline
 from workflow.adapters.sql import escalation_sql as escalations
 from workflow.adapters.sql import schema as t
 from workflow.adapters.sql.access_rows import access_entry, access_values
@@ -39,6 +39,7 @@ from workflow.errors import ConcurrencyConflict
 from workflow.events import Event
 from workflow.read_side import AccessEntry
 from workflow.records import Alert, CaseState, StoredCampaign, StoredDefinition, Unit, User
+from workflow.search_terms import document_terms
 
 
 class SqlTx:
@@ -121,10 +122,12 @@ class SqlTx:
         timeline.record(self.conn, ev)  # the battle map's derived rows, in the same transaction
         return Event(**{**ev.__dict__, "seq": seq})
 
-    def insert_case(self, case: CaseState, stage: str) -> None:
+    def insert_case(self, case: CaseState, stage: str, search: tuple[str, ...] = ()) -> None:
         self.statements.rowcount(self.conn, "insert_case", case_row(case, stage))
+        search_index.write(self.conn, case.id, document_terms(search), new=True)
 
-    def update_case(self, case: CaseState, stage: str, expected_version: int) -> None:
+    def update_case(self, case: CaseState, stage: str, expected_version: int,
+                    search: tuple[str, ...] | None = None) -> None:
         row = case_row(case, stage)
         locked = self._locked_rows.pop(case.id, None)
         if locked is None:  # not locked by this transaction: every column
@@ -141,6 +144,8 @@ class SqlTx:
             cursor.close()
         if updated != 1:
             raise ConcurrencyConflict("case.changed_meanwhile", case_id=case.id)
+        if search is not None:  # the title or a free-text field changed: re-indexed with the change
+            search_index.write(self.conn, case.id, document_terms(search), new=False)
 
     # ---- users, units, definitions ---------------------------------------------------------
     def get_user(self, login: str) -> User | None:
