@@ -69,6 +69,7 @@ ROUTES: dict[str, tuple[str, ...] | None] = {
     "dashboard.index": CASE_READERS,
     "dashboard.export": CASE_READERS,
     "dashboard.cases": CASE_READERS,
+    "dashboard.charts": CASE_READERS,
     "exports.inbox_ledger": CASE_READERS,
     "exports.dashboard_ledger": CASE_READERS,
     "exports.audit_xlsx": (AUDIT,),

@@ -4,21 +4,22 @@ now or as of any past date (computed from the event log) — and its CSV / Excel
 from __future__ import annotations
 
 import io
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from flask import Blueprint, abort, render_template, request, send_file, url_for
+from flask import Blueprint, abort, jsonify, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from web.context import core, now, queries, unit_names, units, viewer
 from web.history import parse_local
-from web.i18n import choice_label, label, lang
+from web.i18n import choice_label, column_label, label, lang
 from web.names import unit_name
 from workflow.engine.policy import UnitTree
 from workflow.escalation.deadlines import parse_utc
 from workflow.events import format_time
 from workflow.reporting.battle_map import COLUMNS, Dashboard, summarise
 from workflow.reporting.battle_map_sheet import battle_map_tables
+from workflow.reporting.board_charts import overdue_trend, stage_counts, unit_rates, week_ends
 from workflow.reporting.board_rows import MODES, OTHER, BoardTable, board_table, cell_cases, column_of
 from workflow.reporting.queries import OPEN_STAGES, closed_keys
 from workflow.reporting.workbook import write_csv
@@ -142,6 +143,9 @@ def index() -> str:
     covered = viewer().units
     return render_template("dashboard/index.html", board=board, as_of=as_of, columns=COLUMNS, unit=chosen,
                            table=table, row_label=names.label, mode=mode, modes=MODES,
+                           screen=request.args.get("screen") == "1",
+                           today=now().astimezone(core().calendar.tzinfo).strftime("%Y-%m-%d"),
+                           chart_args={k: v for k, v in request.args.items() if k in ("as_of", "unit")},
                            as_of_param=as_of.astimezone(core().calendar.tzinfo).strftime("%Y-%m-%d"),
                            first_outcome=len(OPEN_STAGES),
                            unit_names=unit_names(), definitions={d.name: d for d in core().registry.all_latest()},
@@ -161,11 +165,41 @@ def cases() -> str:
     names = RowLabels()
     found = cell_cases(board_cases(as_of, scope_units), core().registry, mode, names.task_of, row=row, column=column)
     lights = {c.id: column_of(core().registry, c)[1] for c in found}  # a closed case shows no light
-    return render_template("dashboard/cases.html", cases=found, lights=lights, as_of=as_of, mode=mode, unit=chosen,
+    return render_template("dashboard/cases.html", cases=found, lights=lights, as_of=format_time(as_of), mode=mode, unit=chosen,
                            row_text=names.label(row) if row else None, column=column,
                            definitions={d.name: d for d in core().registry.all_latest()}, unit_names=unit_names(),
                            back=url_for("dashboard.index", **{k: v for k, v in request.args.items()
                                                                if k in ("as_of", "unit", "rows")}))
+
+
+@bp.route("/dashboard/charts.json")
+def charts() -> Response:
+    """The battle map's charts as data (same scope and ?as_of as the page), labels in the page's language:
+    cases per stage and outcome, open and overdue cases at the end of each of the last 12 weeks (from the
+    event log), each unit's on-time and 销号 rates."""
+    as_of, scope_units, _chosen = board_scope()
+    registry, tz = core().registry, core().calendar.tzinfo
+    found = board_cases(as_of, scope_units)
+    stages = stage_counts(found, registry)
+
+    def counts_at(day: date) -> tuple[datetime, list]:
+        at = min(parse_local(day.isoformat(), end_of_day=True) or as_of, as_of)
+        return at, queries().dashboard(format_time(at), scope_units, viewer().types, closed_keys(registry))
+
+    trend = overdue_trend(week_ends(as_of.astimezone(tz).date()), counts_at, registry, format_time)
+    return jsonify({
+        "as_of": as_of.astimezone(tz).strftime("%Y-%m-%d"),
+        "stages": [{"key": k, "label": column_label(k), "count": n} for k, n in stages.items()],
+        "trend": trend,
+        "units": [{"unit": r.unit, "name": unit_name(r.unit), "cases": r.cases, "closed": r.closed,
+                   "on_time": r.closed_on_time, "on_time_rate": r.on_time_rate, "closed_out": r.closed_out,
+                   "to_close_out": r.to_close_out, "close_out_rate": r.close_out_rate}
+                  for r in unit_rates(found, registry, format_time(as_of))],
+        "labels": {"stages": _("Cases by stage and outcome"), "trend": _("Overdue open cases, week by week"),
+                   "units": _("On-time and close-out rates by unit"), "open": _("Open"), "overdue": _("Overdue"),
+                   "on_time_rate": _("On-time rate"), "close_out_rate": _("Close-out rate (销号率)"),
+                   "cases": _("Cases")},
+    })
 
 
 @bp.route("/dashboard/export.<fmt>")
