@@ -70,7 +70,8 @@ def build_board() -> tuple[Dashboard, datetime, str | None]:
 
 def row_mode() -> str:
     """?rows=category|plan|unit (default: by problem category). :raise 400: another value."""
-    mode = request.args.get("rows") or MODES[0]
+    # the large screen's rows default to the units: a dozen rows fit a meeting room's screen
+    mode = request.args.get("rows") or ("unit" if request.args.get("screen") == "1" else MODES[0])
     if mode not in MODES:
         abort(400, _("Unknown row mode."))
     return mode

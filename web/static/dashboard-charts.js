@@ -8,7 +8,7 @@
   var screen = document.body.classList.contains("screen");
   var theme = screen ? "dark" : null;
   var text = screen ? "#e6edf7" : "#222";
-  var grid = { left: 48, right: 24, top: 48, bottom: 56, containLabel: true };
+  var grid = { left: 16, right: 24, top: screen ? 84 : 72, bottom: 16, containLabel: true };
 
   function chart(id) {
     var el = document.getElementById(id);
@@ -18,10 +18,11 @@
 
   fetch(box.dataset.src, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (d) {
     var L = d.labels;
-    var base = { backgroundColor: "transparent", textStyle: { fontSize: screen ? 16 : 12 } };
+    // no animation: the large screen redraws every minute, and a printed or captured page shows the final bars
+    var base = { backgroundColor: "transparent", animation: false, textStyle: { fontSize: screen ? 16 : 12 } };
     var stages = chart("chart-stages");
     if (stages) stages.setOption(Object.assign({}, base, {
-      title: { text: L.stages, textStyle: { color: text } },
+      title: { text: L.stages, left: "center", textStyle: { color: text, fontSize: screen ? 20 : 15 } },
       tooltip: { trigger: "axis" },
       grid: grid,
       xAxis: { type: "category", data: d.stages.map(function (s) { return s.label; }), axisLabel: { interval: 0, rotate: 30 } },
@@ -31,9 +32,9 @@
     }));
     var trend = chart("chart-trend");
     if (trend) trend.setOption(Object.assign({}, base, {
-      title: { text: L.trend, textStyle: { color: text } },
+      title: { text: L.trend, left: "center", textStyle: { color: text, fontSize: screen ? 20 : 15 } },
       tooltip: { trigger: "axis" },
-      legend: { top: 24, right: 0, data: [L.open, L.overdue] },
+      legend: { top: screen ? 44 : 32, left: "center", data: [L.open, L.overdue] },
       grid: grid,
       xAxis: { type: "category", data: d.trend.map(function (p) { return p.date.slice(5); }) },
       yAxis: { type: "value", minInterval: 1 },
@@ -43,9 +44,9 @@
     }));
     var units = chart("chart-units");
     if (units) units.setOption(Object.assign({}, base, {
-      title: { text: L.units, textStyle: { color: text } },
+      title: { text: L.units, left: "center", textStyle: { color: text, fontSize: screen ? 20 : 15 } },
       tooltip: { trigger: "axis", valueFormatter: function (v) { return v === null ? "—" : v + "%"; } },
-      legend: { top: 24, right: 0, data: [L.on_time_rate, L.close_out_rate] },
+      legend: { top: screen ? 44 : 32, left: "center", data: [L.on_time_rate, L.close_out_rate] },
       grid: grid,
       xAxis: { type: "category", data: d.units.map(function (u) { return u.name; }), axisLabel: { interval: 0, rotate: 30 } },
       yAxis: { type: "value", max: 100, axisLabel: { formatter: "{value}%" } },
