@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from flask import Blueprint, abort, jsonify, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -166,11 +167,12 @@ def cases() -> str:
     names = RowLabels()
     found = cell_cases(board_cases(as_of, scope_units), core().registry, mode, names.task_of, row=row, column=column)
     lights = {c.id: column_of(core().registry, c)[1] for c in found}  # a closed case shows no light
-    return render_template("dashboard/cases.html", cases=found, lights=lights, as_of=format_time(as_of), mode=mode, unit=chosen,
+    back_args: dict[str, Any] = {k: v for k, v in request.args.items() if k in ("as_of", "unit", "rows")}
+    return render_template("dashboard/cases.html", cases=found, lights=lights, as_of=format_time(as_of), mode=mode,
+                           unit=chosen,
                            row_text=names.label(row) if row else None, column=column,
                            definitions={d.name: d for d in core().registry.all_latest()}, unit_names=unit_names(),
-                           back=url_for("dashboard.index", **{k: v for k, v in request.args.items()
-                                                               if k in ("as_of", "unit", "rows")}))
+                           back=url_for("dashboard.index", **back_args))
 
 
 @bp.route("/dashboard/charts.json")

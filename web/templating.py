@@ -32,8 +32,8 @@ def localtime(value: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 def campaign_titles() -> str:
     """Every loaded plan's title, for a printed page's header ('' when no plan is loaded)."""
-    from web.names import campaign_title
     from web.context import core
+    from web.names import campaign_title
 
     return "、".join(campaign_title(key) for key in sorted(core().campaigns.titles()))
 

@@ -17,7 +17,16 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from workflow.events import Event
-from workflow.read_side import COUNT_CAP, AccessEntry, AlertRow, AuditFilter, DashboardCount, InboxPage, InboxQuery
+from workflow.read_side import (
+    COUNT_CAP,
+    AccessEntry,
+    AlertRow,
+    AuditFilter,
+    BoardCase,
+    DashboardCount,
+    InboxPage,
+    InboxQuery,
+)
 from workflow.records import Alert, CaseState, Report, StoredCampaign, StoredDefinition, Unit, User
 
 

@@ -6,7 +6,7 @@ its counts as of past instants (`DashboardCount`, from the event log) — so a c
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -63,7 +63,7 @@ def week_ends(last: date, weeks: int = TREND_WEEKS) -> list[date]:
 
 
 def overdue_trend(days: Iterable[date], counts_at: Callable[[date], tuple[datetime, list[DashboardCount]]],
-                  registry: DefinitionRegistry, fmt: Callable[[datetime], str]) -> list[Mapping[str, object]]:
+                  registry: DefinitionRegistry, fmt: Callable[[datetime], str]) -> list[dict[str, object]]:
     """For each day: the open cases then and how many of them were overdue (red) at that day's end."""
     out = []
     for day in days:
