@@ -125,7 +125,9 @@ def test_the_date_picker_is_chinese_in_an_english_browser(browser, demo_server, 
 
 def test_print_shows_the_header_and_no_navigation(page_as, demo_server, shot):
     page = page_as("leader", base=demo_server)
-    for path in ("/dashboard", "/?tab=all", "/dashboard/cases?rows=unit"):
+    page.goto(f"{demo_server}/dashboard/cases?rows=plan&row=other")
+    case_page = page.locator("#cell-cases tbody tr a").first.get_attribute("href")
+    for path in ("/dashboard", "/?tab=all", "/dashboard/cases?rows=unit", case_page):
         page.goto(demo_server + path)
         header = page.locator("#print-header")
         assert header.is_hidden(), path
