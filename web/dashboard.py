@@ -26,6 +26,7 @@ from workflow.reporting.queries import OPEN_STAGES, closed_keys
 from workflow.reporting.workbook import write_csv
 
 bp = Blueprint("dashboard", __name__)
+LIST_CAP = 1000  # a cell's list shows this many cases (by id) at most, and says so; its count is always whole
 
 
 def board_scope() -> tuple[datetime, tuple[str, ...] | None, str | None]:
@@ -166,9 +167,12 @@ def cases() -> str:
         abort(400, _("Unknown battle map column."))
     names = RowLabels()
     found = cell_cases(board_cases(as_of, scope_units), core().registry, mode, names.task_of, row=row, column=column)
+    total = len(found)
+    found = found[:LIST_CAP]
     lights = {c.id: column_of(core().registry, c)[1] for c in found}  # a closed case shows no light
     back_args: dict[str, Any] = {k: v for k, v in request.args.items() if k in ("as_of", "unit", "rows")}
-    return render_template("dashboard/cases.html", cases=found, lights=lights, as_of=format_time(as_of), mode=mode,
+    return render_template("dashboard/cases.html", cases=found, total=total, lights=lights, as_of=format_time(as_of),
+                           mode=mode,
                            unit=chosen,
                            row_text=names.label(row) if row else None, column=column,
                            definitions={d.name: d for d in core().registry.all_latest()}, unit_names=unit_names(),

@@ -113,3 +113,12 @@ def test_a_date_as_people_write_it_is_taken(as_role):
     html = client.get("/dashboard?as_of=2026年3月1日").get_data(as_text=True)
     assert "截至 2026-03-01 23:59" in html or "2026-03-01" in html.split('id="asof-line"')[1].split("</p>")[0]
     assert client.get("/dashboard?as_of=2026年13月1日").status_code == 400
+
+
+def test_a_long_list_says_it_is_cut(demo_app, as_role, monkeypatch):
+    import web.dashboard
+
+    monkeypatch.setattr(web.dashboard, "LIST_CAP", 3)
+    html = as_role("leader").get("/dashboard/cases?rows=unit").get_data(as_text=True)
+    assert len(re.findall(r'data-case="', html)) == 3 and 'id="cell-capped"' in html
+    assert int(html.split('id="cell-count">')[1].split("<")[0]) > 3
