@@ -74,6 +74,8 @@ ROUTES: dict[str, tuple[str, ...] | None] = {
     "witness.add_key": (WITNESS,),
     "dashboard.index": CASE_READERS,
     "dashboard.export": CASE_READERS,
+    "dashboard.cases": CASE_READERS,
+    "dashboard.charts": CASE_READERS,
     "exports.inbox_ledger": CASE_READERS,
     "exports.dashboard_ledger": CASE_READERS,
     "exports.audit_xlsx": (AUDIT,),

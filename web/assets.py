@@ -20,7 +20,13 @@ SHORT = "public, max-age=300"  # an unhashed URL: a deploy reaches every browser
 # The built files of the npm packages the pages use, served from node_modules (never copied). The diagram loads
 # mermaid's ES module build, which imports only the chunks a state diagram needs (~850 KB; the single-file
 # bundle is 3.5 MB).
-VENDOR_FILES = {"mermaid/mermaid.esm.min.mjs": "mermaid/dist/mermaid.esm.min.mjs"}
+# The battle map's charts use ECharts' single-file build, loaded on that page only; date inputs use flatpickr with
+# its Chinese locale, loaded on the pages that have one.
+VENDOR_FILES = {"mermaid/mermaid.esm.min.mjs": "mermaid/dist/mermaid.esm.min.mjs",
+                "echarts/echarts.min.js": "echarts/dist/echarts.min.js",
+                "flatpickr/flatpickr.min.js": "flatpickr/dist/flatpickr.min.js",
+                "flatpickr/flatpickr.min.css": "flatpickr/dist/flatpickr.min.css",
+                "flatpickr/zh.js": "flatpickr/dist/l10n/zh.js"}
 # The chunks that module imports by relative URL: their file names carry the bundler's content hash
 # (`chunk-2NMSUPJH.mjs`), so they are cached like hashed URLs. Nothing else of the folder is served.
 VENDOR_CHUNKS = ("mermaid/chunks/mermaid.esm.min/", "mermaid/dist/chunks/mermaid.esm.min/")

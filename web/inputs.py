@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 from datetime import datetime, time
 from functools import cached_property
 from typing import Any
@@ -60,6 +61,15 @@ def whole_number(text: str | None, *, low: int = 0, high: int = ID_MAX) -> int |
     return value
 
 
+_CHINESE_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?")
+
+
+def chinese_date(text: str) -> str:
+    """2026年3月1日 (as people write a date, and the date picker may show it) as 2026-03-01; other text as is."""
+    found = _CHINESE_DATE.fullmatch(text)
+    return f"{found[1]}-{int(found[2]):02d}-{int(found[3]):02d}" if found else text
+
+
 def local_instant(text: str | None, tz: Any, *, end_of_day: bool = False) -> datetime | None:
     """A date (YYYY-MM-DD) or date-time typed in local time, as an aware instant; None when blank.
 
@@ -67,6 +77,7 @@ def local_instant(text: str | None, tz: Any, *, end_of_day: bool = False) -> dat
     """
     if not text:
         return None
+    text = chinese_date(text.strip())
     try:
         if len(text) == 10:
             day = datetime.fromisoformat(text).date()

@@ -61,7 +61,8 @@ def register_vendor_route(app: Flask, node_modules: Path) -> None:
         if rel is None or not (node_modules / rel).is_file():
             abort(404)
         path = node_modules / rel
-        return send_from_directory(path.parent, path.name, mimetype="text/javascript")
+        return send_from_directory(path.parent, path.name,
+                                   mimetype="text/css" if path.suffix == ".css" else "text/javascript")
 
 
 def safe_next(target: str | None) -> str:

@@ -15,7 +15,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(localtime=localtime, rate=rate, deadline=deadline, person=person,
                                  unit_name=unit_name, campaign=campaign_title)
     app.jinja_env.globals.update(role_label=role_label, may=may, campaign_field=CAMPAIGN_FIELD, event_what=event_what,
-                                 state_label=state_label, type_label=type_label)
+                                 state_label=state_label, type_label=type_label, campaign_titles=campaign_titles,
+                                 print_time=print_time)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
@@ -27,6 +28,21 @@ def localtime(value: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     from web.context import core
 
     return parse_utc(value).astimezone(core().calendar.tzinfo).strftime(fmt)
+
+
+def campaign_titles() -> str:
+    """Every loaded plan's title, for a printed page's header ('' when no plan is loaded)."""
+    from web.context import core
+    from web.names import campaign_title
+
+    return "、".join(campaign_title(key) for key in sorted(core().campaigns.titles()))
+
+
+def print_time() -> str:
+    """Now, in Beijing time to the minute: when a printed page was printed (rendered)."""
+    from web.context import core, now
+
+    return now().astimezone(core().calendar.tzinfo).strftime("%Y-%m-%d %H:%M")
 
 
 def deadline(value: str | None) -> str:

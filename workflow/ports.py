@@ -22,6 +22,7 @@ from workflow.read_side import (
     AccessEntry,
     AlertRow,
     AuditFilter,
+    BoardCase,
     DashboardCount,
     InboxPage,
     InboxQuery,
@@ -172,6 +173,10 @@ class ReadModel(Protocol):
                           cap: int = COUNT_CAP) -> tuple[InboxPage, list[int]]: ...
     def dashboard(self, as_of: str, units: tuple[str, ...] | None, types: tuple[str, ...],
                   closed: tuple[str, ...]) -> list[DashboardCount]: ...
+    def board_cases(self, as_of: str, units: tuple[str, ...] | None, types: tuple[str, ...],
+                    closed: tuple[str, ...]) -> list[BoardCase]:
+        """The battle map's cases one by one (same rows and lights as `dashboard`), with their category and
+        plan measure — the row modes' keys and a cell's list."""
     def cases_at(self, as_of: str, units: tuple[str, ...] | None, types: tuple[str, ...]) -> list[str]:
         """The ids of the cases that existed at `as_of` in these units (None: every unit) as they stood then,
         of these types — the battle map's cases, one by one (the problem ledger's rows)."""

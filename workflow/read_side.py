@@ -88,6 +88,24 @@ class DashboardCount:
 
 
 @dataclass(frozen=True)
+class BoardCase:
+    """One case on the battle map as of an instant: what a cell counts, and what its rows are keyed by."""
+
+    id: str
+    unit: str
+    type: str
+    definition_version: int
+    state: str
+    light: str
+    ever_late: bool
+    due_at: str | None  # only for red cases
+    title: str
+    category: str | None  # the case's `category` field (问题类别), if its type has one
+    campaign: str | None  # the plan and measure the case tracks (a rectification_measure case)
+    measure: str | None
+
+
+@dataclass(frozen=True)
 class AuditFilter:
     """Which events the audit log lists: every condition given must hold; a tuple means any of its values."""
 

@@ -38,6 +38,8 @@ REQUESTS = {
     "witness.add_key": ("POST", "/audit/witness-keys", {"vkey": "not-a-key"}),
     "dashboard.index": ("GET", "/dashboard", None),
     "dashboard.export": ("GET", "/dashboard/export.csv", None),
+    "dashboard.cases": ("GET", "/dashboard/cases", None),
+    "dashboard.charts": ("GET", "/dashboard/charts.json", None),
     "exports.inbox_ledger": ("GET", "/inbox/ledger.xlsx", None),
     "exports.dashboard_ledger": ("GET", "/dashboard/ledger.xlsx", None),
     "exports.audit_xlsx": ("GET", "/audit/export.xlsx", None),

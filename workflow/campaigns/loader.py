@@ -93,6 +93,23 @@ class Campaigns:
                 raise NotFound("campaign.not_loaded", campaign=key, known=tx.campaign_keys())
             return dict(stored.plan)
 
+    def outline(self) -> dict[str, dict[str, Any]]:
+        """Each loaded plan's title, its tasks (id -> title) and its measures (id -> (task id, title)), in plan
+        order — the battle map's rows by task and measure."""
+        with self.cases.store.read() as tx:
+            stored = [s for key in tx.campaign_keys() if (s := tx.get_campaign(key))]
+        out: dict[str, dict[str, Any]] = {}
+        for s in stored:
+            titles = {t["id"]: t.get("title") or {} for t in s.plan.get("tasks") or []}
+            tasks: dict[str, Any] = {}
+            measures: dict[str, tuple[str, Any]] = {}
+            for item in s.plan.get("items") or []:
+                if item.get("kind") == "measure":
+                    tasks.setdefault(item["task"], titles.get(item["task"], {}))
+                    measures[item["id"]] = (item["task"], item.get("title") or {})
+            out[s.key] = {"title": s.title, "tasks": tasks, "measures": measures}
+        return out
+
     def progress(self, key: str) -> dict[str, Any]:
         """Plan progress for the battle map: each measure with its case's state, and counts per task."""
         with self.cases.store.read() as tx:

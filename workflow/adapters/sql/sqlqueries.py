@@ -39,6 +39,7 @@ from workflow.read_side import (
     AccessEntry,
     AlertRow,
     AuditFilter,
+    BoardCase,
     CaseRow,
     DashboardCount,
     InboxPage,
@@ -206,6 +207,35 @@ class SqlQueries:
             params["units"] = list(units) or ["-"]
         with self.engine.connect() as conn:
             return [str(r[0]) for r in conn.execute(stmt, params)]
+
+    def board_cases(self, as_of: str, units: tuple[str, ...] | None, types: tuple[str, ...],
+                    closed: tuple[str, ...]) -> list[BoardCase]:
+        # The battle map's rows one case at a time (the same case_timeline rows and lights as `dashboard`),
+        # with what the other row modes group by: the case's `category` field and its plan measure.
+        category = ("json_extract_path_text(c.snapshot::json, 'fields', 'category')" if self.dialect == "postgresql"
+                    else "json_extract(c.snapshot, '$.fields.category')")
+        unit_filter = "AND tl.unit IN :units" if units is not None else ""
+        stmt = text(f"""
+        SELECT tl.case_id, tl.unit, tl.type, tl.definition_version, tl.state,
+               CASE WHEN tl.due_at IS NULL THEN 'none' WHEN tl.due_at <= :t THEN 'red'
+                    WHEN tl.yellow_at IS NOT NULL AND tl.yellow_at <= :t THEN 'yellow' ELSE 'green' END AS light,
+               CASE WHEN tl.type || '/' || tl.state IN :closed AND (tl.late OR tl.due_at <= :t) THEN 1 ELSE 0 END,
+               CASE WHEN tl.due_at <= :t THEN tl.due_at END,
+               c.title, {category}, m.campaign, m.measure_id
+        FROM case_timeline tl JOIN cases c ON c.id = tl.case_id
+             LEFT JOIN campaign_measures m ON m.case_id = tl.case_id
+        WHERE tl.valid_to > :t AND tl.valid_from <= :t AND tl.type IN :types {unit_filter}
+        ORDER BY tl.case_id
+        """).bindparams(bindparam("types", expanding=True), bindparam("closed", expanding=True))
+        params: dict[str, Any] = {"t": as_of, "types": list(types) or ["-"], "closed": list(closed) or ["-"]}
+        if units is not None:
+            stmt = stmt.bindparams(bindparam("units", expanding=True))
+            params["units"] = list(units) or ["-"]
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt, params).all()
+        return [BoardCase(str(i), u, ty, int(v), st, light, bool(late), red_due, title,
+                          None if cat is None else str(cat), camp, measure)
+                for i, u, ty, v, st, light, late, red_due, title, cat, camp, measure in rows]
 
     # ---- the audit log ------------------------------------------------------------------------
     def audit_events(self, filt: AuditFilter, *, before_seq: int | None, limit: int) -> list[Event]:
