@@ -30,7 +30,7 @@ from workflow.definitions.model import Definition
 from workflow.definitions.roles import ADMINISTER_ACCOUNTS
 from workflow.engine.policy import check_capability
 from workflow.engine.projection import apply
-from workflow.errors import InvalidInput, UnknownCaseType
+from workflow.errors import DefinitionRefused, InvalidInput, UnknownCaseType
 from workflow.events import ADVANCED, MIGRATED, Event, format_time, parse_time
 from workflow.messages import Message
 from workflow.records import CaseState
@@ -129,16 +129,20 @@ def plan_migration(cases: CaseService, case_type: str, to_version: int, mapping:
                                         version=to_version, known=sorted(new.states))
     plans = []
     for row in sorted(rows, key=lambda c: (c.opened_at or "", c.id)):
-        old_defn = registry.get(row.type, row.definition_version)
-        if old_defn.states[row.state].terminal:
+        try:
+            terminal = registry.get(row.type, row.definition_version).states[row.state].terminal
+        except DefinitionRefused:  # a version this rectiflow refuses to read: the new one says whether it is final
+            placed = new.states.get(mapping.get(row.state, row.state))
+            terminal = bool(placed and placed.terminal)
+        if terminal:
             continue  # a closed case keeps the rules it closed under
         with cases.store.read() as tx:
             events = tx.events(row.id)
-        plans.append(judge(row, events, old_defn, new, mapping, replan))
+        plans.append(judge(row, events, new, mapping, replan))
     return MigrationPlan(case_type, to_version, dict(mapping), plans)
 
 
-def judge(case: CaseState, events: list[Event], old: Definition, new: Definition, mapping: Mapping[str, str],
+def judge(case: CaseState, events: list[Event], new: Definition, mapping: Mapping[str, str],
           replan: Replan | None) -> CasePlan:
     """Whether one case can move from `old` to `new`, and what the move would record."""
     target = mapping.get(case.state, case.state)
