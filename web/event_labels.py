@@ -65,7 +65,8 @@ def event_what(event: Event) -> str:
     if event.action == ASSIGNED and event.payload.get("assignee") == event.actor:
         return gettext(CLAIMED)
     if event.action == MIGRATED:  # 升级流程版本 v1→v2
-        return f"{gettext(ACTION_LABELS[MIGRATED])} v{event.payload.get('from_version')}→v{event.payload.get('to_version')}"
+        p = event.payload
+        return f"{gettext(ACTION_LABELS[MIGRATED])} v{p.get('from_version')}→v{p.get('to_version')}"
     return gettext(ACTION_LABELS[event.action]) if event.action in ACTION_LABELS else event.action
 
 

@@ -104,7 +104,7 @@ def test_real_run_skips_the_unplaceable_then_moves_them_with_a_map(cli, world, t
             assert moved.payload["from_version"] == 1 and moved.payload["to_version"] == 2
             assert moved.payload["by"] == "admin"
             # the history page's check walks the chain through both versions
-            assert replay_finding(events, row, lambda n, v: app.registry.get(n, v)) is None
+            assert replay_finding(events, row, app.registry.get) is None
         dropped = app.cases.get(ids["dropped"])
         assert dropped.definition_version == 1  # a closed case keeps the rules it closed under
     finally:

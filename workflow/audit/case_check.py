@@ -4,8 +4,9 @@
 
 1. **Chain** — versions 1..n, each `prev_hash` the hash before, each hash recomputed (workflow.audit.verify).
 2. **Replay** — the events folded (workflow.engine.projection) and walked through their definition (every
-   state a state of it — a `migrated` event's new state one of the version it moves to —, each step starting where the last ended and a transition of the definition from that
-   state to the next by that trigger) equal the case row; what differs is named.
+   state a state of it — a `migrated` event's new state one of the version it moves to, and the events after
+   it name that version —, each step starting where the last ended and a transition of the definition from
+   that state to the next by that trigger) equal the case row; what differs is named.
 3. **Checkpoint** — every event the latest stored signed checkpoint covers is proven in it: the leaf of the
    event *as it is now*, with an RFC 6962 inclusion proof built from the stored leaves, must reach the signed
    root. A re-chained event, a deleted tail still covered by the checkpoint, or edited leaf rows each fail.

@@ -243,7 +243,7 @@ def _move(cases: CaseService, plan: CasePlan, new: Definition, mapping: Mapping[
         at = max(now, parse_time(case.updated_at)) if case.updated_at else now
         payload: dict[str, Any] = {
             "from_version": case.definition_version, "to_version": new.version, "definition_hash": new.content_hash,
-            "mapping": {k: v for k, v in mapping.items()}, "by": user.login, "deadline": plan.deadline,
+            "mapping": dict(mapping), "by": user.login, "deadline": plan.deadline,
         }
         event = Event(case.id, case.version + 1, format_time(at), user.login, MIGRATED, case.state, plan.to_state,
                       payload, case.type, case.definition_version, case.head_hash).sealed()
