@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from cli_runner import Cli, clean_failure, one_json
-from factories import LEDGER
+from factories import LEDGER, raw_execute
 
 from workflow.audit.case_check import replay_finding
 from workflow.bootstrap import audit_keygen, build
@@ -105,6 +105,11 @@ def test_real_run_skips_the_unplaceable_then_moves_them_with_a_map(cli, world, t
             assert moved.payload["by"] == "admin"
             # the history page's check walks the chain through both versions
             assert replay_finding(events, row, app.registry.get) is None
+        # the battle map's timeline puts the new state under the new version (its stage and label are there)
+        current = ("SELECT definition_version, state FROM case_timeline WHERE case_id = :c "
+                   "AND valid_to = '9999-12-31T23:59:59.999999Z'")
+        [(version, state)] = raw_execute(cli.env["RECTIFLOW_DATABASE_URL"], current, params=[{"c": ids["verified1"]}])
+        assert (version, state) == (2, "confirmed")
         dropped = app.cases.get(ids["dropped"])
         assert dropped.definition_version == 1  # a closed case keeps the rules it closed under
     finally:
