@@ -180,18 +180,11 @@ MESSAGES: Mapping[str, str] = {
     "setting.integer": N_("%(setting)s: expected a whole number, got '%(value)s'"),
     "setting.too_small": N_("%(setting)s: expected a whole number of at least %(low)s, got '%(value)s'"),
     # the Merkle log's keys and checkpoints (workflow.audit.checkpoints, workflow.audit.notes)
-    # definitions migrate (workflow.cases.migration) and stored definitions a newer parser refuses
-    "migrate.bad_map": N_("--map: expected OLD_STATE=NEW_STATE, got '%(item)s'"),
-    "migrate.map_twice": N_("--map: state '%(state)s' is mapped twice"),
-    "migrate.unknown_type": N_("unknown case type '%(case_type)s' (known: %(known)s)"),
-    "migrate.unknown_version": N_("%(case_type)s has no version %(version)s (loaded: %(versions)s)"),
-    "migrate.unknown_old_state": N_("--map: no older version of %(case_type)s has a state '%(state)s'"),
-    "migrate.unknown_new_state": N_("--map: version %(version)s of %(case_type)s has no state '%(state)s' "
-                                    "(its states: %(known)s)"),
-    "definition.unreadable": N_("%(case_type)s version %(version)s, stored in the database, is refused by this "
-                                "version of rectiflow: %(problem)s — its cases can be read but not changed; move "
-                                "them to a newer version with `rectiflow definitions migrate %(case_type)s --to "
-                                "VERSION`"),
+    "migrate.bad_map": N_("--map: expected OLD_STATE=NEW_STATE, once per state; got '%(item)s'"),
+    "migrate.unknown_state": N_("--map: %(case_type)s v%(version)s has no state '%(state)s' (its states: %(known)s)"),
+    "definition.unreadable": N_("%(case_type)s v%(version)s (stored) is refused by this rectiflow: %(problem)s — "
+                                "its cases can be read, not changed; move them with `rectiflow definitions migrate "
+                                "%(case_type)s --to VERSION`"),
     "audit.key_unset": N_("RECTIFLOW_AUDIT_KEY is not set: it names the private key file that signs checkpoints "
                           "(make one with `%(command)s`)"),
     "audit.key_name": N_("a key name may not be empty or contain spaces or '+': '%(name)s'"),

@@ -147,9 +147,9 @@ def test_a_change_after_the_judgement_is_detected_and_skipped(cli, world):
 @pytest.mark.parametrize("args, says", [
     (("--map", "verified"), "expected OLD_STATE=NEW_STATE"),
     (("--map", "=confirmed"), "expected OLD_STATE=NEW_STATE"),
-    (("--map", "verified=nowhere"), "has no state 'nowhere'"),
-    (("--map", "nowhere=confirmed"), "has a state 'nowhere'"),
-    (("--map", "verified=confirmed", "--map", "verified=reported"), "mapped twice"),
+    (("--map", "verified=nowhere"), "ledger_item v2 has no state 'nowhere'"),
+    (("--map", "nowhere=confirmed"), "ledger_item v1 has no state 'nowhere'"),
+    (("--map", "verified=confirmed", "--map", "verified=reported"), "once per state; got 'verified=reported'"),
 ])
 def test_a_bad_request_is_a_usage_error_and_writes_nothing(cli, world, args, says):
     before = events_count(cli)
@@ -162,7 +162,8 @@ def test_a_bad_request_is_a_usage_error_and_writes_nothing(cli, world, args, say
 def test_unknown_version_or_type_and_who_may(cli, world):
     before = events_count(cli)
     result = cli("definitions", "migrate", "ledger_item", "--to", "7", "--as", "admin")
-    assert result.exit_code == 2 and "has no version 7 (loaded: 1, 2)" in result.stderr, result.stderr
+    assert result.exit_code == 2, result.stderr
+    assert "unknown case type 'ledger_item@v7' (loaded: v1, v2)" in result.stderr
     result = cli("definitions", "migrate", "no_such_type", "--to", "2", "--as", "admin")
     assert result.exit_code == 2 and "unknown case type 'no_such_type'" in result.stderr, result.stderr
     clean_failure(cli("definitions", "migrate", "ledger_item", "--to", "2", "--as", "supervisor"), 3)

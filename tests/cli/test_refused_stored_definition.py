@@ -15,7 +15,7 @@ from test_definitions_migrate import v2_text
 from workflow.bootstrap import build
 from workflow.config import Settings
 
-SAYS = "ledger_item version 1, stored in the database, is refused by this version of rectiflow"
+SAYS = "ledger_item v1 (stored) is refused by this rectiflow"
 
 
 def refuse_stored_v1(cli: Cli) -> None:

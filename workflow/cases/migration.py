@@ -94,7 +94,7 @@ def parse_mapping(items: Iterable[str]) -> dict[str, str]:
         if not sep or not old or not new:
             raise MigrationRequestError("migrate.bad_map", item=item)
         if old in mapping:
-            raise MigrationRequestError("migrate.map_twice", state=old)
+            raise MigrationRequestError("migrate.bad_map", item=item)
         mapping[old] = new
     return mapping
 
@@ -113,19 +113,22 @@ def plan_migration(cases: CaseService, case_type: str, to_version: int, mapping:
         rows = [c for c in tx.case_rows() if c.type == case_type and c.definition_version < to_version]
     versions = sorted(d.version for d in registry.definitions() if d.name == case_type)
     if not versions:
-        raise MigrationRequestError("migrate.unknown_type", case_type=case_type, known=registry.names())
+        raise MigrationRequestError("case.type_unknown", case_type=case_type,
+                                    known=f" (known: {', '.join(registry.names())})")
     try:
         new = registry.get(case_type, to_version)
     except UnknownCaseType:
-        raise MigrationRequestError("migrate.unknown_version", case_type=case_type, version=to_version,
-                                    versions=[str(v) for v in versions]) from None
-    old_states = {s for d in registry.definitions() if d.name == case_type and d.version < to_version
-                  for s in d.states}
+        raise MigrationRequestError("case.type_unknown", case_type=f"{case_type}@v{to_version}",
+                                    known=f" (loaded: {', '.join(f'v{v}' for v in versions)})") from None
+    older = [d for d in registry.definitions() if d.name == case_type and d.version < to_version]
+    old_states = {s for d in older for s in d.states}
     for old, target in mapping.items():
         if old not in old_states:
-            raise MigrationRequestError("migrate.unknown_old_state", state=old, case_type=case_type)
+            raise MigrationRequestError("migrate.unknown_state", state=old, case_type=case_type,
+                                        version="/".join(str(d.version) for d in sorted(older, key=lambda d: d.version))
+                                        or "-", known=sorted(old_states))
         if target not in new.states:
-            raise MigrationRequestError("migrate.unknown_new_state", state=target, case_type=case_type,
+            raise MigrationRequestError("migrate.unknown_state", state=target, case_type=case_type,
                                         version=to_version, known=sorted(new.states))
     plans = []
     for row in sorted(rows, key=lambda c: (c.opened_at or "", c.id)):
