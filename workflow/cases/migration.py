@@ -121,7 +121,7 @@ def plan_migration(cases: CaseService, case_type: str, to_version: int, mapping:
         raise MigrationRequestError("case.type_unknown", case_type=f"{case_type}@v{to_version}",
                                     known=f" (loaded: {', '.join(f'v{v}' for v in versions)})") from None
     older = [d for d in registry.definitions() if d.name == case_type and d.version < to_version]
-    old_states = {s for d in older for s in d.states}
+    old_states = {s for d in older for s in d.states} | {c.state for c in rows}  # a refused version's too
     for old, target in mapping.items():
         if old not in old_states:
             raise MigrationRequestError("migrate.unknown_state", state=old, case_type=case_type,
