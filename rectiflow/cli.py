@@ -23,6 +23,7 @@ from rectiflow import (
     cli_documents,
     cli_escalation,
     cli_ledger,
+    cli_migrate,
     cli_serve,
     cli_witness,
 )
@@ -57,6 +58,7 @@ for _module in (cli_cases, cli_definitions, cli_directory, cli_audit, cli_demo, 
                 cli_campaign, cli_catalogue, cli_declarations, cli_ledger, cli_documents, cli_bulk):
     for _command in _module.COMMANDS:
         main.add_command(_command)
+cli_migrate.register(cli_definitions.definitions)  # `rectiflow definitions migrate …`
 cli_audit.audit.add_command(cli_witness.witness)  # `rectiflow audit witness …` (works without a database)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -24,6 +24,7 @@ from workflow.events import (
     ESCALATED,
     FIELDS_CHANGED,
     FLAGGED,
+    MIGRATED,
     OPENED,
     UNFLAGGED,
     Event,
@@ -35,16 +36,17 @@ ACTION_LABELS = {
     OPENED: N_("Registered"), ADVANCED: N_("Step taken"), ASSIGNED: N_("Assignment"), COMMENTED: N_("Comment"),
     FIELDS_CHANGED: N_("Fields corrected"), ESCALATED: N_("Escalated"), FLAGGED: N_("Put under supervision"),
     UNFLAGGED: N_("Supervision removed"), DEADLINE_RECOMPUTED: N_("Deadline recomputed"),
+    MIGRATED: N_("Definition version upgraded"),
 }
 RETURNED = N_("Returned to the unit queue")  # an assignment that gives the case back (no assignee, a reason)
 CLAIMED = N_("Claimed")  # an assignment to oneself (签收)
 
 
-def definition_of(event: Event) -> Definition | None:
-    """The definition version the event was written under (else the type's latest; None if unknown)."""
+def definition_of(event: Event, version: int | None = None) -> Definition | None:
+    """The definition version the event was written under, or `version` (else the type's latest; None if unknown)."""
     registry = core().registry
     try:
-        return registry.get(event.definition, event.definition_version)
+        return registry.get(event.definition, event.definition_version if version is None else version)
     except WorkflowError:
         try:
             return registry.latest(event.definition)
@@ -62,13 +64,18 @@ def event_what(event: Event) -> str:
         return gettext(RETURNED)
     if event.action == ASSIGNED and event.payload.get("assignee") == event.actor:
         return gettext(CLAIMED)
+    if event.action == MIGRATED:  # 升级流程版本 v1→v2
+        p = event.payload
+        return f"{gettext(ACTION_LABELS[MIGRATED])} v{p.get('from_version')}→v{p.get('to_version')}"
     return gettext(ACTION_LABELS[event.action]) if event.action in ACTION_LABELS else event.action
 
 
 def state_label(event: Event, state: str | None) -> str:
     if not state:
         return ""
-    defn = definition_of(event)
+    # A migration's new state is one of the version it moves to.
+    moved_to = event.action == MIGRATED and state == event.to_state
+    defn = definition_of(event, int(event.payload.get("to_version") or 0) if moved_to else None)
     spec = defn.states.get(state) if defn else None
     return label(spec.label, state) if spec else state
 

@@ -148,6 +148,7 @@ def _assemble(settings: Settings, store: sqlstore.SqlStore, clock: Clock, sync: 
         except DefinitionError as err:
             warnings.extend(err.problems)
     registry = registry_from_store(store, roles)
+    warnings.extend(str(refusal) for refusal in registry.refusals())
     calendar = load_calendar(settings)
     policy = DeadlinePolicy(calendar)
     blobs = FileBlobStore(settings.instance_dir / "attachments")

@@ -53,6 +53,11 @@ class DefinitionChanged(DefinitionError):
     """A definition file changed without a version bump while cases still run on the old text."""
 
 
+class DefinitionRefused(WorkflowError):
+    """A definition version stored in the database that this version of rectiflow's parser refuses: its cases
+    can be read, not changed, until `definitions migrate` moves them to a version it accepts."""
+
+
 class InvalidInput(WorkflowError):
     """Input from a user is malformed: a bad field value, oversized text, an unreadable file."""
 

@@ -28,6 +28,10 @@ ESCALATED = "escalated"
 FLAGGED = "flagged"
 UNFLAGGED = "unflagged"
 DEADLINE_RECOMPUTED = "deadline_recomputed"
+# … and `definitions migrate` (workflow.cases.migration): the case moved to another version of its definition.
+# The event itself is recorded under the old version; every later event names the new one (payload
+# `from_version`, `to_version`, `definition_hash`, `mapping` old state → new state, `by`, `deadline`).
+MIGRATED = "migrated"
 
 
 def canonical_json(value: Any) -> str:

@@ -115,6 +115,7 @@ MESSAGES: Mapping[str, str] = {
     "access.capability": N_("role '%(role)s' may not %(doing)s (allowed: %(roles)s)"),
     "doing.flag": N_("flag cases for supervision"),
     "doing.recompute": N_("recompute deadlines"),
+    "doing.migrate": N_("migrate cases to another definition version"),
     "doing.administer_accounts": N_("manage accounts and units"),
     "doing.grant_roles": N_("grant, change or revoke roles"),
     "doing.unlock_accounts": N_("unlock accounts locked after failed logins"),
@@ -184,6 +185,11 @@ MESSAGES: Mapping[str, str] = {
     "setting.integer": N_("%(setting)s: expected a whole number, got '%(value)s'"),
     "setting.too_small": N_("%(setting)s: expected a whole number of at least %(low)s, got '%(value)s'"),
     # the Merkle log's keys and checkpoints (workflow.audit.checkpoints, workflow.audit.notes)
+    "migrate.bad_map": N_("--map: expected OLD_STATE=NEW_STATE, once per state; got '%(item)s'"),
+    "migrate.unknown_state": N_("--map: %(case_type)s v%(version)s has no state '%(state)s' (its states: %(known)s)"),
+    "definition.unreadable": N_("%(case_type)s v%(version)s (stored) is refused by this rectiflow: %(problem)s — "
+                                "its cases can be read, not changed; move them with `rectiflow definitions migrate "
+                                "%(case_type)s --to VERSION`"),
     "audit.key_unset": N_("RECTIFLOW_AUDIT_KEY is not set: it names the private key file that signs checkpoints "
                           "(make one with `%(command)s`)"),
     "audit.key_name": N_("a key name may not be empty or contain spaces or '+': '%(name)s'"),

@@ -4,8 +4,9 @@
 
 1. **Chain** — versions 1..n, each `prev_hash` the hash before, each hash recomputed (workflow.audit.verify).
 2. **Replay** — the events folded (workflow.engine.projection) and walked through their definition (every
-   state a state of it, each step starting where the last ended and a transition of the definition from that
-   state to the next by that trigger) equal the case row; what differs is named.
+   state a state of it — a `migrated` event's new state one of the version it moves to, and the events after
+   it name that version —, each step starting where the last ended and a transition of the definition from
+   that state to the next by that trigger) equal the case row; what differs is named.
 3. **Checkpoint** — every event the latest stored signed checkpoint covers is proven in it: the leaf of the
    event *as it is now*, with an RFC 6962 inclusion proof built from the stored leaves, must reach the signed
    root. A re-chained event, a deleted tail still covered by the checkpoint, or edited leaf rows each fail.
@@ -27,7 +28,7 @@ from workflow.audit.notes import Checkpoint, NoteRefused, VerifierKey, open_chec
 from workflow.audit.verify import chain_problem
 from workflow.definitions.model import Definition
 from workflow.engine.projection import apply
-from workflow.events import ADVANCED, Event
+from workflow.events import ADVANCED, MIGRATED, Event
 from workflow.records import CaseState
 
 MISSING_LEAF = b"\xff" * 32  # stands in for a log entry that is not there (no SHA-256 output is known to be this)
@@ -124,6 +125,8 @@ def replay_finding(events: list[Event], row: CaseState | None,
     case: CaseState | None = None
     for ev in events:
         defn = definition(ev.definition, ev.definition_version)
+        if ev.action == MIGRATED:  # recorded under the old version, it leads into a state of the new one
+            defn = definition(ev.definition, int(ev.payload.get("to_version") or 0))
         if ev.to_state and defn is not None and ev.to_state not in defn.states:
             return Finding("unknown_state", ev.version, {"state": ev.to_state})
         if case is not None and ev.to_state and ev.from_state != case.state:

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from workflow.definitions.model import Definition
 from workflow.definitions.outcomes import CLOSED_OUT, DEFAULT_OUTCOME, Outcome
 from workflow.definitions.roles import RoleBook
-from workflow.errors import UnknownCaseType
+from workflow.errors import DefinitionRefused, UnknownCaseType
 
 
 class DefinitionRegistry:
@@ -16,8 +16,12 @@ class DefinitionRegistry:
     worked out once here.
     """
 
-    def __init__(self, definitions: Iterable[Definition], roles: RoleBook) -> None:
+    def __init__(self, definitions: Iterable[Definition], roles: RoleBook, *,
+                 refused: Mapping[tuple[str, int], str] | None = None) -> None:
         self.roles = roles
+        # Stored versions this parser refuses ((name, version) -> the first problem): asking for one says which
+        # and how to migrate its cases, instead of every command failing at start-up (workflow.adapters.files).
+        self.refused: dict[tuple[str, int], str] = dict(refused or {})
         self._by_key: dict[tuple[str, int], Definition] = {d.key: d for d in definitions}
         self._latest: dict[str, Definition] = {}
         for (name, _version), d in sorted(self._by_key.items()):
@@ -76,7 +80,15 @@ class DefinitionRegistry:
         try:
             return self._by_key[(name, version)]
         except KeyError:
+            if (name, version) in self.refused:
+                raise DefinitionRefused("definition.unreadable", case_type=name, version=version,
+                                        problem=self.refused[name, version]) from None
             raise UnknownCaseType(f"{name}@v{version}", self.names()) from None
+
+    def refusals(self) -> list[DefinitionRefused]:
+        """Why each refused stored version cannot be used, as the error asking for it would say it."""
+        return [DefinitionRefused("definition.unreadable", case_type=n, version=v, problem=p)
+                for (n, v), p in sorted(self.refused.items())]
 
     def definitions(self) -> list[Definition]:
         """Every loaded version of every definition."""

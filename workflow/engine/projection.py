@@ -18,6 +18,7 @@ from workflow.events import (
     ESCALATED,
     FIELDS_CHANGED,
     FLAGGED,
+    MIGRATED,
     OPENED,
     UNFLAGGED,
     Event,
@@ -160,6 +161,20 @@ def _deadline_recomputed(case: CaseState, event: Event) -> None:
     _settle_level(case)
 
 
+# ---- a move to another version of the definition (`definitions migrate`) ---------------------------
+def _migrated(case: CaseState, event: Event) -> None:
+    # The state moves by the event's to_state (in `apply`); the version, its hash and the re-planned deadline
+    # come from the payload; deadlines remembered for a loop-back follow their states' new names.
+    p = event.payload
+    case.definition_version, case.definition_hash = int(p["to_version"]), p["definition_hash"]
+    mapping = dict(p.get("mapping") or {})
+    case.deadline_memory = {mapping.get(state, state): {**old, "state": mapping.get(state, state)}
+                            for state, old in case.deadline_memory.items()}
+    if "deadline" in p:
+        case.deadline = json_copy(p["deadline"])
+        _settle_level(case)
+
+
 FOLDS: Mapping[str, FoldStep] = {
     OPENED: _opened,
     ADVANCED: _advanced,
@@ -170,4 +185,5 @@ FOLDS: Mapping[str, FoldStep] = {
     FLAGGED: _flagged,
     UNFLAGGED: _unflagged,
     DEADLINE_RECOMPUTED: _deadline_recomputed,
+    MIGRATED: _migrated,
 }

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from workflow.definitions.outcomes import CLOSED_OUT, CONCLUDED, OUTCOME_KINDS, REFERRED, UNFOUNDED
 from workflow.definitions.registry import DefinitionRegistry
 from workflow.errors import WorkflowError
-from workflow.events import OPENED, Event
+from workflow.events import MIGRATED, OPENED, Event
 from workflow.read_side import DashboardCount
 from workflow.reporting.queries import OPEN_STAGES, stage_of_state
 
@@ -66,7 +66,9 @@ def timeline_step(prev: TimelineRow | None, ev: Event) -> TimelineRow | None:
         late = late or (due is not None and due <= ev.at)
         deadline = ev.payload["deadline"] or {}
         due, yellow = deadline.get("due_at"), deadline.get("yellow_at")
-    return TimelineRow(ev.case_id, ev.version, ev.at, ev.definition, ev.definition_version,
+    # A migration is recorded under the old version but enters a state of the new one (`definitions migrate`).
+    version = int(ev.payload["to_version"]) if ev.action == MIGRATED else ev.definition_version
+    return TimelineRow(ev.case_id, ev.version, ev.at, ev.definition, version,
                        ev.to_state or prev.state, str(ev.payload.get("unit") or prev.unit), due, yellow, late)
 
 

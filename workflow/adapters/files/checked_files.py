@@ -19,9 +19,10 @@ from typing import Any
 from workflow.adapters.files.definition_files import ROLES_FILE, LoadedFile, definition_paths, read_definitions
 from workflow.adapters.files.plan_files import CAMPAIGNS_DIR, COVERAGE_FILE, ITEMS_FILE
 from workflow.adapters.files.yaml_files import load_yaml_file
-from workflow.campaigns.coverage import parse_coverage, parse_plan_items
+from workflow.campaigns.coverage import Coverage, parse_coverage, parse_plan_items
 from workflow.campaigns.plans import parse_plan
 from workflow.definitions.checks import check_links
+from workflow.definitions.model import Definition
 from workflow.definitions.roles import RoleBook, parse_roles
 from workflow.errors import DefinitionError
 from workflow.escalation.calendar import parse_calendar
@@ -92,6 +93,12 @@ def check_files(paths: Iterable[Path], folder: Path, roles: RoleBook) -> tuple[l
                 types += read_definitions([path], roles)
             else:
                 checked.append(CheckedFile(path, kind, _facts(kind, path)))
+                if kind == "coverage":
+                    data, _, _ = load_yaml_file(path)
+                    dangling = coverage_type_problems(path, parse_coverage(data, source=str(path)), folder, roles)
+                    if dangling:
+                        checked.pop()
+                        problems += dangling
         except DefinitionError as err:
             problems += [p if p.startswith(f"{path}:") else f"{path}:?: {p}" for p in err.problems]
     checked += _case_types(types, folder, roles, problems)
@@ -117,9 +124,37 @@ def _case_types(types: list[LoadedFile], folder: Path, roles: RoleBook, problems
         except DefinitionError:
             continue  # a broken neighbour is that file's problem, not this check's
     broken = check_links([f.definition for f in valid], among=others)
+    broken += dangling_references(others, known=names | {d.name for d in others})
     problems += broken
     return [CheckedFile(f.path, "case_type", {"definition": f.definition}) for f in valid
             if not any(p.startswith(f"{f.path}:") for p in broken)]
+
+
+def dangling_references(definitions: Iterable[Definition], *, known: set[str]) -> list[str]:
+    """`opens:` of the folder's other case types naming a type no file defines any more: checking a file that
+    renames (or the folder after deleting) a type others open is caught where they open it."""
+    return [f"{d.source or d.name}:{o.line or '?'}: transition {t.trigger!r} opens {o.case_type!r}: no such case "
+            "type (deleted or renamed?)"
+            for d in definitions for t in d.transitions for o in t.opens if o.case_type not in known]
+
+
+def coverage_type_problems(path: Path, coverage: Coverage, folder: Path, roles: RoleBook) -> list[str]:
+    """Traces of the coverage map naming a case type the folder no longer defines (deleted or renamed)."""
+    names = set()
+    for p in definition_paths(folder):
+        try:
+            names |= {f.definition.name for f in read_definitions([p], roles)}
+        except DefinitionError:
+            continue
+    lines = path.read_text(encoding="utf-8").splitlines()
+    problems = []
+    for item, traces in coverage.items.items():
+        for t in traces:
+            name = t.target.partition(".")[0] if t.kind in ("case_type", "field", "transition") else None
+            if name and name not in names:
+                line = next((n for n, text in enumerate(lines, 1) if t.target in text), "?")
+                problems.append(f"{path}:{line}: item {item}: unknown case type {name!r} (deleted or renamed?)")
+    return problems
 
 
 def _facts(kind: str, path: Path) -> dict[str, Any]:

@@ -118,11 +118,18 @@ def _next_version(stored: dict[tuple[str, int], StoredDefinition], name: str) ->
 
 
 def registry_from_store(store: Store, roles: RoleBook) -> DefinitionRegistry:
-    """Every stored definition version, parsed again from its stored text."""
+    """Every stored definition version, parsed again from its stored text.
+
+    A version this parser refuses (stored by an older, laxer rectiflow) does not stop the start: it is left
+    out and named in the registry's `refused`, so read-only commands keep working and whatever needs that
+    version says which it is and how to move its cases on (`definitions migrate`)."""
     with store.read() as tx:
         stored = tx.stored_definitions()
-    definitions = [
-        parse_definition(load_yaml_text(s.text, s.source), source=s.source, roles=roles, content_hash=s.content_hash)
-        for s in stored
-    ]
-    return DefinitionRegistry(definitions, roles)
+    definitions, refused = [], {}
+    for s in stored:
+        try:
+            definitions.append(parse_definition(load_yaml_text(s.text, s.source), source=s.source, roles=roles,
+                                                content_hash=s.content_hash))
+        except DefinitionError as err:
+            refused[s.name, s.version] = err.problems[0] if err.problems else str(err)
+    return DefinitionRegistry(definitions, roles, refused=refused)
