@@ -100,9 +100,18 @@ def test_transitions_is_imported_in_exactly_one_module():
     assert sorted(set(importers)) == ["workflow/engine/machine.py"]
 
 
+# Longer on purpose, each with its reason (and still capped).
+LONG_BY_DESIGN = {
+    # An auditor copies the stand-alone bundle verifier as one file and reads it top to bottom against
+    # docs/audit-bundle.md; it restates every rule rather than importing the engine's code.
+    "workflow/audit/bundle_verify.py": 700,
+}
+
+
 def test_no_module_is_longer_than_the_limit():
     long = {str(p.relative_to(REPO)): n for p in python_files(*PACKAGES)
-            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > LONG_BY_DESIGN.get(
+                str(p.relative_to(REPO)), MAX_LINES)}
     assert long == {}, f"modules over {MAX_LINES} lines (split them by what they do): {long}"
 
 

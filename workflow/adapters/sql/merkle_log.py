@@ -29,8 +29,7 @@ EXCLUSIVE on them (every INSERT takes it before it draws its seq) has ended, and
 (SERIAL, cache 1) drawn after it are larger than any before it. That lock is tried with a short
 `lock_timeout` in a transaction of its own and held for one SELECT; if a slow transaction keeps it
 waiting, the mark simply stays where it was this time (the run scans a little more, and the slow
-record is still found above the old mark when it commits) — the marks cost speed, never
-completeness.
+record is still found above the old mark when it commits) — the marks cost speed, never completeness.
 """
 from __future__ import annotations
 
