@@ -101,7 +101,7 @@ def _three_regulations(app: Application) -> None:
                                   "inquirer_name": "领导丙", "discovery_channel": "self_report"})
         t.later(2)
         t.s.advance(r.id, "screen_as_interference", actor="supervisor", fields={
-            "screening_basis": "违规干预", "recorder_commended": "yes", "handled_lawfully": "yes",
+            "screening_basis": "违规干预", "recorder_commended": "yes", "handled_lawfully": "lawful",
             "officer_treatment": "protected"})
     with story(app, 15) as t:  # look-back with 一案双查: two linked clues
         lb = t.s.open_case("case_lookback", actor="registrar", unit="xf-sfs-1", title="2019年违纪案件回头看",

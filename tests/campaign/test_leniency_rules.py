@@ -107,16 +107,16 @@ def open_record(app, channel):
 
 # (channel, handled lawfully, treatment, allowed): 二(一)措施(3)
 TIERS = [
-    ("self_report", "yes", "protected", True),      # recorded truthfully, lawful: protected
-    ("self_report", "yes", "sanction", False),      # … and never sanctioned for it
-    ("look_back", "yes", "protected", False),       # not recorded: no protection
-    ("look_back", "yes", "org_measure", True),      # not recorded but lawful: 组织处理
-    ("look_back", "yes", "sanction", True),         # … or 处分
-    ("look_back", "yes", "severe", False),          # severe only when not lawful
-    ("look_back", "no", "org_measure", False),      # not lawful: no lighter treatment
-    ("look_back", "no", "severe", True),            # not recorded, not lawful: 从严从重
-    ("self_report", "no", "protected", False),      # recorded but not lawful: not protected
-    ("self_report", "no", "severe", True),
+    ("self_report", "lawful", "protected", True),      # recorded truthfully, lawful: protected
+    ("self_report", "lawful", "sanction", False),      # … and never sanctioned for it
+    ("look_back", "lawful", "protected", False),       # not recorded: no protection
+    ("look_back", "lawful", "org_measure", True),      # not recorded but lawful: 组织处理
+    ("look_back", "lawful", "sanction", True),         # … or 处分
+    ("look_back", "lawful", "severe", False),          # severe only when not lawful
+    ("look_back", "not_lawful", "org_measure", False),      # not lawful: no lighter treatment
+    ("look_back", "not_lawful", "severe", True),            # not recorded, not lawful: 从严从重
+    ("self_report", "not_lawful", "protected", False),      # recorded but not lawful: not protected
+    ("self_report", "not_lawful", "severe", True),
 ]
 
 
@@ -140,7 +140,7 @@ def test_the_treatment_is_a_required_choice_and_only_a_truthful_recorder_is_comm
         app.cases.advance(rec.id, "screen_as_information", actor="supervisor", fields={"screening_basis": "x"})
     with pytest.raises(GuardRejected, match="recorder_commended"):
         app.cases.advance(rec.id, "screen_as_information", actor="supervisor", fields={
-            "screening_basis": "x", "handled_lawfully": "yes", "officer_treatment": "org_measure",
+            "screening_basis": "x", "handled_lawfully": "lawful", "officer_treatment": "org_measure",
             "recorder_commended": "yes"})
 
 
@@ -171,7 +171,7 @@ def test_the_catalogue_shows_the_rule_of_each_type_in_chinese():
     text = markdown(blocks(shipped(), [], Coverage(items={}, features={})))
     assert text.count("### 自查从宽、被查从严") >= 8
     assert "“四种形态”为“第一种形态”时须“自查认定”为“认定为主动自查（可从宽）”，或“领导批准例外从宽”为“是”" in text
-    assert "“对相关人员的处理（三个规定）”为“未记录且未依法办案，从严从重处理”时须“相关人员依法公正办案”为“否”" in text
+    assert "“对相关人员的处理（三个规定）”为“未记录且未依法办案，从严从重处理”时须“相关人员是否依法公正办案”为“未严格依法办案”" in text
 
 
 def _write(tmp_path: Path, name: str, text: str) -> Path:

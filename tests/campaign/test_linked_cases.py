@@ -51,7 +51,7 @@ def test_the_links_are_in_the_audit_events_of_both_cases(app):
                       fields={"record_kind": "internal_inquiry", "content": "同事询问案情", "inquirer_name": "甲",
                               "discovery_channel": "self_report"})
     rec = s.advance(rec.id, "screen_as_interference", actor="supervisor", fields={
-        "screening_basis": "打招呼", "handled_lawfully": "yes", "officer_treatment": "protected"})
+        "screening_basis": "打招呼", "handled_lawfully": "lawful", "officer_treatment": "protected"})
     [clue] = linked(app, rec)
     step = s.history(rec.id)[0][-1]
     intake = s.history(clue.id)[0][0]
