@@ -15,12 +15,14 @@ REASON = "被反映人在组织谈话前已主动退还礼金并如实说明，�
 def cases(engine):
     s = engine.cases
     found = s.open_case("clue", actor="registrar", unit="xf-sfj", title="群众举报收受礼金",
-                        fields={"allegation": "收受当事人礼金", "subject_name": "干部丁", "discovery_channel": "mass_report"})
+                        fields={"allegation": "收受当事人礼金", "subject_name": "干部丁",
+                                "discovery_channel": "mass_report"})
     s.advance(found.id, "propose", actor="registrar",
               fields={"disposition_method": "prelim_verification", "disposition_basis": "可查"})
     s.advance(found.id, "approve_verification", actor="leader")
     excepted = s.open_case("clue", actor="registrar", unit="xf-sfj", title="巡察发现收受购物卡",
-                           fields={"allegation": "收受购物卡", "subject_name": "干部戊", "discovery_channel": "inspection"})
+                           fields={"allegation": "收受购物卡", "subject_name": "干部戊",
+                                   "discovery_channel": "inspection"})
     s.advance(excepted.id, "propose", actor="registrar",
               fields={"disposition_method": "prelim_verification", "disposition_basis": "可查"})
     s.advance(excepted.id, "approve_verification", actor="leader")
@@ -34,8 +36,10 @@ def cases(engine):
 
 PAGES = [  # (name, login, case, step form to open, what the page must show)
     ("clue-found", "leader", "clue-found", "批准例外从宽", ["批准例外从宽", "例外从宽理由", "组织发现（从严）"]),
-    ("clue-excepted", "supervisor", "clue-excepted", "提出处置结果（自查从宽）", ["例外从宽理由", REASON, "提出处置结果（自查从宽）"]),
-    ("interference", "supervisor", "interference", "甄别为违规干预", ["对相关人员的处理（三个规定）", "未记录且未依法办案，从严从重处理",
+    ("clue-excepted", "supervisor", "clue-excepted", "提出处置结果（自查从宽）",
+     ["例外从宽理由", REASON, "提出处置结果（自查从宽）"]),
+    ("interference", "supervisor", "interference", "甄别为违规干预",
+     ["对相关人员的处理（三个规定）", "未记录且未依法办案，从严从重处理",
                                                     "未严格依法办案"]),
 ]
 

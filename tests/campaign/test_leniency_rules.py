@@ -171,7 +171,8 @@ def test_the_catalogue_shows_the_rule_of_each_type_in_chinese():
     text = markdown(blocks(shipped(), [], Coverage(items={}, features={})))
     assert text.count("### 自查从宽、被查从严") >= 8
     assert "“四种形态”为“第一种形态”时须“自查认定”为“认定为主动自查（可从宽）”，或“领导批准例外从宽”为“是”" in text
-    assert "“对相关人员的处理（三个规定）”为“未记录且未依法办案，从严从重处理”时须“相关人员是否依法公正办案”为“未严格依法办案”" in text
+    assert ("“对相关人员的处理（三个规定）”为“未记录且未依法办案，从严从重处理”时须"
+            "“相关人员是否依法公正办案”为“未严格依法办案”") in text
 
 
 def _write(tmp_path: Path, name: str, text: str) -> Path:

@@ -92,8 +92,8 @@ def _leniency(d: Definition) -> list[Block]:
             if t.trigger in seen:
                 continue
             seen.add(t.trigger)
-            rows.append((f"{t.label.get('zh', '')}（`{t.trigger}`）",
-                         "；".join(_guard_zh(d, g) for g in t.guards if name in fields_named(g) or g.kind == "only_if")))
+            rules = [g for g in t.guards if name in fields_named(g) or g.kind == "only_if"]
+            rows.append((f"{t.label.get('zh', '')}（`{t.trigger}`）", "；".join(_guard_zh(d, g) for g in rules)))
     if len(rows) > 1:
         out.append(Block("table", rows=tuple(rows)))
     elif assessed:
