@@ -100,7 +100,9 @@ def _three_regulations(app: Application) -> None:
                           fields={"record_kind": "leader_inquiry", "content": "要求对某对象准假", "recorded_by": "handler",
                                   "inquirer_name": "领导丙", "discovery_channel": "self_report"})
         t.later(2)
-        t.s.advance(r.id, "screen_as_interference", actor="supervisor", fields={"screening_basis": "违规干预", "recorder_commended": "yes"})
+        t.s.advance(r.id, "screen_as_interference", actor="supervisor", fields={
+            "screening_basis": "违规干预", "recorder_commended": "yes", "handled_lawfully": "lawful",
+            "officer_treatment": "protected"})
     with story(app, 15) as t:  # look-back with 一案双查: two linked clues
         lb = t.s.open_case("case_lookback", actor="registrar", unit="xf-sfs-1", title="2019年违纪案件回头看",
                            fields={"case_ref": "西司纪〔2019〕2号", "case_year": 2019, "case_kind": "staff_violation"})

@@ -23,6 +23,7 @@ from workflow.definitions.diagram import mermaid
 from workflow.definitions.model import Definition
 from workflow.definitions.roles import BE_ASSIGNED
 from workflow.errors import ConcurrencyConflict, InvalidInput, NotAllowed, UnknownCaseType
+from workflow.messages import Message
 from workflow.records import CaseState
 from workflow.reporting.presenters import case_summary, closing_event
 from workflow.reporting.rounds import rounds, standing_returns
@@ -105,8 +106,8 @@ def fire(case_id: str, trigger: str) -> Response | tuple[str, int]:
             core().cases.advance(case.id, trigger, actor=me().login, fields=values, attachments=files,
                                  comment=comment or None, expected_version=expected, kept=kept)
         except (NotAllowed, InvalidInput) as err:
-            if not forms.error_for(err, widgets):
-                flash(describe(err), "error")
+            if not forms.error_for(err, widgets):  # with the case type, fields and choices go by their labels
+                flash(describe(Message(err.code, {"case_type": case.type, **err.params})), "error")
         else:
             flash(_("Done: %(step)s.", step=spec.label.get(lang()) or trigger), "success")
             return redirect(url_for("cases.show", case_id=case.id))
@@ -215,8 +216,8 @@ def _register(defn: Definition, widgets: list[forms.Widget], ctx: dict[str, Any]
                                           unit=request.form.get("unit") or None, fields=values, attachments=files,
                                           comment=request.form.get("comment") or None)
         except (NotAllowed, InvalidInput) as err:
-            if not forms.error_for(err, widgets):
-                flash(describe(err), "error")
+            if not forms.error_for(err, widgets):  # with the case type, fields and choices go by their labels
+                flash(describe(Message(err.code, {"case_type": case.type, **err.params})), "error")
         else:
             flash(_("Case registered."), "success")
             return redirect(url_for("cases.show", case_id=case.id))

@@ -140,8 +140,8 @@ def error_for(err: WorkflowError, widgets: list[Widget]) -> bool:
     fields = err.params.get("fields") or ()
     named = [err.params.get("field"), *(fields if isinstance(fields, (list, tuple)) else ())]
     for w in widgets:
-        if w.name in named:
-            w.error = describe(err)
+        if w.name in named:  # the case type lets the message name fields and choices by their labels
+            w.error = describe(Message(err.code, {"case_type": w.case_type, **err.params}))
             return True
     return False
 

@@ -34,8 +34,9 @@ def describe(message: Message | WorkflowError) -> str:
 
 
 def _show(name: str, value: Any, params: Mapping[str, Any], defn: Definition | None) -> Any:
-    if isinstance(value, Message):
-        return describe(value)
+    if isinstance(value, Message):  # a nested reason (e.g. of only_if) names the same case type's fields
+        inner = {"case_type": params["case_type"], **value.params} if "case_type" in params else value.params
+        return describe(Message(value.code, inner))
     kind = LABELLED.get(name)
     if name in ("value", "values") and defn is not None and params.get("field") in defn.fields:
         spec = defn.fields[params["field"]]

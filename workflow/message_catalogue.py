@@ -53,6 +53,7 @@ MESSAGES: Mapping[str, str] = {
     "guard.actor_is_assignee": N_("only the assigned handler (%(user)s) may do this step"),
     "guard.before_deadline": N_("only possible before the deadline"),
     "guard.after_deadline": N_("only possible once the deadline has passed"),
+    "guard.only_if": N_("'%(field)s' may be %(value_repr)s only when: %(reason)s"),
     # fields and values
     "field.unknown": N_("unknown field '%(field)s' for %(case_type)s (known: %(known)s)"),
     "field.computed": N_("field '%(field)s' is computed by the engine and cannot be set"),

@@ -50,7 +50,8 @@ def test_the_links_are_in_the_audit_events_of_both_cases(app):
     rec = s.open_case("interference_record", actor="registrar", unit="xf-sfs-1", title="过问",
                       fields={"record_kind": "internal_inquiry", "content": "同事询问案情", "inquirer_name": "甲",
                               "discovery_channel": "self_report"})
-    rec = s.advance(rec.id, "screen_as_interference", actor="supervisor", fields={"screening_basis": "打招呼"})
+    rec = s.advance(rec.id, "screen_as_interference", actor="supervisor", fields={
+        "screening_basis": "打招呼", "handled_lawfully": "lawful", "officer_treatment": "protected"})
     [clue] = linked(app, rec)
     step = s.history(rec.id)[0][-1]
     intake = s.history(clue.id)[0][0]

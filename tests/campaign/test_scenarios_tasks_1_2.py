@@ -98,7 +98,8 @@ def test_interference_record_returned_for_details_then_screened_into_a_clue(app)
     with pytest.raises(RoleNotAllowed):
         s.advance(rec.id, "screen_as_interference", actor="unit_head", fields={"screening_basis": "x"})
     rec = s.advance(rec.id, "screen_as_interference", actor="supervisor",
-                    fields={"screening_basis": "要求违规准假，属干预", "recorder_commended": "yes"})
+                    fields={"screening_basis": "要求违规准假，属干预", "recorder_commended": "yes",
+                            "handled_lawfully": "lawful", "officer_treatment": "protected"})
     assert (rec.state, stage(app, rec)) == ("referred_as_clue", "closed")
     [clue] = linked(app, rec, "interference_clue")
     assert clue.fields["subject_name"] == "周某" and clue.fields["subject_outside_system"] is True

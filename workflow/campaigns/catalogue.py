@@ -11,7 +11,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from workflow.campaigns.coverage import Coverage, PlanItemRef, items_by_case_type
+from workflow.definitions.checks import assessment_fields, guards_reading
 from workflow.definitions.diagram import mermaid
+from workflow.definitions.guards import Guard, fields_named
 from workflow.definitions.model import STAGE_LABELS, STAGES, Definition
 
 
@@ -60,6 +62,7 @@ def _definition(d: Definition, traced: list[str]) -> list[Block]:
     out.append(Block("p", who))
     out += [Block("h3", "Stages and states"), Block("table", rows=_states(d)),
             Block("h3", "Transitions"), Block("table", rows=_transitions(d))]
+    out += _leniency(d)
     computed = [(n, f.label.get("zh", ""), f"{f.computed.kind} {dict(f.computed.args)}")
                 for n, f in d.fields.items() if f.computed is not None]
     if computed:
@@ -72,6 +75,57 @@ def _definition(d: Definition, traced: list[str]) -> list[Block]:
         out += [Block("h3", "Escalation"), Block("table", rows=tuple(rows))]
     out += [Block("h3", "Diagram"), Block("mermaid", mermaid(d, "zh"))]
     return out
+
+
+def _leniency(d: Definition) -> list[Block]:
+    """自查从宽、被查从严 for one type, in Chinese: the rule in words and each step the assessment gates."""
+    assessed = assessment_fields(d)
+    if not assessed and not d.leniency:
+        return []
+    out = [Block("h3", "自查从宽、被查从严 / Self-report rule")]
+    if d.leniency:
+        out.append(Block("p", d.leniency.get("zh", "")))
+    rows = [("步骤", "条件（中文）")]
+    seen = set()
+    for name in assessed:
+        for t in guards_reading(d, name):
+            if t.trigger in seen:
+                continue
+            seen.add(t.trigger)
+            rules = [g for g in t.guards if name in fields_named(g) or g.kind == "only_if"]
+            rows.append((f"{t.label.get('zh', '')}（`{t.trigger}`）", "；".join(_guard_zh(d, g) for g in rules)))
+    if len(rows) > 1:
+        out.append(Block("table", rows=tuple(rows)))
+    elif assessed:
+        out.append(Block("p", "本类型不以自查认定限制任何步骤（理由见上）。"))
+    return out
+
+
+def _guard_zh(d: Definition, g: Guard) -> str:
+    """A guard as a sentence in Chinese, with field and choice labels."""
+    def name(field: object) -> str:
+        spec = d.fields.get(str(field))
+        return f"“{spec.label.get('zh', field) if spec else field}”"
+
+    def value(field: object, v: object) -> str:
+        spec = d.fields.get(str(field))
+        if isinstance(v, bool):
+            return "是" if v else "否"
+        if spec is not None:
+            return next((c.label.get("zh", c.value) for c in spec.choices if c.value == str(v)), str(v))
+        return str(v)
+
+    a = g.args
+    if g.kind == "field_equals":
+        return f"{name(a['field'])}为“{value(a['field'], a['value'])}”"
+    if g.kind == "field_in":
+        return f"{name(a['field'])}为“{'”或“'.join(value(a['field'], v) for v in a['values'])}”"
+    if g.kind == "field_not_in":
+        return f"{name(a['field'])}不为“{'”或“'.join(value(a['field'], v) for v in a['values'])}”"
+    if g.kind == "only_if":
+        chosen = "”或“".join(value(a["field"], v) for v in a["values"])
+        return f"{name(a['field'])}为“{chosen}”时须{'，或'.join(_guard_zh(d, x) for x in a['any'])}"
+    return g.kind
 
 
 def _states(d: Definition) -> tuple[tuple[str, ...], ...]:

@@ -4,14 +4,15 @@
 duplicate triggers, guard references, extensions. `check_links` (run whenever a set of
 definitions is loaded or checked, since one file cannot see the others): the cases a step
 ``opens:`` exist, get their required fields, and may be opened by the step's roles.
+`leniency_problem` (run by `definitions check`): a type carrying the self-report assessment uses it.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from workflow.definitions.guards import Guard
-from workflow.definitions.model import Definition
+from workflow.definitions.guards import Guard, fields_named
+from workflow.definitions.model import Definition, TransitionSpec
 
 if TYPE_CHECKING:
     from workflow.definitions.problems import Problems
@@ -52,6 +53,10 @@ def check_graph(defn: Definition, data: Mapping[str, Any], problems: Problems) -
 def guard_problem(defn: Definition, guard: Guard) -> str | None:
     """A guard that names a real field or trigger but could never mean what it says."""
     args = guard.args
+    for inner in args.get("any", ()) if guard.kind == "only_if" else ():
+        problem = guard_problem(defn, inner)
+        if problem:
+            return f"in any: {inner.kind!r}: {problem}"
     if guard.kind == "not_actor_of" and not any(t.trigger == args["trigger"] for t in defn.transitions):
         return f"unknown trigger {args['trigger']!r}"
     spec = defn.fields.get(args.get("field", ""))
@@ -66,6 +71,27 @@ def guard_problem(defn: Definition, guard: Guard) -> str | None:
             return f"{', '.join(map(repr, bad))} is not a choice of {spec.name!r} ({', '.join(spec.choice_values)})"
     if spec.type == "boolean" and not all(isinstance(v, bool) for v in wanted):
         return f"field {spec.name!r} is yes/no: compare it with true or false"
+    return None
+
+
+def assessment_fields(defn: Definition) -> list[str]:
+    """The type's self-report assessment fields (``computed: {self_report: …}``)."""
+    return [n for n, f in defn.fields.items() if f.computed is not None and f.computed.kind == "self_report"]
+
+
+def guards_reading(defn: Definition, field_name: str) -> list[TransitionSpec]:
+    """The transitions with a guard (or a guard nested in `only_if`) that reads `field_name`."""
+    return [t for t in defn.transitions if any(field_name in fields_named(g) for g in t.guards)]
+
+
+def leniency_problem(defn: Definition) -> str | None:
+    """自查从宽、被查从严 as a rule, not a label: a type that carries the assessment uses it in a guard,
+    or says in `leniency:` why it does not. Checked on the files (`definitions check`), not on
+    stored versions, so an older stored version is never refused for it."""
+    for name in assessment_fields(defn):
+        if not guards_reading(defn, name) and not defn.leniency:
+            return (f"field {name!r}: no guard reads the self-report assessment; use it in a guard "
+                    f"(e.g. only_if) or say why not in `leniency: {{zh: …, en: …}}`")
     return None
 
 

@@ -91,6 +91,19 @@ def _after_deadline(args: Mapping[str, Any], ctx: GuardContext) -> Message | Non
     return Message("guard.after_deadline")
 
 
+def _only_if(args: Mapping[str, Any], ctx: GuardContext) -> Message | None:
+    # 自查从宽、被查从严 and the 三个规定 tiers: a choice (第一种形态, 保护鼓励 …) is open only when the facts
+    # allow it. `any` holds parsed Guards; when the field has none of `values` the condition does not apply.
+    if ctx.fields.get(args["field"]) not in args["values"]:
+        return None
+    reasons = [evaluate((g,), ctx) for g in args["any"]]
+    if any(r is None for r in reasons):
+        return None
+    value = ctx.fields.get(args["field"])
+    return Message("guard.only_if", {"field": args["field"], "value": value, "value_repr": repr(value),
+                                     "reason": reasons[0]})
+
+
 # kind -> (required argument names, evaluator). A scalar YAML argument fills the first name.
 VOCABULARY: dict[str, tuple[tuple[str, ...], Callable[[Mapping[str, Any], GuardContext], Message | None]]] = {
     "not_actor_of": (("trigger",), _not_actor_of),
@@ -102,6 +115,7 @@ VOCABULARY: dict[str, tuple[tuple[str, ...], Callable[[Mapping[str, Any], GuardC
     "actor_is_assignee": ((), _actor_is_assignee),
     "before_deadline": ((), _before_deadline),
     "after_deadline": ((), _after_deadline),
+    "only_if": (("field", "values", "any"), _only_if),
 }
 # Arguments a guard may take besides its required ones; any other argument is refused at load.
 OPTIONAL_ARGS: dict[str, tuple[str, ...]] = {"min_attachments": ("count",)}
@@ -133,6 +147,8 @@ def parse_guard(raw: Any) -> Guard | str:
         return f"guard {kind!r} takes no argument {', '.join(unknown)}"
     if "values" in args and not isinstance(args["values"], list):
         return f"guard {kind!r}: values must be a list"
+    if kind == "only_if":
+        return _parse_only_if(args)
     for name in ("field", "trigger"):
         if name in args and not isinstance(args[name], str):
             return f"guard {kind!r}: {name} must be a name"
@@ -142,9 +158,30 @@ def parse_guard(raw: Any) -> Guard | str:
     return Guard(str(kind), args)
 
 
+def _parse_only_if(args: dict[str, Any]) -> Guard | str:
+    """`only_if: {field, values, any: [guard, …]}` — when `field` is one of `values`, at least one of the
+    nested guards must agree. Nested guards are any other kind (not another only_if)."""
+    if not isinstance(args["field"], str):
+        return "guard 'only_if': field must be a name"
+    if not isinstance(args["values"], list) or not args["values"]:
+        return "guard 'only_if': values must be a non-empty list"
+    if not isinstance(args["any"], list) or not args["any"]:
+        return "guard 'only_if': any must be a non-empty list of guards"
+    nested: list[Guard] = []
+    for raw in args["any"]:
+        parsed = parse_guard(raw)
+        if isinstance(parsed, str):
+            return f"guard 'only_if', in any: {parsed}"
+        if parsed.kind == "only_if":
+            return "guard 'only_if': any may not hold another only_if"
+        nested.append(parsed)
+    return Guard("only_if", {**args, "any": tuple(nested)})
+
+
 def fields_named(guard: Guard) -> list[str]:
     """Field names a guard reads, so the parser can check they exist."""
-    return [str(guard.args["field"])] if "field" in guard.args else []
+    own = [str(guard.args["field"])] if "field" in guard.args else []
+    return own + [f for g in guard.args.get("any", ()) for f in fields_named(g)]
 
 
 def evaluate(guards: tuple[Guard, ...], ctx: GuardContext) -> Message | None:

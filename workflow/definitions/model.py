@@ -29,7 +29,7 @@ RESERVED_TRIGGERS = frozenset({"trigger", "state", "to", "may_trigger", "model",
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 TOP_LEVEL_KEYS = frozenset({
     "name", "version", "title", "description", "initial", "roles", "fields", "states", "transitions",
-    "escalation", "visible_to", "assigners", "editors", "openers", "source_clauses",
+    "escalation", "visible_to", "assigners", "editors", "openers", "source_clauses", "leniency",
 })
 # Keys of the nested specs: a misspelt key (`gaurds:`) must be an error, never silently ignored.
 FIELD_KEYS = frozenset({"type", "label", "required", "immutable", "choices", "max_length", "help", "computed",
@@ -118,6 +118,9 @@ class Definition:
     openers: tuple[str, ...] = ()  # roles that may open cases; empty: every role of the definition
     description: Mapping[str, str] = field(default_factory=dict)
     source_clauses: tuple[str, ...] = ()
+    # 自查从宽、被查从严 in words ({zh, en}): how the self-report assessment changes what the type offers, or
+    # why no guard reads it (workflow.definitions.checks.leniency_problem); shown in the catalogue.
+    leniency: Mapping[str, str] = field(default_factory=dict)
     content_hash: str = ""
     source: str = ""
 

@@ -55,6 +55,8 @@ def _definition(r: SpecReader, d: Mapping[str, Any], content_hash: str, source: 
     r.label(d, "title")
     if d.get("description") is not None and label_problem(d["description"]):
         r.add(d, "description", f"description: {label_problem(d['description'])}")
+    if d.get("leniency") is not None and label_problem(d["leniency"]):
+        r.add(d, "leniency", f"leniency: {label_problem(d['leniency'])}")
     roles = r.role_list(d, "roles", allow_read_only=False)
     fields = _fields(r, d, d.get("fields") or {})
     states = lifecycle.states(r, d, d.get("states"), fields)
@@ -70,7 +72,7 @@ def _definition(r: SpecReader, d: Mapping[str, Any], content_hash: str, source: 
         assigners=tuple(r.role_list(d, "assigners", allow_read_only=False) or r.roles.having(ASSIGN)),
         editors=tuple(r.role_list(d, "editors", allow_read_only=False) or r.roles.having(EDIT_FIELDS)),
         openers=tuple(r.role_list(d, "openers", allow_read_only=False)),
-        description=mapping(d.get("description")),
+        description=mapping(d.get("description")), leniency=mapping(d.get("leniency")),
         source_clauses=tuple(r.names(d, "source_clauses", "source_clauses")),
         content_hash=content_hash, source=source,
     )

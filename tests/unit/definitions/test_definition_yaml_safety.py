@@ -131,6 +131,7 @@ GUARD_EXAMPLES = {
     "actor_is_assignee": "[actor_is_assignee]",
     "before_deadline": "[before_deadline]",
     "after_deadline": "[after_deadline]",
+    "only_if": "[{only_if: {field: kind, values: [a], any: [{field_present: note}]}}]",
 }
 WITH_ATTACHMENT = ("  due:\n", "  proof:\n    type: attachment\n    label: {zh: 证明, en: Proof}\n  due:\n")
 

@@ -21,8 +21,8 @@ from workflow.adapters.files.plan_files import CAMPAIGNS_DIR, COVERAGE_FILE, ITE
 from workflow.adapters.files.yaml_files import load_yaml_file
 from workflow.campaigns.coverage import Coverage, parse_coverage, parse_plan_items
 from workflow.campaigns.plans import parse_plan
-from workflow.definitions.checks import check_links
-from workflow.definitions.model import Definition
+from workflow.definitions.checks import assessment_fields, check_links, leniency_problem
+from workflow.definitions.model import Definition, line_of
 from workflow.definitions.roles import RoleBook, parse_roles
 from workflow.errors import DefinitionError
 from workflow.escalation.calendar import parse_calendar
@@ -125,6 +125,13 @@ def _case_types(types: list[LoadedFile], folder: Path, roles: RoleBook, problems
             continue  # a broken neighbour is that file's problem, not this check's
     broken = check_links([f.definition for f in valid], among=others)
     broken += dangling_references(others, known=names | {d.name for d in others})
+    for f in valid:
+        unused = leniency_problem(f.definition)
+        if unused:
+            data, _, _ = load_yaml_file(f.path)
+            field = assessment_fields(f.definition)[0]
+            line = line_of(data.get("fields") or {}, field) or 1
+            broken.append(f"{f.path}:{line}: {unused}")
     problems += broken
     return [CheckedFile(f.path, "case_type", {"definition": f.definition}) for f in valid
             if not any(p.startswith(f"{f.path}:") for p in broken)]
