@@ -3,8 +3,10 @@
 A full export ("all") holds every record of the Merkle log below the checkpoint's tree size — case
 events and access-log rows — each with `seq`, its log position, so a verifier recomputes the root;
 a case export ("case:<id>") holds that case's events with an RFC 6962 inclusion proof each. The
-header carries the definitions the events name (YAML text, its SHA-256, and the states and
-transitions a verifier without a YAML parser checks continuity against). Every line is canonical
+header carries the definitions the events name, and the version each `migrated` event moves its case to
+(YAML text, its SHA-256, and the states and transitions a verifier without a YAML parser checks continuity
+against; both null for a stored version today's parser refuses, so that one refused version does not stop
+the export and the verifier says what it could not check). Every line is canonical
 JSON; the trailer holds the SHA-256 of every byte before it. workflow.audit.bundle_verify reads it.
 """
 from __future__ import annotations
@@ -21,19 +23,31 @@ from workflow.audit.logcheck import EVENT
 from workflow.audit.merkle import inclusion_proof
 from workflow.definitions.model import Definition
 from workflow.definitions.registry import DefinitionRegistry
-from workflow.errors import CaseNotFound
-from workflow.events import canonical_json, format_time
+from workflow.errors import CaseNotFound, DefinitionRefused
+from workflow.events import MIGRATED, canonical_json, format_time
 from workflow.ports import Clock, Store
 from workflow.records import StoredDefinition
 
 BUNDLE_FORMAT_V2 = "rectiflow-audit-bundle/2"
 
 
-def definition_entry(stored: StoredDefinition, definition: Definition) -> dict[str, Any]:
+def definition_entry(stored: StoredDefinition, definition: Definition | None) -> dict[str, Any]:
+    """The header entry of a stored version; `definition` None (the parser refuses it): initial/transitions null."""
     return {"name": stored.name, "version": stored.version, "yaml": stored.text,
-            "yaml_sha256": hashlib.sha256(stored.text.encode("utf-8")).hexdigest(), "initial": definition.initial,
+            "yaml_sha256": hashlib.sha256(stored.text.encode("utf-8")).hexdigest(),
+            "initial": definition.initial if definition else None,
             "transitions": [{"trigger": t.trigger, "from": list(t.sources), "to": t.dest}
-                            for t in definition.transitions]}
+                            for t in definition.transitions] if definition else None}
+
+
+def used_definitions(records: Iterable[dict[str, Any]]) -> set[tuple[str, int]]:
+    """The (name, version) a case bundle's events name, and the version each `migrated` event moves to."""
+    used = set()
+    for r in records:
+        used.add((r["definition"], r["definition_version"]))
+        if r["action"] == MIGRATED and isinstance(r["payload"].get("to_version"), int):
+            used.add((r["definition"], r["payload"]["to_version"]))
+    return used
 
 
 def record_line(position: int, kind: str, record: Any) -> dict[str, Any]:
@@ -102,11 +116,11 @@ class BundleExport:
             records = [record_line(p, k, r) for p, k, r in log.records(size, case_id)]
             if not records:
                 raise CaseNotFound(case_id)
-            used = {(r["definition"], r["definition_version"]) for r in records}
+            used = used_definitions(records)
             leaves = list(log.stored_leaves(size))
             proofs = [{"seq": r["seq"], "proof": [base64.b64encode(h).decode()
                                                   for h in inclusion_proof(r["seq"], leaves)]} for r in records]
-        definitions = [definition_entry(s, self.registry.get(s.name, s.version)) for s in stored
+        definitions = [definition_entry(s, self._parsed(s)) for s in stored
                        if used is None or (s.name, s.version) in used]
         header = {"scope": "all" if case_id is None else f"case:{case_id}",
                   "exported_at": format_time(self.clock.now()), "origin": self.checkpoints.origin(),
@@ -116,3 +130,9 @@ class BundleExport:
             events, access, digest = write_lines(fh, header, notes, records, proofs)
         tmp.replace(output)
         return Exported(events, access, digest, size, note)
+
+    def _parsed(self, stored: StoredDefinition) -> Definition | None:
+        try:
+            return self.registry.get(stored.name, stored.version)
+        except DefinitionRefused:  # skipped at start-up; its cases' history is still exported, unchecked
+            return None

@@ -282,12 +282,13 @@ def _definitions(header: dict[str, Any], report: Report) -> dict[tuple[str, int]
         return found
     for d in header["definitions"]:
         if not isinstance(d, dict) or set(d) != DEFINITION_KEYS or _typed(d, {
-                "name": STR, "version": INT, "yaml": STR, "yaml_sha256": STR, "initial": STR, "transitions": (list,)}):
+                "name": STR, "version": INT, "yaml": STR, "yaml_sha256": STR, "initial": OPT_STR,
+                "transitions": (list, type(None))}) or (d["initial"] is None) != (d["transitions"] is None):
             report.add("header", "a definition has unknown or missing keys, or fields of the wrong type")
             continue
         if hashlib.sha256(d["yaml"].encode("utf-8")).hexdigest() != d["yaml_sha256"]:
             report.add("header", f"definition {d['name']} v{d['version']}: yaml_sha256 is not the SHA-256 of its yaml")
-        for t in d["transitions"]:
+        for t in d["transitions"] or []:
             if (not isinstance(t, dict) or set(t) != TRANSITION_KEYS or _typed(t, {"trigger": STR, "to": STR})
                     or not isinstance(t["from"], list) or not all(isinstance(s, str) for s in t["from"])):
                 report.add("header", f"definition {d['name']} v{d['version']}: a transition is malformed")
@@ -295,22 +296,33 @@ def _definitions(header: dict[str, Any], report: Report) -> dict[tuple[str, int]
     return found
 
 
-def _continuity(e: dict[str, Any], state: str | None, definitions: dict[tuple[str, int], dict[str, Any]],
-                report: Report) -> str | None:
+def _continuity(e: dict[str, Any], at: tuple[str | None, int | None],
+                definitions: dict[tuple[str, int], dict[str, Any]], report: Report) -> tuple[str | None, int | None]:
     """Rule 7: each change of state starts where the previous one ended, along a transition of the
-    definition the event names (the first event enters its initial state); other events keep the state."""
-    d = definitions.get((e["definition"], e["definition_version"]))
+    definition the event names (the first event enters its initial state); other events keep the state.
+    A `migrated` event (recorded under the old version) moves the case to a state of the version its
+    payload's `to_version` names; the case's later events must name that version. `at` and the result:
+    (the case's state, the definition version it is on)."""
+    state, on = at
     where = {"case": e["case"], "version": e["version"], "seq": e["seq"]}
+    name, version = e["definition"], e["definition_version"]
+    if on is not None and version != on:
+        report.add("state", f"the event names {name} v{version}, the case is on v{on}", **where)
+    d = definitions.get((name, version))
     if d is None:
-        report.add("state", f"definition {e['definition']} v{e['definition_version']} is not in the header", **where)
-        return state
+        report.add("state", f"definition {name} v{version} is not in the header", **where)
+        return state, version
     if e["to"] is None:
         if e["from"] is not None or e["version"] == 1:
             report.add("state", "an event that changes no state must have from = null (and cannot open a case)",
                        **where)
-        return state
+        return state, version
+    if e["action"] == "migrated":
+        return _migration(e, state, definitions, report), _to_version(e)
     if e["from"] != state:
         report.add("state", f"from-state {e['from']!r} is not the previous to-state {state!r}", **where)
+    elif d["initial"] is None:
+        _unreadable(e, name, version, report)
     elif e["version"] == 1:
         if e["to"] != d["initial"]:
             report.add("state", f"the case opens in {e['to']!r}, not the initial state {d['initial']!r}", **where)
@@ -319,8 +331,44 @@ def _continuity(e: dict[str, Any], state: str | None, definitions: dict[tuple[st
         if not any(state in t["from"] and t["to"] == e["to"] and trigger in (None, t["trigger"])
                    for t in d["transitions"]):
             report.add("state", f"no transition {state!r} -> {e['to']!r} (trigger {trigger!r}) in "
-                                f"{e['definition']} v{e['definition_version']}", **where)
+                                f"{name} v{version}", **where)
+    return str(e["to"]), version
+
+
+def _to_version(e: dict[str, Any]) -> int | None:
+    to_version = e["payload"].get("to_version")
+    return to_version if type(to_version) is int else None
+
+
+def _migration(e: dict[str, Any], state: str | None, definitions: dict[tuple[str, int], dict[str, Any]],
+               report: Report) -> str:
+    """Rule 7, `migrated`: from = the current state; to = a state of the new version (its initial state, or
+    one a transition leaves or enters). No transition of either version is asked for."""
+    where = {"case": e["case"], "version": e["version"], "seq": e["seq"]}
+    to_version = _to_version(e)
+    new = definitions.get((e["definition"], to_version)) if to_version is not None else None
+    if e["from"] != state:
+        report.add("state", f"from-state {e['from']!r} is not the previous to-state {state!r}", **where)
+    if to_version is None:
+        report.add("state", "a migrated event's payload must name the version it moves to (to_version)", **where)
+    elif new is None:
+        report.add("state", f"definition {e['definition']} v{to_version} (the version the case migrates to) is "
+                            "not in the header", **where)
+    elif new["initial"] is None:
+        _unreadable(e, e["definition"], to_version, report)
+    elif e["to"] != new["initial"] and not any(e["to"] == t["to"] or e["to"] in t["from"]
+                                               for t in new["transitions"]):
+        report.add("state", f"the case migrates to {e['to']!r}, which is no state of {e['definition']} "
+                            f"v{to_version}", **where)
     return str(e["to"])
+
+
+def _unreadable(e: dict[str, Any], name: str, version: int, report: Report) -> None:
+    """A definition the exporting rectiflow could not parse (initial/transitions null): said once per case."""
+    reason = (f"definition {name} v{version} could not be read by the exporting rectiflow (its initial state "
+              "and transitions are null): this case's state continuity cannot be checked")
+    if not any(p["case"] == e["case"] and p["reason"] == reason for p in report.problems):
+        report.add("state", reason, case=e["case"], version=e["version"], seq=e["seq"])
 
 
 def verify_v2(records: list[dict[str, Any]], lines: list[bytes], report: Report,
@@ -400,10 +448,10 @@ def verify_v2(records: list[dict[str, Any]], lines: list[bytes], report: Report,
                           "more records than the tree size", seq=previous + 1)
     # rules 5-7: per-case chains and state continuity
     heads: dict[str, tuple[int, str]] = {}
-    states: dict[str, str | None] = {}
+    states: dict[str, tuple[str | None, int | None]] = {}
     for e in events:
         if _link(e, heads, report):
-            states[e["case"]] = _continuity(e, states.get(e["case"]), definitions, report)
+            states[e["case"]] = _continuity(e, states.get(e["case"], (None, None)), definitions, report)
     result["cases"] = len(heads)
     if scope_case is not None and not events:
         report.add("scope", f"no event of {scope}")
