@@ -29,6 +29,9 @@ KEPT = frozenset({"alembic_version", "units", "users", "definitions", "campaigns
                   "scheduler_leases", "login_counters"})
 
 
+FTS5_SHADOWS = frozenset({"data", "idx", "content", "docsize", "config"})
+
+
 def case_tables(conn: Any) -> list[str]:
     """Every table but KEPT: new case-related tables are cleared without touching this file."""
     return sorted(set(inspect(conn).get_table_names()) - KEPT)
@@ -50,6 +53,12 @@ def _delete_all(conn: Any, tables: list[str]) -> None:
 
 
 def _clear_sqlite(conn: Any, tables: list[str]) -> None:
+    # A virtual table (the FTS5 search index) is emptied through itself: its shadow tables (<name>_data,
+    # _idx, _content, _docsize, _config) are its private storage, and deleting from them corrupts it.
+    virtual = [r[0] for r in conn.exec_driver_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%'")]
+    shadows = {t for t in tables for v in virtual if t.startswith(v + "_") and t[len(v) + 1:] in FTS5_SHADOWS}
+    tables = [t for t in tables if t not in shadows]
     triggers = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN "
                                  "(SELECT value FROM json_each(:tables))"), {"tables": json.dumps(tables)}).all()
     for name, _ in triggers:
