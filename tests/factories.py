@@ -295,6 +295,18 @@ def raw_execute(url: str, *statements: str, params: list[dict[str, Any]] | None 
         engine.dispose()
 
 
+def delete_case_row(url: str, case_id: str) -> None:
+    """As the database owner, delete a case's row and what refers to it (its search index entry): the row of
+    a case an insider wants gone (foreign keys would refuse the row alone)."""
+    if url.startswith("sqlite"):
+        search = ["DELETE FROM case_search WHERE rowid IN (SELECT doc FROM case_search_docs WHERE case_id = :c)",
+                  "DELETE FROM case_search_docs WHERE case_id = :c"]
+    else:
+        search = ["DELETE FROM case_search WHERE case_id = :c"]
+    statements = [*search, "DELETE FROM cases WHERE id = :c"]
+    raw_execute(url, *statements, params=[{"c": case_id}] * len(statements))
+
+
 def event_count(db: Any, case_id: str | None = None) -> int:
     """The events stored (all, or one case's), counted in SQL; `db` is a database URL or an Application."""
     url = db if isinstance(db, str) else db.settings.database_url

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from cli_process import run_cli
-from factories import raw_execute
+from factories import delete_case_row, raw_execute
 from sqlalchemy import create_engine
 from test_tamper import delete_events, drop_guards, rehash_from, rows_of
 
@@ -71,8 +71,8 @@ def rebuild_row(url: str, case_id: str) -> None:
 
 def delete_case(url: str, case_id: str) -> None:
     delete_events(url, case_id)
-    raw_execute(url, "DELETE FROM cases WHERE id = :c", "DELETE FROM case_timeline WHERE case_id = :c",
-                params=[{"c": case_id}, {"c": case_id}])
+    raw_execute(url, "DELETE FROM case_timeline WHERE case_id = :c", params=[{"c": case_id}])
+    delete_case_row(url, case_id)
 
 
 def drop_access_guards(url: str) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from cli_process import run_cli
-from factories import event_count, raw_execute
+from factories import delete_case_row, event_count, raw_execute
 from sqlalchemy import exc
 
 from rectiflow.demo import walk_rectification
@@ -142,7 +142,7 @@ TAMPERS = [
            lambda u, c, n: raw_execute(u, "UPDATE cases SET due_at = '2099-01-01T00:00:00.000000Z' WHERE id = :c",
                                        params=[{"c": c}]), lambda n: n, ("differs",)),
     Tamper("delete the case row",
-           lambda u, c, n: raw_execute(u, "DELETE FROM cases WHERE id = :c", params=[{"c": c}]), lambda n: None,
+           lambda u, c, n: delete_case_row(u, c), lambda n: None,
            ("row is missing",)),
     Tamper("re-hash the chain after editing an event",
            lambda u, c, n: rehash_from(u, c, 2, lambda ev: replace(ev, actor="leader")), lambda n: n,
