@@ -13,21 +13,26 @@ from workflow.audit.notes import SignerKey, VerifierKey, parse_signer, parse_ver
 from workflow.errors import InvalidInput
 
 
+def write_key_pair(directory: Path, stem: str, private_text: str, public_text: str) -> tuple[Path, Path]:
+    """Write <stem>.key (created 0600 with O_EXCL) and <stem>.pub into `directory`; never overwrite either."""
+    directory.mkdir(parents=True, exist_ok=True)
+    private, public = directory / f"{stem}.key", directory / f"{stem}.pub"
+    for path in (private, public):
+        if path.exists():
+            raise InvalidInput("audit.key_exists", path=str(path))
+    fd = os.open(private, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(private_text + "\n")
+    public.write_text(public_text + "\n", encoding="ascii")
+    return private, public
+
+
 class AuditKeyFiles:
     """ports.KeyFiles on the local file system."""
 
     def write(self, directory: Path, signer: SignerKey) -> tuple[Path, Path]:
         """Write <name>.key (0600) and <name>.pub into `directory`; (key path, public key path)."""
-        directory.mkdir(parents=True, exist_ok=True)
-        private, public = directory / f"{signer.name}.key", directory / f"{signer.name}.pub"
-        for path in (private, public):
-            if path.exists():
-                raise InvalidInput("audit.key_exists", path=str(path))
-        fd = os.open(private, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as fh:
-            fh.write(signer.text() + "\n")
-        public.write_text(signer.verifier.text() + "\n", encoding="ascii")
-        return private, public
+        return write_key_pair(directory, signer.name, signer.text(), signer.verifier.text())
 
     def signer(self, path: Path) -> SignerKey:
         return parse_signer(_read(path), str(path))

@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from workflow.adapters.files.audit_keys import write_key_pair
 from workflow.audit.witness import CosignerKey, CosignerSigner, WitnessState, parse_cosigner, parse_cosigner_signer
 from workflow.errors import InvalidInput
 
@@ -73,17 +74,8 @@ class WitnessStateDir:
 def write_witness_key(directory: Path, signer: CosignerSigner) -> tuple[Path, Path]:
     """<name>.key (0600, never overwritten; '/' in the name becomes '_') and <name>.pub (the vkey to
     register with the log's audit administrator)."""
-    directory.mkdir(parents=True, exist_ok=True)
     stem = signer.name.replace("/", "_")  # names are often URLs without a scheme (witness.example.org/w1)
-    private, public = directory / f"{stem}.key", directory / f"{stem}.pub"
-    for path in (private, public):
-        if path.exists():
-            raise InvalidInput("audit.key_exists", path=str(path))
-    fd = os.open(private, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as fh:
-        fh.write(signer.text() + "\n")
-    public.write_text(signer.verifier.text() + "\n", encoding="ascii")
-    return private, public
+    return write_key_pair(directory, stem, signer.text(), signer.verifier.text())
 
 
 def read_witness_key(path: Path) -> CosignerSigner:
