@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
-from web.context import core, me, scope, users
+from web.context import core, me, scope, units, users, viewer
 from web.inputs import whole_number
 from web.messages import describe
 from web.names import person
@@ -42,9 +42,12 @@ def offered_actions() -> list[str]:
 
 
 def assignable_people() -> list[tuple[str, str]]:
-    """Everyone who may be given cases (the engine still checks each case's unit)."""
-    roles = core().roles
-    return [(u.login, u.name) for u in users() if u.active and roles.may(u.role, BE_ASSIGNED)]
+    """Everyone who may be given cases in a unit the viewer covers (no one without a unit: they can take no case);
+    the engine still checks each case's unit."""
+    roles, covered = core().roles, viewer().units
+    mine = [u.code for u in units() if covered is None or u.code in covered]
+    return [(u.login, u.name) for u in users()
+            if u.active and roles.may(u.role, BE_ASSIGNED) and any(scope().covers(u, code) for code in mine)]
 
 
 def _targets() -> list[Target]:
