@@ -310,7 +310,9 @@ def test_audit_verify_and_export(cli, tmp_path, engines_closed):
     exported = cli.json("audit", "export", "-o", str(bundle))
     assert (exported["file"], exported["events"]) == (str(bundle), 3)
     lines = bundle.read_text(encoding="utf-8").splitlines()
-    assert json.loads(lines[-1]) == {"digest": exported["digest"], "events": 3}
+    trailer = json.loads(lines[-1])  # format /2 (docs/audit-bundle.md): the trailer also counts access rows
+    assert (trailer["type"], trailer["digest"], trailer["events"]) == ("trailer", exported["digest"], 3)
+    assert json.loads(lines[0])["format"] == "rectiflow-audit-bundle/2"
 
     offline = Cli({**cli.env, "RECTIFLOW_DATABASE_URL": f"sqlite:///{tmp_path}/nowhere/none.db"})
     assert offline.json("audit", "verify", "--bundle", str(bundle))["ok"] is True
