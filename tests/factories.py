@@ -295,6 +295,28 @@ def raw_execute(url: str, *statements: str, params: list[dict[str, Any]] | None 
         engine.dispose()
 
 
+def rebuild_row(url: str, case_id: str) -> None:
+    """What a careful forger does after editing the events: make the case row and timeline match them again."""
+    from sqlalchemy import create_engine
+
+    from workflow.adapters.sql import timeline
+    from workflow.adapters.sql.case_rows import case_row, event_from_row
+    from workflow.engine.projection import project_case
+
+    rows = raw_execute(url, "SELECT * FROM case_events WHERE case_id = :c ORDER BY version", params=[{"c": case_id}])
+    events = [event_from_row(dict(r._mapping)) for r in rows]
+    stage = raw_execute(url, "SELECT stage FROM cases WHERE id = :c", params=[{"c": case_id}])[0][0]
+    values = case_row(project_case(events), stage)
+    raw_execute(url, "UPDATE cases SET " + ", ".join(f"{k} = :{k}" for k in values if k != "id") + " WHERE id = :id",
+                params=[values])
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            timeline.rebuild(conn, case_id)
+    finally:
+        engine.dispose()
+
+
 def delete_case_row(url: str, case_id: str) -> None:
     """As the database owner, delete a case's row and what refers to it (its search index entry): the row of
     a case an insider wants gone (foreign keys would refuse the row alone)."""

@@ -16,16 +16,12 @@ from typing import Any
 
 import pytest
 from cli_process import run_cli
-from factories import delete_case_row, raw_execute
-from sqlalchemy import create_engine
-from test_tamper import delete_events, drop_guards, rehash_from, rows_of
+from factories import delete_case_row, raw_execute, rebuild_row
+from test_tamper import delete_events, drop_guards, rehash_from
 
 from rectiflow.demo import walk_rectification
-from workflow.adapters.sql import timeline
-from workflow.adapters.sql.case_rows import case_row, event_from_row
 from workflow.audit.notes import generate
 from workflow.bootstrap import audit_keygen
-from workflow.engine.projection import project_case
 from workflow.read_side import AccessEntry
 
 
@@ -54,19 +50,6 @@ def access_seqs(url: str) -> list[int]:
     return [r[0] for r in raw_execute(url, "SELECT seq FROM access_log ORDER BY seq")]
 
 
-def rebuild_row(url: str, case_id: str) -> None:
-    """What a careful forger does after editing the events: make the case row and timeline match them again."""
-    events = [event_from_row(r) for r in rows_of(url, case_id)]
-    stage = raw_execute(url, "SELECT stage FROM cases WHERE id = :c", params=[{"c": case_id}])[0][0]
-    values = case_row(project_case(events), stage)
-    raw_execute(url, "UPDATE cases SET " + ", ".join(f"{k} = :{k}" for k in values if k != "id") + " WHERE id = :id",
-                params=[values])
-    engine = create_engine(url)
-    try:
-        with engine.begin() as conn:
-            timeline.rebuild(conn, case_id)
-    finally:
-        engine.dispose()
 
 
 def delete_case(url: str, case_id: str) -> None:

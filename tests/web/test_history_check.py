@@ -12,14 +12,11 @@ import re
 from dataclasses import replace
 
 import pytest
-from factories import raw_execute
-from sqlalchemy import create_engine
+from factories import raw_execute, rebuild_row
 
 from rectiflow.demo import walk_rectification
-from workflow.adapters.sql import timeline
-from workflow.adapters.sql.case_rows import case_row, event_from_row, event_to_row
+from workflow.adapters.sql.case_rows import event_from_row, event_to_row
 from workflow.bootstrap import audit_keygen
-from workflow.engine.projection import project_case
 
 
 @pytest.fixture
@@ -84,19 +81,6 @@ def rehash_from(url: str, case_id: str, version: int, change) -> None:
         prev = ev.hash
 
 
-def rebuild_row(url: str, case_id: str) -> None:
-    """Make the case row (snapshot, columns) and timeline match the (edited) events again."""
-    events = [event_from_row(r) for r in events_rows(url, case_id)]
-    stage = raw_execute(url, "SELECT stage FROM cases WHERE id = :c", params=[{"c": case_id}])[0][0]
-    values = case_row(project_case(events), stage)
-    raw_execute(url, "UPDATE cases SET " + ", ".join(f"{k} = :{k}" for k in values if k != "id") + " WHERE id = :id",
-                params=[values])
-    engine = create_engine(url)
-    try:
-        with engine.begin() as conn:
-            timeline.rebuild(conn, case_id)
-    finally:
-        engine.dispose()
 
 
 def test_untouched_case_is_green_and_newer_events_are_not_yet_covered(signed, as_role, clock):
