@@ -47,8 +47,9 @@ def describe(f: CheckedFile) -> str:
         return (f"calendar {facts['name']} v{facts['version']} ({facts['timezone']}) — working days "
                 f"{years[0]}–{years[-1]}")
     if f.kind == "plan":
+        units = f", {facts['units']} declared unit(s)" if facts.get("units") else ""
         return (f"plan {facts['key']} — {facts['title']['zh']}: {facts['items']} items, {facts['measures']} "
-                f"measures, {facts['windows']} self-report window(s)")
+                f"measures, {facts['windows']} self-report window(s){units}")
     if f.kind == "plan_items":
         return f"plan item index — {facts['items']} items"
     return f"plan coverage map — {facts['items']} items traced, {facts['features']} features"

@@ -3,7 +3,10 @@
 One transaction: the plan row (with its self-report windows) is stored or updated, and each
 measure not yet mapped gets a case, opened through the case service and recorded in the
 campaign → measure → case map. Loading the same plan again creates nothing new; a measure added
-to the file later gets its case on the next load. Units named by the plan must exist.
+to the file later gets its case on the next load. The units the plan declares (``units:``) are matched
+(same code and name) or created first, each creation in the access log; a declared unit whose code the
+directory holds under another name is a clash and nothing is written. Every unit the plan names must
+then exist.
 """
 from __future__ import annotations
 
@@ -16,8 +19,9 @@ from workflow.cases.service import CaseService
 from workflow.cases.unit_of_work import UnitOfWork
 from workflow.errors import DefinitionError, NotFound
 from workflow.events import format_time
-from workflow.ports import ReadTx, YamlFiles
-from workflow.records import StoredCampaign, User
+from workflow.ports import ReadTx, WriteTx, YamlFiles
+from workflow.read_side import AccessEntry
+from workflow.records import StoredCampaign, Unit, User
 
 MEASURE_TYPE = "rectification_measure"
 CAMPAIGN_FIELD = "campaign"  # the measure's field holding its plan's key
@@ -30,9 +34,11 @@ class LoadReport:
     measures: int
     cases: list[str] = field(default_factory=list)  # one per measure, in plan order
     created: list[str] = field(default_factory=list)
+    units_created: list[str] = field(default_factory=list)  # declared units this load added to the directory
 
     def to_dict(self) -> dict[str, Any]:
-        return {"campaign": self.campaign, "measures": self.measures, "cases": self.cases, "created": self.created}
+        return {"campaign": self.campaign, "measures": self.measures, "cases": self.cases, "created": self.created,
+                "units_created": self.units_created}
 
 
 def read_plan(files: YamlFiles, path: Path) -> tuple[Plan, str]:
@@ -60,12 +66,15 @@ class Campaigns:
         plan, digest = self.read_plan(path)
         defn = self.cases.registry.latest(MEASURE_TYPE)
         with self.cases.begin() as work:
-            _check_units(work.tx, plan)
             user = User.system(SYSTEM_ACTOR) if actor is None else work.user(actor)
+            units_created = _declare_units(work.tx, plan, user.login, format_time(work.now))
+            _check_units(work.tx, plan)
             work.tx.save_campaign(StoredCampaign(
                 plan.key, plan.title.get("zh", plan.key)[:400], plan.source[:500], digest,
                 [w.to_dict() for w in plan.windows], plan.to_dict(), format_time(work.now)))
-            return _open_measures(work, plan, user, defn)
+            report = _open_measures(work, plan, user, defn)
+            report.units_created = units_created
+            return report
 
     def register_windows(self, key: str, title: str, windows: list[dict[str, Any]]) -> bool:
         """Register self-report windows without a plan (a drill, the demo) under `key`; False (nothing
@@ -143,16 +152,53 @@ def _open_measures(work: UnitOfWork, plan: Plan, user: User, defn: Any) -> LoadR
         case_id = existing.get(measure.id)
         if case_id is None:
             case_id = work.open(defn, user, title=_title(measure), unit=measure.responsible_unit,
-                                fields=_fields(plan, measure)).id
+                                fields=_fields(plan, measure, work.tx)).id
             work.tx.add_measure_case(plan.key, measure.id, case_id)
             report.created.append(case_id)
         report.cases.append(case_id)
     return report
 
 
+def _declare_units(tx: WriteTx, plan: Plan, actor: str, now: str) -> list[str]:
+    """Match or create the plan's declared units (parents first); the codes created.
+
+    Raises:
+        DefinitionError: a declared code the directory holds under another name, or a parent that
+            neither the plan nor the directory has.
+    """
+    problems, pending = [], []
+    for u in plan.units:
+        existing = tx.get_unit(u.code)
+        if existing is None:
+            pending.append(u)
+        elif existing.name != u.name:
+            problems.append(f"{plan.source}:{u.line or '?'}: unit {u.code}: the directory already has {u.code} "
+                            f"as {existing.name!r}, the plan declares {u.name!r} (same code, another unit: "
+                            "rename the code in the plan, or use the directory's name to mean that unit)")
+    created: list[str] = []
+    while pending and not problems:
+        ready = [u for u in pending if u.parent is None or tx.get_unit(u.parent) is not None]
+        if not ready:
+            problems += [f"{plan.source}:{u.line or '?'}: unit {u.code}: unknown parent {u.parent!r} (declare it "
+                         "in the plan or add it to the directory)" for u in pending]
+            break
+        for u in ready:
+            tx.add_unit(Unit(u.code, u.name, u.parent))
+            tx.record_access(AccessEntry(0, now, actor, "add_unit", None, "ok", "-",
+                                         {"unit": u.code, "name": u.name, "parent": u.parent,
+                                          "campaign": plan.key}))
+            created.append(u.code)
+        pending = [u for u in pending if u not in ready]
+    if problems:
+        raise DefinitionError(problems)
+    return created
+
+
 def _check_units(tx: ReadTx, plan: Plan) -> None:
     problems = [f"{plan.source}:{m.line or '?'}: measure {m.id}: unknown responsible_unit {m.responsible_unit!r}"
                 for m in plan.measures if m.responsible_unit is None or tx.get_unit(m.responsible_unit) is None]
+    problems += [f"{plan.source}:{m.line or '?'}: measure {m.id}: unknown supporting unit {code!r}"
+                 for m in plan.measures for code in m.supporting_units if tx.get_unit(code) is None]
     if tx.get_unit(plan.lead_unit) is None:
         problems.insert(0, f"{plan.source}:?: unknown lead_unit {plan.lead_unit!r}")
     if problems:
@@ -163,6 +209,33 @@ def _title(m: PlanItem) -> str:
     return f"{m.id} {m.title.get('zh', '')}".strip()
 
 
-def _fields(plan: Plan, m: PlanItem) -> dict[str, Any]:
-    return {CAMPAIGN_FIELD: plan.key, "measure_id": m.id, "task": m.task, "measure_text": m.text or m.title["zh"],
-            "responsible_unit": m.responsible_unit, "due_date": m.deadline}
+def _fields(plan: Plan, m: PlanItem, tx: ReadTx) -> dict[str, Any]:
+    fields = {CAMPAIGN_FIELD: plan.key, "measure_id": m.id, "task": m.task, "measure_text": m.text or m.title["zh"],
+              "responsible_unit": m.responsible_unit, "due_date": m.deadline}
+    # Only what the plan says: a measure with one unit and one date gets exactly the fields it always had.
+    if m.supporting_units:
+        fields["supporting_units"] = "、".join(_unit_name(tx, code) for code in m.supporting_units)
+    if m.leader:
+        fields["responsible_leader"] = m.leader
+    if m.phases or len(m.deadlines) > 1:
+        fields["schedule"] = schedule_text(m)
+    return fields
+
+
+def _unit_name(tx: ReadTx, code: str) -> str:
+    unit = tx.get_unit(code)
+    return unit.name if unit else code
+
+
+def schedule_text(m: PlanItem) -> str:
+    """A measure's phases and dates as people write them: one line each, dates as 2021年6月30日."""
+    if m.phases:
+        return "\n".join(f"{n}. {ph.title.get('zh', '')}："
+                         + (f"{_cn(ph.first)}至{_cn(ph.until)}" if ph.first else f"{_cn(ph.until)}前")
+                         for n, ph in enumerate(m.phases, 1))
+    return "；".join(f"{_cn(d)}前" for d in m.deadlines)
+
+
+def _cn(iso: str) -> str:
+    y, mo, d = (int(x) for x in iso.split("-"))
+    return f"{y}年{mo}月{d}日"

@@ -3,7 +3,10 @@
 A definitions folder holds case types (`*.yaml`), the role vocabulary (`roles.yaml`), working-day
 calendars (`calendars/`) and campaign plans with the plan's item index and coverage map
 (`campaigns/`). Which one a file is follows from where it lies, so a calendar is never parsed as a case
-type. Folders are read recursively; a pattern (`'definitions/*.yaml'`, quoted so the shell leaves it) is
+type; a plan is also known by what it holds (a top-level `campaign:` and no `states:`), so a plan file
+named anywhere is checked as a plan. Plans are also checked against the folder's other plans: one
+campaign key per file, and a unit code declared by one plan is neither declared under another name nor
+named (undeclared) by another. Folders are read recursively; a pattern (`'definitions/*.yaml'`, quoted so the shell leaves it) is
 expanded here. Each file is checked on its own; case types also against each other and the folder
 (`opens:`); checking the whole folder also requires the files every command reads at start (roles.yaml
 and the calendar), with the same parsers the commands use. Nothing is stored.
@@ -20,7 +23,7 @@ from workflow.adapters.files.definition_files import ROLES_FILE, LoadedFile, def
 from workflow.adapters.files.plan_files import CAMPAIGNS_DIR, COVERAGE_FILE, ITEMS_FILE
 from workflow.adapters.files.yaml_files import load_yaml_file
 from workflow.campaigns.coverage import Coverage, parse_coverage, parse_plan_items
-from workflow.campaigns.plans import parse_plan
+from workflow.campaigns.plans import Plan, is_plan, parse_plan
 from workflow.definitions.checks import assessment_fields, check_links, leniency_problem
 from workflow.definitions.model import Definition, line_of
 from workflow.definitions.roles import RoleBook, parse_roles
@@ -45,14 +48,27 @@ class CheckedFile:
 
 
 def kind_of(path: Path) -> str:
-    """What a file of a definitions folder is, by its name and folder."""
+    """What a file of a definitions folder is, by its name and folder (a relative path's folder too)."""
+    folder = path.resolve().parent.name
     if path.name == ROLES_FILE:
         return "roles"
-    if path.parent.name == CALENDARS_DIR:
+    if folder == CALENDARS_DIR:
         return "calendar"
-    if path.parent.name == CAMPAIGNS_DIR:
+    if folder == CAMPAIGNS_DIR:
         return {ITEMS_FILE: "plan_items", COVERAGE_FILE: "coverage"}.get(path.name, "plan")
     return "case_type"
+
+
+def kind_by_content(path: Path) -> str:
+    """`kind_of`, except that a file outside `campaigns/` holding a plan is a plan (not a broken case type)."""
+    kind = kind_of(path)
+    if kind != "case_type":
+        return kind
+    try:
+        data, _, _ = load_yaml_file(path)
+    except DefinitionError:
+        return kind  # the case-type reader reports why the file cannot be read
+    return "plan" if is_plan(data) else kind
 
 
 def expand(paths: Iterable[Path], folder: Path) -> tuple[list[Path], list[str]]:
@@ -87,7 +103,7 @@ def check_files(paths: Iterable[Path], folder: Path, roles: RoleBook) -> tuple[l
     checked: list[CheckedFile] = []
     types: list[LoadedFile] = []
     for path in files:
-        kind = kind_of(path)
+        kind = kind_by_content(path)
         try:
             if kind == "case_type":
                 types += read_definitions([path], roles)
@@ -102,6 +118,10 @@ def check_files(paths: Iterable[Path], folder: Path, roles: RoleBook) -> tuple[l
         except DefinitionError as err:
             problems += [p if p.startswith(f"{path}:") else f"{path}:?: {p}" for p in err.problems]
     checked += _case_types(types, folder, roles, problems)
+    clashes = plan_clashes([f.path for f in checked if f.kind == "plan"], folder)
+    if clashes:
+        problems += clashes
+        checked = [f for f in checked if not any(p.startswith(f"{f.path}:") for p in clashes)]
     order = {path: n for n, path in enumerate(files)}
     return sorted(checked, key=lambda f: order[f.path]), problems
 
@@ -164,6 +184,40 @@ def coverage_type_problems(path: Path, coverage: Coverage, folder: Path, roles: 
     return problems
 
 
+def plan_clashes(paths: list[Path], folder: Path) -> list[str]:
+    """The named plans against each other and the folder's other plans: a campaign key in two files; a
+    declared unit another plan declares under another name, or names without declaring it (two bureaus'
+    plans must not share a unit code by accident — the second load would match or refuse it)."""
+    named = {p.resolve() for p in paths}
+    others = sorted(p for p in (folder / CAMPAIGNS_DIR).glob("*.y*ml")
+                    if p.resolve() not in named and kind_of(p) == "plan") if (folder / CAMPAIGNS_DIR).is_dir() else []
+    plans: list[tuple[Path, Plan]] = []
+    for path in list(paths) + others:
+        try:
+            data, _, _ = load_yaml_file(path)
+            plans.append((path, parse_plan(data, source=str(path))))
+        except DefinitionError:
+            continue  # its own problems are reported where it is checked
+    home = (folder / CAMPAIGNS_DIR).resolve()
+    problems = []
+    for n, (path, plan) in enumerate(plans[:len(paths)]):
+        for other_path, other in plans[:n] + plans[n + 1:]:
+            if other.key == plan.key:
+                # an edited copy outside the folder stands for the folder's plan; two in the folder clash
+                if path.resolve().parent == home == other_path.resolve().parent:
+                    problems.append(f"{path}:1: campaign {plan.key!r} is also the key of {other_path}")
+                continue
+            theirs = {u.code: u for u in other.units}
+            for u in plan.units:
+                if u.code in theirs and theirs[u.code].name != u.name:
+                    problems.append(f"{path}:{u.line or '?'}: unit {u.code} ({u.name}) is declared by {other_path} "
+                                    f"as {theirs[u.code].name!r}: use another code")
+                elif u.code not in theirs and u.code in other.unit_codes():
+                    problems.append(f"{path}:{u.line or '?'}: unit {u.code} is also named by {other_path} "
+                                    f"(campaign {other.key}) for one of its own units: use another code")
+    return problems
+
+
 def _facts(kind: str, path: Path) -> dict[str, Any]:
     data, _, _ = load_yaml_file(path)
     source = str(path)
@@ -175,7 +229,7 @@ def _facts(kind: str, path: Path) -> dict[str, Any]:
     if kind == "plan":
         plan = parse_plan(data, source=source)
         return {"key": plan.key, "title": dict(plan.title), "measures": len(plan.measures),
-                "items": len(plan.items), "windows": len(plan.windows)}
+                "items": len(plan.items), "windows": len(plan.windows), "units": len(plan.units)}
     if kind == "plan_items":
         return {"items": len(parse_plan_items(data, source=source))}
     coverage = parse_coverage(data, source=source)
