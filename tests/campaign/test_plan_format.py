@@ -189,7 +189,8 @@ def test_both_plans_load_side_by_side_each_with_its_cases_status_and_idempotent_
                                                                                      "2021-05-31")
     assert case.fields["supporting_units"] == "区检察院政治部、区检察院派驻纪检监察组"
     assert case.fields["responsible_leader"] == "分管政治部的副检察长"
-    assert case.fields["schedule"] == "1. 自查填报：2021年3月15日至2021年4月30日\n2. 倒查核实：2021年5月1日至2021年5月31日"
+    assert case.fields["schedule"] == ("1. 自查填报：2021年3月15日至2021年4月30日\n"
+                                       "2. 倒查核实：2021年5月1日至2021年5月31日")
     several = app.cases.get(district.cases[2])
     assert several.fields["schedule"] == "2021年4月30日前；2021年5月31日前" and several.unit == "dp-zxjc"
     plain = app.cases.get(xifeng.cases[0])
@@ -212,7 +213,8 @@ def test_a_declared_unit_already_in_the_directory_is_matched_and_a_clash_is_refu
 
     text = DISTRICT.read_text(encoding="utf-8").replace("campaign: district-procuratorate-2021",
                                                         "campaign: other-2021")
-    path = write(tmp_path, text.replace("{code: dp-zzb, name: 区检察院教育整顿办公室", "{code: dp-zzb, name: 另一个办公室"))
+    path = write(tmp_path, text.replace("{code: dp-zzb, name: 区检察院教育整顿办公室",
+                                        "{code: dp-zzb, name: 另一个办公室"))
     cases = count(app, schema.cases)
     with pytest.raises(DefinitionError) as err:
         app.campaigns.load(path)
