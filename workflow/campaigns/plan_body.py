@@ -45,8 +45,9 @@ class PlanItem:
         return self.responsible_unit
 
     def to_dict(self) -> dict[str, Any]:
-        out = {"id": self.id, "kind": self.kind, "task": self.task, "title": dict(self.title), "text": self.text,
-               "responsible_unit": self.responsible_unit, "deadline": self.deadline}
+        out: dict[str, Any] = {"id": self.id, "kind": self.kind, "task": self.task, "title": dict(self.title),
+                               "text": self.text, "responsible_unit": self.responsible_unit,
+                               "deadline": self.deadline}
         if self.part:
             out["part"] = self.part
         if self.supporting_units:

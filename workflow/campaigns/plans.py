@@ -79,10 +79,10 @@ class Plan:
         return list(dict.fromkeys(codes))
 
     def to_dict(self) -> dict[str, Any]:
-        out = {"campaign": self.key, "title": dict(self.title), "document": self.document,
-               "lead_unit": self.lead_unit, "windows": [w.to_dict() for w in self.windows],
-               "items": [i.to_dict() for i in self.items],
-               "tasks": [{"id": tid, "title": dict(title)} for tid, title in self.tasks]}
+        out: dict[str, Any] = {
+            "campaign": self.key, "title": dict(self.title), "document": self.document, "lead_unit": self.lead_unit,
+            "windows": [w.to_dict() for w in self.windows], "items": [i.to_dict() for i in self.items],
+            "tasks": [{"id": tid, "title": dict(title)} for tid, title in self.tasks]}
         if self.units:
             out["units"] = [u.to_dict() for u in self.units]
         if self.parts:

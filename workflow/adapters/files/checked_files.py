@@ -6,10 +6,11 @@ calendars (`calendars/`) and campaign plans with the plan's item index and cover
 type; a plan is also known by what it holds (a top-level `campaign:` and no `states:`), so a plan file
 named anywhere is checked as a plan. Plans are also checked against the folder's other plans: one
 campaign key per file, and a unit code declared by one plan is neither declared under another name nor
-named (undeclared) by another. Folders are read recursively; a pattern (`'definitions/*.yaml'`, quoted
-so the shell leaves it) is expanded here. Each file is checked on its own; case types also against each
-other and the folder (`opens:`); checking the whole folder also requires the files every command reads at start (roles.yaml
-and the calendar), with the same parsers the commands use. Nothing is stored.
+named (undeclared) by another. Folders are read recursively; a pattern (`'definitions/*.yaml'`,
+quoted so the shell leaves it) is expanded here. Each file is checked on its own; case types also
+against each other and the folder (`opens:`); checking the whole folder also requires the files every
+command reads at start (roles.yaml and the calendar), with the same parsers the commands use. Nothing
+is stored.
 """
 from __future__ import annotations
 
