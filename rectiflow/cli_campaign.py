@@ -22,9 +22,10 @@ def campaign() -> None:
 def load(path: Path, actor: str | None, as_json: bool) -> None:
     """Load PATH: store the plan and open a case for every measure that has none yet (idempotent)."""
     report = application().campaigns.load(path, actor=actor)
+    units = f", {len(report.units_created)} new unit(s)" if report.units_created else ""
     emit(as_json, {"campaign": report.campaign, "measures": report.measures, "cases": report.cases,
-                   "created": report.created},
-         f"campaign {report.campaign}: {report.measures} measures, {len(report.created)} new case(s)")
+                   "created": report.created, "units_created": report.units_created},
+         f"campaign {report.campaign}: {report.measures} measures, {len(report.created)} new case(s){units}")
 
 
 @campaign.command("status")

@@ -233,3 +233,16 @@ def test_a_plan_whose_units_cannot_be_created_writes_nothing(app, tmp_path):
     with pytest.raises(DefinitionError, match="unknown parent 'dp-city'"):
         app.campaigns.load(path)
     assert (count(app, schema.units), count(app, schema.cases)) == (units, 0)
+
+
+def test_cli_loads_the_second_plan_beside_the_first_and_names_the_units_it_created(cli):
+    first = cli("campaign", "load", str(XIFENG), "--json")
+    second = cli("campaign", "load", str(DISTRICT), "--json")
+    assert (len(first["created"]), first["units_created"]) == (25, [])
+    assert (second["campaign"], len(second["created"]), sorted(second["units_created"])) == (
+        "district-procuratorate-2021", 7, sorted(DP_UNITS))
+    again = cli("campaign", "load", str(DISTRICT))
+    assert again.strip() == "campaign district-procuratorate-2021: 7 measures, 0 new case(s)"
+    status = cli("campaign", "status", "district-procuratorate-2021", "--json")
+    assert [m["case"] for m in status["measures"]] == second["cases"]
+    assert {m["unit"] for m in status["measures"]} == {"dp-zzb", "dp-zxjc", "dp-zzc", "dp-kgss"}
