@@ -73,3 +73,13 @@ def test_two_plans_of_the_folder_with_one_key_clash(no_db_cli, cli_defs):
     result = no_db_cli("definitions", "check")
     clean_failure(result, 1)
     assert f"{twin}:1: campaign 'xifeng-2021' is also the key of" in result.stderr, result.stderr
+
+
+def test_a_plan_dropped_among_the_case_types_is_refused_since_every_command_would_read_it_as_one(no_db_cli,
+                                                                                                    cli_defs):
+    stray = cli_defs / "district-plan.yaml"
+    stray.write_text((cli_defs / "campaigns" / "district-procuratorate-2021.yaml").read_text(encoding="utf-8"),
+                     encoding="utf-8")
+    result = no_db_cli("definitions", "check", str(stray))
+    clean_failure(result, 1)
+    assert f"{stray}:1: a campaign plan belongs in {cli_defs / 'campaigns'}/" in result.stderr, result.stderr

@@ -105,6 +105,11 @@ def check_files(paths: Iterable[Path], folder: Path, roles: RoleBook) -> tuple[l
     types: list[LoadedFile] = []
     for path in files:
         kind = kind_by_content(path)
+        if kind == "plan" and path.resolve().parent == folder.resolve():
+            # every command reads this folder's *.yaml as case types: a plan here would stop them all
+            problems.append(f"{path}:1: a campaign plan belongs in {folder / CAMPAIGNS_DIR}/ (every command reads "
+                            f"the files of {folder} as case types)")
+            continue
         try:
             if kind == "case_type":
                 types += read_definitions([path], roles)
