@@ -149,6 +149,7 @@ BASE = """\
     ("{code: t-a, name: 甲科, parent: t-root}", "{code: t-root, name: 乙科}", "name: 乙科", "declared twice"),
     ("lead_unit: t-root\n", "lead_unit: t-x\n", "lead_unit: t-x", "lead_unit 't-x' is not one of the declared"),
     ("            deadline: 2021-06-30\n", "", "id: 一、1、(1)", "needs a deadline"),
+    ("id: 一、1、(1)\n", "id: 11\n", "id: 11", "needs an id (the plan's own label, as text) (quote a number"),
 ])
 def test_a_bad_plan_says_path_line_and_what(tmp_path, old, new, fragment, message):
     assert plan_of(write(tmp_path, BASE)).key == "test-plan"

@@ -103,7 +103,8 @@ class BodyReader:
         a prefix (二(一)措施(1) under 二(一)), one that does not is misplaced."""
         item_id = raw.get("id")
         if not isinstance(item_id, str) or not item_id.strip():
-            self.p.add(raw, "id" if "id" in raw else None, f"{what}: needs an id (the plan's own label, as text)")
+            hint = f" (quote a number: id: '{item_id}')" if isinstance(item_id, int | float) else ""
+            self.p.add(raw, "id" if "id" in raw else None, f"{what}: needs an id (the plan's own label, as text){hint}")
             return ""
         if parent_id and not item_id.startswith(parent_id):
             prefixed = [s.get("id") for s in siblings if isinstance(s, Mapping) and isinstance(s.get("id"), str)
