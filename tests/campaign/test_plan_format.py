@@ -247,3 +247,14 @@ def test_cli_loads_the_second_plan_beside_the_first_and_names_the_units_it_creat
     status = cli("campaign", "status", "district-procuratorate-2021", "--json")
     assert [m["case"] for m in status["measures"]] == second["cases"]
     assert {m["unit"] for m in status["measures"]} == {"dp-zzb", "dp-zxjc", "dp-zzc", "dp-kgss"}
+
+
+def test_the_progress_report_of_the_second_plan_groups_its_measures_by_their_innermost_task(app):
+    app.campaigns.load(XIFENG)
+    app.campaigns.load(DISTRICT)
+    report = app.documents.progress("district-procuratorate-2021")
+    assert [t.id for t in report.tasks] == ["二、1", "二、2", "二、3、(1)", "二、3、(2)", "二、4"]
+    assert report.measures == 7
+    rows = [m for t in report.tasks for m in t.measures]
+    assert rows[0].unit == "区检察院教育整顿办公室" and rows[0].deadline == "2021-05-31"
+    assert len(app.documents.progress("xifeng-2021").tasks) == 6  # the other plan's report is its own
