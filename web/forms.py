@@ -15,6 +15,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage, MultiDict
 
+from web.inputs import chinese_date
 from web.messages import describe
 from workflow.cases.validation import MAX_ATTACHMENTS_PER_STEP, Attachment
 from workflow.definitions.fields import FieldSpec, parse_value, strip_bidi
@@ -84,6 +85,8 @@ def parse(widgets: list[Widget], form: MultiDict[str, str], files: MultiDict[str
             attachments += got
         else:
             raw = "true" if (w.kind == "checkbox" and form.get(w.name)) else form.get(w.name, "")
+            if w.kind == "date":  # the text box also takes 2026年3月1日; the engine stores the ISO date
+                raw = chinese_date(raw.strip())
             w.value = raw
             if raw.strip() == "":
                 w.error = _("This field is required.") if w.required else None
