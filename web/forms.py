@@ -63,7 +63,9 @@ def intake_widgets(defn: Definition, people: list[tuple[str, str]], units: list[
 def _widget(spec: FieldSpec, required: bool, people: list[tuple[str, str]], units: list[tuple[str, str]],
             case_type: str) -> Widget:
     w = Widget(spec.name, spec, required, WIDGETS.get(spec.type, "text"), case_type=case_type)
-    if spec.type == "choice":
+    if spec.type == "boolean" and required:  # an unticked box cannot say "no": the person answers 是 or 否
+        w.kind, w.options = "select", [("true", _("Yes")), ("false", _("No"))]
+    elif spec.type == "choice":
         w.options = [(c.value, c.label) for c in spec.choices]
     elif spec.type == "person":
         w.options = list(people)

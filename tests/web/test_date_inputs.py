@@ -83,3 +83,26 @@ def test_bulk_dispatch_takes_a_deadline_as_people_write_it(app, client):
                                                  "case": [f"{c.id}:{c.version}" for c in cases]})
     assert response.status_code == 200
     assert [app.cases.get(c.id).fields["rectify_by"] for c in cases] == ["2031-06-30", "2031-06-30"]
+
+
+def test_a_required_yes_no_field_is_answered_yes_or_no(app, client):
+    """An unticked check box cannot say "no": a yes/no field a step requires is a 是/否 choice (a firm that employs
+    no departed staff could not hand in its self-check before)."""
+    from io import BytesIO
+
+    case = app.cases.open_case("law_firm_self_check", actor="supervisor", unit="xf-ls-1", title="某所自查",
+                               fields={"firm_name": "西丰某律师事务所"})
+    session_as(client, app, "supervisor")
+    html = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert re.search(r'<select id="f-submit-employs_departed" name="employs_departed"[^>]*>\s*<option value="">—'
+                     r'</option>\s*<option value="true">是</option><option value="false">否</option>', html)
+    unanswered = client.post(f"/cases/{case.id}/fire/submit", data={
+        "version": str(case.version), "dossier_built": "true",
+        "self_check_report": (BytesIO(b"report"), "report.txt")}, content_type="multipart/form-data")
+    assert unanswered.status_code == 422 and app.cases.get(case.id).state == "issued"
+    response = client.post(f"/cases/{case.id}/fire/submit", data={
+        "version": str(case.version), "employs_departed": "false", "dossier_built": "true",
+        "self_check_report": (BytesIO(b"report"), "report.txt")}, content_type="multipart/form-data")
+    assert response.status_code in (302, 303)
+    done = app.cases.get(case.id)
+    assert done.state == "submitted" and done.fields["employs_departed"] is False
