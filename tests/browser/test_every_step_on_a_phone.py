@@ -276,6 +276,7 @@ def ui_fire(engine, phones, shot, defn, t, case_id, want):
     prefix = f"f-{t.trigger}"
     step = page.locator(f"#step-{t.trigger}")
     assert step.count() == 1, f"{defn.name}: {login} is not offered {t.trigger} in {case.state}"
+    assert page.locator("input[type=date]").count() == 0, "dates in Chinese: the date box, not the native one"
     summary = step.locator("summary")
     box = summary.bounding_box()
     assert box["height"] >= 44 and box["width"] >= PHONE["width"] - 40, f"{t.trigger}: step button {box}"
