@@ -14,8 +14,8 @@ VIEWPORTS = {"desk": (1440, 900), "phone": (390, 844)}
 
 def _verified(engine, title):
     case = engine.cases.open_case("rectification_item", actor="registrar", unit="xf-sfs-1", title=title,
-                                  fields={"description": "社区矫正档案缺少请假审批表。", "category": "commutation_parole",
-                                          "discovery_channel": "org_investigation"})
+                                  fields={"description": "社区矫正档案缺少请假审批表。",
+                                          "category": "commutation_parole", "discovery_channel": "org_investigation"})
     engine.cases.advance(case.id, "verify", actor="supervisor")
     return case.id
 

@@ -22,7 +22,6 @@ import itertools
 import shutil
 from collections import deque
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from conftest import PASSWORD, REPO, serve_in_thread
