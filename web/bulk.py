@@ -12,7 +12,7 @@ from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
 from web.context import core, me, scope, units, users, viewer
-from web.inputs import whole_number
+from web.inputs import chinese_date, whole_number
 from web.messages import describe
 from web.names import person
 from web.security import safe_next
@@ -84,7 +84,7 @@ def act() -> str:
         report = bulk.assign(targets, actor=login, assignee=assignee)
     elif action == "dispatch":
         report = bulk.dispatch(targets, actor=login, measure=request.form.get("measure", ""),
-                               deadline=request.form.get("deadline", ""),
+                               deadline=chinese_date(request.form.get("deadline", "").strip()),
                                owner=request.form.get("owner", "").strip() or None)
     elif action == "flag":
         level = whole_number(request.form.get("level"))

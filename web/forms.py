@@ -15,6 +15,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage, MultiDict
 
+from web.inputs import chinese_date
 from web.messages import describe
 from workflow.cases.validation import MAX_ATTACHMENTS_PER_STEP, Attachment
 from workflow.definitions.fields import FieldSpec, parse_value, strip_bidi
@@ -62,7 +63,9 @@ def intake_widgets(defn: Definition, people: list[tuple[str, str]], units: list[
 def _widget(spec: FieldSpec, required: bool, people: list[tuple[str, str]], units: list[tuple[str, str]],
             case_type: str) -> Widget:
     w = Widget(spec.name, spec, required, WIDGETS.get(spec.type, "text"), case_type=case_type)
-    if spec.type == "choice":
+    if spec.type == "boolean" and required:  # an unticked box cannot say "no": the person answers 是 or 否
+        w.kind, w.options = "select", [("true", _("Yes")), ("false", _("No"))]
+    elif spec.type == "choice":
         w.options = [(c.value, c.label) for c in spec.choices]
     elif spec.type == "person":
         w.options = list(people)
@@ -84,6 +87,8 @@ def parse(widgets: list[Widget], form: MultiDict[str, str], files: MultiDict[str
             attachments += got
         else:
             raw = "true" if (w.kind == "checkbox" and form.get(w.name)) else form.get(w.name, "")
+            if w.kind == "date":  # the text box also takes 2026年3月1日; the engine stores the ISO date
+                raw = chinese_date(raw.strip())
             w.value = raw
             if raw.strip() == "":
                 w.error = _("This field is required.") if w.required else None

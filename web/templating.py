@@ -16,7 +16,7 @@ def init_app(app: Flask) -> None:
                                  unit_name=unit_name, campaign=campaign_title)
     app.jinja_env.globals.update(role_label=role_label, may=may, campaign_field=CAMPAIGN_FIELD, event_what=event_what,
                                  state_label=state_label, type_label=type_label, campaign_titles=campaign_titles,
-                                 print_time=print_time)
+                                 print_time=print_time, local_today=local_today)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
@@ -43,6 +43,13 @@ def print_time() -> str:
     from web.context import core, now
 
     return now().astimezone(core().calendar.tzinfo).strftime("%Y-%m-%d %H:%M")
+
+
+def local_today() -> str:
+    """Today in Beijing time by the engine's clock (YYYY-MM-DD): where the date picker's calendar opens."""
+    from web.context import core, now
+
+    return now().astimezone(core().calendar.tzinfo).date().isoformat()
 
 
 def deadline(value: str | None) -> str:

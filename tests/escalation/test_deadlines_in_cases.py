@@ -82,6 +82,6 @@ def test_an_extension_must_move_the_deadline_later(sqlite_esc_app) -> None:
     case = _to_rectifying(sqlite_esc_app, open_rect(sqlite_esc_app).id, "2026-03-20")
     s.advance(case.id, "request_extension", actor="handler",
               fields={"extension_reason": "材料未到", "extension_until": "2026-03-19"})
-    with pytest.raises(InvalidInput, match="later than"):
+    with pytest.raises(InvalidInput, match="later than 2026-03-20 "):
         s.advance(case.id, "approve_extension", actor="leader", fields={"rectify_by": "2026-03-19"})
     assert s.get(case.id).state == "extension_pending"  # nothing was written

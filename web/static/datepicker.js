@@ -12,6 +12,8 @@
       allowInput: true,
       disableMobile: true,  // the phone's native picker would follow the phone's language again
       maxDate: input.dataset.max || null,
+      minDate: input.dataset.min || null,  // a field that takes no past date (allow_past: false)
+      now: input.dataset.today || undefined,  // the calendar opens at the server's today (Beijing), not the PC's
       monthSelectorType: "static"
     });
   });

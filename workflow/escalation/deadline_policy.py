@@ -27,7 +27,7 @@ from workflow.definitions.model import DeadlineSpec, Definition
 from workflow.errors import InvalidInput, MissingField
 from workflow.escalation import ladders as escalation
 from workflow.escalation.calendar import WorkingCalendar
-from workflow.escalation.deadlines import compute_due, format_utc, parse_utc, yellow_at
+from workflow.escalation.deadlines import compute_due, deadline_text, format_utc, parse_utc, yellow_at
 from workflow.records import CaseState
 
 UNCHANGED = ...
@@ -97,7 +97,9 @@ class DeadlinePolicy:
                                  **self._until(spec.from_field or "", str(value))}
         old_due = previous["due_at"] if previous else None
         if old_due and basis["due_at"] <= old_due:
-            raise InvalidInput("deadline.extension_not_later", due=old_due, value=value)
+            # the old deadline as people say it (its last day, Beijing time), not the stored UTC instant
+            raise InvalidInput("deadline.extension_not_later", due=deadline_text(old_due, self.calendar.tzinfo),
+                               value=value)
         basis["extension"] = {"number": case.extension_count + 1, "previous_due_at": old_due,
                               "previous_key": previous.get("key") if previous else None}
         basis["first_due_at"] = (previous or {}).get("first_due_at") or old_due or basis["due_at"]
