@@ -4,6 +4,9 @@ One transaction: the plan row (with its self-report windows) is stored or update
 measure not yet mapped gets a case, opened through the case service and recorded in the
 campaign → measure → case map. Loading the same plan again creates nothing new; a measure added
 to the file later gets its case on the next load. Units named by the plan must exist.
+Loading an edited plan reconciles its measure cases first (workflow.campaigns.reconcile): changed
+units, dates and texts as audited events, dropped measures withdrawn, returning ones reinstated;
+`preview` shows that diff without writing anything.
 """
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from workflow.campaigns import reconcile
 from workflow.campaigns.plans import Plan, PlanItem, parse_plan
 from workflow.cases.service import CaseService
 from workflow.cases.unit_of_work import UnitOfWork
@@ -30,9 +34,11 @@ class LoadReport:
     measures: int
     cases: list[str] = field(default_factory=list)  # one per measure, in plan order
     created: list[str] = field(default_factory=list)
+    diff: reconcile.Diff = field(default_factory=reconcile.Diff)  # what the load changed on existing cases
 
     def to_dict(self) -> dict[str, Any]:
-        return {"campaign": self.campaign, "measures": self.measures, "cases": self.cases, "created": self.created}
+        return {"campaign": self.campaign, "dry_run": False, "measures": self.measures, "cases": self.cases,
+                "created": self.created, **self.diff.to_dict()}
 
 
 def read_plan(files: YamlFiles, path: Path) -> tuple[Plan, str]:
@@ -62,10 +68,27 @@ class Campaigns:
         with self.cases.begin() as work:
             _check_units(work.tx, plan)
             user = User.system(SYSTEM_ACTOR) if actor is None else work.user(actor)
+            found = reconcile.diff(work.tx, plan)
+            reconcile.apply(work, plan, found, requested_by=actor)
             work.tx.save_campaign(StoredCampaign(
                 plan.key, plan.title.get("zh", plan.key)[:400], plan.source[:500], digest,
                 [w.to_dict() for w in plan.windows], plan.to_dict(), format_time(work.now)))
-            return _open_measures(work, plan, user, defn)
+            report = _open_measures(work, plan, user, defn)
+            report.diff = found
+            return report
+
+    def preview(self, path: Path) -> dict[str, Any]:
+        """What `load` would do with the file (`--dry-run`): measures added, dropped, reinstated and changed
+        (old → new, naming each case). Nothing is written.
+
+        Raises:
+            DefinitionError: the file is invalid or names units that do not exist.
+        """
+        plan, _ = self.read_plan(path)
+        with self.cases.store.read() as tx:
+            _check_units(tx, plan)
+            found = reconcile.diff(tx, plan)
+        return {"campaign": plan.key, "dry_run": True, "measures": len(plan.measures), **found.to_dict()}
 
     def register_windows(self, key: str, title: str, windows: list[dict[str, Any]]) -> bool:
         """Register self-report windows without a plan (a drill, the demo) under `key`; False (nothing
@@ -128,10 +151,11 @@ class Campaigns:
             rows.append({"id": item["id"], "task": item["task"], "title": item["title"],
                          "unit": item["responsible_unit"], "deadline": item["deadline"], "case": mapping[item["id"]],
                          "state": case.state if case else None, "stage": stage,
-                         "due_at": (case.deadline or {}).get("due_at") if case else None})
+                         "due_at": (case.deadline or {}).get("due_at") if case else None, "in_plan": True})
             counts = tasks.setdefault(item["task"], {"measures": 0, "accepted": 0})
             counts["measures"] += 1
-            counts["accepted"] += int(stage == "closed")
+            counts["accepted"] += int(stage == "closed" and case is not None and case.state != reconcile.WITHDRAWN)
+        rows += _dropped_rows(self.cases, stored.plan, mapping, cases)
         return {"campaign": key, "title": {"zh": stored.title}, "measures": rows, "tasks": tasks,
                 "windows": stored.windows, "loaded_at": stored.loaded_at}
 
@@ -142,12 +166,34 @@ def _open_measures(work: UnitOfWork, plan: Plan, user: User, defn: Any) -> LoadR
     for measure in plan.measures:
         case_id = existing.get(measure.id)
         if case_id is None:
+            fields = _fields(plan, measure)
+            if "plan_status" in defn.fields:  # v3: only a plan load sets it (workflow.campaigns.reconcile)
+                fields["plan_status"] = reconcile.IN_PLAN
             case_id = work.open(defn, user, title=_title(measure), unit=measure.responsible_unit,
-                                fields=_fields(plan, measure)).id
+                                fields=fields).id
             work.tx.add_measure_case(plan.key, measure.id, case_id)
             report.created.append(case_id)
         report.cases.append(case_id)
     return report
+
+
+def _dropped_rows(cases: CaseService, plan: dict[str, Any], mapping: dict[str, str],
+                  found: dict[str, Any]) -> list[dict[str, Any]]:
+    """The measures a revised plan dropped: still listed (withdrawn, with their case), never hidden — after
+    the plan's own, in the order their cases were opened. Their values are the case's own."""
+    listed = {item["id"] for item in plan.get("items") or [] if item.get("kind") == "measure"}
+    rows = []
+    for measure_id, case_id in mapping.items():
+        case = found.get(case_id)
+        if measure_id in listed or case is None:
+            continue
+        rows.append((case.opened_at or "", {
+            "id": measure_id, "task": case.fields.get("task"),
+            "title": {"zh": case.title.removeprefix(measure_id).strip()},
+            "unit": case.fields.get("responsible_unit"), "deadline": case.fields.get("due_date"), "case": case_id,
+            "state": case.state, "stage": cases.definition_of(case).states[case.state].stage,
+            "due_at": (case.deadline or {}).get("due_at"), "in_plan": False}))
+    return [row for _, row in sorted(rows, key=lambda r: r[0])]
 
 
 def _check_units(tx: ReadTx, plan: Plan) -> None:
