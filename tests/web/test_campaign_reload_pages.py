@@ -42,3 +42,14 @@ def test_the_history_names_the_revision_and_the_withdrawal(app, as_role, tmp_pat
     assert "方案修订撤销" in html and "方案修订删除该措施" in html and "已撤销" in html
     main = html[html.index("<main"):]
     assert "withdraw_reason" not in main and ">withdrawn<" not in main
+
+
+def test_the_case_page_offers_no_withdraw_or_reinstate(app, as_role, tmp_path):
+    ids = reload_edited(app, tmp_path)
+    client = as_role("supervisor")
+    html = client.get(f"/cases/{ids[DATED]}").get_data(as_text=True)
+    assert 'id="step-start"' in html and 'id="step-withdraw"' not in html  # only a plan load withdraws
+    html = as_role("leader").get(f"/cases/{ids[DATED]}").get_data(as_text=True)
+    assert "加强思想发动" in html and 'id="step-withdraw"' not in html  # a leader's role alone does not do it
+    html = client.get(f"/cases/{ids[DROPPED]}").get_data(as_text=True)
+    assert "已撤销" in html and 'id="step-reinstate"' not in html and 'class="step"' not in html
