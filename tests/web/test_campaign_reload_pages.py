@@ -53,3 +53,10 @@ def test_the_case_page_offers_no_withdraw_or_reinstate(app, as_role, tmp_path):
     assert "加强思想发动" in html and 'id="step-withdraw"' not in html  # a leader's role alone does not do it
     html = client.get(f"/cases/{ids[DROPPED]}").get_data(as_text=True)
     assert "已撤销" in html and 'id="step-reinstate"' not in html and 'class="step"' not in html
+
+
+def test_the_battle_map_keeps_a_dropped_measure_under_its_task(app, as_role, tmp_path):
+    reload_edited(app, tmp_path)
+    assert app.campaigns.outline()["xifeng-2021"]["measures"][DROPPED][0] == "二(六)"
+    html = as_role("leader").get("/dashboard?rows=plan").get_data(as_text=True)
+    assert "二(六)措施(2) 对照" in html  # its row, by its name (not among the cases outside the plan)

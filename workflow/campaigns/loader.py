@@ -118,9 +118,14 @@ class Campaigns:
 
     def outline(self) -> dict[str, dict[str, Any]]:
         """Each loaded plan's title, its tasks (id -> title) and its measures (id -> (task id, title)), in plan
-        order — the battle map's rows by task and measure."""
+        order, then the measures a revised plan dropped (withdrawn, still shown) — the battle map's rows by task and
+        measure."""
         with self.cases.store.read() as tx:
             stored = [s for key in tx.campaign_keys() if (s := tx.get_campaign(key))]
+            mapped = {s.key: tx.measure_cases(s.key) for s in stored}
+            listed = {s.key: {i["id"] for i in s.plan.get("items") or [] if i.get("kind") == "measure"} for s in stored}
+            dropped = {cid: tx.get_case(cid) for key, m in mapped.items() for mid, cid in m.items()
+                       if mid not in listed[key]}
         out: dict[str, dict[str, Any]] = {}
         for s in stored:
             titles = {t["id"]: t.get("title") or {} for t in s.plan.get("tasks") or []}
@@ -130,6 +135,12 @@ class Campaigns:
                 if item.get("kind") == "measure":
                     tasks.setdefault(item["task"], titles.get(item["task"], {}))
                     measures[item["id"]] = (item["task"], item.get("title") or {})
+            for measure_id, case_id in mapped[s.key].items():  # dropped by a revised plan: kept, after the plan's
+                case = dropped.get(case_id)
+                if case is not None and measure_id not in measures:
+                    task = str(case.fields.get("task") or "")
+                    tasks.setdefault(task, titles.get(task, {}))
+                    measures[measure_id] = (task, {"zh": case.title.removeprefix(measure_id).strip()})
             out[s.key] = {"title": s.title, "tasks": tasks, "measures": measures}
         return out
 
