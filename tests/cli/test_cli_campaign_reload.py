@@ -4,7 +4,13 @@ the real load prints the same diff. The JSON contract: {"campaign", "dry_run", "
 PostgreSQL."""
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 from factories import REPO
+
+from workflow.bootstrap import audit_keygen
 
 XIFENG = REPO / "definitions" / "campaigns" / "xifeng-2021.yaml"
 DATED, DROPPED = "二(一)措施(1)", "二(六)措施(2)"
@@ -45,3 +51,21 @@ def test_dry_run_lists_the_diff_and_writes_nothing(cli, tmp_path):
     assert cli.json("audit", "verify")["ok"] is True
     again = cli.json("campaign", "load", path, "--dry-run")
     assert (again["changed"], again["dropped"], again["unchanged"]) == ([], [], 24)
+
+
+def test_an_export_after_a_reload_verifies_with_both_verifiers(cli, tmp_path):
+    """The bundle of a reloaded plan (plan_revised events, a withdrawal) passes `audit verify --bundle` and the
+    standalone verifier, as signed by a checkpoint taken before and after."""
+    private, public, _ = audit_keygen(tmp_path / "keys", "bureau-audit")
+    cli.env["RECTIFLOW_AUDIT_KEY"] = str(private)
+    cli.ok("campaign", "load", str(XIFENG))
+    cli.ok("audit", "checkpoint")
+    cli.ok("campaign", "load", edited(tmp_path))
+    cli.ok("audit", "checkpoint")
+    bundle = tmp_path / "all.jsonl"
+    cli.ok("audit", "export", "-o", str(bundle))
+    report = cli.json("audit", "verify", "--bundle", str(bundle), "--key", str(public))
+    assert report["ok"] is True and report["problems"] == [], report
+    alone = subprocess.run([sys.executable, "-m", "workflow.audit.bundle_verify", str(bundle), "--key", str(public)],
+                           capture_output=True, text=True, timeout=120, cwd=str(REPO))
+    assert alone.returncode == 0 and json.loads(alone.stdout)["problems"] == [], alone.stdout + alone.stderr
