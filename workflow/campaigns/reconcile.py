@@ -33,6 +33,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from workflow.campaigns.plans import Plan, PlanItem
 from workflow.cases.migration import judge
 from workflow.cases.unit_of_work import Change, StepContext, UnitOfWork
 from workflow.definitions.model import Definition
@@ -66,7 +67,7 @@ class Diff:
                 "reinstated": self.reinstated, "unchanged": self.unchanged}
 
 
-def wanted(plan: Any, measure: Any) -> dict[str, Any]:
+def wanted(measure: PlanItem) -> dict[str, Any]:
     """What the plan item `measure` gives its case: the plan fields and the title."""
     return {"responsible_unit": measure.responsible_unit, "due_date": measure.deadline,
             "measure_text": measure.text or measure.title.get("zh", ""),
@@ -88,7 +89,7 @@ def recorded(events: list[Event]) -> dict[str, Any]:
     return out
 
 
-def diff(tx: ReadTx, plan: Any) -> Diff:
+def diff(tx: ReadTx, plan: Plan) -> Diff:
     """Compare the plan file with the measure cases of its campaign (read only)."""
     mapping = tx.measure_cases(plan.key)
     out = Diff()
@@ -96,7 +97,7 @@ def diff(tx: ReadTx, plan: Any) -> Diff:
     for measure in plan.measures:
         in_file.add(measure.id)
         case_id = mapping.get(measure.id)
-        want = wanted(plan, measure)
+        want = wanted(measure)
         if case_id is None:
             out.added.append({"measure": measure.id, "title": want["title"], "unit": measure.responsible_unit,
                               "deadline": measure.deadline})
@@ -119,12 +120,12 @@ def diff(tx: ReadTx, plan: Any) -> Diff:
     return out
 
 
-def apply(work: UnitOfWork, plan: Any, found: Diff, *, requested_by: str | None) -> None:
+def apply(work: UnitOfWork, plan: Plan, found: Diff, *, requested_by: str | None) -> None:
     """Record every change of `found` on its case, in `work` (the load's transaction)."""
     by_id = {m.id: m for m in plan.measures}
     for item in found.changed:
         work.change(item["case"], SYSTEM_ACTOR, Revise(item["measure"], item["changes"],
-                                                       wanted(plan, by_id[item["measure"]]), requested_by),
+                                                       wanted(by_id[item["measure"]]), requested_by),
                     system_actor=True)
     for item in found.reinstated:
         work.change(item["case"], SYSTEM_ACTOR, PlanStep(REINSTATE, IN_PLAN, "reinstate_reason", REINSTATE_REASON,
