@@ -172,3 +172,20 @@ def test_a_case_on_v2_is_moved_to_v3_when_it_is_withdrawn(make_app, database_url
     assert [e.action for e in events(app, dropped)][-2:] == ["migrated", "advanced"]
     assert app.cases.get(first.cases[0]).definition_version == 2  # a case the reload only revises keeps v2
     every_case_checks(app, first.cases)
+
+
+
+def test_a_date_the_case_moved_itself_is_not_a_plan_change(app, tmp_path):
+    """What the plan gave is read from the case's events: a date moved on the case (an extension, a correction)
+    is not reported as a plan change, and is replaced only when the plan's own date changes."""
+    first = app.campaigns.load(XIFENG)
+    case_id = first.cases[0]
+    started(app, case_id, "已制定细则")
+    app.cases.update_fields(case_id, actor="supervisor", fields={"due_date": "2026-12-31"})
+    again = app.campaigns.load(XIFENG).to_dict()
+    assert again["changed"] == [] and app.cases.get(case_id).fields["due_date"] == "2026-12-31"
+    report = app.campaigns.load(edited(tmp_path, drop=False)).to_dict()
+    [dated] = [c for c in report["changed"] if c["case"] == case_id]
+    assert dated["changes"] == {"due_date": {"from": "2021-05-31", "to": "2021-07-15"}}
+    assert app.cases.get(case_id).fields["due_date"] == "2021-07-15"
+    every_case_checks(app, [case_id])
