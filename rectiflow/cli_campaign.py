@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -17,15 +18,34 @@ def campaign() -> None:
 @campaign.command("load")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--as", "actor", default=None, help="Login opening the measure cases (default: the system).")
+@click.option("--dry-run", is_flag=True, help="Only show what the load would change; write nothing.")
 @json_option
 @handles_errors
-def load(path: Path, actor: str | None, as_json: bool) -> None:
-    """Load PATH: store the plan and open a case for every measure that has none yet (idempotent)."""
-    report = application().campaigns.load(path, actor=actor)
-    units = f", {len(report.units_created)} new unit(s)" if report.units_created else ""
-    emit(as_json, {"campaign": report.campaign, "measures": report.measures, "cases": report.cases,
-                   "created": report.created, "units_created": report.units_created},
-         f"campaign {report.campaign}: {report.measures} measures, {len(report.created)} new case(s){units}")
+def load(path: Path, actor: str | None, dry_run: bool, as_json: bool) -> None:
+    """Load PATH: store the plan, open a case for every measure that has none yet (idempotent) and reconcile
+    the others with an edited plan (changed unit, date or text recorded on the case; a dropped measure
+    withdrawn, a returning one reinstated)."""
+    if dry_run:
+        data = application().campaigns.preview(path)
+        emit(as_json, data, "\n".join([f"campaign {data['campaign']}: {data['measures']} measures (dry run, "
+                                       "nothing written)", *_diff_lines(data)]))
+        return
+    data = application().campaigns.load(path, actor=actor).to_dict()
+    units = f", {len(data['units_created'])} new unit(s)" if data["units_created"] else ""
+    emit(as_json, data, "\n".join([f"campaign {data['campaign']}: {data['measures']} measures, "
+                                   f"{len(data['created'])} new case(s){units}", *_diff_lines(data)]))
+
+
+def _diff_lines(data: dict[str, Any]) -> list[str]:
+    """The reconciliation, one line per measure: + added, ~ changed (old → new), - withdrawn, ^ reinstated."""
+    lines = [f"  + {m['measure']}  {m['unit']}  due {m['deadline']}  (new case)" for m in data["added"]]
+    for m in data["changed"]:
+        lines.append(f"  ~ {m['measure']}  case {m['case']}")
+        lines += [f"      {name}: {change['from']} → {change['to']}" for name, change in m["changes"].items()]
+    lines += [f"  - {m['measure']}  case {m['case']}  {m['state']} → withdrawn" for m in data["dropped"]]
+    lines += [f"  ^ {m['measure']}  case {m['case']}  withdrawn → planned (reinstated)" for m in data["reinstated"]]
+    lines.append(f"  {data['unchanged']} unchanged")
+    return lines
 
 
 @campaign.command("status")
@@ -38,7 +58,7 @@ def status(key: str, as_json: bool) -> None:
     lines = [f"{data['campaign']} — {data['title']['zh']}"]
     lines += [f"  {task}: {c['accepted']}/{c['measures']} accepted" for task, c in data["tasks"].items()]
     lines += [f"  {m['id']:<14} {m['unit']:<9} due {m['deadline']}  {m['state']:<18} {m['case']}"
-              for m in data["measures"]]
+              + ("" if m.get("in_plan", True) else "  (dropped from the plan)") for m in data["measures"]]
     emit(as_json, data, "\n".join(lines))
 
 

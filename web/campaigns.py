@@ -54,9 +54,12 @@ def plan(key: str) -> str:
     rows = {m["id"]: _measure(m) for m in progress["measures"]
             if (v.units is None or m["unit"] in v.units) and MEASURE_TYPE in v.types}
     parts = _tree(stored, rows, show)
+    # A measure a revised plan dropped stays listed, as withdrawn (已撤销), outside the plan's counts.
+    dropped = [{**rows[m["id"]], "title": label(m.get("title"), "zh", "")} for m in progress["measures"]
+               if not m.get("in_plan", True) and m["id"] in rows]
     return render_template("campaigns/plan.html", key=key, title=label(stored.get("title"), "zh", key),
-                           document=stored.get("document", ""), parts=parts, show=show,
-                           totals=_totals(list(rows.values())))
+                           document=stored.get("document", ""), parts=parts, show=show, dropped=dropped,
+                           totals=_totals([r for r in rows.values() if not r["withdrawn"]]))
 
 
 def _measure(m: dict[str, Any]) -> dict[str, Any]:
@@ -64,13 +67,14 @@ def _measure(m: dict[str, Any]) -> dict[str, Any]:
     case = core().cases.get(m["case"])
     defn = core().cases.definition_of(case)
     state = defn.states[case.state]
-    done = state.stage == "closed"
+    withdrawn = not m.get("in_plan", True)  # dropped by a revised plan (workflow.campaigns.reconcile)
+    done = state.stage == "closed" and not withdrawn
     d = case.deadline or {}
-    light = "none" if done else light_of(d.get("due_at"), d.get("yellow_at"), now_text())
+    light = "none" if done or withdrawn else light_of(d.get("due_at"), d.get("yellow_at"), now_text())
     return {"id": m["id"], "case": case.id, "unit": unit_names().get(case.unit, ""),
             "owner": people().get(case.assignee or "", "") if case.assignee else "",
             "deadline": str(case.fields.get("due_date") or m["deadline"] or ""),
-            "progress": label(state.label, "zh", ""), "light": light, "done": done}
+            "progress": label(state.label, "zh", ""), "light": light, "done": done, "withdrawn": withdrawn}
 
 
 def _tree(stored: dict[str, Any], rows: dict[str, dict[str, Any]], show: str) -> list[dict[str, Any]]:

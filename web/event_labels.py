@@ -26,6 +26,7 @@ from workflow.events import (
     FLAGGED,
     MIGRATED,
     OPENED,
+    PLAN_REVISED,
     UNFLAGGED,
     Event,
 )
@@ -37,6 +38,7 @@ ACTION_LABELS = {
     FIELDS_CHANGED: N_("Fields corrected"), ESCALATED: N_("Escalated"), FLAGGED: N_("Put under supervision"),
     UNFLAGGED: N_("Supervision removed"), DEADLINE_RECOMPUTED: N_("Deadline recomputed"),
     MIGRATED: N_("Definition version upgraded"),
+    PLAN_REVISED: N_("Plan revised"),  # campaign load of an edited plan (workflow.campaigns.reconcile)
 }
 RETURNED = N_("Returned to the unit queue")  # an assignment that gives the case back (no assignee, a reason)
 CLAIMED = N_("Claimed")  # an assignment to oneself (签收)

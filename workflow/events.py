@@ -32,6 +32,10 @@ DEADLINE_RECOMPUTED = "deadline_recomputed"
 # The event itself is recorded under the old version; every later event names the new one (payload
 # `from_version`, `to_version`, `definition_hash`, `mapping` old state → new state, `by`, `deadline`).
 MIGRATED = "migrated"
+# … and `campaign load` of an edited plan (workflow.campaigns.reconcile): the plan changed what a measure case
+# carries — payload `measure_id`, `changes` {field: {"from", "to"}}, the new `fields` (and `title`), and when
+# they change `unit`, `assignee` (null: back to the unit's queue) and the re-planned `deadline`. No state change.
+PLAN_REVISED = "plan_revised"
 
 
 def canonical_json(value: Any) -> str:

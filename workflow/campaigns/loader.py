@@ -6,7 +6,9 @@ campaign → measure → case map. Loading the same plan again creates nothing n
 to the file later gets its case on the next load. The units the plan declares (``units:``) are matched
 (same code and name) or created first, each creation in the access log; a declared unit whose code the
 directory holds under another name is a clash and nothing is written. Every unit the plan names must
-then exist.
+then exist. Loading an edited plan reconciles its measure cases first (workflow.campaigns.reconcile):
+changed units, dates and texts as audited events, dropped measures withdrawn, returning ones reinstated;
+`preview` shows that diff without writing anything.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from workflow.campaigns import reconcile
 from workflow.campaigns.plans import Plan, PlanItem, parse_plan
 from workflow.cases.service import CaseService
 from workflow.cases.unit_of_work import UnitOfWork
@@ -35,10 +38,11 @@ class LoadReport:
     cases: list[str] = field(default_factory=list)  # one per measure, in plan order
     created: list[str] = field(default_factory=list)
     units_created: list[str] = field(default_factory=list)  # declared units this load added to the directory
+    diff: reconcile.Diff = field(default_factory=reconcile.Diff)  # what the load changed on existing cases
 
     def to_dict(self) -> dict[str, Any]:
-        return {"campaign": self.campaign, "measures": self.measures, "cases": self.cases, "created": self.created,
-                "units_created": self.units_created}
+        return {"campaign": self.campaign, "dry_run": False, "measures": self.measures, "cases": self.cases,
+                "created": self.created, "units_created": self.units_created, **self.diff.to_dict()}
 
 
 def read_plan(files: YamlFiles, path: Path) -> tuple[Plan, str]:
@@ -69,12 +73,28 @@ class Campaigns:
             user = User.system(SYSTEM_ACTOR) if actor is None else work.user(actor)
             units_created = _declare_units(work.tx, plan, user.login, format_time(work.now))
             _check_units(work.tx, plan)
+            found = reconcile.diff(work.tx, plan)
+            reconcile.apply(work, plan, found, requested_by=actor)
             work.tx.save_campaign(StoredCampaign(
                 plan.key, plan.title.get("zh", plan.key)[:400], plan.source[:500], digest,
                 [w.to_dict() for w in plan.windows], plan.to_dict(), format_time(work.now)))
             report = _open_measures(work, plan, user, defn)
             report.units_created = units_created
+            report.diff = found
             return report
+
+    def preview(self, path: Path) -> dict[str, Any]:
+        """What `load` would do with the file (`--dry-run`): measures added, dropped, reinstated and changed
+        (old → new, naming each case). Nothing is written.
+
+        Raises:
+            DefinitionError: the file is invalid or names units that do not exist.
+        """
+        plan, _ = self.read_plan(path)
+        with self.cases.store.read() as tx:
+            _check_units(tx, plan, declared=frozenset(u.code for u in plan.units))
+            found = reconcile.diff(tx, plan)
+        return {"campaign": plan.key, "dry_run": True, "measures": len(plan.measures), **found.to_dict()}
 
     def register_windows(self, key: str, title: str, windows: list[dict[str, Any]]) -> bool:
         """Register self-report windows without a plan (a drill, the demo) under `key`; False (nothing
@@ -104,9 +124,14 @@ class Campaigns:
 
     def outline(self) -> dict[str, dict[str, Any]]:
         """Each loaded plan's title, its tasks (id -> title) and its measures (id -> (task id, title)), in plan
-        order — the battle map's rows by task and measure."""
+        order, then the measures a revised plan dropped (withdrawn, still shown) — the battle map's rows by task and
+        measure."""
         with self.cases.store.read() as tx:
             stored = [s for key in tx.campaign_keys() if (s := tx.get_campaign(key))]
+            mapped = {s.key: tx.measure_cases(s.key) for s in stored}
+            listed = {s.key: {i["id"] for i in s.plan.get("items") or [] if i.get("kind") == "measure"} for s in stored}
+            dropped = {cid: tx.get_case(cid) for key, m in mapped.items() for mid, cid in m.items()
+                       if mid not in listed[key]}
         out: dict[str, dict[str, Any]] = {}
         for s in stored:
             titles = {t["id"]: t.get("title") or {} for t in s.plan.get("tasks") or []}
@@ -116,6 +141,12 @@ class Campaigns:
                 if item.get("kind") == "measure":
                     tasks.setdefault(item["task"], titles.get(item["task"], {}))
                     measures[item["id"]] = (item["task"], item.get("title") or {})
+            for measure_id, case_id in mapped[s.key].items():  # dropped by a revised plan: kept, after the plan's
+                case = dropped.get(case_id)
+                if case is not None and measure_id not in measures:
+                    task = str(case.fields.get("task") or "")
+                    tasks.setdefault(task, titles.get(task, {}))
+                    measures[measure_id] = (task, {"zh": case.title.removeprefix(measure_id).strip()})
             out[s.key] = {"title": s.title, "tasks": tasks, "measures": measures}
         return out
 
@@ -137,10 +168,11 @@ class Campaigns:
             rows.append({"id": item["id"], "task": item["task"], "title": item["title"],
                          "unit": item["responsible_unit"], "deadline": item["deadline"], "case": mapping[item["id"]],
                          "state": case.state if case else None, "stage": stage,
-                         "due_at": (case.deadline or {}).get("due_at") if case else None})
+                         "due_at": (case.deadline or {}).get("due_at") if case else None, "in_plan": True})
             counts = tasks.setdefault(item["task"], {"measures": 0, "accepted": 0})
             counts["measures"] += 1
-            counts["accepted"] += int(stage == "closed")
+            counts["accepted"] += int(stage == "closed" and case is not None and case.state != reconcile.WITHDRAWN)
+        rows += _dropped_rows(self.cases, stored.plan, mapping, cases)
         return {"campaign": key, "title": {"zh": stored.title}, "measures": rows, "tasks": tasks,
                 "windows": stored.windows, "loaded_at": stored.loaded_at}
 
@@ -151,8 +183,11 @@ def _open_measures(work: UnitOfWork, plan: Plan, user: User, defn: Any) -> LoadR
     for measure in plan.measures:
         case_id = existing.get(measure.id)
         if case_id is None:
+            fields = _fields(plan, measure, work.tx)
+            if "plan_status" in defn.fields:  # v3: only a plan load sets it (workflow.campaigns.reconcile)
+                fields["plan_status"] = reconcile.IN_PLAN
             case_id = work.open(defn, user, title=_title(measure), unit=measure.responsible_unit,
-                                fields=_fields(plan, measure, work.tx)).id
+                                fields=fields).id
             work.tx.add_measure_case(plan.key, measure.id, case_id)
             report.created.append(case_id)
         report.cases.append(case_id)
@@ -194,12 +229,35 @@ def _declare_units(tx: WriteTx, plan: Plan, actor: str, now: str) -> list[str]:
     return created
 
 
-def _check_units(tx: ReadTx, plan: Plan) -> None:
+def _dropped_rows(cases: CaseService, plan: dict[str, Any], mapping: dict[str, str],
+                  found: dict[str, Any]) -> list[dict[str, Any]]:
+    """The measures a revised plan dropped: still listed (withdrawn, with their case), never hidden — after
+    the plan's own, in the order their cases were opened. Their values are the case's own."""
+    listed = {item["id"] for item in plan.get("items") or [] if item.get("kind") == "measure"}
+    rows = []
+    for measure_id, case_id in mapping.items():
+        case = found.get(case_id)
+        if measure_id in listed or case is None:
+            continue
+        rows.append((case.opened_at or "", {
+            "id": measure_id, "task": case.fields.get("task"),
+            "title": {"zh": case.title.removeprefix(measure_id).strip()},
+            "unit": case.fields.get("responsible_unit"), "deadline": case.fields.get("due_date"), "case": case_id,
+            "state": case.state, "stage": cases.definition_of(case).states[case.state].stage,
+            "due_at": (case.deadline or {}).get("due_at"), "in_plan": False}))
+    return [row for _, row in sorted(rows, key=lambda r: r[0])]
+
+
+def _check_units(tx: ReadTx, plan: Plan, *, declared: frozenset[str] = frozenset()) -> None:
+    """Every unit the plan names exists (or, for a dry run, is one the plan declares and a load would create)."""
+    def known(code: str | None) -> bool:
+        return code is not None and (code in declared or tx.get_unit(code) is not None)
+
     problems = [f"{plan.source}:{m.line or '?'}: measure {m.id}: unknown responsible_unit {m.responsible_unit!r}"
-                for m in plan.measures if m.responsible_unit is None or tx.get_unit(m.responsible_unit) is None]
+                for m in plan.measures if not known(m.responsible_unit)]
     problems += [f"{plan.source}:{m.line or '?'}: measure {m.id}: unknown supporting unit {code!r}"
-                 for m in plan.measures for code in m.supporting_units if tx.get_unit(code) is None]
-    if tx.get_unit(plan.lead_unit) is None:
+                 for m in plan.measures for code in m.supporting_units if not known(code)]
+    if not known(plan.lead_unit):
         problems.insert(0, f"{plan.source}:?: unknown lead_unit {plan.lead_unit!r}")
     if problems:
         raise DefinitionError(problems)

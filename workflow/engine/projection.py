@@ -20,6 +20,7 @@ from workflow.events import (
     FLAGGED,
     MIGRATED,
     OPENED,
+    PLAN_REVISED,
     UNFLAGGED,
     Event,
     json_copy,
@@ -175,6 +176,20 @@ def _migrated(case: CaseState, event: Event) -> None:
         _settle_level(case)
 
 
+# ---- a revised campaign plan (`campaign load`, workflow.campaigns.reconcile) ----------------------------
+def _plan_revised(case: CaseState, event: Event) -> None:
+    # What the plan now says the measure is: its fields and title, its unit (and who holds it), its deadline.
+    p = event.payload
+    case.fields.update(json_copy(dict(p.get("fields") or {})))
+    if "title" in p:
+        case.title = p["title"]
+    if "unit" in p:
+        case.unit = p["unit"]
+    if "assignee" in p:
+        case.assignee = p["assignee"]
+    _set_deadline(case, event)
+
+
 FOLDS: Mapping[str, FoldStep] = {
     OPENED: _opened,
     ADVANCED: _advanced,
@@ -186,4 +201,5 @@ FOLDS: Mapping[str, FoldStep] = {
     UNFLAGGED: _unflagged,
     DEADLINE_RECOMPUTED: _deadline_recomputed,
     MIGRATED: _migrated,
+    PLAN_REVISED: _plan_revised,
 }
