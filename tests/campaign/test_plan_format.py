@@ -236,6 +236,14 @@ def test_a_plan_whose_units_cannot_be_created_writes_nothing(app, tmp_path):
     assert (count(app, schema.units), count(app, schema.cases)) == (units, 0)
 
 
+def test_a_dry_run_of_a_plan_whose_units_are_not_yet_created_lists_its_measures_and_writes_nothing(app):
+    units, cases = count(app, schema.units), count(app, schema.cases)
+    preview = app.campaigns.preview(DISTRICT)
+    assert (preview["dry_run"], len(preview["added"])) == (True, 7)
+    assert {m["unit"] for m in preview["added"]} <= set(DP_UNITS)
+    assert (count(app, schema.units), count(app, schema.cases)) == (units, cases)
+
+
 def test_cli_loads_the_second_plan_beside_the_first_and_names_the_units_it_created(cli):
     first = cli("campaign", "load", str(XIFENG), "--json")
     second = cli("campaign", "load", str(DISTRICT), "--json")
@@ -243,7 +251,8 @@ def test_cli_loads_the_second_plan_beside_the_first_and_names_the_units_it_creat
     assert (second["campaign"], len(second["created"]), sorted(second["units_created"])) == (
         "district-procuratorate-2021", 7, sorted(DP_UNITS))
     again = cli("campaign", "load", str(DISTRICT))
-    assert again.strip() == "campaign district-procuratorate-2021: 7 measures, 0 new case(s)"
+    assert again.strip().splitlines() == ["campaign district-procuratorate-2021: 7 measures, 0 new case(s)",
+                                          "  7 unchanged"]
     status = cli("campaign", "status", "district-procuratorate-2021", "--json")
     assert [m["case"] for m in status["measures"]] == second["cases"]
     assert {m["unit"] for m in status["measures"]} == {"dp-zzb", "dp-zxjc", "dp-zzc", "dp-kgss"}

@@ -1,6 +1,6 @@
 """`rectiflow campaign load FILE --dry-run [--json]` shows the reconciliation of an edited plan and writes nothing;
 the real load prints the same diff. The JSON contract: {"campaign", "dry_run", "measures", "added", "changed",
-"dropped", "reinstated", "unchanged"} (+ "cases", "created" when loaded). In-process (cli_runner), SQLite and
+"dropped", "reinstated", "unchanged"} (+ "cases", "created", "units_created" when loaded). In-process (cli_runner), SQLite and
 PostgreSQL."""
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def edited(tmp_path):
 
 def test_dry_run_lists_the_diff_and_writes_nothing(cli, tmp_path):
     loaded = cli.json("campaign", "load", str(XIFENG))
-    assert set(loaded) == DIFF_KEYS | {"cases", "created"} and loaded["dry_run"] is False
+    assert set(loaded) == DIFF_KEYS | {"cases", "created", "units_created"} and loaded["dry_run"] is False
     path = edited(tmp_path)
     status = cli.json("campaign", "status", "xifeng-2021")
     preview = cli.json("campaign", "load", path, "--dry-run")
