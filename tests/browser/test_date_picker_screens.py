@@ -138,3 +138,24 @@ def test_report_pages_and_the_new_case_form_have_the_chinese_calendar(page_as, d
         assert _sideways(page) <= 0, f"{name} on a {size}"
         shot(page, f"date-{name}-open-{size}", full=False)
         page.keyboard.press("Escape")
+
+
+def test_a_required_yes_no_is_answered_no_on_a_desk_and_a_phone(page_as, server, engine, shot):
+    """A firm that employs no departed staff answers 否 (an unticked box could not say no)."""
+    ids = [engine.cases.open_case("law_firm_self_check", actor="supervisor", unit="xf-ls-1", title=f"某所自查（{s}）",
+                                  fields={"firm_name": "西丰某律师事务所"}).id for s in VIEWPORTS]
+    page = page_as("supervisor")
+    for case_id, (size, (width, height)) in zip(ids, VIEWPORTS.items()):
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(f"{server}/cases/{case_id}")
+        page.click("#step-submit > summary")
+        page.select_option("#f-submit-employs_departed", "false")
+        page.select_option("#f-submit-dossier_built", "true")
+        page.set_input_files("#f-submit-self_check_report", files=[
+            {"name": "自查报告.txt", "mimeType": "text/plain", "buffer": "本所未聘用离任人员".encode()}])
+        assert _sideways(page) <= 0
+        shot(page, f"date-yes-no-{size}")
+        page.click("#fire-submit")
+        page.wait_for_load_state("networkidle")
+        case = engine.cases.get(case_id)
+        assert case.state == "submitted" and case.fields["employs_departed"] is False
