@@ -1,7 +1,7 @@
 """`rectiflow campaign load FILE --dry-run [--json]` shows the reconciliation of an edited plan and writes nothing;
 the real load prints the same diff. The JSON contract: {"campaign", "dry_run", "measures", "added", "changed",
-"dropped", "reinstated", "unchanged"} (+ "cases", "created", "units_created" when loaded). In-process (cli_runner), SQLite and
-PostgreSQL."""
+"dropped", "reinstated", "unchanged"} (+ "cases", "created", "units_created" when loaded). In-process
+(cli_runner), SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
