@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from workflow.campaigns.entity import CampaignEntity, parse_entity
 from workflow.campaigns.plans import Plan, PlanItem, parse_plan
 from workflow.cases.service import CaseService
 from workflow.cases.unit_of_work import UnitOfWork
+from workflow.definitions.problems import Problems
 from workflow.errors import DefinitionError, NotFound
 from workflow.events import format_time
 from workflow.ports import ReadTx, YamlFiles
@@ -41,6 +43,16 @@ def read_plan(files: YamlFiles, path: Path) -> tuple[Plan, str]:
     return parse_plan(data, source=str(path)), digest
 
 
+def read_campaign(files: YamlFiles, path: Path) -> tuple[Plan, CampaignEntity, str]:
+    """Parse and validate a plan file with its campaign attributes (workflow.campaigns.entity)."""
+    data, _, digest = files.load(Path(path))
+    plan = parse_plan(data, source=str(path))
+    problems = Problems(str(path))
+    entity = parse_entity(data, problems)
+    problems.raise_if_any()
+    return plan, entity, digest
+
+
 class Campaigns:
     """Loading plans and reporting their progress (the plan files are read through a YamlFiles port)."""
 
@@ -57,23 +69,30 @@ class Campaigns:
             DefinitionError: the file is invalid or names units that do not exist (``PATH:LINE: message``).
             UnknownUser, RoleNotAllowed: `actor` may not open measure cases. Nothing is written then.
         """
-        plan, digest = self.read_plan(path)
+        plan, entity, digest = read_campaign(self.files, path)
         defn = self.cases.registry.latest(MEASURE_TYPE)
         with self.cases.begin() as work:
-            _check_units(work.tx, plan)
+            _check_units(work.tx, plan, entity)
             user = User.system(SYSTEM_ACTOR) if actor is None else work.user(actor)
             work.tx.save_campaign(StoredCampaign(
                 plan.key, plan.title.get("zh", plan.key)[:400], plan.source[:500], digest,
-                [w.to_dict() for w in plan.windows], plan.to_dict(), format_time(work.now)))
+                [w.to_dict() for w in plan.windows], {**plan.to_dict(), "entity": entity.to_dict()},
+                format_time(work.now)))
             return _open_measures(work, plan, user, defn)
 
-    def register_windows(self, key: str, title: str, windows: list[dict[str, Any]]) -> bool:
-        """Register self-report windows without a plan (a drill, the demo) under `key`; False (nothing
+    def register_windows(self, key: str, title: str, windows: list[dict[str, Any]],
+                         units: list[str] | tuple[str, ...] = ()) -> bool:
+        """Register self-report windows without a plan (a drill, the demo) under `key`: a campaign spanning
+        `units` while its windows run (spanning none: no case falls in it by default); False (nothing
         written) if `key` is loaded already."""
+        entity = {"issued_by": "", "document": "", "units": list(units), "categories": [], "case_types": [],
+                  "starts_on": min((w["from"] for w in windows), default=None),
+                  "ends_on": max((w["until"] for w in windows), default=None)}
         with self.cases.begin() as work:
             if work.tx.get_campaign(key) is not None:
                 return False
-            work.tx.save_campaign(StoredCampaign(key, title, "", "", windows, {"items": []}, format_time(work.now)))
+            work.tx.save_campaign(StoredCampaign(key, title, "", "", windows, {"items": [], "entity": entity},
+                                                 format_time(work.now)))
         return True
 
     def titles(self) -> dict[str, str]:
@@ -143,16 +162,22 @@ def _open_measures(work: UnitOfWork, plan: Plan, user: User, defn: Any) -> LoadR
         case_id = existing.get(measure.id)
         if case_id is None:
             case_id = work.open(defn, user, title=_title(measure), unit=measure.responsible_unit,
-                                fields=_fields(plan, measure)).id
+                                fields=_fields(plan, measure), campaign=plan.key).id
             work.tx.add_measure_case(plan.key, measure.id, case_id)
             report.created.append(case_id)
         report.cases.append(case_id)
     return report
 
 
-def _check_units(tx: ReadTx, plan: Plan) -> None:
+def _check_units(tx: ReadTx, plan: Plan, entity: CampaignEntity) -> None:
     problems = [f"{plan.source}:{m.line or '?'}: measure {m.id}: unknown responsible_unit {m.responsible_unit!r}"
                 for m in plan.measures if m.responsible_unit is None or tx.get_unit(m.responsible_unit) is None]
+    problems += [f"{plan.source}:?: units: unknown unit {code!r}" for code in entity.units if tx.get_unit(code) is None]
+    spanned = set(entity.units)
+    problems += [f"{plan.source}:{m.line or '?'}: measure {m.id}: {m.responsible_unit!r} is not within the "
+                 f"campaign's units ({', '.join(entity.units)})"
+                 for m in plan.measures if m.responsible_unit and (chain := tx.unit_chain(m.responsible_unit))
+                 and not spanned & {u.code for u in chain}]
     if tx.get_unit(plan.lead_unit) is None:
         problems.insert(0, f"{plan.source}:?: unknown lead_unit {plan.lead_unit!r}")
     if problems:

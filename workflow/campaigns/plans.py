@@ -23,7 +23,9 @@ GENERAL_ID = re.compile(r"^一\([一二三四五六七八九十]+\)$")
 TASK_ID = re.compile(r"^二\([一二三四五六七八九十]+\)$")
 SAFEGUARD_ID = re.compile(r"^三\([一二三四五六七八九十]+\)$")
 TOP_KEYS = frozenset({"campaign", "title", "document", "issued_on", "lead_unit", "self_report_windows",
-                      "general", "tasks", "safeguards", "note"})
+                      "general", "tasks", "safeguards", "note",
+                      # the campaign as an entity (workflow.campaigns.entity reads these)
+                      "issued_by", "starts_on", "ends_on", "units", "categories", "case_types"})
 TASK_KEYS = frozenset({"id", "title", "contents", "measures", "target"})
 ITEM_KEYS = frozenset({"id", "title", "text", "responsible_unit", "deadline"})
 
