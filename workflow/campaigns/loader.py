@@ -8,15 +8,18 @@ to the file later gets its case on the next load. Units named by the plan must e
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from workflow.campaigns.entity import CampaignEntity, parse_entity
 from workflow.campaigns.plans import Plan, PlanItem, parse_plan
+from workflow.campaigns.status import campaign_status
 from workflow.cases.service import CaseService
 from workflow.cases.unit_of_work import UnitOfWork
 from workflow.definitions.problems import Problems
 from workflow.errors import DefinitionError, NotFound
+from workflow.escalation.calendar import WorkingCalendar
 from workflow.events import format_time
 from workflow.ports import ReadTx, YamlFiles
 from workflow.records import StoredCampaign, User
@@ -56,8 +59,8 @@ def read_campaign(files: YamlFiles, path: Path) -> tuple[Plan, CampaignEntity, s
 class Campaigns:
     """Loading plans and reporting their progress (the plan files are read through a YamlFiles port)."""
 
-    def __init__(self, cases: CaseService, files: YamlFiles) -> None:
-        self.cases, self.files = cases, files
+    def __init__(self, cases: CaseService, files: YamlFiles, calendar: WorkingCalendar | None = None) -> None:
+        self.cases, self.files, self.calendar = cases, files, calendar
 
     def read_plan(self, path: Path) -> tuple[Plan, str]:
         return read_plan(self.files, path)
@@ -94,6 +97,36 @@ class Campaigns:
             work.tx.save_campaign(StoredCampaign(key, title, "", "", windows, {"items": [], "entity": entity},
                                                  format_time(work.now)))
         return True
+
+    def campaigns(self) -> list[dict[str, Any]]:
+        """Every loaded campaign as data (key, title, issuing body, document, dates, units, categories, case
+        types, self-report windows, measure count), by key."""
+        with self.cases.store.read() as tx:
+            stored = [s for key in tx.campaign_keys() if (s := tx.get_campaign(key))]
+        out = []
+        for s in stored:
+            entity = s.plan.get("entity") or {}
+            out.append({"key": s.key, "title": s.title, "issued_by": entity.get("issued_by") or "",
+                        "document": entity.get("document") or s.plan.get("document") or "",
+                        "starts_on": entity.get("starts_on"), "ends_on": entity.get("ends_on"),
+                        "units": list(entity.get("units") or []), "categories": list(entity.get("categories") or []),
+                        "case_types": list(entity.get("case_types") or []), "windows": s.windows,
+                        "measures": sum(1 for i in s.plan.get("items") or [] if i.get("kind") == "measure"),
+                        "loaded_at": s.loaded_at})
+        return out
+
+    def status(self, key: str, *, as_of: datetime | None = None) -> dict[str, Any]:
+        """The plan `key`'s measures as they stood at `as_of` (default: now), replayed from the event log
+        (workflow.campaigns.status).
+
+        Raises:
+            NotFound: no plan `key` is loaded.
+        """
+        if self.calendar is None:
+            raise RuntimeError("Campaigns.status needs the working calendar")
+        at = as_of or self.cases.clock.now()
+        return campaign_status(self.cases.store, key, at=at, calendar=self.calendar,
+                               stage_of=lambda c: self.cases.definition_of(c).states[c.state].stage)
 
     def titles(self) -> dict[str, str]:
         """Each loaded plan's title by its key (what a page shows instead of the key)."""
