@@ -175,12 +175,14 @@ class ReadModel(Protocol):
     def inbox_with_counts(self, query: InboxQuery, counted: Sequence[InboxQuery], *, after: str | None, limit: int,
                           cap: int = COUNT_CAP) -> tuple[InboxPage, list[int]]: ...
     def dashboard(self, as_of: str, units: tuple[str, ...] | None, types: tuple[str, ...],
-                  closed: tuple[str, ...]) -> list[DashboardCount]: ...
+                  closed: tuple[str, ...], campaign: str | None = None) -> list[DashboardCount]:
+        """The battle map's counts (with `campaign`: of that campaign's cases only)."""
     def board_cases(self, as_of: str, units: tuple[str, ...] | None, types: tuple[str, ...],
-                    closed: tuple[str, ...]) -> list[BoardCase]:
+                    closed: tuple[str, ...], campaign: str | None = None) -> list[BoardCase]:
         """The battle map's cases one by one (same rows and lights as `dashboard`), with their category and
         plan measure — the row modes' keys and a cell's list."""
-    def cases_at(self, as_of: str, units: tuple[str, ...] | None, types: tuple[str, ...]) -> list[str]:
+    def cases_at(self, as_of: str, units: tuple[str, ...] | None, types: tuple[str, ...],
+                 campaign: str | None = None) -> list[str]:
         """The ids of the cases that existed at `as_of` in these units (None: every unit) as they stood then,
         of these types — the battle map's cases, one by one (the problem ledger's rows)."""
     def audit_events(self, filt: AuditFilter, *, before_seq: int | None, limit: int) -> list[Event]: ...

@@ -4,7 +4,7 @@ campaign's windows, 被查从严 matching by subject and matter within a campaig
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -21,7 +21,7 @@ BEIJING = timezone(timedelta(hours=8))
 
 
 def at(day: str, hour: int = 9) -> datetime:
-    return datetime.fromisoformat(day).replace(hour=hour, tzinfo=BEIJING).astimezone(timezone.utc)
+    return datetime.fromisoformat(day).replace(hour=hour, tzinfo=BEIJING).astimezone(UTC)
 
 
 @pytest.fixture
