@@ -147,7 +147,6 @@ MESSAGES: Mapping[str, str] = {
     "campaign.not_covering": N_("campaign %(campaign)s does not cover %(case_type)s cases of %(unit)s"),
     "campaign.category_not_in_plan": N_("category '%(category)s' is not one of campaign %(campaign)s's categories "
                                         "(%(known)s)"),
-    "campaign.bad_date": N_("--as-of must be a date like 2021-08-16, got '%(value)s'"),
     "declarations.round": N_("round must be a whole number ≥ 1"),
     "declarations.rate": N_("rate must be more than 0 and at most 1 (e.g. 0.2 for 20%%)"),
     "declarations.not_a_form": N_("%(case_type)s is not a declaration type (it has no person field '%(field)s')"),
