@@ -14,7 +14,7 @@ The case keeps it for life: the `opened` event carries it (workflow.engine.proje
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -59,10 +59,12 @@ def campaign_scopes(tx: ReadTx) -> list[CampaignScope]:
 
 
 def choose_campaign(tx: ReadTx, *, named: str | None, case_type: str, chain: Sequence[str], today: date,
-                    category: object = None, preferred: str | None = None) -> str | None:
+                    category: object = None, preferred: str | None = None,
+                    scopes: Callable[[], list[CampaignScope]] | None = None) -> str | None:
     """The campaign key a new case of `case_type` in the unit whose chain (the unit, then its ancestors) is
     `chain` belongs to, `today` being the bureau's calendar day. `preferred` (the campaign of the case whose
-    step opens this one) is taken when it spans the unit and takes the type.
+    step opens this one) is taken when it spans the unit and takes the type. `scopes` gives the loaded
+    campaigns (default: read them; a unit of work opening many cases reads them once).
 
     Raises:
         NotFound: `named` is no loaded campaign.
@@ -84,7 +86,8 @@ def choose_campaign(tx: ReadTx, *, named: str | None, case_type: str, chain: Seq
         if not (scope.spans(chain) and scope.takes(case_type)):
             raise InvalidInput("campaign.not_covering", campaign=scope.title, unit=unit, case_type=case_type)
     else:
-        active = [s for s in campaign_scopes(tx) if s.spans(chain) and s.takes(case_type) and s.active_on(today)]
+        loaded = scopes() if scopes is not None else campaign_scopes(tx)
+        active = [s for s in loaded if s.spans(chain) and s.takes(case_type) and s.active_on(today)]
         if len(active) > 1:
             raise InvalidInput("campaign.ambiguous", unit=unit, campaigns=[s.title for s in active],
                                keys=[s.key for s in active])

@@ -22,7 +22,7 @@ from datetime import datetime, tzinfo
 from types import EllipsisType
 from typing import Any, Protocol
 
-from workflow.cases.campaign_choice import choose_campaign
+from workflow.cases.campaign_choice import CampaignScope, campaign_scopes, choose_campaign
 from workflow.cases.notices import Before, handover_rows
 from workflow.cases.validation import check_references, comment_text, derived_values, parse_fields, require
 from workflow.definitions.fields import TITLE_LIMIT, clean_text
@@ -128,6 +128,14 @@ class UnitOfWork:
 
     def __init__(self, casework: Casework, tx: WriteTx, now: datetime) -> None:
         self.casework, self.tx, self.now = casework, tx, now
+        self._campaigns: list[CampaignScope] | None = None
+
+    def campaigns(self) -> list[CampaignScope]:
+        """The loaded campaigns, read once per unit of work (a ledger import opens hundreds of cases; a plan
+        load stores its plan before it opens any)."""
+        if self._campaigns is None:
+            self._campaigns = campaign_scopes(self.tx)
+        return self._campaigns
 
     @property
     def registry(self) -> DefinitionRegistry:
@@ -206,7 +214,8 @@ class UnitOfWork:
         # The campaign first: its rules (self-report windows, 被查从严 matching) decide the computed fields.
         chosen = choose_campaign(tx, named=campaign, case_type=defn.name, chain=[u.code for u in chain],
                                  today=(reported_at or now).astimezone(work.tz).date(),
-                                 category=values.get(MATTER_FIELD), preferred=preferred_campaign)
+                                 category=values.get(MATTER_FIELD), preferred=preferred_campaign,
+                                 scopes=self.campaigns)
         case = CaseState(id=case_id or work.new_id(), state=defn.initial, fields={}, campaign=chosen)
         values.update(derived_values(tx, defn, case, {}, values, reported_at or now, intake=True, tz=work.tz,
                                      subject_fields=self.registry.subject_fields()))
