@@ -82,16 +82,20 @@ def case() -> None:
 @field_option
 @attach_option
 @click.option("--comment", default=None)
+@click.option("--campaign", default=None, metavar="KEY",
+              help="The campaign the case belongs to (default: the unit's one active campaign; required when "
+                   "several are under way).")
 @json_option
 @handles_errors
 def open_(case_type: str, actor: str, title: str, unit: str | None, fields: tuple[str, ...],
-          attachments: tuple[str, ...], comment: str | None, as_json: bool) -> None:
+          attachments: tuple[str, ...], comment: str | None, campaign: str | None, as_json: bool) -> None:
     """Register a new case of CASE_TYPE."""
     app = application()
     files = read_attachments(app, case_type, None, attachments)
     c = app.cases.open_case(case_type, actor=actor, title=title, unit=unit, fields=parse_fields(fields),
-                              attachments=files, comment=comment)
-    emit(as_json, brief(c), f"opened {c.id} ({c.type}) in state {c.state}")
+                              attachments=files, comment=comment, campaign=campaign)
+    emit(as_json, {**brief(c), "campaign": c.campaign},
+         f"opened {c.id} ({c.type}) in state {c.state}" + (f", campaign {c.campaign}" if c.campaign else ""))
 
 
 @case.command("advance")
@@ -174,7 +178,8 @@ def show(case_id: str, actor: str | None, as_json: bool) -> None:
     data = case_summary(c, app.cases.definition_of(c), app.clock.now(), app.calendar,
                         available=app.cases.available(c, actor) if actor else None)
     lines = [f"{c.id}  {c.title}", f"  type {c.type} v{c.definition_version}, unit {c.unit}, "
-             f"state {c.state} ({data['stage']}), version {c.version}, assignee {c.assignee or '-'}"]
+             f"state {c.state} ({data['stage']}), version {c.version}, assignee {c.assignee or '-'}, "
+             f"campaign {c.campaign or '-'}"]
     if data["deadline"]:
         dl = data["deadline"]
         provisional = " provisional" if dl["provisional"] else ""

@@ -13,7 +13,7 @@ import click
 from rectiflow.cli_cases import case
 from rectiflow.common import VERSION, application, deadline, handles_errors, instant, json_option, local_time
 from rectiflow.output import emit
-from workflow.errors import InvalidInput
+from workflow.errors import InvalidInput, NotFound
 from workflow.escalation.ladders import LEVEL_NAMES
 from workflow.escalation.sweep import sweep_under_lease
 from workflow.events import format_time, parse_time
@@ -67,9 +67,10 @@ def alerts(login: str, unread: bool, mark_read: bool, as_json: bool) -> None:
 @click.option("--docx", "as_docx", is_flag=True, help="Write the 通报 as an editable Word document (with -o).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The .docx to write (with --docx).")
+@click.option("--campaign", default=None, metavar="KEY", help="Only the cases of this campaign.")
 @json_option
 @handles_errors
-def bulletin(since: str | None, as_docx: bool, output: Path | None, as_json: bool) -> None:
+def bulletin(since: str | None, as_docx: bool, output: Path | None, campaign: str | None, as_json: bool) -> None:
     """Cases a ladder put on the bulletin list (通报), e.g. 5 working days past their deadline; with --docx
     the Word 通报 (from the template, RECTIFLOW_BULLETIN_TEMPLATE replaces it)."""
     if as_docx != (output is not None):
@@ -77,13 +78,17 @@ def bulletin(since: str | None, as_docx: bool, output: Path | None, as_json: boo
     app = application()
     since_at = instant(since, "--since", now=app.clock.now(), tz=app.calendar.tzinfo, end_of_day=False) \
         if since else None
+    if campaign is not None and campaign not in app.campaigns.titles():
+        raise NotFound("campaign.not_loaded", campaign=campaign, known=sorted(app.campaigns.titles()))
     if output is not None:
-        doc = app.documents.bulletin(since=since_at)
+        doc = app.documents.bulletin(since=since_at, campaign=campaign)
         output.write_bytes(app.documents.bulletin_docx(doc))
         emit(as_json, {"output": str(output), "count": doc.count, "units": len(doc.groups)},
              f"wrote {output}: {doc.count} case(s) of {len(doc.groups)} unit(s)")
         return
     rows = app.escalations.bulletin(format_time(since_at) if since_at else None)
+    if campaign is not None:
+        rows = [r for r in rows if app.cases.get(r["case_id"]).campaign == campaign]
     items = [{"case": r["case_id"], "title": r["title"], "unit": r["unit"], "state": r["state"], "rung": r["rung"],
               "level": r["level"], "due_at": r["due_at"], "listed_at": r["fired_at"], "late": bool(r["late"])}
              for r in rows]

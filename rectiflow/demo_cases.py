@@ -25,7 +25,7 @@ def seed_campaign_cases(app: Application, plan: Path | None = None) -> dict[str,
     window = {"from": (now - timedelta(days=40)).date().isoformat(),
               "until": (now + timedelta(days=20)).date().isoformat(),
               "label": {"zh": "演示：自查补报期", "en": "Demo self-report window"}}
-    if not app.campaigns.register_windows(WINDOW_KEY, "演示：自查补报期", [window]):
+    if not app.campaigns.register_windows(WINDOW_KEY, "演示：自查补报期", [window], units=["xf-sfj"]):
         return {"seeded": False, "cases": app.cases.count()}
     for login, role, unit, name in STAFF:
         if app.directory.user(login) is None:

@@ -235,10 +235,12 @@ def walk(app: Any, case_id: str, to: str, *, reporter: str = "handler") -> Any:
 def opening_event(case_id: str, *, at: datetime = START, state: str = "reported", unit: str = "xf-sfs-1",
                   title: str = "整改事项", case_type: str = "rectification_item", definition_version: int = 1,
                   fields: dict[str, Any] | None = None, deadline: dict[str, Any] | None = None,
-                  actor: str = "registrar") -> Event:
+                  actor: str = "registrar", campaign: str | None = None) -> Event:
     """The sealed first event of a case, as workflow.cases.unit_of_work.UnitOfWork.open makes it."""
     payload: dict[str, Any] = {"title": title, "unit": unit, "fields": dict(fields or {}),
                                "definition_hash": "0" * 64, "attachments": [], "links": []}
+    if campaign is not None:
+        payload["campaign"] = campaign
     if deadline is not None:
         payload["deadline"] = deadline
     return Event(case_id, 1, format_time(at), actor, OPENED, None, state, payload, case_type, definition_version,

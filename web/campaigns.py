@@ -130,9 +130,13 @@ def report(key: str) -> str:
 @bp.route("/campaigns/bulletin")
 def bulletin() -> str:
     since = parse_local(request.args.get("since"))
-    v = viewer()
-    doc = core().documents.bulletin(since=since, units=v.units, types=v.types)
-    return render_template("campaigns/bulletin.html", bulletin=doc, since=request.args.get("since", ""))
+    v, campaigns = viewer(), core().campaigns.titles()
+    campaign = request.args.get("campaign") or None
+    if campaign is not None and campaign not in campaigns:
+        abort(404)
+    doc = core().documents.bulletin(since=since, units=v.units, types=v.types, campaign=campaign)
+    return render_template("campaigns/bulletin.html", bulletin=doc, since=request.args.get("since", ""),
+                           campaign=campaign, campaigns=campaigns)
 
 
 # ---- declarations (集中填报) ------------------------------------------------------------------------------

@@ -198,7 +198,8 @@ def new() -> Response | tuple[str, int] | str:
     my_units = [(u.code, u.name) for u in units() if scope().covers(me(), u.code)]
     ctx: dict[str, Any] = {"openable": openable, "defn": defn, "widgets": widgets, "units": my_units,
                            "limits": forms.limits(_max_bytes()), "form": request.form,
-                           "default_unit": me().unit}  # a case is usually registered in one's own unit
+                           "default_unit": me().unit,  # a case is usually registered in one's own unit
+                           "campaigns": core().campaigns.titles()}
     if request.method == "GET":
         return render_template("cases/new.html", **ctx)
     return _register(defn, widgets, ctx)
@@ -214,14 +215,23 @@ def _register(defn: Definition, widgets: list[forms.Widget], ctx: dict[str, Any]
         try:
             case = core().cases.open_case(defn.name, actor=me().login, title=title,
                                           unit=request.form.get("unit") or None, fields=values, attachments=files,
-                                          comment=request.form.get("comment") or None)
+                                          comment=request.form.get("comment") or None,
+                                          campaign=_campaign_choice(ctx["campaigns"]))
         except (NotAllowed, InvalidInput) as err:
             if not forms.error_for(err, widgets):  # with the case type, fields and choices go by their labels
-                flash(describe(Message(err.code, {"case_type": case.type, **err.params})), "error")
+                flash(describe(Message(err.code, {"case_type": defn.name, **err.params})), "error")
         else:
             flash(_("Case registered."), "success")
             return redirect(url_for("cases.show", case_id=case.id))
     return render_template("cases/new.html", **ctx), 422
+
+
+def _campaign_choice(campaigns: dict[str, str]) -> str | None:
+    """The intake form's campaign (none: the unit's one active campaign). :raise 400: not a loaded campaign."""
+    key = request.form.get("campaign") or None
+    if key is not None and key not in campaigns:
+        abort(400)
+    return key
 
 
 @bp.route("/definitions/<name>")

@@ -48,6 +48,14 @@ def board_scope() -> tuple[datetime, tuple[str, ...] | None, str | None]:
     return as_of, scope_units, chosen
 
 
+def board_campaign() -> str | None:
+    """The battle map's ?campaign (a loaded campaign's key; none: every case). :raise 404: another value."""
+    key = request.args.get("campaign") or None
+    if key is not None and key not in core().campaigns.titles():
+        abort(404)
+    return key
+
+
 def scope_name(chosen: str | None) -> str:
     """The units an export covers, by name: the one chosen, else the viewer's top units (or the county)."""
     if chosen:
@@ -61,7 +69,7 @@ def scope_name(chosen: str | None) -> str:
 def build_board() -> tuple[Dashboard, datetime, str | None]:
     as_of, scope_units, chosen = board_scope()
     at = format_time(as_of)
-    counts = queries().dashboard(at, scope_units, viewer().types, closed_keys(core().registry))
+    counts = queries().dashboard(at, scope_units, viewer().types, closed_keys(core().registry), board_campaign())
     cal = core().calendar
     until = cal.local_date(as_of)
     overdue = {c.due_at: cal.working_days_between(cal.local_date(parse_utc(c.due_at) - timedelta(microseconds=1)),
@@ -128,7 +136,8 @@ class RowLabels:
 
 
 def board_cases(as_of: datetime, scope_units: tuple[str, ...] | None) -> list:
-    return queries().board_cases(format_time(as_of), scope_units, viewer().types, closed_keys(core().registry))
+    return queries().board_cases(format_time(as_of), scope_units, viewer().types, closed_keys(core().registry),
+                                 board_campaign())
 
 
 def build_rows(mode: str, as_of: datetime, scope_units: tuple[str, ...] | None) -> tuple[BoardTable, RowLabels]:
@@ -148,7 +157,8 @@ def index() -> str:
                            table=table, row_label=names.label, mode=mode, modes=MODES,
                            screen=request.args.get("screen") == "1",
                            today=now().astimezone(core().calendar.tzinfo).strftime("%Y-%m-%d"),
-                           chart_args={k: v for k, v in request.args.items() if k in ("as_of", "unit")},
+                           chart_args={k: v for k, v in request.args.items() if k in ("as_of", "unit", "campaign")},
+                           campaign=board_campaign(), campaigns=core().campaigns.titles(),
                            as_of_param=as_of.astimezone(core().calendar.tzinfo).strftime("%Y-%m-%d"),
                            first_outcome=len(OPEN_STAGES),
                            unit_names=unit_names(), definitions={d.name: d for d in core().registry.all_latest()},
@@ -170,7 +180,7 @@ def cases() -> str:
     total = len(found)
     found = found[:LIST_CAP]
     lights = {c.id: column_of(core().registry, c)[1] for c in found}  # a closed case shows no light
-    back_args: dict[str, Any] = {k: v for k, v in request.args.items() if k in ("as_of", "unit", "rows")}
+    back_args: dict[str, Any] = {k: v for k, v in request.args.items() if k in ("as_of", "unit", "rows", "campaign")}
     return render_template("dashboard/cases.html", cases=found, total=total, lights=lights, as_of=format_time(as_of),
                            mode=mode,
                            unit=chosen,
@@ -191,7 +201,8 @@ def charts() -> Response:
 
     def counts_at(day: date) -> tuple[datetime, list]:
         at = min(parse_local(day.isoformat(), end_of_day=True) or as_of, as_of)
-        return at, queries().dashboard(format_time(at), scope_units, viewer().types, closed_keys(registry))
+        return at, queries().dashboard(format_time(at), scope_units, viewer().types, closed_keys(registry),
+                                       board_campaign())
 
     trend = overdue_trend(week_ends(as_of.astimezone(tz).date()), counts_at, registry, format_time)
     return jsonify({

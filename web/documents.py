@@ -44,7 +44,10 @@ def index() -> str:
 def bulletin() -> Response:
     since = parse_local(request.args.get("since"))
     v, docs = viewer(), core().documents
-    doc = docs.bulletin(since=since, units=v.units, types=v.types)
+    campaign = request.args.get("campaign") or None
+    if campaign is not None and campaign not in core().campaigns.titles():
+        abort(404)
+    doc = docs.bulletin(since=since, units=v.units, types=v.types, campaign=campaign)
     data = docs.bulletin_docx(doc)
     log_access("export_bulletin", events=doc.count, filter=f"since={request.args['since']}"
                if request.args.get("since") else "all")

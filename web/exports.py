@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from web.context import core, log_access, now, now_text, queries, units, viewer
-from web.dashboard import board_scope, scope_name
+from web.dashboard import board_campaign, board_scope, scope_name
 from web.event_labels import event_what, state_label, type_label
 from web.history import audit_filter, reads_cases
 from web.i18n import lang
@@ -66,7 +66,7 @@ def inbox_ledger() -> Response:
 def dashboard_ledger() -> Response:
     """The ledger of the battle map's cases — the viewer's scope, the chosen unit — as of its date."""
     as_of, scope_units, chosen = board_scope()
-    ids = ledger_ids(queries(), as_of, units=scope_units, types=viewer().types)
+    ids = ledger_ids(queries(), as_of, units=scope_units, types=viewer().types, campaign=board_campaign())
     items = in_ledger_order(read_ledger(core().store, core().registry, ids, at=as_of))
     return _send_ledger(items, scope_name(chosen), as_of)
 

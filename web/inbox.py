@@ -45,7 +45,13 @@ def read_filter() -> InboxFilter:
     light = args.get("light") if args.get("light") in LIGHTS else None
     unit = args.get("unit") if args.get("unit") in unit_names() else None
     source = (args.get("source") or "")[:64] or None
-    return InboxFilter(types, stages, unit, light, source, search_words())
+    campaign = args.get("campaign") if args.get("campaign") in campaign_titles() else None
+    return InboxFilter(types, stages, unit, light, source, search_words(), campaign)
+
+
+def campaign_titles() -> dict[str, str]:
+    """Each loaded campaign's title by its key (a page shows the title, never the key)."""
+    return core().campaigns.titles()
 
 
 def search_words() -> str | None:
@@ -76,6 +82,7 @@ def index() -> str:
         "inbox/index.html", tab=tab, tabs=tabs, page=page, counts=counts, cap=cap, filt=filt,
         definitions={d.name: d for d in reg.all_latest()}, unit_names=unit_names(),
         scope_units=_scope_units(), sources=_sources(), assignees=_assignees(tab, page.rows),
+        campaigns=campaign_titles(),
         args={k: v for k, v in request.args.items(multi=True) if k != "after"},
         bulk_actions=offered_actions(), bulk_people=assignable_people(),
         saved_filters=core().saved_filters.of(user.login), saveable_query=_saveable_query())

@@ -155,8 +155,8 @@ def _assemble(settings: Settings, store: sqlstore.SqlStore, clock: Clock, sync: 
     cases = CaseService(store, Casework(registry, Lifecycles(), policy, calendar.tzinfo), clock, blobs,
                         max_attachment_bytes=settings.max_attachment_bytes)
     escalations = Escalations(cases, store, policy, interval=settings.scheduler_interval, lease_clock=SystemClock())
-    campaigns, directory, queries = Campaigns(cases, YamlFileReader()), Directory(store, roles, clock), SqlQueries(
-        store.engine)
+    campaigns = Campaigns(cases, YamlFileReader(), calendar)
+    directory, queries = Directory(store, roles, clock), SqlQueries(store.engine)
     documents = Documents(cases, escalations, campaigns, directory, queries, calendar,
                           bulletin_template=settings.bulletin_template)
     checkpoints = Checkpoints(SqlMerkleLog(store.engine), AuditKeyFiles(), clock, settings.audit_key)

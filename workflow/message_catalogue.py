@@ -141,6 +141,12 @@ MESSAGES: Mapping[str, str] = {
     "sweep.lease_held": N_("%(holder)s holds the %(lease)s lease until %(until)s: it is sweeping; nothing was done"),
     # campaigns and declarations
     "campaign.not_loaded": N_("no campaign '%(campaign)s' is loaded (known: %(known)s)"),
+    # campaigns as entities (i15-entity): the campaign a new case belongs to (workflow.cases.campaign_choice)
+    "campaign.ambiguous": N_("several campaigns are under way for %(unit)s (%(campaigns)s): choose the case's "
+                             "campaign (--campaign %(keys)s)"),
+    "campaign.not_covering": N_("campaign %(campaign)s does not cover %(case_type)s cases of %(unit)s"),
+    "campaign.category_not_in_plan": N_("category '%(category)s' is not one of campaign %(campaign)s's categories "
+                                        "(%(known)s)"),
     "declarations.round": N_("round must be a whole number ≥ 1"),
     "declarations.rate": N_("rate must be more than 0 and at most 1 (e.g. 0.2 for 20%%)"),
     "declarations.not_a_form": N_("%(case_type)s is not a declaration type (it has no person field '%(field)s')"),

@@ -91,14 +91,17 @@ class ReadTx(Protocol):
         """Measure id → its case id, for one loaded plan."""
     def ledger_cases(self, case_type: str, numbers: Collection[str]) -> dict[str, str]:
         """问题编号 → case id, for the cases of `case_type` whose `ledger_no` is one of `numbers`."""
-    def self_report_windows(self) -> list[tuple[date, date]]:
-        """Every self-report window of every loaded plan (first and last day)."""
+    def self_report_windows(self, campaign: str | None = None) -> list[tuple[date, date]]:
+        """The self-report windows (first and last day) of the loaded plan `campaign`, or of every
+        loaded plan when None."""
     def declarations(self, case_type: str, round_no: int) -> dict[str, str]:
         """Declarant login → declaration case id, for one form and round."""
     def org_held_since(self, subject_fields: dict[str, str], *, subject: str, before: datetime,
-                       exclude_case: str) -> datetime | None:
-        """When a case about `subject` (named by the field `subject_fields[type]`) first came in
-        through an organisation channel before `before` — None if none did."""
+                       exclude_case: str, case_type: str, matter: str | None,
+                       campaign: str | None) -> datetime | None:
+        """When a case about `subject` (named by the field `subject_fields[type]`), the same matter and in
+        the same campaign (workflow.definitions.leniency.earliest_org_case) first came in through an
+        organisation channel before `before` — None if none did."""
 
     # escalations, alerts, the sweep lease
     def firings(self, case_id: str | None = None) -> list[dict[str, Any]]: ...
@@ -172,12 +175,14 @@ class ReadModel(Protocol):
     def inbox_with_counts(self, query: InboxQuery, counted: Sequence[InboxQuery], *, after: str | None, limit: int,
                           cap: int = COUNT_CAP) -> tuple[InboxPage, list[int]]: ...
     def dashboard(self, as_of: str, units: tuple[str, ...] | None, types: tuple[str, ...],
-                  closed: tuple[str, ...]) -> list[DashboardCount]: ...
+                  closed: tuple[str, ...], campaign: str | None = None) -> list[DashboardCount]:
+        """The battle map's counts (with `campaign`: of that campaign's cases only)."""
     def board_cases(self, as_of: str, units: tuple[str, ...] | None, types: tuple[str, ...],
-                    closed: tuple[str, ...]) -> list[BoardCase]:
+                    closed: tuple[str, ...], campaign: str | None = None) -> list[BoardCase]:
         """The battle map's cases one by one (same rows and lights as `dashboard`), with their category and
         plan measure — the row modes' keys and a cell's list."""
-    def cases_at(self, as_of: str, units: tuple[str, ...] | None, types: tuple[str, ...]) -> list[str]:
+    def cases_at(self, as_of: str, units: tuple[str, ...] | None, types: tuple[str, ...],
+                 campaign: str | None = None) -> list[str]:
         """The ids of the cases that existed at `as_of` in these units (None: every unit) as they stood then,
         of these types — the battle map's cases, one by one (the problem ledger's rows)."""
     def audit_events(self, filt: AuditFilter, *, before_seq: int | None, limit: int) -> list[Event]: ...

@@ -20,6 +20,7 @@ class InboxFilter:
     light: str | None = None  # green / yellow / red / none
     source: str | None = None  # the discovery channel field
     text: str | None = None  # keywords in the title and free-text fields (workflow.search_terms)
+    campaign: str | None = None  # the cases of one campaign (cases.campaign)
 
 
 SeekColumns = Literal["", "unit", "type,state", "stage"]

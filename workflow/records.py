@@ -83,6 +83,7 @@ class CaseState:
     links: list[dict[str, str]] = field(default_factory=list)
     flag_level: int = 0  # manual supervision flag: 1 催办, 2 督办, 3 挂牌督办
     deadline_memory: dict[str, dict[str, Any]] = field(default_factory=dict)  # last deadline per state
+    campaign: str | None = None  # the campaign (plan key) the case belongs to: set at intake, never changed
 
     def to_dict(self) -> dict[str, Any]:
         # Field by field with json_copy: the same plain data asdict gives, without its slow generic copy.

@@ -30,10 +30,14 @@ def staff(app):
 
 @pytest.fixture
 def plan_windows(app, tmp_path):
-    """Load the Xifeng plan as campaign `key` with self-report windows [(from, until), …]; returns its path."""
+    """Load the Xifeng plan as campaign `key` with self-report windows [(from, until), …], running from
+    `starts_on` to `ends_on` (default: 2000 to 2099, so the test's cases belong to it); returns its path."""
 
-    def load(windows: list[tuple[str, str]], key: str = "test-window") -> Path:
+    def load(windows: list[tuple[str, str]], key: str = "test-window", starts_on: str = "2000-01-01",
+             ends_on: str = "2099-12-31") -> Path:
         text = XIFENG.read_text(encoding="utf-8").replace("campaign: xifeng-2021", f"campaign: {key}")
+        text = re.sub(r"^starts_on: .*$", f"starts_on: {starts_on}", text, flags=re.M)
+        text = re.sub(r"^ends_on: .*$", f"ends_on: {ends_on}", text, flags=re.M)
         block = "".join(f"  - {{from: {a}, until: {b}, label: {{zh: 测试窗口, en: Test window}}}}\n"
                         for a, b in windows)
         text = re.sub(r"self_report_windows:\n(  - .*\n)+", "self_report_windows:\n" + block, text)

@@ -63,7 +63,12 @@ def test_a_self_report_after_the_organisation_held_the_clue_is_not_one(app, cloc
                           fields={"description": "违规兼职", "category": "business_lending",
                                   "discovery_channel": "inspection", "subject": "钱七"})
     clock.advance(hours=2)
-    assert open_clue(app, "钱七").fields["self_report_assessment"] == "org_held"  # held through another case type
+    # the same person, another matter (a clue has no category: its matter is its type): not held
+    assert open_clue(app, "钱七").fields["self_report_assessment"] == "counted"
+    item = app.cases.open_case("rectification_item", actor="registrar", unit="xf-sfs-1", title="自查报告",
+                               fields={"description": "违规兼职", "category": "business_lending",
+                                       "discovery_channel": "self_report", "subject": "钱七"})
+    assert item.fields["self_report_assessment"] == "org_held"  # the same person and the same matter
     assert open_clue(app, "孙八").fields["self_report_assessment"] == "counted"
 
 

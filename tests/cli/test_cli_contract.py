@@ -139,10 +139,11 @@ def test_user_add(cli, database_url):
 # ---- cases -----------------------------------------------------------------------------------------
 def test_case_open_json_and_default_unit(cli):
     data = cli.json("case", "open", "ledger_item", "--as", "handler", "--title", "材料不全", *INTAKE)
-    assert set(data) == {"id", "type", "state", "version"}
-    assert (data["type"], data["state"], data["version"]) == ("ledger_item", "reported", 1)
+    assert set(data) == {"id", "type", "state", "version", "campaign"}
+    assert (data["type"], data["state"], data["version"], data["campaign"]) == ("ledger_item", "reported", 1, None)
     shown = cli.json("case", "show", data["id"])
     assert shown["unit"] == "xf-sfs-1"  # the actor's unit
+    assert shown["campaign"] is None  # no campaign loaded: outside every campaign
 
 
 def test_case_advance_json_and_show_shape(cli, tmp_path, database_url):

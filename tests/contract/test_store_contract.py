@@ -446,6 +446,8 @@ class TestStoreContract:
                 plan, other, None)
             assert tx.campaign_keys() == ["another", "xifeng"]
             assert tx.measure_cases("xifeng") == {"M1": "c-m1", "M2": "c-m2"} and tx.measure_cases("nope") == {}
+            assert tx.self_report_windows("xifeng") == [(date(2026, 3, 1), date(2026, 3, 31))]  # its own only
+            assert tx.self_report_windows("nope") == []
             assert sorted(tx.self_report_windows()) == [(date(2026, 3, 1), date(2026, 3, 31)),
                                                         (date(2026, 5, 1), date(2026, 5, 15)),
                                                         (date(2026, 7, 1), date(2026, 7, 2))]
@@ -494,8 +496,9 @@ class TestStoreContract:
     def test_org_held_since_finds_the_earliest_organisation_case_about_the_subject(self, store):
         subject_fields = {"clue": "subject", "rectification_item": "subject_name"}
 
-        def about(case_id: str, case_type: str, days: float, **fields: str) -> None:
-            open_case(tx, case_id, case_type=case_type, at=START + timedelta(days=days), fields=fields)
+        def about(case_id: str, case_type: str, days: float, campaign: str | None = None, **fields: str) -> None:
+            open_case(tx, case_id, case_type=case_type, at=START + timedelta(days=days), fields=fields,
+                      campaign=campaign)
 
         with store.write() as tx:
             about("c-org-late", "clue", 2, subject="张三", discovery_channel="inspection")
@@ -504,19 +507,33 @@ class TestStoreContract:
             about("c-other-subject", "clue", 0, subject="李四", discovery_channel="inspection")
             about("c-no-channel", "clue", 0, subject="张三")
             about("c-other-type", "ledger_item", 0, subject="张三", discovery_channel="inspection")
-            about("c-rect", "rectification_item", 3, subject_name="张三", discovery_channel="look_back")
+            about("c-rect", "rectification_item", 3, subject_name="张三", discovery_channel="look_back",
+                  category="appraisal")
+            about("c-camp", "clue", 0.5, campaign="other", subject="张三", discovery_channel="inspection")
+            about("c-camp-rect", "rectification_item", 4, campaign="other", subject_name="王五",
+                  discovery_channel="inspection", category="appraisal")
         later = START + timedelta(days=10)
         with store.read() as tx:
-            def held(subject: str = "张三", before: Any = later, exclude: str = "c-none", fields: Any = None) -> Any:
+            def held(subject: str = "张三", before: Any = later, exclude: str = "c-none", fields: Any = None,
+                     case_type: str = "clue", matter: str | None = None, campaign: str | None = None) -> Any:
                 return tx.org_held_since(subject_fields if fields is None else fields, subject=subject,
-                                         before=before, exclude_case=exclude)
+                                         before=before, exclude_case=exclude, case_type=case_type, matter=matter,
+                                         campaign=campaign)
 
             assert held() == START + timedelta(days=1)
             assert held(exclude="c-org-early") == START + timedelta(days=2)
             assert held(before=START + timedelta(days=2)) == START + timedelta(days=1)
             assert held(before=START + timedelta(days=1)) is None  # opened strictly before `before`
-            assert held(fields={"rectification_item": "subject_name"}) == START + timedelta(days=3)
+            assert held(fields={"rectification_item": "subject_name"}) is None  # a clue: another matter
+            assert held(fields={"rectification_item": "subject_name"}, case_type="rectification_item",
+                        matter="appraisal") == START + timedelta(days=3)
+            assert held(fields={"rectification_item": "subject_name"}, case_type="rectification_item",
+                        matter="legal_service") is None  # the same person, another category
             assert held(subject="王五") is None and held(fields={}) is None
+            assert held(campaign="other") == START + timedelta(days=0.5)  # only the campaign's own cases
+            assert held(subject="王五", case_type="rectification_item", matter="appraisal", campaign="other") == \
+                START + timedelta(days=4)
+            assert held(subject="王五", case_type="rectification_item", matter="appraisal") is None
 
     # ---- escalations, alerts, the sweep lease ---------------------------------------------------------------
     def test_a_rung_fires_once_and_firings_read_back_in_order(self, store):

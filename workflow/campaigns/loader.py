@@ -13,18 +13,24 @@ changed units, dates and texts as audited events, dropped measures withdrawn, re
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from workflow.campaigns import reconcile
+from workflow.campaigns.entity import CampaignEntity, parse_entity
+from workflow.campaigns.plan_directory import check_units, declare_units
+from workflow.campaigns.plan_measures import schedule_text
 from workflow.campaigns.plans import Plan, PlanItem, parse_plan
+from workflow.campaigns.status import campaign_status
 from workflow.cases.service import CaseService
 from workflow.cases.unit_of_work import UnitOfWork
-from workflow.errors import DefinitionError, NotFound
+from workflow.definitions.problems import Problems
+from workflow.errors import NotFound
+from workflow.escalation.calendar import WorkingCalendar
 from workflow.events import format_time
-from workflow.ports import ReadTx, WriteTx, YamlFiles
-from workflow.read_side import AccessEntry
-from workflow.records import StoredCampaign, Unit, User
+from workflow.ports import ReadTx, YamlFiles
+from workflow.records import StoredCampaign, User
 
 MEASURE_TYPE = "rectification_measure"
 CAMPAIGN_FIELD = "campaign"  # the measure's field holding its plan's key
@@ -51,11 +57,21 @@ def read_plan(files: YamlFiles, path: Path) -> tuple[Plan, str]:
     return parse_plan(data, source=str(path)), digest
 
 
+def read_campaign(files: YamlFiles, path: Path) -> tuple[Plan, CampaignEntity, str]:
+    """Parse and validate a plan file with its campaign attributes (workflow.campaigns.entity)."""
+    data, _, digest = files.load(Path(path))
+    plan = parse_plan(data, source=str(path))
+    problems = Problems(str(path))
+    entity = parse_entity(data, problems)
+    problems.raise_if_any()
+    return plan, entity, digest
+
+
 class Campaigns:
     """Loading plans and reporting their progress (the plan files are read through a YamlFiles port)."""
 
-    def __init__(self, cases: CaseService, files: YamlFiles) -> None:
-        self.cases, self.files = cases, files
+    def __init__(self, cases: CaseService, files: YamlFiles, calendar: WorkingCalendar | None = None) -> None:
+        self.cases, self.files, self.calendar = cases, files, calendar
 
     def read_plan(self, path: Path) -> tuple[Plan, str]:
         return read_plan(self.files, path)
@@ -67,17 +83,18 @@ class Campaigns:
             DefinitionError: the file is invalid or names units that do not exist (``PATH:LINE: message``).
             UnknownUser, RoleNotAllowed: `actor` may not open measure cases. Nothing is written then.
         """
-        plan, digest = self.read_plan(path)
+        plan, entity, digest = read_campaign(self.files, path)
         defn = self.cases.registry.latest(MEASURE_TYPE)
         with self.cases.begin() as work:
             user = User.system(SYSTEM_ACTOR) if actor is None else work.user(actor)
-            units_created = _declare_units(work.tx, plan, user.login, format_time(work.now))
-            _check_units(work.tx, plan)
+            units_created = declare_units(work.tx, plan, user.login, format_time(work.now))
+            check_units(work.tx, plan)
             found = reconcile.diff(work.tx, plan)
             reconcile.apply(work, plan, found, requested_by=actor)
             work.tx.save_campaign(StoredCampaign(
                 plan.key, plan.title.get("zh", plan.key)[:400], plan.source[:500], digest,
-                [w.to_dict() for w in plan.windows], plan.to_dict(), format_time(work.now)))
+                [w.to_dict() for w in plan.windows], {**plan.to_dict(), "entity": entity.to_dict()},
+                format_time(work.now)))
             report = _open_measures(work, plan, user, defn)
             report.units_created = units_created
             report.diff = found
@@ -90,20 +107,56 @@ class Campaigns:
         Raises:
             DefinitionError: the file is invalid or names units that do not exist.
         """
-        plan, _ = self.read_plan(path)
+        plan, entity, _ = read_campaign(self.files, path)
         with self.cases.store.read() as tx:
-            _check_units(tx, plan, declared=frozenset(u.code for u in plan.units))
+            check_units(tx, plan, entity, declared=frozenset(u.code for u in plan.units))
             found = reconcile.diff(tx, plan)
         return {"campaign": plan.key, "dry_run": True, "measures": len(plan.measures), **found.to_dict()}
 
-    def register_windows(self, key: str, title: str, windows: list[dict[str, Any]]) -> bool:
-        """Register self-report windows without a plan (a drill, the demo) under `key`; False (nothing
+    def register_windows(self, key: str, title: str, windows: list[dict[str, Any]],
+                         units: list[str] | tuple[str, ...] = ()) -> bool:
+        """Register self-report windows without a plan (a drill, the demo) under `key`: a campaign spanning
+        `units` while its windows run (spanning none: no case falls in it by default); False (nothing
         written) if `key` is loaded already."""
+        entity = {"issued_by": "", "document": "", "units": list(units), "categories": [], "case_types": [],
+                  "starts_on": min((w["from"] for w in windows), default=None),
+                  "ends_on": max((w["until"] for w in windows), default=None)}
         with self.cases.begin() as work:
             if work.tx.get_campaign(key) is not None:
                 return False
-            work.tx.save_campaign(StoredCampaign(key, title, "", "", windows, {"items": []}, format_time(work.now)))
+            work.tx.save_campaign(StoredCampaign(key, title, "", "", windows, {"items": [], "entity": entity},
+                                                 format_time(work.now)))
         return True
+
+    def campaigns(self) -> list[dict[str, Any]]:
+        """Every loaded campaign as data (key, title, issuing body, document, dates, units, categories, case
+        types, self-report windows, measure count), by key."""
+        with self.cases.store.read() as tx:
+            stored = [s for key in tx.campaign_keys() if (s := tx.get_campaign(key))]
+        out = []
+        for s in stored:
+            entity = s.plan.get("entity") or {}
+            out.append({"key": s.key, "title": s.title, "issued_by": entity.get("issued_by") or "",
+                        "document": entity.get("document") or s.plan.get("document") or "",
+                        "starts_on": entity.get("starts_on"), "ends_on": entity.get("ends_on"),
+                        "units": list(entity.get("units") or []), "categories": list(entity.get("categories") or []),
+                        "case_types": list(entity.get("case_types") or []), "windows": s.windows,
+                        "measures": sum(1 for i in s.plan.get("items") or [] if i.get("kind") == "measure"),
+                        "loaded_at": s.loaded_at})
+        return out
+
+    def status(self, key: str, *, as_of: datetime | None = None) -> dict[str, Any]:
+        """The plan `key`'s measures as they stood at `as_of` (default: now), replayed from the event log
+        (workflow.campaigns.status).
+
+        Raises:
+            NotFound: no plan `key` is loaded.
+        """
+        if self.calendar is None:
+            raise RuntimeError("Campaigns.status needs the working calendar")
+        at = as_of or self.cases.clock.now()
+        return campaign_status(self.cases.store, key, at=at, calendar=self.calendar,
+                               stage_of=lambda c: self.cases.definition_of(c).states[c.state].stage)
 
     def titles(self) -> dict[str, str]:
         """Each loaded plan's title by its key (what a page shows instead of the key)."""
@@ -187,46 +240,11 @@ def _open_measures(work: UnitOfWork, plan: Plan, user: User, defn: Any) -> LoadR
             if "plan_status" in defn.fields:  # v3: only a plan load sets it (workflow.campaigns.reconcile)
                 fields["plan_status"] = reconcile.IN_PLAN
             case_id = work.open(defn, user, title=_title(measure), unit=measure.responsible_unit,
-                                fields=fields).id
+                                fields=fields, campaign=plan.key).id
             work.tx.add_measure_case(plan.key, measure.id, case_id)
             report.created.append(case_id)
         report.cases.append(case_id)
     return report
-
-
-def _declare_units(tx: WriteTx, plan: Plan, actor: str, now: str) -> list[str]:
-    """Match or create the plan's declared units (parents first); the codes created.
-
-    Raises:
-        DefinitionError: a declared code the directory holds under another name, or a parent that
-            neither the plan nor the directory has.
-    """
-    problems, pending = [], []
-    for u in plan.units:
-        existing = tx.get_unit(u.code)
-        if existing is None:
-            pending.append(u)
-        elif existing.name != u.name:
-            problems.append(f"{plan.source}:{u.line or '?'}: unit {u.code}: the directory already has {u.code} "
-                            f"as {existing.name!r}, the plan declares {u.name!r} (same code, another unit: "
-                            "rename the code in the plan, or use the directory's name to mean that unit)")
-    created: list[str] = []
-    while pending and not problems:
-        ready = [u for u in pending if u.parent is None or tx.get_unit(u.parent) is not None]
-        if not ready:
-            problems += [f"{plan.source}:{u.line or '?'}: unit {u.code}: unknown parent {u.parent!r} (declare it "
-                         "in the plan or add it to the directory)" for u in pending]
-            break
-        for u in ready:
-            tx.add_unit(Unit(u.code, u.name, u.parent))
-            tx.record_access(AccessEntry(0, now, actor, "add_unit", None, "ok", "-",
-                                         {"unit": u.code, "name": u.name, "parent": u.parent,
-                                          "campaign": plan.key}))
-            created.append(u.code)
-        pending = [u for u in pending if u not in ready]
-    if problems:
-        raise DefinitionError(problems)
-    return created
 
 
 def _dropped_rows(cases: CaseService, plan: dict[str, Any], mapping: dict[str, str],
@@ -246,21 +264,6 @@ def _dropped_rows(cases: CaseService, plan: dict[str, Any], mapping: dict[str, s
             "state": case.state, "stage": cases.definition_of(case).states[case.state].stage,
             "due_at": (case.deadline or {}).get("due_at"), "in_plan": False}))
     return [row for _, row in sorted(rows, key=lambda r: r[0])]
-
-
-def _check_units(tx: ReadTx, plan: Plan, *, declared: frozenset[str] = frozenset()) -> None:
-    """Every unit the plan names exists (or, for a dry run, is one the plan declares and a load would create)."""
-    def known(code: str | None) -> bool:
-        return code is not None and (code in declared or tx.get_unit(code) is not None)
-
-    problems = [f"{plan.source}:{m.line or '?'}: measure {m.id}: unknown responsible_unit {m.responsible_unit!r}"
-                for m in plan.measures if not known(m.responsible_unit)]
-    problems += [f"{plan.source}:{m.line or '?'}: measure {m.id}: unknown supporting unit {code!r}"
-                 for m in plan.measures for code in m.supporting_units if not known(code)]
-    if not known(plan.lead_unit):
-        problems.insert(0, f"{plan.source}:?: unknown lead_unit {plan.lead_unit!r}")
-    if problems:
-        raise DefinitionError(problems)
 
 
 def _title(m: PlanItem) -> str:
@@ -283,17 +286,3 @@ def _fields(plan: Plan, m: PlanItem, tx: ReadTx) -> dict[str, Any]:
 def _unit_name(tx: ReadTx, code: str) -> str:
     unit = tx.get_unit(code)
     return unit.name if unit else code
-
-
-def schedule_text(m: PlanItem) -> str:
-    """A measure's phases and dates as people write them: one line each, dates as 2021年6月30日."""
-    if m.phases:
-        return "\n".join(f"{n}. {ph.title.get('zh', '')}："
-                         + (f"{_cn(ph.first)}至{_cn(ph.until)}" if ph.first else f"{_cn(ph.until)}前")
-                         for n, ph in enumerate(m.phases, 1))
-    return "；".join(f"{_cn(d)}前" for d in m.deadlines)
-
-
-def _cn(iso: str) -> str:
-    y, mo, d = (int(x) for x in iso.split("-"))
-    return f"{y}年{mo}月{d}日"

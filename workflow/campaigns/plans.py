@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from workflow.campaigns.entity import parse_entity
 from workflow.campaigns.plan_body import BodyReader, PlanItem, check_dates, check_unique_ids
 from workflow.campaigns.plan_measures import Phase
 from workflow.campaigns.plan_text import check_label as _label
@@ -40,7 +41,9 @@ __all__ = ["Phase", "Plan", "PlanItem", "PlanUnit", "Window", "is_plan", "parse_
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 TOP_KEYS = frozenset({"campaign", "title", "document", "issued_on", "lead_unit", "self_report_windows",
-                      "general", "tasks", "safeguards", "parts", "units", "note"})
+                      "general", "tasks", "safeguards", "parts", "units", "note",
+                      # the campaign as an entity (workflow.campaigns.entity reads these)
+                      "issued_by", "starts_on", "ends_on", "spans", "categories", "case_types"})
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,7 @@ def parse_plan(data: Any, *, source: str) -> Plan:
     units = read_units(p, data)
     check_references(p, data, items, units)
     windows = _windows(p, data)
+    parse_entity(data, p)  # the campaign's own keys (issuing body, dates, spans…) are checked with the plan
     p.raise_if_any()
     return Plan(str(key), dict(data["title"]), str(data["document"]), lead, windows, tuple(items), source,
                 tuple(reader.tasks), units, tuple(reader.parts))

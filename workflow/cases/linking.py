@@ -39,7 +39,7 @@ def open_linked(ctx: StepContext, t: TransitionSpec, guards: GuardContext) -> li
             work.open(target, ctx.user, case_id=new_id, title=_title(spec, case, guards.fields),
                       unit=guards.fields.get(spec.unit_from) if spec.unit_from else case.unit,
                       fields=_values(spec, guards.fields), links=back,
-                      reported_at=_reported_at(ctx.tx, case, t, spec, ctx.now))
+                      reported_at=_reported_at(ctx.tx, case, t, spec, ctx.now), preferred_campaign=case.campaign)
         except WorkflowError as err:
             err.reword(Message("step.linked_case", trigger=t.trigger, case_type=spec.case_type, reason=err.message))
             raise

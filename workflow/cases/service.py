@@ -61,8 +61,10 @@ class CaseService:
     # ---- intake -------------------------------------------------------------------------
     def open_case(self, case_type: str, *, actor: str, title: str, unit: str | None = None,
                   fields: Mapping[str, Any] | None = None, attachments: Iterable[Attachment] = (),
-                  comment: str | None = None, links: Iterable[Mapping[str, str]] = ()) -> CaseState:
-        """Register a new case of `case_type` under its latest definition version."""
+                  comment: str | None = None, links: Iterable[Mapping[str, str]] = (),
+                  campaign: str | None = None) -> CaseState:
+        """Register a new case of `case_type` under its latest definition version, in `campaign` (default: the
+        unit's one active campaign; workflow.cases.campaign_choice)."""
         defn = self.registry.latest(case_type)
         # Bad input fails before any file is stored (the unit of work parses the fields again).
         check_dates(defn, parse_fields(defn, fields or {}, allowed=None), self.clock.now(), self.casework.tz)
@@ -71,7 +73,7 @@ class CaseService:
         files = self._store_files(defn, attachments)
         with self.begin() as work:
             return work.open(defn, work.user(actor), title=title, unit=unit, fields=fields or {}, files=files,
-                             comment=comment, links=links)
+                             comment=comment, links=links, campaign=campaign)
 
     # ---- moving a case ------------------------------------------------------------------
     def advance(self, case_id: str, trigger: str, *, actor: str, fields: Mapping[str, Any] | None = None,

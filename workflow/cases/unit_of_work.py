@@ -22,9 +22,11 @@ from datetime import datetime, tzinfo
 from types import EllipsisType
 from typing import Any, Protocol
 
+from workflow.cases.campaign_choice import CampaignScope, campaign_scopes, choose_campaign
 from workflow.cases.notices import Before, handover_rows
 from workflow.cases.validation import check_references, comment_text, derived_values, parse_fields, require
 from workflow.definitions.fields import TITLE_LIMIT, clean_text
+from workflow.definitions.leniency import MATTER_FIELD
 from workflow.definitions.model import Definition
 from workflow.definitions.registry import DefinitionRegistry
 from workflow.engine.machine import Lifecycles
@@ -126,6 +128,14 @@ class UnitOfWork:
 
     def __init__(self, casework: Casework, tx: WriteTx, now: datetime) -> None:
         self.casework, self.tx, self.now = casework, tx, now
+        self._campaigns: list[CampaignScope] | None = None
+
+    def campaigns(self) -> list[CampaignScope]:
+        """The loaded campaigns, read once per unit of work (a ledger import opens hundreds of cases; a plan
+        load stores its plan before it opens any)."""
+        if self._campaigns is None:
+            self._campaigns = campaign_scopes(self.tx)
+        return self._campaigns
 
     @property
     def registry(self) -> DefinitionRegistry:
@@ -179,32 +189,39 @@ class UnitOfWork:
     def open(self, defn: Definition, user: User, *, title: str, fields: Mapping[str, Any], unit: str | None = None,
              files: Iterable[dict[str, Any]] = (), comment: str | None = None,
              links: Iterable[Mapping[str, str]] = (), case_id: str | None = None, assignee: str | None = None,
-             reported_at: datetime | None = None, provenance: Mapping[str, Any] | None = None) -> CaseState:
+             reported_at: datetime | None = None, provenance: Mapping[str, Any] | None = None,
+             campaign: str | None = None, preferred_campaign: str | None = None) -> CaseState:
         """Register a new case of `defn` (intake, a declaration, a plan measure, a step's linked case).
 
         The usual checks apply (the role may open the type, the unit is in scope); a system user,
         acting for the engine itself, skips them. `reported_at` (default: now) is when the problem
         was reported, for the 自查从宽、被查从严 rule (workflow.definitions.leniency). `provenance` (a ledger
-        import's file, SHA-256 and row: workflow.ledger) is recorded in the event as `ledger`.
+        import's file, SHA-256 and row: workflow.ledger) is recorded in the event as `ledger`. `campaign` names
+        the case's campaign; without one, the unit's one active campaign (workflow.cases.campaign_choice).
         """
         tx, now, work = self.tx, self.now, self.casework
         title = clean_text(str(title), what="title", limit=TITLE_LIMIT)
         if not title:
             raise InvalidInput("case.title_empty")
         files = list(files)
-        case = CaseState(id=case_id or work.new_id(), state=defn.initial, fields={})
-        values = parse_fields(defn, fields, allowed=None)
-        values.update(derived_values(tx, defn, case, {}, values, reported_at or now, intake=True, tz=work.tz,
-                                     subject_fields=self.registry.subject_fields()))
-        require(defn, [f for f, spec in defn.fields.items() if spec.required], values, files, {},
-                Message("where.intake"))
-        text = comment_text(comment, required=False)
         case_unit = unit or user.unit
         if not case_unit:
             raise InvalidInput("case.needs_unit")
         chain = tx.unit_chain(case_unit)
         if not chain:
             raise UnknownUnit(str(case_unit))
+        values = parse_fields(defn, fields, allowed=None)
+        # The campaign first: its rules (self-report windows, 被查从严 matching) decide the computed fields.
+        chosen = choose_campaign(tx, named=campaign, case_type=defn.name, chain=[u.code for u in chain],
+                                 today=(reported_at or now).astimezone(work.tz).date(),
+                                 category=values.get(MATTER_FIELD), preferred=preferred_campaign,
+                                 scopes=self.campaigns)
+        case = CaseState(id=case_id or work.new_id(), state=defn.initial, fields={}, campaign=chosen)
+        values.update(derived_values(tx, defn, case, {}, values, reported_at or now, intake=True, tz=work.tz,
+                                     subject_fields=self.registry.subject_fields()))
+        require(defn, [f for f, spec in defn.fields.items() if spec.required], values, files, {},
+                Message("where.intake"))
+        text = comment_text(comment, required=False)
         if not user.is_system:
             Scope(chain, self.registry.roles).check_act(user, defn, case_unit, opening=True)
         check_references(tx, defn, values)
@@ -213,6 +230,8 @@ class UnitOfWork:
             "title": title, "unit": case_unit, "fields": values, "definition_hash": defn.content_hash,
             "attachments": files, "links": [dict(link) for link in links],
         }
+        if chosen is not None:
+            payload["campaign"] = chosen
         if assignee is not None:
             active_user(tx, assignee)
             payload["assignee"] = assignee

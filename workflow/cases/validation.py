@@ -130,22 +130,28 @@ def guard_context(case: CaseState, user: User, values: Mapping[str, Any], files:
 class TxFacts:
     """The facts the 自查从宽 rule needs (workflow.definitions.leniency.Facts), read in the change's transaction."""
 
-    def __init__(self, tx: ReadTx, tz: tzinfo, subject_fields: Mapping[str, str]) -> None:
+    def __init__(self, tx: ReadTx, tz: tzinfo, subject_fields: Mapping[str, str], *, case_type: str,
+                 campaign: str | None) -> None:
         self.tx, self.tz, self.subject_fields = tx, tz, dict(subject_fields)
+        self.case_type, self.campaign = case_type, campaign  # the case's own campaign: its rules alone apply
         self._windows: list[tuple[date, date]] | None = None
 
     def local_date(self, instant: datetime) -> date:
         return instant.astimezone(self.tz).date()
 
     def in_self_report_window(self, day: date) -> bool | None:
+        if self.campaign is None:  # outside every campaign: no campaign's window applies
+            return None
         if self._windows is None:
-            self._windows = self.tx.self_report_windows()
+            self._windows = self.tx.self_report_windows(self.campaign)
         if not self._windows:
             return None
         return any(first <= day <= last for first, last in self._windows)
 
-    def org_held_since(self, *, subject: str, before: datetime, exclude_case: str) -> datetime | None:
-        return self.tx.org_held_since(self.subject_fields, subject=subject, before=before, exclude_case=exclude_case)
+    def org_held_since(self, *, subject: str, matter: str | None, before: datetime,
+                       exclude_case: str) -> datetime | None:
+        return self.tx.org_held_since(self.subject_fields, subject=subject, before=before, exclude_case=exclude_case,
+                                      case_type=self.case_type, matter=matter, campaign=self.campaign)
 
 
 def derived_values(tx: ReadTx, defn: Definition, case: CaseState, existing: Mapping[str, Any],
@@ -158,6 +164,6 @@ def derived_values(tx: ReadTx, defn: Definition, case: CaseState, existing: Mapp
     if reported_at is None:  # a later step: the case was reported at intake (or when its source said)
         first = tx.events(case.id, up_to_version=1)
         reported_at = parse_time(first[0].payload.get("reported_at") or first[0].at)
-    facts = TxFacts(tx, tz, subject_fields)
+    facts = TxFacts(tx, tz, subject_fields, case_type=defn.name, campaign=case.campaign)
     return derive(defn.fields, existing, values, ComputeContext(case.id, defn.name, reported_at, facts),
                   intake=intake)

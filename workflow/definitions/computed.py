@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from workflow.definitions.leniency import ASSESSMENTS, Facts, assess_self_report
+from workflow.definitions.leniency import ASSESSMENTS, MATTER_FIELD, Facts, assess_self_report
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ def _self_report(args: Mapping[str, Any], values: Mapping[str, Any], ctx: Comput
         reported_at=ctx.reported_at,
         subject=values.get(subject_field) if subject_field else None,
         held_since=values.get(held_field) if held_field else None,
-        facts=ctx.facts, case_id=ctx.case_id,
+        facts=ctx.facts, case_id=ctx.case_id, matter=values.get(MATTER_FIELD),
     )
 
 

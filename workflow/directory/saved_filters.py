@@ -15,7 +15,7 @@ from workflow.ports import Clock, SavedFilterBook
 from workflow.read_side import SavedFilter
 
 # The inbox's query-string names (web/inbox.py read_filter, and its tab and keyword).
-FILTER_NAMES = frozenset({"tab", "type", "stage", "unit", "light", "source", "q"})
+FILTER_NAMES = frozenset({"tab", "type", "stage", "unit", "light", "source", "q", "campaign"})
 NAME_LIMIT, QUERY_LIMIT = 40, 2000
 
 

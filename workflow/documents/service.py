@@ -43,26 +43,29 @@ class Documents:
         now = self.cases.clock.now()
         return min(as_of, now) if as_of else now  # the future is not in the log yet
 
-    def _counts(self, at: str, units: Scope, types: tuple[str, ...] | None) -> list[DashboardCount]:
+    def _counts(self, at: str, units: Scope, types: tuple[str, ...] | None,
+                campaign: str | None = None) -> list[DashboardCount]:
         registry = self.cases.registry
         return self.queries.dashboard(at, units, tuple(types if types is not None else registry.names()),
-                                      closed_keys(registry))
+                                      closed_keys(registry), campaign)
 
     # ---- the bulletin (通报) ------------------------------------------------------------------------
     def bulletin(self, *, since: datetime | None = None, units: Scope = None, types: tuple[str, ...] | None = None,
-                 names: Names | None = None) -> Bulletin:
-        """The cases listed for the bulletin (since an instant; within `units` and `types` when given)."""
+                 names: Names | None = None, campaign: str | None = None) -> Bulletin:
+        """The cases listed for the bulletin (since an instant; within `units`, `types` and `campaign` when
+        given)."""
         now, names = self._now(), names or self.names()
         latest = {row["case_id"]: row for row in self.escalations.bulletin(format_time(since) if since else None)}
         listings = []
         for case_id, row in latest.items():
             case = self.cases.get(case_id)
-            if (units is not None and case.unit not in units) or (types is not None and case.type not in types):
+            if (units is not None and case.unit not in units) or (types is not None and case.type not in types) \
+                    or (campaign is not None and case.campaign != campaign):
                 continue
             defn = self.cases.definition_of(case)
             listings.append(Listing(case, label(defn.states[case.state].label, "zh", case.state), row))
         at = format_time(now)
-        return build_bulletin(listings, self._counts(at, units, types), names=names, calendar=self.calendar,
+        return build_bulletin(listings, self._counts(at, units, types, campaign), names=names, calendar=self.calendar,
                               registry=self.cases.registry, today=self.calendar.local_date(now),
                               since=self.calendar.local_date(since) if since else None, as_of=at)
 

@@ -74,6 +74,7 @@ def _opened(case: CaseState, event: Event) -> None:
     case.assignee = p.get("assignee")
     case.opened_by, case.opened_at = event.actor, event.at
     case.links = [dict(link) for link in p.get("links") or []]
+    case.campaign = p.get("campaign")  # in the payload, so a replay or an as-of view knows it
     _merge_attachments(case, event)
     _set_deadline(case, event)
     if p.get("comment"):

@@ -33,16 +33,17 @@ def as_of_line(at: datetime, tz: tzinfo, lang: str = "zh") -> str:
 
 
 def ledger_ids(queries: ReadModel, at: datetime, *, units: tuple[str, ...] | None,
-               types: tuple[str, ...]) -> list[str]:
-    """The cases of these types in these units (None: all) as they stood at `at`."""
-    return queries.cases_at(format_time(at), units, types)
+               types: tuple[str, ...], campaign: str | None = None) -> list[str]:
+    """The cases of these types in these units (None: all) as they stood at `at` (with `campaign`: its cases)."""
+    return queries.cases_at(format_time(at), units, types, campaign)
 
 
 def read_ledger(store: Store, registry: DefinitionRegistry, ids: Iterable[str], *, at: datetime | None = None,
                 campaign: str | None = None) -> list[LedgerCase]:
     """Each case replayed from its events up to `at` (None: all of them), in one consistent read.
 
-    With `campaign`, only the cases of that plan (their `campaign` field). Cases not yet opened at
+    With `campaign`, only the cases of that campaign (the campaign set at intake; a measure case opened
+    before campaigns were entities by its `campaign` field). Cases not yet opened at
     `at`, or of a definition no longer loaded, are left out.
     """
     cut = format_time(at) if at is not None else None
@@ -53,7 +54,7 @@ def read_ledger(store: Store, registry: DefinitionRegistry, ids: Iterable[str], 
             if not events:
                 continue
             case = project_case(events)
-            if case is None or (campaign is not None and case.fields.get("campaign") != campaign):
+            if case is None or (campaign is not None and (case.campaign or case.fields.get("campaign")) != campaign):
                 continue
             try:
                 defn = registry.get(case.type, case.definition_version)

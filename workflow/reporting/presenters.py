@@ -65,7 +65,7 @@ def case_summary(case: CaseState, d: Definition, now: datetime, calendar: Workin
         "unit": case.unit, "state": case.state, "stage": d.states[case.state].stage, "version": case.version,
         "assignee": case.assignee, "fields": case.fields, "opened_at": case.opened_at,
         "updated_at": case.updated_at, "supervision_level": case.supervision_level, "listed": case.listed,
-        "links": case.links,
+        "links": case.links, "campaign": case.campaign,
         "deadline": deadline_view(case, now, calendar, closed=d.states[case.state].stage == "closed"),
         "available": [transition_summary(d, t) for t in steps],
     }

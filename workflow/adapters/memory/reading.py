@@ -138,22 +138,25 @@ class MemoryReadTx:
         return {row.ledger_no: case_id for case_id, row in self._t().cases.items()
                 if row.type == case_type and row.ledger_no in wanted and row.ledger_no is not None}
 
-    def self_report_windows(self) -> list[tuple[date, date]]:
+    def self_report_windows(self, campaign: str | None = None) -> list[tuple[date, date]]:
         campaigns = self._t().campaigns
         return [(date.fromisoformat(w["from"]), date.fromisoformat(w["until"]))
-                for key in sorted(campaigns) for w in json.loads(campaigns[key].windows)]
+                for key in sorted(campaigns) if campaign is None or key == campaign
+                for w in json.loads(campaigns[key].windows)]
 
     def declarations(self, case_type: str, round_no: int) -> dict[str, str]:
         return {declarant: row.case_id for (kind, round_, declarant), row in self._t().declarations.items()
                 if kind == case_type and round_ == round_no}
 
     def org_held_since(self, subject_fields: dict[str, str], *, subject: str, before: datetime,
-                       exclude_case: str) -> datetime | None:
+                       exclude_case: str, case_type: str, matter: str | None,
+                       campaign: str | None) -> datetime | None:
         """The earliest case about `subject` that came in through a non-self channel before `before`."""
         cutoff = format_time(before)
         candidates = (json.loads(row.snapshot) for case_id, row in self._t().cases.items()
                       if row.type in subject_fields and row.opened_at < cutoff and case_id != exclude_case)
-        return earliest_org_case(candidates, subject_fields, subject)
+        return earliest_org_case(candidates, subject_fields, subject, case_type=case_type, matter=matter,
+                                 campaign=campaign)
 
     # ---- escalations, alerts, the sweep lease --------------------------------------------------------------
     def firings(self, case_id: str | None = None) -> list[dict[str, Any]]:

@@ -45,13 +45,14 @@ class CaseRow:
     due_at: str | None
     next_escalation_at: str | None
     ledger_no: str | None = None
+    campaign: str | None = None
 
     @classmethod
     def of(cls, case: CaseState, stage: str) -> CaseRow:
         snapshot = canonical_json({name: getattr(case, name) for name in _CASE_FIELDS})
         return cls(snapshot, case.type, case.definition_version, case.title, case.unit, case.state, stage,
                    case.version, case.opened_at, (case.deadline or {}).get("due_at"),
-                   next_escalation_at(case.deadline), _ledger_no(case))
+                   next_escalation_at(case.deadline), _ledger_no(case), case.campaign)
 
     def case(self) -> CaseState:
         """A fresh CaseState (json.loads made new objects: nothing is shared with the row)."""

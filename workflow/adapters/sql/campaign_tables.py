@@ -63,9 +63,12 @@ def add_measure_case(conn: Connection, key: str, measure_id: str, case_id: str) 
     conn.execute(insert(t.campaign_measures).values(campaign=key, measure_id=measure_id, case_id=case_id))
 
 
-def self_report_windows(conn: Connection) -> list[tuple[date, date]]:
+def self_report_windows(conn: Connection, campaign: str | None = None) -> list[tuple[date, date]]:
     out = []
-    for text in conn.execute(select(t.campaigns.c.windows)).scalars():
+    query = select(t.campaigns.c.windows)
+    if campaign is not None:
+        query = query.where(t.campaigns.c.key == campaign)
+    for text in conn.execute(query).scalars():
         out += [(date.fromisoformat(w["from"]), date.fromisoformat(w["until"])) for w in json.loads(text)]
     return out
 
@@ -87,8 +90,9 @@ def add_declaration(conn: Connection, *, case_type: str, round_no: int, declaran
 
 
 def org_held_since(conn: Connection, subject_fields: Mapping[str, str], *, subject: str, before: datetime,
-                   exclude_case: str) -> datetime | None:
-    """The earliest case about `subject` that came in through a non-self channel before `before`.
+                   exclude_case: str, case_type: str, matter: str | None, campaign: str | None) -> datetime | None:
+    """The earliest case about `subject` and the same matter, in `campaign`, that came in through a
+    non-self channel before `before` (the rule: workflow.definitions.leniency.earliest_org_case).
 
     Scans the snapshots of the case types that name a subject field: fine at county scale
     (thousands of cases); a subject index table would be the next step beyond that.
@@ -97,5 +101,7 @@ def org_held_since(conn: Connection, subject_fields: Mapping[str, str], *, subje
         return None
     c = t.cases.c
     query = select(c.snapshot).where(c.type.in_(list(subject_fields)), c.opened_at < format_time(before),
-                                     c.id != exclude_case)
-    return earliest_org_case((json.loads(text) for text in conn.execute(query).scalars()), subject_fields, subject)
+                                     c.id != exclude_case,
+                                     c.campaign.is_(None) if campaign is None else c.campaign == campaign)
+    return earliest_org_case((json.loads(text) for text in conn.execute(query).scalars()), subject_fields, subject,
+                             case_type=case_type, matter=matter, campaign=campaign)

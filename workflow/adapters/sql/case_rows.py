@@ -39,6 +39,7 @@ def case_row(case: CaseState, stage: str) -> dict[str, Any]:
         "next_escalation_at": next_escalation_at(case.deadline),
         # Unique per type (migration ledger_0001): the case a ledger row became (workflow.ledger).
         "ledger_no": ledger_no(case),
+        "campaign": case.campaign,  # immutable (migration entity_0001)
     }
 
 

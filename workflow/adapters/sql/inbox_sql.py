@@ -126,6 +126,8 @@ class _Builder:
         out += self.light(q.filt.light)
         if q.filt.source:
             out.append(f"{self.json('fields', 'discovery_channel')} = {self.ph('source')}")
+        if q.filt.campaign:
+            out.append(f"x.campaign = {self.ph('campaign')}")
         if with_cursor:
             out.append(f"({DUE}, x.id) > ({self.ph('after_due')}, {self.ph('after_id')})")
         if self.search == SEARCH_PROBE:

@@ -102,6 +102,11 @@ cases = Table(
 cases.append_column(Column("ledger_no", String(64), nullable=True))
 Index("ux_cases_type_ledger_no", cases.c.type, cases.c.ledger_no, unique=True)
 
+# Campaigns as entities (migration entity_0001): the campaign (plan key) a case belongs to, set at intake and
+# never changed; NULL for a case outside every campaign. Indexed: inbox, battle map and exports filter by it.
+cases.append_column(Column("campaign", String(64), nullable=True))
+Index("ix_cases_campaign", cases.c.campaign)
+
 # Web UI (migration web_0001): who logged in, viewed a confidential case or exported the log.
 # Append-only like case_events, but outside the case chains, so a view never bumps a case version.
 access_log = Table(

@@ -71,7 +71,8 @@ def _extras(found: Any) -> Any:
 def _shape(query: InboxQuery) -> InboxQuery:
     """The query without its instant and source value: what the statement's text depends on."""
     return replace(query, now="", filt=replace(query.filt, source="?" if query.filt.source else None,
-                                               text="?" if query.filt.text else None))
+                                               text="?" if query.filt.text else None,
+                                               campaign="?" if query.filt.campaign else None))
 
 
 class SqlQueries(BoardQueries):
@@ -126,7 +127,8 @@ class SqlQueries(BoardQueries):
             return InboxPage([], None)
         cursor = _CURSOR.match(after or "")
         stmt = page_statement(self.dialect, _shape(query), cursor is not None, limit + 1, search[0])
-        params = {**stmt.params, "now": query.now, "source": query.filt.source or "", **search[1]}
+        params = {**stmt.params, "now": query.now, "source": query.filt.source or "", **search[1],
+                  "campaign": query.filt.campaign or ""}
         if cursor:
             params.update(after_due=cursor.group(1), after_id=cursor.group(2))
         rows = conn.exec_driver_sql(stmt.sql, params).mappings().all()
@@ -139,14 +141,16 @@ class SqlQueries(BoardQueries):
         asked = [q for q in queries if not _matches_nothing(q)]
         if not asked:
             return [0] * len(queries)
-        if len({(q.now, q.filt.source, q.filt.text) for q in asked}) > 1:
-            raise ValueError("counts in one statement share the instant, the source filter and the words")
+        if len({(q.now, q.filt.source, q.filt.text, q.filt.campaign) for q in asked}) > 1:
+            raise ValueError("counts in one statement share the instant, the source and campaign filters and the "
+                             "words")
         search = self._search(conn, asked[0].filt.text, {} if plan is None else plan)
         if search is None:
             return [0] * len(queries)
         stmt = counts_statement(self.dialect, tuple(_shape(q) for q in asked), cap, search[0])
         found = iter(conn.exec_driver_sql(stmt.sql, {**stmt.params, "now": asked[0].now, **search[1],
-                                                     "source": asked[0].filt.source or ""}).one())
+                                                     "source": asked[0].filt.source or "",
+                                                     "campaign": asked[0].filt.campaign or ""}).one())
         return [0 if _matches_nothing(q) else min(int(next(found) or 0), cap) for q in queries]
 
     @staticmethod

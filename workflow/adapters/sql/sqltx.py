@@ -222,16 +222,18 @@ class SqlTx:
     def ledger_cases(self, case_type: str, numbers: Collection[str]) -> dict[str, str]:
         return campaigns.ledger_cases(self.conn, case_type, numbers)
 
-    def self_report_windows(self) -> list[tuple[date, date]]:
-        return campaigns.self_report_windows(self.conn)
+    def self_report_windows(self, campaign: str | None = None) -> list[tuple[date, date]]:
+        return campaigns.self_report_windows(self.conn, campaign)
 
     def declarations(self, case_type: str, round_no: int) -> dict[str, str]:
         return campaigns.declarations(self.conn, case_type, round_no)
 
     def org_held_since(self, subject_fields: dict[str, str], *, subject: str, before: datetime,
-                       exclude_case: str) -> datetime | None:
+                       exclude_case: str, case_type: str, matter: str | None,
+                       campaign: str | None) -> datetime | None:
         return campaigns.org_held_since(self.conn, subject_fields, subject=subject, before=before,
-                                        exclude_case=exclude_case)
+                                        exclude_case=exclude_case, case_type=case_type, matter=matter,
+                                        campaign=campaign)
 
     def save_campaign(self, campaign: StoredCampaign) -> None:
         campaigns.save_campaign(self.conn, campaign)
