@@ -19,8 +19,8 @@ from typing import Any
 
 from workflow.campaigns import reconcile
 from workflow.campaigns.entity import CampaignEntity, parse_entity
+from workflow.campaigns.plan_body import schedule_text
 from workflow.campaigns.plan_directory import check_units, declare_units
-from workflow.campaigns.plan_measures import schedule_text
 from workflow.campaigns.plans import Plan, PlanItem, parse_plan
 from workflow.campaigns.status import campaign_status
 from workflow.cases.service import CaseService
@@ -88,7 +88,7 @@ class Campaigns:
         with self.cases.begin() as work:
             user = User.system(SYSTEM_ACTOR) if actor is None else work.user(actor)
             units_created = declare_units(work.tx, plan, user.login, format_time(work.now))
-            check_units(work.tx, plan)
+            check_units(work.tx, plan, entity)
             found = reconcile.diff(work.tx, plan)
             reconcile.apply(work, plan, found, requested_by=actor)
             work.tx.save_campaign(StoredCampaign(

@@ -215,3 +215,17 @@ def check_dates(p: Problems, items: list[PlanItem], issued: str | None) -> None:
         early = [d for d in m.deadlines if issued and d < issued]
         if early:
             p.add_at(m.line or 0, f"measure {m.id}: deadline {early[0]} is before the plan was issued ({issued})")
+
+
+def schedule_text(m: PlanItem) -> str:
+    """A measure's phases and dates as people write them: one line each, dates as 2021年6月30日."""
+    if m.phases:
+        return "\n".join(f"{n}. {ph.title.get('zh', '')}："
+                         + (f"{_cn(ph.first)}至{_cn(ph.until)}" if ph.first else f"{_cn(ph.until)}前")
+                         for n, ph in enumerate(m.phases, 1))
+    return "；".join(f"{_cn(d)}前" for d in m.deadlines)
+
+
+def _cn(iso: str) -> str:
+    y, mo, d = (int(x) for x in iso.split("-"))
+    return f"{y}年{mo}月{d}日"

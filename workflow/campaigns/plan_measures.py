@@ -3,13 +3,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from workflow.campaigns.plan_text import UNIT_CODE_RE, as_date, check_label, read_date, unknown_keys
 from workflow.definitions.problems import Problems
-
-if TYPE_CHECKING:  # plan_body imports this module
-    from workflow.campaigns.plan_body import PlanItem
 
 PHASE_KEYS = frozenset({"title", "from", "until"})
 
@@ -100,17 +97,3 @@ def phases_of(p: Problems, raw: Mapping[str, Any], what: str) -> tuple[Phase, ..
         if until:
             out.append(Phase(dict(ph.get("title") or {}), until, first))
     return tuple(out)
-
-
-def schedule_text(m: PlanItem) -> str:
-    """A measure's phases and dates as people write them: one line each, dates as 2021年6月30日."""
-    if m.phases:
-        return "\n".join(f"{n}. {ph.title.get('zh', '')}："
-                         + (f"{_cn(ph.first)}至{_cn(ph.until)}" if ph.first else f"{_cn(ph.until)}前")
-                         for n, ph in enumerate(m.phases, 1))
-    return "；".join(f"{_cn(d)}前" for d in m.deadlines)
-
-
-def _cn(iso: str) -> str:
-    y, mo, d = (int(x) for x in iso.split("-"))
-    return f"{y}年{mo}月{d}日"
