@@ -57,7 +57,8 @@ def check_units(tx: ReadTx, plan: Plan, entity: CampaignEntity, *, declared: fro
 
     def chain(code: str) -> set[str]:
         """The unit and every unit above it (a declared unit not created yet follows the plan's parents)."""
-        parents, out = {u.code: u.parent for u in plan.units}, set()
+        parents = {u.code: u.parent for u in plan.units}
+        out: set[str] = set()
         while code and code not in out:
             if tx.get_unit(code) is not None:
                 return out | {u.code for u in tx.unit_chain(code)}

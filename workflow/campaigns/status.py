@@ -3,7 +3,8 @@ it is overdue, with counts per task.
 
 Every measure case is replayed from its own events up to the moment (workflow.engine.projection), so an
 earlier date shows the earlier picture — the state, deadline and light the case had then, whatever
-happened since. A measure whose case was not yet opened then is listed with no state.
+happened since. A measure whose case was not yet opened then is listed with no state; one a revised plan
+dropped is listed after the plan's own (``in_plan`` false, withdrawn), outside the counts.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+from workflow.campaigns.reconcile import WITHDRAWN
 from workflow.definitions.durations import parse_duration
 from workflow.engine.projection import project_case
 from workflow.errors import NotFound
@@ -45,14 +47,24 @@ def campaign_status(store: Store, key: str, *, at: datetime, calendar: WorkingCa
         light = _light(case, at, calendar, closed=stage == "closed") if case else None
         rows.append({"id": item["id"], "task": item["task"], "title": item["title"],
                      "unit": case.unit if case else item.get("responsible_unit"),
-                     "deadline": item.get("deadline"), "case": case_id,
-                     "state": case.state if case else None, "stage": stage,
+                     "deadline": (case.fields.get("due_date") if case else None) or item.get("deadline"),
+                     "case": case_id, "state": case.state if case else None, "stage": stage,
                      "due_at": (case.deadline or {}).get("due_at") if case else None,
-                     "light": light, "overdue": light == "red"})
+                     "light": light, "overdue": light == "red", "in_plan": True})
         counts = tasks.setdefault(item["task"], {"measures": 0, "accepted": 0, "overdue": 0})
         counts["measures"] += 1
-        counts["accepted"] += int(stage == "closed")
+        counts["accepted"] += int(stage == "closed" and case is not None and case.state != WITHDRAWN)
         counts["overdue"] += int(light == "red")
+    listed = {item["id"] for item in stored.plan.get("items") or [] if item.get("kind") == "measure"}
+    for measure_id, case_id in mapping.items():  # dropped by a revised plan: listed, withdrawn, outside the counts
+        case = replayed[case_id]
+        if measure_id in listed or case is None:
+            continue
+        rows.append({"id": measure_id, "task": case.fields.get("task"),
+                     "title": {"zh": case.title.removeprefix(measure_id).strip()}, "unit": case.unit,
+                     "deadline": case.fields.get("due_date"), "case": case_id, "state": case.state,
+                     "stage": stage_of(case), "due_at": (case.deadline or {}).get("due_at"),
+                     "light": "none", "overdue": False, "in_plan": False})
     lights: dict[str, int] = {}
     for row in rows:
         lights[row["light"] or "not_opened"] = lights.get(row["light"] or "not_opened", 0) + 1
