@@ -164,5 +164,8 @@ def _title(m: PlanItem) -> str:
 
 
 def _fields(plan: Plan, m: PlanItem) -> dict[str, Any]:
-    return {CAMPAIGN_FIELD: plan.key, "measure_id": m.id, "task": m.task, "measure_text": m.text or m.title["zh"],
-            "responsible_unit": m.responsible_unit, "due_date": m.deadline}
+    fields = {CAMPAIGN_FIELD: plan.key, "measure_id": m.id, "task": m.task, "measure_text": m.text or m.title["zh"],
+              "responsible_unit": m.responsible_unit, "due_date": m.deadline}
+    if m.criteria:  # 评估验收: the plan's 验收条件, one a line (workflow.definitions.acceptance reads them)
+        fields["acceptance_criteria"] = "\n".join(m.criteria)
+    return fields

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from workflow.campaigns import standards
+from workflow.campaigns.standards import Indicator
 from workflow.definitions.model import line_of
 from workflow.definitions.problems import Problems, label_problem
 
@@ -23,9 +25,11 @@ GENERAL_ID = re.compile(r"^一\([一二三四五六七八九十]+\)$")
 TASK_ID = re.compile(r"^二\([一二三四五六七八九十]+\)$")
 SAFEGUARD_ID = re.compile(r"^三\([一二三四五六七八九十]+\)$")
 TOP_KEYS = frozenset({"campaign", "title", "document", "issued_on", "lead_unit", "self_report_windows",
-                      "general", "tasks", "safeguards", "note"})
+                      "general", "tasks", "safeguards", "note",
+                      "assessment"})  # 评估验收 indicators (workflow.campaigns.standards)
 TASK_KEYS = frozenset({"id", "title", "contents", "measures", "target"})
-ITEM_KEYS = frozenset({"id", "title", "text", "responsible_unit", "deadline"})
+ITEM_KEYS = frozenset({"id", "title", "text", "responsible_unit", "deadline",
+                       "criteria"})  # a measure's 验收条件 (workflow.campaigns.standards)
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,7 @@ class PlanItem:
     responsible_unit: str | None = None  # measures only
     deadline: str | None = None  # measures only (ISO date)
     line: int | None = None
+    criteria: tuple[str, ...] = ()  # measures only: 整改标准/验收条件 (workflow.campaigns.standards)
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,9 @@ class Plan:
     items: tuple[PlanItem, ...]
     source: str = ""
     tasks: tuple[tuple[str, Mapping[str, str]], ...] = ()  # (task id, title): the report's headings
+    # 评估验收: the indicators each unit is scored on, and the units assessed (empty: the measures' units)
+    indicators: tuple[Indicator, ...] = ()
+    assessed_units: tuple[str, ...] = ()
 
     @property
     def measures(self) -> list[PlanItem]:
@@ -74,8 +82,11 @@ class Plan:
         return {"campaign": self.key, "title": dict(self.title), "document": self.document,
                 "lead_unit": self.lead_unit, "windows": [w.to_dict() for w in self.windows],
                 "items": [{"id": i.id, "kind": i.kind, "task": i.task, "title": dict(i.title), "text": i.text,
-                           "responsible_unit": i.responsible_unit, "deadline": i.deadline} for i in self.items],
-                "tasks": [{"id": tid, "title": dict(title)} for tid, title in self.tasks]}
+                           "responsible_unit": i.responsible_unit, "deadline": i.deadline,
+                           **({"criteria": list(i.criteria)} if i.criteria else {})} for i in self.items],
+                "tasks": [{"id": tid, "title": dict(title)} for tid, title in self.tasks],
+                **({"assessment": {"indicators": [i.to_dict() for i in self.indicators],
+                                   "units": list(self.assessed_units)}} if self.indicators else {})}
 
 
 def parse_plan(data: Any, *, source: str) -> Plan:
@@ -103,10 +114,11 @@ def parse_plan(data: Any, *, source: str) -> Plan:
             p.add_at(item.line or 0, f"item {item.id} is listed twice (first at line {seen[item.id]})")
         seen.setdefault(item.id, item.line)
     windows = _windows(p, data)
+    indicators, assessed_units = standards.assessment(p, data)  # 评估验收 (workflow.campaigns.standards)
     p.raise_if_any()
     tasks = tuple((str(t["id"]), dict(t["title"])) for t in data["tasks"])
     return Plan(str(key), dict(data["title"]), str(data["document"]), str(data["lead_unit"]), windows,
-                tuple(items), source, tasks)
+                tuple(items), source, tasks, indicators, assessed_units)
 
 
 def _unknown(p: Problems, container: Mapping[str, Any], known: frozenset[str], what: str) -> None:
@@ -159,9 +171,12 @@ def _item(p: Problems, raw: Any, parent: Any, *, kind: str, task: str, id_re: re
     elif unit is not None or deadline is not None:
         p.add(raw, "responsible_unit" if unit is not None else "deadline",
               f"{kind} {item_id}: only measures have a responsible unit and deadline")
+    criteria = standards.measure_criteria(p, raw, item_id) if kind == "measure" else ()  # 评估验收
+    if criteria == () and kind != "measure" and "criteria" in raw:
+        p.add(raw, "criteria", f"{kind} {item_id}: only measures have acceptance criteria")
     return PlanItem(str(item_id), kind, task, dict(raw.get("title") or {}), str(text or ""),
                     unit if kind == "measure" and isinstance(unit, str) else None, deadline,
-                    line_of(raw))
+                    line_of(raw), criteria)
 
 
 def _date(p: Problems, raw: Mapping[str, Any], key: str, what: str) -> str | None:
