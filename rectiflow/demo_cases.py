@@ -13,6 +13,7 @@ from typing import Any
 
 from rectiflow.demo_people import DEMO_PASSWORD, STAFF
 from rectiflow.demo_story import Story, doc, story
+from workflow.definitions.acceptance import criteria_of
 from workflow.bootstrap import Application
 from workflow.cases.validation import Attachment
 
@@ -274,7 +275,10 @@ def _measures(app: Application, cases: list[str]) -> None:
             continue  # in progress, past the plan's date
         s.advance(case_id, "complete", actor=owner, attachments=[doc("完成情况.txt")],
                   fields={"completion_report": f"{s.get(case_id).fields['measure_id']} 已按方案完成"})
-        s.advance(case_id, "accept", actor="leader", fields={"acceptance_note": "评估验收合格"})
+        case = s.get(case_id)  # 评估验收: every criterion of its checklist met, the completion report as evidence
+        checks = {c.no: {"met": True, "evidence": "完成情况.txt"}
+                  for c in criteria_of(s.definition_of(case).acceptance, case.fields)}
+        s.advance(case_id, "accept", actor="leader", fields={"acceptance_note": "评估验收合格"}, checks=checks)
 
 
 def _owner(unit: str) -> str:

@@ -253,6 +253,6 @@ def test_rectification_measure_extension_before_its_date(app, staff):
     assert m.state == "in_progress" and m.deadline["due_at"] > due and m.extension_count == 1
     s.advance(m.id, "complete", actor="lsk_head", attachments=[attachment("evidence")],
               fields={"completion_report": "完成"})
-    m = s.advance(m.id, "accept", actor="supervisor")
+    m = s.advance(m.id, "accept", actor="supervisor", checks={n: {"met": True, "note": "已核"} for n in (1, 2, 3)})
     assert m.state == "accepted"
     verify_all(app)
