@@ -13,9 +13,9 @@ from typing import Any
 
 from rectiflow.demo_people import DEMO_PASSWORD, STAFF
 from rectiflow.demo_story import Story, doc, story
-from workflow.definitions.acceptance import criteria_of
 from workflow.bootstrap import Application
 from workflow.cases.validation import Attachment
+from workflow.definitions.acceptance import criteria_of
 
 WINDOW_KEY = "demo-self-report-window"
 
