@@ -73,7 +73,8 @@ def test_plan_criteria_reach_the_measure_case_and_a_failed_one_blocks_acceptance
     events, replayed = s.history(m.id)
     checks = [e.payload["checklist"] for e in events if "checklist" in e.payload]
     assert [[c["met"] for c in lst] for lst in checks] == [[True, False], [True, True]]
-    assert checks[1][0] == {"no": 1, "criterion": {"zh": "律所全部完成自查并书面报告", "en": "律所全部完成自查并书面报告"},
+    first = "律所全部完成自查并书面报告"
+    assert checks[1][0] == {"no": 1, "criterion": {"zh": first, "en": first},
                             "met": True, "note": "抽查三家属实"}
     assert checks[1][1]["evidence"] == "补充台账.xlsx"  # a file of the current round: those of a returned one are reset
     assert replayed == s.get(m.id) == project_case(events)
@@ -86,13 +87,13 @@ def test_a_measure_without_plan_criteria_is_checked_against_the_definition_check
     s = app.cases
     with pytest.raises(InvalidInput, match="incomplete"):
         s.advance(m.id, "accept", actor="leader")
-    with pytest.raises(GuardRejected, match="3. 建立健全长效机制"):
-        s.advance(m.id, "accept", actor="leader", checks={1: {"met": True, "note": "是"}, 2: {"met": True, "note": "是"},
-                                                          3: {"met": False, "note": "尚无制度"}})
+    with pytest.raises(GuardRejected, match=r"3\. 建立健全长效机制"):
+        s.advance(m.id, "accept", actor="leader", checks={
+            1: {"met": True, "note": "是"}, 2: {"met": True, "note": "是"}, 3: {"met": False, "note": "尚无制度"}})
     ok = s.advance(m.id, "accept", actor="leader", checks={n: {"met": True, "note": "已核"} for n in (1, 2, 3)})
     assert ok.state == "accepted"
     [event] = [e for e in s.history(m.id)[0] if e.payload.get("trigger") == "accept"]
-    assert [c["criterion"]["zh"] for c in event.payload["checklist"]][0] == "措施内容全部落实到位"
+    assert event.payload["checklist"][0]["criterion"]["zh"] == "措施内容全部落实到位"
 
 
 def test_checks_are_refused_at_a_step_that_takes_none(app):
@@ -114,7 +115,7 @@ def test_a_rectification_item_with_standards_set_at_dispatch_closes_out_only_whe
     s.advance(item.id, "report_rectified", actor="handler", fields={"result": "已归档"},
               attachments=[attachment("evidence", "归档清单.xlsx")])
     s.advance(item.id, "sign_off", actor="unit_head")
-    with pytest.raises(GuardRejected, match="2. 建立按月归档制度"):
+    with pytest.raises(GuardRejected, match=r"2\. 建立按月归档制度"):
         s.advance(item.id, "close_out", actor="supervisor", checks={
             1: {"met": True, "evidence": "归档清单.xlsx"}, 2: {"met": False, "note": "制度未出台"}})
     closed = s.advance(item.id, "close_out", actor="supervisor", checks={

@@ -67,7 +67,8 @@ def test_cli_assess_and_scores(cli, sqlite_app):
     assert (out["unit"], out["score"], out["version"]) == ("xf-zzb", 25, 2)
     table = cli("campaign", "scores", "xifeng-2021", "--json")
     assert next(u for u in table["units"] if u["unit"] == "xf-zzb")["total"] == 25
-    assert "xf-zzb" in cli("campaign", "scores", "xifeng-2021") and "total 25" in cli("campaign", "scores", "xifeng-2021")
+    shown = cli("campaign", "scores", "xifeng-2021")
+    assert "xf-zzb" in shown and "mechanism=25" in shown and "total 25" in shown
     refused = cli("--lang", "zh", "campaign", "assess", "xifeng-2021", "--unit", "xf-zzb", "--indicator", "mechanism",
                   "--score", "99", "--note", "x", "--as", "leader", code=1)
-    assert "0" in refused
+    assert "得分应在 0 到 30 之间" in refused
