@@ -180,3 +180,24 @@ def test_plan_criteria_and_indicators_are_validated_with_their_lines(tmp_path):
     assert "criteria must be a list of 1 to 50 one-line texts" in problems
     assert "indicator ledger: max_score must be a whole number from 1 to 1000, got 0" in problems
     assert all(":?:" not in p for p in err.value.problems)
+
+
+def test_cli_checks_each_criterion_and_names_the_failed_one_in_chinese(cli, tmp_path):
+    case_id = cli("campaign", "load", str(XIFENG), "--json")["cases"][0]
+    report = tmp_path / "验收报告.pdf"
+    report.write_bytes(b"%PDF report")
+    cli("case", "advance", case_id, "start", "--as", "supervisor")
+    cli("case", "advance", case_id, "complete", "--as", "supervisor", "--field", "completion_report=完成",
+        "--attach", f"evidence={report}")
+    refused = cli("--lang", "zh", "case", "advance", case_id, "accept", "--as", "leader", "--check", "1=met",
+                  "--check-file", "1=验收报告.pdf", "--check", "2=达到:材料齐全", "--check", "3=unmet:制度未出台",
+                  code=3)
+    assert "不能验收销号：1 项验收条件未达到——3. 建立健全长效机制，防止问题反弹" in refused
+    cli("case", "advance", case_id, "accept", "--as", "leader", "--check", "1=met", "--check-file", "1=验收报告.pdf",
+        "--check", "2=met:材料齐全", "--check", "3=met:已印发制度")
+    history = cli("case", "history", case_id, "--json")
+    [check] = [e["payload"]["checklist"] for e in history["events"] if "checklist" in e["payload"]]
+    assert [(c["no"], c["met"], c.get("evidence")) for c in check] == [(1, True, "验收报告.pdf"), (2, True, None),
+                                                                       (3, True, None)]
+    assert history["state"]["state"] == "accepted"
+    cli("case", "advance", case_id, "reopen", "--as", "leader", "--check", "x=met", code=1)
