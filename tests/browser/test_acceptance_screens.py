@@ -40,7 +40,8 @@ def cases(engine):
 
 
 PAGES = [  # (name, login, path (with {done}/{accepted}), step form to open, what the page must show)
-    ("accept-form", "leader", "/cases/{done}", "评估验收通过", ["验收条件", "措施内容全部落实到位", "未达到", "核验说明"]),
+    ("accept-form", "leader", "/cases/{done}", "评估验收通过",
+     ["验收条件", "措施内容全部落实到位", "未达到", "核验说明"]),
     ("accepted", "leader", "/cases/{accepted}", None, ["验收核验", "✔ 达到", "已印发《干预过问登记制度》"]),
     ("timeline", "leader", "/cases/{accepted}/history", None, ["验收核验", "✘ 未达到", "登记制度尚未印发"]),
     ("assessment", "leader", "/campaigns/xifeng-2021/assessment", None, ["评估验收", "满分 100", "保存评分"]),
