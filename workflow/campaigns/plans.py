@@ -172,7 +172,7 @@ def _item(p: Problems, raw: Any, parent: Any, *, kind: str, task: str, id_re: re
         p.add(raw, "responsible_unit" if unit is not None else "deadline",
               f"{kind} {item_id}: only measures have a responsible unit and deadline")
     criteria = standards.measure_criteria(p, raw, item_id) if kind == "measure" else ()  # 评估验收
-    if criteria == () and kind != "measure" and "criteria" in raw:
+    if kind != "measure" and "criteria" in raw:
         p.add(raw, "criteria", f"{kind} {item_id}: only measures have acceptance criteria")
     return PlanItem(str(item_id), kind, task, dict(raw.get("title") or {}), str(text or ""),
                     unit if kind == "measure" and isinstance(unit, str) else None, deadline,
