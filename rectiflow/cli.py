@@ -11,6 +11,7 @@ import click
 
 from rectiflow import (
     __version__,
+    cli_assessment,
     cli_audit,
     cli_bulk,
     cli_campaign,
@@ -59,6 +60,7 @@ for _module in (cli_cases, cli_definitions, cli_directory, cli_audit, cli_demo, 
     for _command in _module.COMMANDS:
         main.add_command(_command)
 cli_migrate.register(cli_definitions.definitions)  # `rectiflow definitions migrate …`
+cli_assessment.register(cli_campaign.campaign)  # `rectiflow campaign assess|scores …` (评估验收)
 cli_audit.audit.add_command(cli_witness.witness)  # `rectiflow audit witness …` (works without a database)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -27,6 +27,32 @@ field_option = click.option("--field", "fields", multiple=True, metavar="KEY=VAL
 attach_option = click.option("--attach", "attachments", multiple=True, metavar="[FIELD=]PATH",
                              help="Attach a file (repeat); FIELD defaults to the step's only attachment field.")
 
+check_option = click.option("--check", "checks", multiple=True, metavar="N=met|unmet[:NOTE]",
+                            help="评估验收: criterion N of the acceptance checklist met or not, with a note (repeat).")
+check_file_option = click.option("--check-file", "check_files", multiple=True, metavar="N=FILE",
+                                 help="The file on the case (its name) that evidences criterion N (repeat).")
+_MET = {"met": True, "yes": True, "达到": True, "是": True, "unmet": False, "not_met": False, "no": False,
+        "未达到": False, "否": False}
+
+
+def parse_checks(checks: tuple[str, ...], files: tuple[str, ...]) -> dict[int, dict[str, Any]]:
+    """`--check 1=met:说明 --check 2=unmet:原因 --check-file 1=验收报告.pdf` → {1: {met, note, evidence}, …}."""
+    out: dict[int, dict[str, Any]] = {}
+    for pair in checks:
+        no, sep, rest = pair.partition("=")
+        verdict, _, note = rest.partition(":")
+        if not sep or not no.strip().isdigit() or verdict.strip().lower() not in _MET:
+            raise InvalidInput(f"--check {pair!r}: expected N=met[:NOTE] or N=unmet[:NOTE]")
+        if int(no) in out:
+            raise InvalidInput(f"--check {no.strip()} given twice")
+        out[int(no)] = {"met": _MET[verdict.strip().lower()], "note": note}
+    for pair in files:
+        no, sep, name = pair.partition("=")
+        if not sep or not no.strip().isdigit() or not name.strip():
+            raise InvalidInput(f"--check-file {pair!r}: expected N=FILE (a file on the case, by its name)")
+        out.setdefault(int(no), {"met": False, "note": ""})["evidence"] = name.strip()
+    return out
+
 
 def parse_fields(pairs: tuple[str, ...]) -> dict[str, str]:
     out: dict[str, str] = {}
@@ -104,18 +130,22 @@ def open_(case_type: str, actor: str, title: str, unit: str | None, fields: tupl
 @click.option("--as", "actor", required=True)
 @field_option
 @attach_option
+@check_option
+@check_file_option
 @click.option("--comment", default=None)
 @click.option("--expect-version", type=VERSION, default=None, help="Fail with a conflict if the case moved on.")
 @json_option
 @handles_errors
 def advance(case_id: str, trigger: str, actor: str, fields: tuple[str, ...], attachments: tuple[str, ...],
-            comment: str | None, expect_version: int | None, as_json: bool) -> None:
+            checks: tuple[str, ...], check_files: tuple[str, ...], comment: str | None, expect_version: int | None,
+            as_json: bool) -> None:
     """Fire TRIGGER on a case."""
     app = application()
     current = app.cases.get(case_id)
     files = read_attachments(app, current.type, current.definition_version, attachments)
     c = app.cases.advance(case_id, trigger, actor=actor, fields=parse_fields(fields), attachments=files,
-                            comment=comment, expected_version=expect_version)
+                            comment=comment, expected_version=expect_version,
+                            checks=parse_checks(checks, check_files))
     emit(as_json, {"id": c.id, "state": c.state, "version": c.version}, f"{c.id}: now {c.state} (v{c.version})")
 
 

@@ -14,7 +14,9 @@ from typing import Any
 from rectiflow.demo_people import DEMO_PASSWORD, STAFF
 from rectiflow.demo_story import Story, doc, story
 from workflow.bootstrap import Application
+from workflow.campaigns.assessment import Assessments
 from workflow.cases.validation import Attachment
+from workflow.definitions.acceptance import criteria_of
 
 WINDOW_KEY = "demo-self-report-window"
 
@@ -31,11 +33,13 @@ def seed_campaign_cases(app: Application, plan: Path | None = None) -> dict[str,
         if app.directory.user(login) is None:
             app.directory.add_user(login, role=role, unit=unit, name=name, password=DEMO_PASSWORD)
     plan = plan or app.settings.definitions_dir / "campaigns" / "xifeng-2021.yaml"
-    measures = app.campaigns.load(plan).cases
+    loaded = app.campaigns.load(plan)
+    measures = loaded.cases
     for fn in (_ledger, _clues, _three_regulations, _declarations, _corrections, _business, _lawyers, _appraisal,
                _legal_service, _spread):
         fn(app)
     _measures(app, measures)
+    _assessment(app, loaded.campaign)
     return {"seeded": True, "cases": app.cases.count()}
 
 
@@ -274,7 +278,21 @@ def _measures(app: Application, cases: list[str]) -> None:
             continue  # in progress, past the plan's date
         s.advance(case_id, "complete", actor=owner, attachments=[doc("完成情况.txt")],
                   fields={"completion_report": f"{s.get(case_id).fields['measure_id']} 已按方案完成"})
-        s.advance(case_id, "accept", actor="leader", fields={"acceptance_note": "评估验收合格"})
+        case = s.get(case_id)  # 评估验收: every criterion of its checklist met, the completion report as evidence
+        checks = {c.no: {"met": True, "evidence": "完成情况.txt"}
+                  for c in criteria_of(s.definition_of(case).acceptance, case.fields)}
+        s.advance(case_id, "accept", actor="leader", fields={"acceptance_note": "评估验收合格"}, checks=checks)
+
+
+def _assessment(app: Application, key: str) -> None:
+    """评估验收 under way: two units scored on every indicator of the plan, a third on one (if it has any)."""
+    a = Assessments(app.cases)
+    indicators, units = a.indicators(key), a.units(key)
+    for n, unit in enumerate(units[:3]):
+        for i in indicators[: 1 if n == 2 else None]:
+            top = int(i["max_score"])
+            a.assess(key, unit=unit, indicator=i["id"], score=top - (n + 1) * top // 10, note="按评估标准逐项打分",
+                     actor="leader")
 
 
 def _owner(unit: str) -> str:

@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None, core: Application | None = None
         access,
         admin,
         alerts,
+        assessment,
         assets,
         auth,
         bulk,
@@ -67,7 +68,7 @@ def create_app(settings: Settings | None = None, core: Application | None = None
     auth.init_app(app)
     errors.init_app(app)
     for module in (auth, inbox, bulk, saved_filters, cases, history, dashboard, exports, documents, alerts, admin,
-                   ledger, i18n, witness, campaigns):
+                   ledger, i18n, witness, campaigns, assessment):
         app.register_blueprint(module.bp)
     security.register_vendor_route(app, Path(app.config["RECTIFLOW_NODE_MODULES"]))
     assets.init_app(app, Path(app.config["RECTIFLOW_NODE_MODULES"]))

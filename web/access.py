@@ -98,6 +98,8 @@ ROUTES: dict[str, tuple[str, ...] | None] = {
     "campaigns.declarations": (ASSIGN,),
     "campaigns.issue": (ASSIGN,),
     "campaigns.spot_check": (FLAG,),
+    "assessment.page": (FLAG,),  # 评估验收: the scores per unit (web.assessment)
+    "assessment.record": (FLAG,),
     "admin.index": ADMINISTRATORS,
     "admin.add_user": ACCOUNTS,
     "admin.add_unit": ACCOUNTS,

@@ -20,6 +20,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from web import assessment
 from web.context import core, may, me, now, now_text, unit_names, units, viewer
 from web.history import parse_local
 from web.messages import describe
@@ -59,7 +60,8 @@ def plan(key: str) -> str:
                if not m.get("in_plan", True) and m["id"] in rows]
     return render_template("campaigns/plan.html", key=key, title=label(stored.get("title"), "zh", key),
                            document=stored.get("document", ""), parts=parts, show=show, dropped=dropped,
-                           totals=_totals([r for r in rows.values() if not r["withdrawn"]]))
+                           totals=_totals([r for r in rows.values() if not r["withdrawn"]]),
+                           assessment=assessment.summary(key) if may(FLAG) else None)  # 评估验收 (web.assessment)
 
 
 def _measure(m: dict[str, Any]) -> dict[str, Any]:

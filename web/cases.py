@@ -13,7 +13,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from web import forms, step_forms
+from web import acceptance_form, forms, step_forms
 from web.auth import safe_next
 from web.context import core, me, now, scope, unit_names, units, users, viewable_case
 from web.i18n import lang
@@ -53,7 +53,7 @@ def _version() -> int:
 
 @bp.route("/cases/<case_id>")
 def show(case_id: str, widgets: dict[str, list[forms.Widget]] | None = None, open_trigger: str | None = None,
-         status: int = 200) -> tuple[str, int]:
+         status: int = 200, typed_checks: dict[str, dict[int, dict[str, Any]]] | None = None) -> tuple[str, int]:
     case = viewable_case(case_id)
     defn = core().cases.definition_of(case)
     events, _state = core().cases.history(case.id)
@@ -69,6 +69,7 @@ def show(case_id: str, widgets: dict[str, list[forms.Widget]] | None = None, ope
         diagram=diagram(defn.name, defn.version, lang(), case.state), limits=forms.limits(_max_bytes()),
         assignees=_assignees(case), returns=standing_returns(events, defn), rounds=rounds(events, defn),
         closing=closing_event(events, case, core().registry.outcome(defn.name, defn.version, case.state)),
+        checklists=acceptance_form.checklists(defn, case, mine, typed_checks),
     ), status
 
 
@@ -98,13 +99,14 @@ def fire(case_id: str, trigger: str) -> Response | tuple[str, int]:
     values, files, ok = forms.parse(widgets, request.form, request.files, _max_bytes(),
                                     kept=frozenset(f["field"] for f in kept))
     comment = request.form.get("comment", "")
+    checks = acceptance_form.parse(request.form, acceptance_form.checklists(defn, case, [spec]).get(trigger))
     if spec.comment == "required" and not comment.strip():
         ok = False
         flash(_("This step needs a comment (the reason)."), "error")
     if ok:
         try:
             core().cases.advance(case.id, trigger, actor=me().login, fields=values, attachments=files,
-                                 comment=comment or None, expected_version=expected, kept=kept)
+                                 comment=comment or None, expected_version=expected, kept=kept, checks=checks)
         except (NotAllowed, InvalidInput) as err:
             if not forms.error_for(err, widgets):  # with the case type, fields and choices go by their labels
                 flash(describe(Message(err.code, {"case_type": case.type, **err.params})), "error")
@@ -116,7 +118,7 @@ def fire(case_id: str, trigger: str) -> Response | tuple[str, int]:
     for w in widgets:
         if w.kind == "file":
             w.earlier = [f for f in w.earlier if f["sha256"] not in {r["sha256"] for _t, r in w.kept}]
-    return show(case.id, widgets={trigger: widgets}, open_trigger=trigger, status=422)
+    return show(case.id, widgets={trigger: widgets}, open_trigger=trigger, status=422, typed_checks={trigger: checks})
 
 
 @bp.route("/cases/<case_id>/comment", methods=["POST"])

@@ -240,5 +240,19 @@ MESSAGES: Mapping[str, str] = {
     "setting.definitions_missing": N_("no definitions folder at %(path)s (it needs roles.yaml): run rectiflow from "
                                       "the repository root, or set %(setting)s to the definitions folder"),
     "definition.invalid": N_("%(problems)s"),
+    # 评估验收 with standards (workflow.definitions.acceptance, workflow.campaigns.assessment)
+    "acceptance.not_met": N_("acceptance refused: %(count)s criterion(s) not met — %(criteria)s; record the failed "
+                             "check on the return (not accepted) step instead"),
+    "acceptance.missing": N_("the acceptance checklist is incomplete: no result for %(criteria)s"),
+    "acceptance.unknown_criterion": N_("no acceptance criterion number %(numbers)s (the checklist has "
+                                       "%(count)s)"),
+    "acceptance.no_evidence": N_("criterion %(no)s (%(criterion)s) needs evidence: a note or a file"),
+    "acceptance.unknown_file": N_("criterion %(no)s names the file '%(name)s', which is not on the case"),
+    "acceptance.not_at_step": N_("step '%(trigger)s' records no acceptance checklist"),
+    "assessment.no_indicators": N_("plan %(campaign)s has no assessment indicators"),
+    "assessment.unknown_indicator": N_("plan %(campaign)s has no indicator '%(indicator)s' (it has: "
+                                       "%(known)s)"),
+    "assessment.unknown_unit": N_("unit %(unit)s is not a unit of plan %(campaign)s"),
+    "assessment.score_range": N_("the score for '%(indicator)s' must be between 0 and %(max)s, got %(score)s"),
     "text": "%(text)s",  # a message with no code yet: its text as it is (never used by the engine itself)
 }

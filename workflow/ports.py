@@ -89,6 +89,8 @@ class ReadTx(Protocol):
     def campaign_keys(self) -> list[str]: ...
     def measure_cases(self, key: str) -> dict[str, str]:
         """Measure id → its case id, for one loaded plan."""
+    def assessment_case(self, key: str) -> str | None:
+        """The campaign's 评估验收 case (its units' scores), if opened."""
     def ledger_cases(self, case_type: str, numbers: Collection[str]) -> dict[str, str]:
         """问题编号 → case id, for the cases of `case_type` whose `ledger_no` is one of `numbers`."""
     def self_report_windows(self, campaign: str | None = None) -> list[tuple[date, date]]:
@@ -146,6 +148,7 @@ class WriteTx(ReadTx, Protocol):
     def save_campaign(self, campaign: StoredCampaign) -> None:
         """Insert or replace a plan (its measure cases are kept)."""
     def add_measure_case(self, key: str, measure_id: str, case_id: str) -> None: ...
+    def add_assessment_case(self, key: str, case_id: str) -> None: ...
     def add_declaration(self, *, case_type: str, round_no: int, declarant: str, case_id: str, unit: str,
                         issued_at: datetime) -> None: ...
 

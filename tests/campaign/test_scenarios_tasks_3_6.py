@@ -234,7 +234,8 @@ def test_rectification_measure_from_the_plan_overdue_extension_refused_return_th
     s.advance(measure.id, "return_for_rework", actor="supervisor", fields={"return_reason": "缺少回头看台账"})
     s.advance(measure.id, "complete", actor="zzb_head", attachments=[attachment("evidence", "台账.xlsx")],
               fields={"completion_report": "补充台账"})
-    measure = s.advance(measure.id, "accept", actor="leader", fields={"acceptance_note": "验收合格"})
+    measure = s.advance(measure.id, "accept", actor="leader", fields={"acceptance_note": "验收合格"},
+                        checks={n: {"met": True, "evidence": "台账.xlsx"} for n in (1, 2, 3)})
     assert (measure.state, stage(app, measure)) == ("accepted", "closed")
     verify_all(app)
 
@@ -253,6 +254,6 @@ def test_rectification_measure_extension_before_its_date(app, staff):
     assert m.state == "in_progress" and m.deadline["due_at"] > due and m.extension_count == 1
     s.advance(m.id, "complete", actor="lsk_head", attachments=[attachment("evidence")],
               fields={"completion_report": "完成"})
-    m = s.advance(m.id, "accept", actor="supervisor")
+    m = s.advance(m.id, "accept", actor="supervisor", checks={n: {"met": True, "note": "已核"} for n in (1, 2, 3)})
     assert m.state == "accepted"
     verify_all(app)

@@ -280,6 +280,8 @@ def _fields(plan: Plan, m: PlanItem, tx: ReadTx) -> dict[str, Any]:
         fields["responsible_leader"] = m.leader
     if m.phases or len(m.deadlines) > 1:
         fields["schedule"] = schedule_text(m)
+    if m.criteria:  # 评估验收: the plan's 验收条件, one a line (workflow.definitions.acceptance reads them)
+        fields["acceptance_criteria"] = "\n".join(m.criteria)
     return fields
 
 

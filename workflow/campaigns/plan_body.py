@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from workflow.campaigns import standards
 from workflow.campaigns.plan_measures import Phase, deadlines_of, lead_unit_of, phases_of, unit_list
 from workflow.campaigns.plan_text import check_label, unknown_keys
 from workflow.definitions.model import line_of
@@ -18,7 +19,8 @@ TASK_KEYS = frozenset({"id", "title", "text", "contents", "measures", "target", 
 PART_KEYS = frozenset({"id", "title", "text", "kind", "items", "tasks"})
 ITEM_KEYS = frozenset({"id", "title", "text"})
 MEASURE_KEYS = ITEM_KEYS | {"responsible_unit", "lead_unit", "supporting_units", "responsible_leader",
-                            "deadline", "deadlines", "phases"}
+                            "deadline", "deadlines", "phases",
+                            "criteria"}  # a measure's 验收条件 (workflow.campaigns.standards)
 PART_ITEM_KINDS = ("general", "safeguard")
 
 
@@ -39,6 +41,7 @@ class PlanItem:
     leader: str | None = None  # measures only: 责任领导, as the plan names them
     deadlines: tuple[str, ...] = ()  # measures only: every date the plan sets, in order (the last = deadline)
     phases: tuple[Phase, ...] = ()  # measures only
+    criteria: tuple[str, ...] = ()  # measures only: 整改标准/验收条件 (workflow.campaigns.standards)
 
     @property
     def lead_unit(self) -> str | None:
@@ -58,6 +61,8 @@ class PlanItem:
             out["deadlines"] = list(self.deadlines)
         if self.phases:
             out["phases"] = [ph.to_dict() for ph in self.phases]
+        if self.criteria:
+            out["criteria"] = list(self.criteria)
         return out
 
 
@@ -170,8 +175,11 @@ class BodyReader:
         if not isinstance(raw, Mapping):
             p.add(parent, None, f"each {kind} must be a mapping with id and title")
             return
-        unknown_keys(p, raw, MEASURE_KEYS if kind == "measure" else ITEM_KEYS, f"{kind} {raw.get('id')!r}: ")
+        unknown_keys(p, raw, MEASURE_KEYS if kind == "measure" else ITEM_KEYS | {"criteria"},
+                     f"{kind} {raw.get('id')!r}: ")
         item_id = self._id(raw, kind, parent_id, siblings or [])
+        if kind != "measure" and "criteria" in raw:
+            p.add(raw, "criteria", f"{kind} {item_id}: only measures have acceptance criteria")
         check_label(p, raw, "title", f"{kind} {item_id}")
         text = raw.get("text", "")
         if not isinstance(text, str):
@@ -196,7 +204,8 @@ class BodyReader:
             p.add(raw, "id", f"{what}: needs a deadline (or deadlines, or phases)")
         return PlanItem(base.id, "measure", base.task, base.title, base.text, lead or self.lead or None,
                         max(dates) if dates else None, base.line, base.part, tuple(supporting),
-                        leader.strip() if isinstance(leader, str) else None, tuple(sorted(set(dates))), phases)
+                        leader.strip() if isinstance(leader, str) else None, tuple(sorted(set(dates))), phases,
+                        standards.measure_criteria(p, raw, base.id))  # 评估验收
 
 
 def check_unique_ids(p: Problems, items: list[PlanItem]) -> None:

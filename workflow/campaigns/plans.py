@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from workflow.campaigns import standards
 from workflow.campaigns.entity import parse_entity
 from workflow.campaigns.plan_body import BodyReader, PlanItem, check_dates, check_unique_ids
 from workflow.campaigns.plan_measures import Phase
@@ -35,6 +36,7 @@ from workflow.campaigns.plan_text import check_label as _label
 from workflow.campaigns.plan_text import read_date as _date
 from workflow.campaigns.plan_text import unknown_keys as _unknown
 from workflow.campaigns.plan_units import PlanUnit, check_references, read_units
+from workflow.campaigns.standards import Indicator
 from workflow.definitions.problems import Problems
 
 __all__ = ["Phase", "Plan", "PlanItem", "PlanUnit", "Window", "is_plan", "parse_plan"]
@@ -43,7 +45,8 @@ KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 TOP_KEYS = frozenset({"campaign", "title", "document", "issued_on", "lead_unit", "self_report_windows",
                       "general", "tasks", "safeguards", "parts", "units", "note",
                       # the campaign as an entity (workflow.campaigns.entity reads these)
-                      "issued_by", "starts_on", "ends_on", "spans", "categories", "case_types"})
+                      "issued_by", "starts_on", "ends_on", "spans", "categories", "case_types",
+                      "assessment"})  # 评估验收 indicators (workflow.campaigns.standards)
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,9 @@ class Plan:
     tasks: tuple[tuple[str, Mapping[str, str]], ...] = ()  # (task id, title): the report's headings
     units: tuple[PlanUnit, ...] = ()  # declared units, in file order
     parts: tuple[tuple[str, Mapping[str, str]], ...] = ()  # (part id, title), ``parts:`` layout only
+    # 评估验收: the indicators each unit is scored on, and the units assessed (empty: the measures' units)
+    indicators: tuple[Indicator, ...] = ()
+    assessed_units: tuple[str, ...] = ()
 
     @property
     def measures(self) -> list[PlanItem]:
@@ -90,6 +96,9 @@ class Plan:
             out["units"] = [u.to_dict() for u in self.units]
         if self.parts:
             out["parts"] = [{"id": pid, "title": dict(title)} for pid, title in self.parts]
+        if self.indicators:
+            out["assessment"] = {"indicators": [i.to_dict() for i in self.indicators],
+                                 "units": list(self.assessed_units)}
         return out
 
 
@@ -127,9 +136,10 @@ def parse_plan(data: Any, *, source: str) -> Plan:
     check_references(p, data, items, units)
     windows = _windows(p, data)
     parse_entity(data, p)  # the campaign's own keys (issuing body, dates, spans…) are checked with the plan
+    indicators, assessed_units = standards.assessment(p, data)  # 评估验收 (workflow.campaigns.standards)
     p.raise_if_any()
     return Plan(str(key), dict(data["title"]), str(data["document"]), lead, windows, tuple(items), source,
-                tuple(reader.tasks), units, tuple(reader.parts))
+                tuple(reader.tasks), units, tuple(reader.parts), indicators, assessed_units)
 
 
 def _windows(p: Problems, data: Mapping[str, Any]) -> tuple[Window, ...]:

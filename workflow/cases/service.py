@@ -78,8 +78,12 @@ class CaseService:
     # ---- moving a case ------------------------------------------------------------------
     def advance(self, case_id: str, trigger: str, *, actor: str, fields: Mapping[str, Any] | None = None,
                 attachments: Iterable[Attachment] = (), comment: str | None = None,
-                expected_version: int | None = None, kept: Iterable[Mapping[str, Any]] = ()) -> CaseState:
+                expected_version: int | None = None, kept: Iterable[Mapping[str, Any]] = (),
+                checks: Mapping[int, Mapping[str, Any]] | None = None) -> CaseState:
         """Fire `trigger` on the case: checks, then one event and one row update, atomically.
+
+        `checks` are the acceptance checklist's results by criterion number ({met, note, evidence}),
+        for a step the definition's `acceptance:` names (workflow.definitions.acceptance).
 
         `kept` are files stored already (by `stage_files`, or on this case in an earlier round), as
         {field, name, sha256, size}: the caller vouches that the person may use them.
@@ -92,7 +96,7 @@ class CaseService:
         files: list[dict[str, Any]] = []
         if attachments or kept:
             files, expected_version = self.stage_files(case_id, trigger, attachments, expected_version, kept=kept)
-        step = Advance(trigger, dict(fields or {}), tuple(files), comment)
+        step = Advance(trigger, dict(fields or {}), tuple(files), comment, dict(checks or {}))
         return self._change(case_id, actor, step, expected_version)
 
     def stage_files(self, case_id: str, trigger: str, attachments: list[Attachment],

@@ -22,6 +22,7 @@ from workflow.cases.validation import (
     parse_fields,
     require,
 )
+from workflow.definitions.acceptance import judge
 from workflow.definitions.model import Definition
 from workflow.engine import policy
 from workflow.errors import ImmutableField, InvalidInput, TransitionNotAllowed
@@ -43,6 +44,8 @@ class Advance:
     fields: Mapping[str, Any] = field(default_factory=dict)
     files: tuple[dict[str, Any], ...] = ()
     comment: str | None = None
+    # 评估验收: each criterion's result by its number, {met, note, evidence} (workflow.definitions.acceptance)
+    checks: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)
 
     def unaffected_by(self, event: Event, defn: Definition) -> bool:
         """A comment, a rung, a flag or a correction of fields the step does not read leaves its form valid."""
@@ -69,8 +72,13 @@ class Advance:
         dest = lifecycle.fire(case.state, self.trigger, guards)  # raises when a guard says no
         require(defn, list(t.requires), step, files, case.fields, Message("where.step", trigger=self.trigger))
         check_references(ctx.tx, defn, step)
+        names = [f["name"] for f in files] + [f["name"] for v in case.fields.values() if isinstance(v, list)
+                                              for f in v if isinstance(f, dict) and "name" in f]
+        checklist = judge(defn.acceptance, self.trigger, {**case.fields, **step}, self.checks, names)
         payload: dict[str, Any] = {"trigger": self.trigger, "fields": step, "attachments": files,
                                    **handover(ctx, t, step)}
+        if checklist:  # the acceptance check, criterion by criterion, sealed with the step
+            payload["checklist"] = checklist
         if text:
             payload["comment"] = text
         deadline = work.casework.deadline(defn, case, dest, {**case.fields, **step}, ctx.now, self.trigger)

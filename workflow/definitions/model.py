@@ -8,13 +8,16 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workflow.definitions.fields import FIELD_TYPES, Choice, FieldSpec
 from workflow.definitions.guards import Guard, fields_named
 from workflow.definitions.handoffs import Handoff
 from workflow.definitions.opens import OpenSpec
 from workflow.definitions.outcomes import DEFAULT_OUTCOME, Outcome
+
+if TYPE_CHECKING:  # acceptance.py reads problems.py, which reads this module
+    from workflow.definitions.acceptance import AcceptanceSpec
 
 STAGES = ("reported", "verified", "handled", "rectified", "closed")
 STAGE_LABELS = {
@@ -30,6 +33,7 @@ NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 TOP_LEVEL_KEYS = frozenset({
     "name", "version", "title", "description", "initial", "roles", "fields", "states", "transitions",
     "escalation", "visible_to", "assigners", "editors", "openers", "source_clauses", "leniency",
+    "acceptance",
 })
 # Keys of the nested specs: a misspelt key (`gaurds:`) must be an error, never silently ignored.
 FIELD_KEYS = frozenset({"type", "label", "required", "immutable", "choices", "max_length", "help", "computed",
@@ -121,6 +125,8 @@ class Definition:
     # 自查从宽、被查从严 in words ({zh, en}): how the self-report assessment changes what the type offers, or
     # why no guard reads it (workflow.definitions.checks.leniency_problem); shown in the catalogue.
     leniency: Mapping[str, str] = field(default_factory=dict)
+    # 评估验收 with standards: the checklist and the steps that record it (workflow.definitions.acceptance).
+    acceptance: AcceptanceSpec | None = None
     content_hash: str = ""
     source: str = ""
 

@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from workflow.definitions import lifecycle_parser as lifecycle
+from workflow.definitions.acceptance import parse_acceptance
 from workflow.definitions.checks import check_graph
 from workflow.definitions.computed import Computation, parse_computation, reference_problems
 from workflow.definitions.fields import FIELD_TYPES, INTEGER_LIMIT, LONGTEXT_LIMIT, TEXT_LIMIT, Choice, FieldSpec
@@ -62,6 +63,7 @@ def _definition(r: SpecReader, d: Mapping[str, Any], content_hash: str, source: 
     states = lifecycle.states(r, d, d.get("states"), fields)
     fields = _settle_allow_past(fields, d.get("fields"), states)
     transitions = lifecycle.transitions(r, d, d.get("transitions"), states, fields, set(roles))
+    acceptance = parse_acceptance(r, d, fields, {t.trigger for t in transitions})
     return Definition(
         name=str(name), version=int(version) if isinstance(version, int) else 0,
         title=mapping(d.get("title")), initial=str(d.get("initial", "")), roles=tuple(roles),
@@ -73,7 +75,7 @@ def _definition(r: SpecReader, d: Mapping[str, Any], content_hash: str, source: 
         editors=tuple(r.role_list(d, "editors", allow_read_only=False) or r.roles.having(EDIT_FIELDS)),
         openers=tuple(r.role_list(d, "openers", allow_read_only=False)),
         description=mapping(d.get("description")), leniency=mapping(d.get("leniency")),
-        source_clauses=tuple(r.names(d, "source_clauses", "source_clauses")),
+        source_clauses=tuple(r.names(d, "source_clauses", "source_clauses")), acceptance=acceptance,
         content_hash=content_hash, source=source,
     )
 

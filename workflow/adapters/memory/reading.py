@@ -133,6 +133,9 @@ class MemoryReadTx:
     def measure_cases(self, key: str) -> dict[str, str]:
         return {measure: case_id for (campaign, measure), case_id in self._t().measures.items() if campaign == key}
 
+    def assessment_case(self, key: str) -> str | None:
+        return self._t().assessments.get(key)
+
     def ledger_cases(self, case_type: str, numbers: Collection[str]) -> dict[str, str]:
         wanted = set(numbers)
         return {row.ledger_no: case_id for case_id, row in self._t().cases.items()

@@ -201,6 +201,7 @@ class Tables:
     definitions: dict[tuple[str, int], tuple[StoredDefinition, str]] = field(default_factory=dict)  # + loaded_at
     campaigns: dict[str, CampaignRow] = field(default_factory=dict)
     measures: dict[tuple[str, str], str] = field(default_factory=dict)  # (campaign, measure id) -> case id
+    assessments: dict[str, str] = field(default_factory=dict)  # campaign -> its campaign_assessment case
     declarations: dict[tuple[str, int, str], DeclarationRow] = field(default_factory=dict)  # (type, round, login)
     firings: dict[tuple[str, str, str], FiringRow] = field(default_factory=dict)  # (case, deadline key, rung)
     alerts: dict[int, AlertRow] = field(default_factory=dict)
@@ -269,6 +270,10 @@ class Working:
     @property
     def measures(self) -> dict[tuple[str, str], str]:
         return self._mine("measures", self.tables.measures)
+
+    @property
+    def assessments(self) -> dict[str, str]:
+        return self._mine("assessments", self.tables.assessments)
 
     @property
     def declarations(self) -> dict[tuple[str, int, str], DeclarationRow]:

@@ -164,6 +164,12 @@ class MemoryWriteTx(MemoryReadTx):
             raise IntegrityViolation(f"campaign_measures: {key}/{measure_id} or case {case_id} is mapped already")
         w.measures[(key, measure_id)] = case_id
 
+    def add_assessment_case(self, key: str, case_id: str) -> None:
+        w = self._w()
+        if key not in w.tables.campaigns or key in w.tables.assessments:
+            raise IntegrityViolation(f"campaign_assessments: no campaign {key!r}, or it has its case already")
+        w.assessments[key] = case_id
+
     def add_declaration(self, *, case_type: str, round_no: int, declarant: str, case_id: str, unit: str,
                         issued_at: datetime) -> None:
         w = self._w()

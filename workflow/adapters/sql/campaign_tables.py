@@ -59,6 +59,15 @@ def measure_cases(conn: Connection, key: str) -> dict[str, str]:
     return {measure: case for measure, case in rows}  # noqa: C416 — rows are Row objects, not pairs
 
 
+def assessment_case(conn: Connection, key: str) -> str | None:
+    a = t.campaign_assessments.c
+    return conn.execute(select(a.case_id).where(a.campaign == key)).scalar()
+
+
+def add_assessment_case(conn: Connection, key: str, case_id: str) -> None:
+    conn.execute(insert(t.campaign_assessments).values(campaign=key, case_id=case_id))
+
+
 def add_measure_case(conn: Connection, key: str, measure_id: str, case_id: str) -> None:
     conn.execute(insert(t.campaign_measures).values(campaign=key, measure_id=measure_id, case_id=case_id))
 

@@ -214,6 +214,13 @@ campaign_measures = Table(
     Column("case_id", String(40), nullable=False, unique=True),
 )
 
+# 评估验收: the one campaign_assessment case per campaign that records its units' scores (migration accept_0001)
+campaign_assessments = Table(
+    "campaign_assessments", metadata,
+    Column("campaign", String(64), ForeignKey("campaigns.key"), primary_key=True),
+    Column("case_id", String(40), nullable=False, unique=True),
+)
+
 declarations = Table(
     "declarations", metadata,
     Column("case_type", String(64), primary_key=True),

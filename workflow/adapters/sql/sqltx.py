@@ -219,6 +219,9 @@ class SqlTx:
     def measure_cases(self, key: str) -> dict[str, str]:
         return campaigns.measure_cases(self.conn, key)
 
+    def assessment_case(self, key: str) -> str | None:
+        return campaigns.assessment_case(self.conn, key)
+
     def ledger_cases(self, case_type: str, numbers: Collection[str]) -> dict[str, str]:
         return campaigns.ledger_cases(self.conn, case_type, numbers)
 
@@ -240,6 +243,9 @@ class SqlTx:
 
     def add_measure_case(self, key: str, measure_id: str, case_id: str) -> None:
         campaigns.add_measure_case(self.conn, key, measure_id, case_id)
+
+    def add_assessment_case(self, key: str, case_id: str) -> None:
+        campaigns.add_assessment_case(self.conn, key, case_id)
 
     def add_declaration(self, *, case_type: str, round_no: int, declarant: str, case_id: str, unit: str,
                         issued_at: datetime) -> None:
