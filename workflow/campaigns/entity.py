@@ -25,7 +25,8 @@ from typing import Any
 from workflow.definitions.problems import Problems, label_problem
 
 ENTITY_KEYS = ("issued_by", "starts_on", "ends_on", "spans", "categories", "case_types")
-MEASURE_TYPE = "rectification_measure"  # a plan's own measure cases always belong to it
+MEASURE_TYPE = "rectification_measure"  # a plan's own measure cases always belong to it,
+ASSESSMENT_TYPE = "campaign_assessment"  # and so does its 评估验收 case
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,7 @@ def parse_entity(data: Mapping[str, Any], p: Problems) -> CampaignEntity:
     if not units and isinstance(data.get("lead_unit"), str):
         units = (data["lead_unit"],)
     types = _codes(p, data, "case_types", "case type names")
-    if types and MEASURE_TYPE not in types:
-        types += (MEASURE_TYPE,)
+    types += tuple(t for t in (MEASURE_TYPE, ASSESSMENT_TYPE) if types and t not in types)
     return CampaignEntity(issued_by.strip(), str(data.get("document") or ""), starts, ends, units,
                           _categories(p, data), types)
 
