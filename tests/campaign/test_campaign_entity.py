@@ -12,7 +12,9 @@ from click.testing import CliRunner
 from factories import REPO, verify_all
 
 from rectiflow.cli import main
-from workflow.errors import InvalidInput, NotFound
+from workflow.adapters.files.yaml_files import load_yaml_text
+from workflow.campaigns.plans import parse_plan
+from workflow.errors import DefinitionError, InvalidInput, NotFound
 from workflow.events import format_time
 
 XIFENG = REPO / "definitions" / "campaigns" / "xifeng-2021.yaml"
@@ -54,6 +56,33 @@ def test_a_self_report_is_judged_by_its_own_campaigns_window_only(app, clock, tw
     assert clue(app, "钱七").fields["self_report_assessment"] == "counted"
     assert clue(app, "孙八", unit="qt-jcy", actor="jcy_reg").fields["self_report_assessment"] == "late"
     verify_all(app)
+
+
+def test_a_campaigns_leniency_policy_decides_which_channels_count_as_self_reports(app, clock, two):
+    clock.set(at("2021-08-16"))  # inside other-2021's window; Xifeng's windows are over
+    narrowed = clue(app, "周九", "supplementary_self_report", unit="qt-jcy", actor="jcy_reg")
+    assert narrowed.fields["self_report_assessment"] == "not_self_report"  # other-2021 counts self_report only
+    assert clue(app, "吴十", unit="qt-jcy", actor="jcy_reg").fields["self_report_assessment"] == "counted"
+    clock.set(at("2021-07-15"))  # inside Xifeng's window: its policy (the default) counts 补报 too
+    assert clue(app, "郑一", "supplementary_self_report").fields["self_report_assessment"] == "counted"
+    listed = {c["key"]: c for c in app.campaigns.campaigns()}
+    assert listed["other-2021"]["leniency"]["self_report_channels"] == ["self_report"]
+    assert listed["xifeng-2021"]["leniency"] == {}
+
+
+@pytest.mark.parametrize("policy, message", [
+    ("leniency: {self_report_channels: [org_investigation]}", "self_report_channels must be a non-empty list"),
+    ("leniency: {channels: [self_report]}", "leniency: unknown key 'channels'"),
+    ("leniency: [self_report]", "leniency must be a mapping"),
+])
+def test_a_leniency_policy_that_would_make_an_organisation_channel_lenient_is_refused(tmp_path, policy, message):
+    text = OTHER.read_text(encoding="utf-8").replace(
+        "leniency:  # this campaign counts only first-hand self-reports as 自查 (its 补报 rounds are over)\n"
+        "  self_report_channels: [self_report]\n", policy + "\n")
+    text = "\n".join(line for line in text.splitlines() if not line.startswith("  note: {zh: 本次整治"))
+    with pytest.raises(DefinitionError) as err:
+        parse_plan(load_yaml_text(text, "other.yaml"), source="other.yaml")
+    assert any(message in problem and problem.startswith("other.yaml:") for problem in err.value.problems)
 
 
 def test_measure_cases_belong_to_their_plan_and_the_campaign_is_in_the_opened_event(app, two):

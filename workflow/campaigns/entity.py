@@ -12,19 +12,25 @@ them back to decide which campaign a new case belongs to:
     categories:                            # the problem categories its cases may carry (default: any)
       - {value: three_regulations, label: {zh: 违反"三个规定", en: Three regulations}}
     case_types: [rectification_item, clue] # the case types it takes (default: every type)
+    leniency:                              # its 自查从宽 policy (default: both self-report channels count)
+      self_report_channels: [self_report]  #   the channels that count as 自查 here (a subset of
+                                           #   workflow.definitions.leniency.SELF_REPORT_CHANNELS)
+      note: {zh: 补报轮次已结束，补报不再从宽。, en: …}  # why, shown with the campaign
 
 Parsing is pure: problems are ``PATH:LINE: message`` strings (workflow.definitions.problems).
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from workflow.definitions.leniency import SELF_REPORT_CHANNELS
 from workflow.definitions.problems import Problems, label_problem
 
-ENTITY_KEYS = ("issued_by", "starts_on", "ends_on", "spans", "categories", "case_types")
+ENTITY_KEYS = ("issued_by", "starts_on", "ends_on", "spans", "categories", "case_types", "leniency")
+LENIENCY_KEYS = frozenset({"self_report_channels", "note"})
 MEASURE_TYPE = "rectification_measure"  # a plan's own measure cases always belong to it,
 ASSESSMENT_TYPE = "campaign_assessment"  # and so does its 评估验收 case
 
@@ -38,11 +44,13 @@ class CampaignEntity:
     units: tuple[str, ...]
     categories: tuple[Mapping[str, Any], ...]
     case_types: tuple[str, ...]
+    leniency: Mapping[str, Any] = field(default_factory=dict)  # {"self_report_channels": [...], "note": {...}}
 
     def to_dict(self) -> dict[str, Any]:
         return {"issued_by": self.issued_by, "document": self.document, "starts_on": self.starts_on,
                 "ends_on": self.ends_on, "units": list(self.units),
-                "categories": [dict(c) for c in self.categories], "case_types": list(self.case_types)}
+                "categories": [dict(c) for c in self.categories], "case_types": list(self.case_types),
+                "leniency": dict(self.leniency)}
 
 
 def parse_entity(data: Mapping[str, Any], p: Problems) -> CampaignEntity:
@@ -61,7 +69,37 @@ def parse_entity(data: Mapping[str, Any], p: Problems) -> CampaignEntity:
     types = _codes(p, data, "case_types", "case type names")
     types += tuple(t for t in (MEASURE_TYPE, ASSESSMENT_TYPE) if types and t not in types)
     return CampaignEntity(issued_by.strip(), str(data.get("document") or ""), starts, ends, units,
-                          _categories(p, data), types)
+                          _categories(p, data), types, _leniency(p, data))
+
+
+def _leniency(p: Problems, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The campaign's 自查从宽 policy: which self-report channels count as 自查 in it. Only a narrowing of
+    SELF_REPORT_CHANNELS — an organisation channel can never be made lenient by a plan file."""
+    value = data.get("leniency")
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        p.add(data, "leniency", "leniency must be a mapping {self_report_channels: [...], note: {zh, en}}")
+        return {}
+    for key in value:
+        if key not in LENIENCY_KEYS:
+            p.add(value, key, f"leniency: unknown key {key!r} (known: {', '.join(sorted(LENIENCY_KEYS))})")
+    out: dict[str, Any] = {}
+    channels = value.get("self_report_channels")
+    if channels is not None:
+        if not isinstance(channels, list) or not channels or \
+                not all(isinstance(c, str) and c in SELF_REPORT_CHANNELS for c in channels):
+            p.add(value, "self_report_channels", "leniency: self_report_channels must be a non-empty list of "
+                                                 f"{', '.join(SELF_REPORT_CHANNELS)}, got {channels!r}")
+        else:
+            out["self_report_channels"] = list(dict.fromkeys(channels))
+    if "note" in value:
+        problem = label_problem(value["note"])
+        if problem:
+            p.add(value, "note", f"leniency: note: {problem}")
+        else:
+            out["note"] = dict(value["note"])
+    return out
 
 
 def _date(p: Problems, data: Mapping[str, Any], key: str) -> str | None:

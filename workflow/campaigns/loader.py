@@ -141,6 +141,7 @@ class Campaigns:
                         "starts_on": entity.get("starts_on"), "ends_on": entity.get("ends_on"),
                         "units": list(entity.get("units") or []), "categories": list(entity.get("categories") or []),
                         "case_types": list(entity.get("case_types") or []), "windows": s.windows,
+                        "leniency": dict(entity.get("leniency") or {}),
                         "measures": sum(1 for i in s.plan.get("items") or [] if i.get("kind") == "measure"),
                         "loaded_at": s.loaded_at})
         return out

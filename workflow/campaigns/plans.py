@@ -45,7 +45,7 @@ KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 TOP_KEYS = frozenset({"campaign", "title", "document", "issued_on", "lead_unit", "self_report_windows",
                       "general", "tasks", "safeguards", "parts", "units", "note",
                       # the campaign as an entity (workflow.campaigns.entity reads these)
-                      "issued_by", "starts_on", "ends_on", "spans", "categories", "case_types",
+                      "issued_by", "starts_on", "ends_on", "spans", "categories", "case_types", "leniency",
                       "assessment"})  # 评估验收 indicators (workflow.campaigns.standards)
 
 

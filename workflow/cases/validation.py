@@ -13,6 +13,7 @@ from typing import Any
 from workflow.definitions.computed import ComputeContext, derive
 from workflow.definitions.fields import COMMENT_LIMIT, check_not_past, clean_text, parse_value
 from workflow.definitions.guards import GuardContext
+from workflow.definitions.leniency import SELF_REPORT_CHANNELS
 from workflow.definitions.model import Definition
 from workflow.errors import FieldNotAllowed, ImmutableField, InvalidInput, MissingField
 from workflow.events import parse_time
@@ -147,6 +148,11 @@ class TxFacts:
         if not self._windows:
             return None
         return any(first <= day <= last for first, last in self._windows)
+
+    def self_report_channels(self) -> tuple[str, ...]:
+        stored = self.tx.get_campaign(self.campaign) if self.campaign else None
+        policy = ((stored.plan.get("entity") or {}).get("leniency") or {}) if stored else {}
+        return tuple(policy.get("self_report_channels") or SELF_REPORT_CHANNELS)
 
     def org_held_since(self, *, subject: str, matter: str | None, before: datetime,
                        exclude_case: str) -> datetime | None:

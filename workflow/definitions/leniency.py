@@ -5,7 +5,8 @@ lenient track is then decided by the engine, never by the person filing, and rec
 computed field (``computed: {self_report: …}``) with one of these values:
 
 - ``not_self_report``: the channel is an organisation channel (investigation, public report,
-  inspection, look-back) — the strict track;
+  inspection, look-back) — the strict track; so is a self-report channel the case's campaign does not
+  count as 自查 (its ``leniency: self_report_channels``, e.g. 补报 once the supplementary rounds are over);
 - ``org_held``: the organisation already held the clue when the report came in — either the
   case's own "clue held since" date (e.g. ``clue_received_at``) is on or before the reporting day,
   or an earlier case about the same subject AND the same matter, in the same campaign, came in
@@ -40,6 +41,9 @@ class Facts(Protocol):
     def in_self_report_window(self, day: date) -> bool | None:
         """True/False when the case's campaign has self-report windows; None when it has none."""
 
+    def self_report_channels(self) -> tuple[str, ...]:
+        """The channels the case's campaign counts as 自查 (SELF_REPORT_CHANNELS unless its policy narrows them)."""
+
     def org_held_since(self, *, subject: str, matter: str | None, before: datetime,
                        exclude_case: str) -> datetime | None:
         """When the organisation first held a case about `subject` and the same matter, in the case's
@@ -49,7 +53,7 @@ class Facts(Protocol):
 def assess_self_report(*, channel: object, reported_at: datetime, subject: object, held_since: object,
                        facts: Facts | None, case_id: str, matter: object = None) -> str:
     """One of ASSESSMENTS for a case reported at `reported_at` through `channel`."""
-    if channel not in SELF_REPORT_CHANNELS:
+    if channel not in (facts.self_report_channels() if facts else SELF_REPORT_CHANNELS):
         return "not_self_report"
     day = facts.local_date(reported_at) if facts else reported_at.date()
     if held_since and date.fromisoformat(str(held_since)) <= day:
