@@ -54,15 +54,17 @@ def template(case_type: str, path: Path, as_json: bool) -> None:
 @click.option("--as", "actor", required=True, help="Login of the importer (a role with import_ledger).")
 @click.option("--type", "case_type", default=DEFAULT_TYPE, show_default=True, help="Case type of the ledger.")
 @click.option("--dry-run", is_flag=True, help="Check every row and write nothing.")
+@click.option("--campaign", default=None, metavar="KEY",
+              help="The campaign every imported case belongs to (needed where several are under way).")
 @json_option
 @handles_errors
-def import_(path: Path, actor: str, case_type: str, dry_run: bool, as_json: bool) -> None:
+def import_(path: Path, actor: str, case_type: str, dry_run: bool, campaign: str | None, as_json: bool) -> None:
     """Import a filled ledger (.xlsx or .csv): every row checked first; any problem imports nothing."""
     data = _read(path)
     app = application()
     with _progress() as progress:
         report = app.ledger.run(data, path.name, actor=actor, case_type=case_type, dry_run=dry_run,
-                                progress=progress)
+                                progress=progress, campaign=campaign)
     emit(as_json, report_json(report), _text(report))
     if not report.ok:
         click.echo(f"error: {report.file}：{len(report.errors)} 处问题，未导入任何一行", err=True)

@@ -37,7 +37,7 @@ def import_() -> tuple[str, int] | Response:
     """GET: the upload form. POST: the uploaded file checked (a dry run) and previewed."""
     lay = core().ledger.layout(DEFAULT_TYPE)
     if request.method == "GET":
-        return render_template("ledger/import.html", layout=lay, report=None), 200
+        return render_template("ledger/import.html", layout=lay, report=None, campaigns=_campaigns()), 200
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return _page(lay, error=_("Choose the ledger file (.xlsx or .csv) to upload."), status=400)
@@ -46,15 +46,19 @@ def import_() -> tuple[str, int] | Response:
         return _page(lay, error=_("The file is larger than %(mb)s MB: split the ledger into several files.",
                                   mb=MAX_BYTES // (1024 * 1024)), status=413)
     name = upload.filename
+    campaign = request.form.get("campaign") or None
+    if campaign is not None and campaign not in _campaigns():
+        return _page(lay, error=_("Choose a campaign from the list."), status=400)
     try:
-        report = core().ledger.run(data, name, actor=me().login, dry_run=True)
+        report = core().ledger.run(data, name, actor=me().login, dry_run=True, campaign=campaign)
         table = core().ledger.sheets.read(data, name)
     except InvalidInput as err:
         return _page(lay, error=describe(err), status=422)
     sha = core().blobs.put(data)
-    token = _signer().dumps({"sha256": sha, "name": name, "login": me().login})
+    token = _signer().dumps({"sha256": sha, "name": name, "login": me().login, "campaign": campaign})
     return render_template("ledger/import.html", layout=lay, report=report, rows=_rows(lay, table, report),
-                           errors=_errors(report), token=token), 200 if report.ok else 422
+                           errors=_errors(report), token=token, campaigns=_campaigns(),
+                           campaign=campaign), 200 if report.ok else 422
 
 
 @bp.route("/ledger/template.xlsx")
@@ -81,7 +85,8 @@ def confirm() -> tuple[str, int] | Response:
         abort(400)
     lay = core().ledger.layout(DEFAULT_TYPE)
     try:
-        report = core().ledger.run(data, str(seen.get("name") or "ledger"), actor=me().login)
+        report = core().ledger.run(data, str(seen.get("name") or "ledger"), actor=me().login,
+                                   campaign=seen.get("campaign") or None)
     except WorkflowError as err:
         return _page(lay, error=describe(err), status=422)
     if not report.ok:  # the directory or the cases changed since the preview
@@ -94,7 +99,13 @@ def confirm() -> tuple[str, int] | Response:
 
 
 def _page(lay: Layout, *, error: str, status: int) -> tuple[str, int]:
-    return render_template("ledger/import.html", layout=lay, report=None, error=error), status
+    return render_template("ledger/import.html", layout=lay, report=None, error=error,
+                           campaigns=_campaigns()), status
+
+
+def _campaigns() -> dict[str, str]:
+    """The loaded campaigns by key, with their titles (what the form shows)."""
+    return core().campaigns.titles()
 
 
 def _errors(report: ImportReport) -> dict[int | None, list[tuple[str | None, str]]]:

@@ -3,6 +3,7 @@
 campaign's windows, 被查从严 matching by subject and matter within a campaign, status as of any date."""
 from __future__ import annotations
 
+import io
 import json
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from factories import REPO, verify_all
+from openpyxl import load_workbook
 
 from rectiflow.cli import main
 from workflow.adapters.files.yaml_files import load_yaml_text
@@ -214,3 +216,18 @@ def test_the_cli_lists_campaigns_shows_a_cases_campaign_and_status_as_of(sqlite_
     assert then["overdue"] == 0 and [m["case"] for m in then["measures"]] == other["cases"]
     assert "as of" in cli("campaign", "status", "other-2021", "--as-of", "2021-06-12")
     assert "--as-of" in cli("campaign", "status", "other-2021", "--as-of", "someday", code=1)
+    ledger = ledger_file(app, tmp_path / "台账.xlsx", {"问题编号": "XF-201", "问题描述": "请假审批材料不全",
+                                                       "问题类别": "减假暂/社区矫正", "发现渠道": "自查",
+                                                       "责任单位": "城区司法所"})
+    ambiguous = cli("ledger", "import", str(ledger), "--as", "supervisor", "--json", code=1)
+    assert '"code": "campaign.ambiguous"' in ambiguous and "未导入任何一行" in ambiguous
+    imported = cli("ledger", "import", str(ledger), "--as", "supervisor", "--campaign", "xifeng-bis", "--json")
+    assert cli("case", "show", imported["cases"][0]["case"], "--json")["campaign"] == "xifeng-bis"
+
+
+def ledger_file(app, path: Path, row: dict[str, str]) -> Path:
+    """The ledger import template with one filled row."""
+    book = load_workbook(io.BytesIO(app.ledger.template()))
+    book.worksheets[0].append([row.get(c.value) for c in book.worksheets[0][1]])
+    book.save(path)
+    return path

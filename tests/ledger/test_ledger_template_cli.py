@@ -31,7 +31,7 @@ def test_the_template_opens_in_libreoffice(sqlite_app, tmp_path):
     assert [s.title for s in book.worksheets] == ["问题整改", "选项", "说明"]
     lists = {str(dv.sqref).split(":")[0]: dv.formula1 for dv in sheet.data_validations.dataValidation
              if dv.type == "list"}
-    assert set(lists) == {"D2", "E2", "L2", "O2"}  # 问题类别, 发现渠道, 整改类型, 状态
+    assert set(lists) == {"D2", "E2", "L2", "P2"}  # 问题类别, 发现渠道, 整改类型, 状态 (after 整改标准（验收条件）, v5)
     assert "自查" in [c.value for c in book["选项"]["E"]]
     assert sheet.column_dimensions["C"].width == 40
 

@@ -102,3 +102,41 @@ def test_the_bulletin_filters_by_campaign(app, as_role, clock):
     assert LISTED_TITLE not in page and '<option value="drill-1" selected>一所演练</option>' in page
     assert LISTED_TITLE in client.get("/campaigns/bulletin?campaign=drill-2").get_data(as_text=True)
     assert client.get("/campaigns/bulletin?campaign=nope").status_code == 404
+
+
+LEDGER_ROW = {"问题编号": "XF-101", "问题描述": "社区矫正对象请假审批材料不全", "问题类别": "减假暂/社区矫正",
+              "发现渠道": "自查", "责任单位": "xf-sfs-1", "责任人": "handler", "整改措施": "补齐材料",
+              "整改时限": "2021-09-30", "状态": "整改中"}
+
+
+def ledger_upload(app, client, **form):
+    import io
+
+    from openpyxl import load_workbook
+    book = load_workbook(io.BytesIO(app.ledger.template()))
+    sheet = book.worksheets[0]
+    sheet.append([LEDGER_ROW.get(c.value) for c in sheet[1]])
+    out = io.BytesIO()
+    book.save(out)
+    html = client.get("/ledger/import").get_data(as_text=True)
+    return client.post("/ledger/import", data={"csrf_token": csrf_token_from(html),
+                                               "file": (io.BytesIO(out.getvalue()), "台账.xlsx"), **form},
+                       content_type="multipart/form-data")
+
+
+def test_a_ledger_import_chooses_its_campaign_where_several_are_under_way(app, as_role, two):
+    client = as_role("supervisor")
+    form = client.get("/ledger/import").get_data(as_text=True)
+    assert 'id="ledger-campaign"' in form and BIS_TITLE in form
+    ambiguous = ledger_upload(app, client)
+    assert ambiguous.status_code == 422 and "同时开展多个专项整治" in ambiguous.get_data(as_text=True)
+    assert ledger_upload(app, client, campaign="nope").status_code == 400
+    preview = ledger_upload(app, client, campaign="xifeng-bis")
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and BIS_TITLE in html[html.index('id="ledger-preview"'):]
+    token = re.search(r'name="token" value="([^"]+)"', html).group(1)
+    done = client.post("/ledger/import/confirm", data={"csrf_token": csrf_token_from(html), "token": token})
+    assert done.status_code == 302
+    with app.store.read() as tx:
+        imported = tx.ledger_cases("rectification_item", ["XF-101"])
+    assert app.cases.get(imported["XF-101"]).campaign == "xifeng-bis"

@@ -70,8 +70,9 @@ class LedgerImports:
         return self.sheets.template(template_spec(self.layout(case_type)))
 
     def run(self, data: bytes, name: str, *, actor: str, case_type: str = DEFAULT_TYPE, dry_run: bool = False,
-            progress: Progress | None = None) -> ImportReport:
-        """Check and import a ledger file; see the module docstring.
+            progress: Progress | None = None, campaign: str | None = None) -> ImportReport:
+        """Check and import a ledger file; see the module docstring. Every new case belongs to `campaign` when
+        one is named (a row it does not cover is a row error), else to its unit's one active campaign.
 
         Raises:
             InvalidInput: the file cannot be read as a ledger (not .xlsx/.csv, empty, too large, no header).
@@ -104,11 +105,11 @@ class LedgerImports:
             case = existing.get(plan.ledger_no)
             if case is not None:
                 _compare(lay, plan, case, report)
-        self._write(lay.definition, lay, new, report, actor, progress)
+        self._write(lay.definition, lay, new, report, actor, progress, campaign)
         return report
 
     def _write(self, defn: Definition, lay: Layout, plans: list[RowPlan], report: ImportReport, actor: str,
-               progress: Progress | None) -> None:
+               progress: Progress | None, campaign: str | None) -> None:
         if not plans:
             return
         try:
@@ -117,7 +118,7 @@ class LedgerImports:
                 for done, plan in enumerate(plans, 1):
                     try:
                         with work.savepoint():
-                            case = self._import_row(work, defn, lay, plan, user.login, report)
+                            case = self._import_row(work, defn, lay, plan, user.login, report, campaign)
                         report.imported.append({"row": plan.row, "ledger_no": plan.ledger_no, "case": case.id,
                                                 "state": case.state})
                     except WorkflowError as err:
@@ -131,12 +132,13 @@ class LedgerImports:
                 report.imported = []
 
     def _import_row(self, work: UnitOfWork, defn: Definition, lay: Layout, plan: RowPlan, actor: str,
-                    report: ImportReport) -> CaseState:
+                    report: ImportReport, campaign: str | None) -> CaseState:
         source = {"file": report.file, "sha256": report.sha256, "row": plan.row}
         walk = lay.walks[plan.state]
         later = {f for t in walk for f in t.requires + t.optional}
         intake = {k: v for k, v in plan.fields.items() if k not in later}
-        case = work.open(defn, work.user(actor), title=plan.title, unit=plan.unit, fields=intake, provenance=source)
+        case = work.open(defn, work.user(actor), title=plan.title, unit=plan.unit, fields=intake, provenance=source,
+                         campaign=campaign)
         entered_rectified = False
         for t in walk:
             on = {}
