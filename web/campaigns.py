@@ -80,31 +80,49 @@ def _measure(m: dict[str, Any]) -> dict[str, Any]:
 
 
 def _tree(stored: dict[str, Any], rows: dict[str, dict[str, Any]], show: str) -> list[dict[str, Any]]:
-    """一 general requirements, 二 tasks (contents, then the measures the filter keeps), 三 safeguards."""
+    """The plan's sections as its file has them: its own numbered parts (``parts:`` layout, e.g. 一、… 二、…),
+    or 一 general requirements, 二 tasks, 三 safeguards; each task with its contents, then the measures the
+    filter keeps. A section with nothing in it is left out (a plan's general items and safeguards are optional)."""
     titles = {t["id"]: label(t.get("title"), "zh", t["id"]) for t in stored.get("tasks") or []}
-    general = {"title": _("General requirements"), "items": [], "tasks": []}
-    tasks: dict[str, dict[str, Any]] = {}
-    safeguards = {"title": _("Safeguards"), "items": [], "tasks": []}
+    parts = stored.get("parts") or []
+    if parts:
+        sections = {p["id"]: _section(_numbered(p["id"], label(p.get("title"), "zh", ""))) for p in parts}
+    else:
+        sections = {"general": _section(_("General requirements")), "task": _section(_("Main tasks")),
+                    "safeguard": _section(_("Safeguards"))}
     for item in stored.get("items") or []:
         text = {"id": item["id"], "title": label(item.get("title"), "zh", item["id"]), "text": item.get("text", "")}
         kind = item["kind"]
-        if kind == "general":
-            general["items"].append(text)
-        elif kind == "safeguard":
-            safeguards["items"].append(text)
-        else:
-            task = tasks.setdefault(item["task"], {"id": item["task"], "title": titles.get(item["task"], ""),
-                                                   "contents": [], "measures": [], "all": []})
-            if kind == "measure" and item["id"] in rows:
-                row = {**rows[item["id"]], "title": text["title"]}
-                task["all"].append(row)
-                if _kept(row, show):
-                    task["measures"].append(row)
-            elif kind in ("content", "target"):
-                task["contents"].append({**text, "target": kind == "target"})
-    for task in tasks.values():
-        task.update(_totals(task.pop("all")))
-    return [general, {"title": _("Main tasks"), "items": [], "tasks": list(tasks.values())}, safeguards]
+        section = (sections.get(item.get("part") or "") or next(iter(sections.values()))) if parts else \
+            sections.get(kind, sections["task"])
+        if kind in ("general", "safeguard"):
+            section["items"].append(text)
+            continue
+        task = section["tasks"].setdefault(item["task"], {"id": item["task"], "title": titles.get(item["task"], ""),
+                                                          "contents": [], "measures": [], "all": []})
+        if kind == "measure" and item["id"] in rows:
+            row = {**rows[item["id"]], "title": text["title"]}
+            task["all"].append(row)
+            if _kept(row, show):
+                task["measures"].append(row)
+        elif kind in ("content", "target"):
+            task["contents"].append({**text, "target": kind == "target"})
+    out = []
+    for section in sections.values():
+        for task in section["tasks"].values():
+            task.update(_totals(task.pop("all")))
+        if section["items"] or section["tasks"]:
+            out.append({**section, "tasks": list(section["tasks"].values())})
+    return out
+
+
+def _section(title: str) -> dict[str, Any]:
+    return {"title": title, "items": [], "tasks": {}}
+
+
+def _numbered(label_id: str, title: str) -> str:
+    """A heading as the plan prints it: 一、总体要求 (no space after 、), 四(一) 压实责任."""
+    return f"{label_id}{'' if label_id.endswith(('、', '．', '.')) else ' '}{title}".strip()
 
 
 def _kept(row: dict[str, Any], show: str) -> bool:

@@ -25,6 +25,9 @@ def test_both_plans_have_their_own_page_and_the_second_shows_names_not_codes(app
     html = client.get("/campaigns/district-procuratorate-2021?show=all").get_data(as_text=True)
     shown = re.findall(r'data-measure="([^"]+)"', html)
     assert shown == ["二、1、(2)", "二、1、(3)", "二、2、(2)", "二、2、(3)", "二、3、(1)①", "二、3、(2)①", "二、4、(2)"]
+    headings = re.findall(r"<h2>([^<]+)</h2>", html[html.index('id="plan-filter"'):])
+    assert headings[:3] == ["一、总体要求", "二、整治任务和措施", "三、保障措施"]  # the plan's own parts, as printed
+    assert "主要任务" not in html  # not Xifeng's three sections
     assert all(f'/cases/{case}"' in html for case in district.cases)
     assert not any(f'/cases/{case}"' in html for case in xifeng.cases)
     text = text_of(html)
