@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from factories import REPO, attachment, verify_all
+from office_suite import converted, pdf_text
 
 from workflow.adapters.files.definition_files import load_roles, read_definitions
 from workflow.adapters.files.yaml_files import YamlFileReader
@@ -201,3 +202,24 @@ def test_cli_checks_each_criterion_and_names_the_failed_one_in_chinese(cli, tmp_
                                                                        (3, True, None)]
     assert history["state"]["state"] == "accepted"
     cli("case", "advance", case_id, "reopen", "--as", "leader", "--check", "x=met", code=1)
+
+
+def test_the_closeout_form_lists_each_criterion_as_the_last_check_recorded_it(app, tmp_path):
+    report = app.campaigns.load(XIFENG)
+    m = done_measure(app, report.cases[0])
+    app.cases.advance(m.id, "accept", actor="leader", checks={
+        1: {"met": True, "note": "逐项抽查属实"}, 2: {"met": True, "note": "材料齐全"},
+        3: {"met": True, "note": "制度已印发", "evidence": "自查报告.pdf"}})
+    form = app.documents.closeout(m.id)
+    assert [(c.no, c.met, c.note) for c in form.checks] == [(1, True, "逐项抽查属实"), (2, True, "材料齐全"),
+                                                           (3, True, "制度已印发")]
+    assert form.checks[0].criterion == "措施内容全部落实到位" and form.checks[2].evidence == "自查报告.pdf"
+    path = tmp_path / "closeout.docx"
+    path.write_bytes(app.documents.closeout_docx(form))
+    text = "".join(pdf_text(converted(path, "pdf")).split())  # as a real office suite lays it out
+    assert "验收条件核验" in text and "措施内容全部落实到位" in text and "制度已印发" in text and "达到" in text
+
+
+def test_a_case_without_a_checklist_has_no_check_on_its_closeout_form(app):
+    report = app.campaigns.load(XIFENG)
+    assert app.documents.closeout(report.cases[0]).checks == []

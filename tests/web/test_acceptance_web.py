@@ -42,6 +42,9 @@ def test_a_failed_criterion_is_refused_by_name_and_all_met_accepts(app, as_role)
     assert 'id="acceptance-check"' in shown and "✔ 达到" in shown and "已印发制度" in shown
     timeline = text(leader.get(f"/cases/{case.id}/history"))
     assert "验收核验" in timeline and "建立健全长效机制" in timeline and "学习记录.pdf" in timeline
+    printed = text(leader.get(f"/cases/{case.id}/print"))  # the 销号审批表 lists the check
+    checks = printed[printed.index('id="form-checks"'):]
+    assert "建立健全长效机制" in checks and "已印发制度" in checks and "学习记录.pdf" in checks and "达到" in checks
 
 
 def test_the_return_path_records_the_failed_check(app, as_role):

@@ -1,5 +1,6 @@
 """A case's 销号审批表 (close-out approval form) as plain data: the problem, the measures, the evidence of
-every round with its SHA-256, who did each step and when, who accepted it, and the audit chain's head.
+every round with its SHA-256, who did each step and when, the last acceptance check (each 验收条件 met or not,
+with its evidence), who accepted it, and the audit chain's head.
 
 Built from the case's events alone (like the case page): rounds of rework (workflow.reporting.rounds),
 how it closed (workflow.reporting.presenters.closing_event), the chain checked (workflow.audit.verify).
@@ -7,7 +8,7 @@ Labels come from the definition in the document's language; people and units by 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from workflow.audit.verify import case_problem
 from workflow.definitions.model import Definition
@@ -44,6 +45,16 @@ class StepRow:
 
 
 @dataclass
+class CheckRow:
+    """One acceptance criterion (验收条件) as the last acceptance check recorded it."""
+    no: int
+    criterion: str
+    met: bool
+    note: str
+    evidence: str
+
+
+@dataclass
 class CloseoutForm:
     case_id: str
     title: str
@@ -66,6 +77,8 @@ class CloseoutForm:
     version: int
     chain_ok: bool
     rounds: int = 1
+    checks: list[CheckRow] = field(default_factory=list)  # 评估验收: the last check's results (none: no checklist)
+    checked_at: str = ""
 
 
 def closeout_form(case: CaseState, events: list[Event], defn: Definition, outcome: Outcome | None,
@@ -82,6 +95,10 @@ def closeout_form(case: CaseState, events: list[Event], defn: Definition, outcom
     rectified_at, rectified_by = max(handed) if handed else ("", "")
     closing = closing_event(events, case, outcome)
     head = events[-1] if events else None
+    checked = next((e for e in reversed(events) if e.payload.get("checklist")), None)
+    checks = [CheckRow(int(c.get("no") or 0), label(c.get("criterion") or {}, lang), bool(c.get("met")),
+                       str(c.get("note") or ""), str(c.get("evidence") or ""))
+              for c in (checked.payload["checklist"] if checked else [])]
     return CloseoutForm(
         case.id, case.title, label(defn.title, lang, defn.name), names.unit(case.unit),
         label(defn.states[case.state].label, lang, case.state), local_time(case.opened_at, tz),
@@ -95,7 +112,8 @@ def closeout_form(case: CaseState, events: list[Event], defn: Definition, outcom
         names.person(rectified_by), local_time(rectified_at, tz) if rectified_at else "",
         names.person(closing["by"]) if closing else "", local_time(closing["at"], tz) if closing else "",
         label(outcome.label, lang, outcome.kind) if outcome else "",
-        head.hash if head else "", case.version, case_problem(case.id, events, case) is None, len(worked))
+        head.hash if head else "", case.version, case_problem(case.id, events, case) is None, len(worked),
+        checks, local_time(checked.at, tz) if checked else "")
 
 
 def _steps(events: list[Event], defn: Definition, names: Names, calendar: WorkingCalendar,

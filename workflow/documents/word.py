@@ -111,6 +111,11 @@ def closeout_docx(form: CloseoutForm) -> bytes:
     heading(doc, "办理过程", 2)
     table(doc, ("时间", "步骤", "进入状态", "办理人", "意见"),
           [(s.at, s.step, s.state, s.by, s.note) for s in form.steps], widths=(3.2, 3.4, 3.2, 2.8, 3.4))
+    if form.checks:
+        heading(doc, f"验收条件核验（{form.checked_at}）", 2)
+        table(doc, ("序号", "验收条件", "结论", "核验说明", "佐证材料"),
+              [(str(c.no), c.criterion, "达到" if c.met else "未达到", c.note, c.evidence) for c in form.checks],
+              widths=(1.2, 5.4, 1.8, 4.2, 3.4))
     heading(doc, "整改与验收", 2)
     key_values(doc, [("整改报告人", _signed(form.rectified_by, form.rectified_at)),
                      ("验收销号人", _signed(form.accepted_by, form.accepted_at)),
