@@ -228,9 +228,12 @@ def _register(defn: Definition, widgets: list[forms.Widget], ctx: dict[str, Any]
     return render_template("cases/new.html", **ctx), 422
 
 
+CAMPAIGN_CHOICE = "case_campaign"  # not "campaign": a case type may have a field of that name (a measure's plan key)
+
+
 def _campaign_choice(campaigns: dict[str, str]) -> str | None:
     """The intake form's campaign (none: the unit's one active campaign). :raise 400: not a loaded campaign."""
-    key = request.form.get("campaign") or None
+    key = request.form.get(CAMPAIGN_CHOICE) or None
     if key is not None and key not in campaigns:
         abort(400)
     return key

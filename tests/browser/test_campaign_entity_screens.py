@@ -13,7 +13,7 @@ PAGES = [  # (name, login, path, a selector the page must show)
     ("inbox", "supervisor", f"/?tab=all&campaign={DEMO}", "#filter-campaign"),
     ("dashboard", "leader", f"/dashboard?campaign={DEMO}", "#dash-campaign"),
     ("bulletin", "supervisor", f"/campaigns/bulletin?campaign={DEMO}", "#bulletin-campaign"),
-    ("new-case", "registrar", "/cases/new?type=clue", "#n-campaign"),
+    ("new-case", "registrar", "/cases/new?type=clue", "#n-case-campaign"),
 ]
 
 

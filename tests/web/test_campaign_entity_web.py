@@ -38,19 +38,19 @@ def register(client, **form):
 def test_the_intake_form_offers_the_campaigns_and_refuses_an_ambiguous_intake_clearly(app, as_role, two):
     client = as_role("registrar")
     html = client.get("/cases/new?type=clue").get_data(as_text=True)
-    assert 'id="n-campaign"' in html and BIS_TITLE in html and "按单位当前开展的专项整治" in html
+    assert 'id="n-case-campaign"' in html and BIS_TITLE in html and "按单位当前开展的专项整治" in html
     refused = register(client)
     text = refused.get_data(as_text=True)
     assert refused.status_code == 422 and "同时开展多个专项整治" in text and "请选择本案件所属的专项整治" in text
     assert "xifeng-bis" not in re.sub(r'value="[^"]*"', "", text[text.index("<main"):])  # titles, never keys
-    done = register(client, campaign="xifeng-bis")
+    done = register(client, case_campaign="xifeng-bis")
     assert done.status_code == 302
     case_id = done.headers["Location"].rsplit("/", 1)[-1]
     assert app.cases.get(case_id).campaign == "xifeng-bis"
     page = client.get(f"/cases/{case_id}").get_data(as_text=True)
     shown = page[page.index('id="case-campaign"'):]
     assert shown[:shown.index("</td>")].endswith(BIS_TITLE)
-    assert register(client, campaign="nope").status_code == 400
+    assert register(client, case_campaign="nope").status_code == 400
 
 
 def test_the_inbox_filters_by_campaign(app, as_role, two):
