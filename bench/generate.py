@@ -115,8 +115,14 @@ class MemoryStore:
     def all_case_ids(self) -> list[str]:
         return sorted(self.cases)
 
-    def self_report_windows(self) -> list[Any]:
+    def self_report_windows(self, campaign: str | None = None) -> list[Any]:
         return []  # the generated campaign has no plan loaded
+
+    def campaign_keys(self) -> list[str]:
+        return []  # no plan loaded: every generated case is outside every campaign
+
+    def get_campaign(self, key: str) -> None:
+        return None
 
     def org_held_since(self, *_args: Any, **_kwargs: Any) -> None:
         return None
