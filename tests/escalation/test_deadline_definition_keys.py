@@ -4,15 +4,16 @@ from __future__ import annotations
 import copy
 
 import pytest
-import yaml
 from factories import REPO
 
 from workflow.adapters.files.definition_files import load_roles
+from workflow.adapters.files.yaml_files import load_yaml_text
 from workflow.definitions.parser import parse_definition
 from workflow.errors import DefinitionError
 
 ROLES = load_roles(REPO / "definitions")  # the shipped role book
-RECT = yaml.safe_load((REPO / "definitions" / "rectification_item.yaml").read_text("utf-8"))
+# read as rectiflow reads definitions (YAML 1.2: `on:` of `acceptance:` is a key, not the boolean True)
+RECT = load_yaml_text((REPO / "definitions" / "rectification_item.yaml").read_text("utf-8"), "rect.yaml")
 
 
 def parse(data):

@@ -8,16 +8,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from workflow.definitions.fields import FIELD_TYPES, Choice, FieldSpec
 from workflow.definitions.guards import Guard, fields_named
 from workflow.definitions.handoffs import Handoff
 from workflow.definitions.opens import OpenSpec
 from workflow.definitions.outcomes import DEFAULT_OUTCOME, Outcome
-
-if TYPE_CHECKING:  # acceptance.py reads problems.py, which reads this module
-    from workflow.definitions.acceptance import AcceptanceSpec
 
 STAGES = ("reported", "verified", "handled", "rectified", "closed")
 STAGE_LABELS = {
@@ -125,8 +122,9 @@ class Definition:
     # 自查从宽、被查从严 in words ({zh, en}): how the self-report assessment changes what the type offers, or
     # why no guard reads it (workflow.definitions.checks.leniency_problem); shown in the catalogue.
     leniency: Mapping[str, str] = field(default_factory=dict)
-    # 评估验收 with standards: the checklist and the steps that record it (workflow.definitions.acceptance).
-    acceptance: AcceptanceSpec | None = None
+    # 评估验收 with standards: the checklist and the steps that record it — a workflow.definitions.acceptance
+    # .AcceptanceSpec (typed Any: acceptance.py reads problems.py, which reads this module; no import cycle).
+    acceptance: Any = None
     content_hash: str = ""
     source: str = ""
 

@@ -1,11 +1,10 @@
 """The in-memory store's tables: immutable rows in dicts, and the working copy a write transaction changes.
 
-Each row is a frozen dataclass; what is mutable in the records the ports hand over (a case's
-snapshot, an event's payload, a plan and its windows) is kept as JSON text, so a caller can never
-change stored state through a value it was given or got back — every read builds fresh objects,
-as the SQL store's do. A committed `Tables` is never changed again: a write transaction changes a
-`Working` copy, which copies a table the first time the transaction (or a savepoint inside it)
-writes to it, and the store swaps the whole new `Tables` in when the transaction commits.
+Each row is a frozen dataclass; what is mutable in the records the ports hand over (a case's snapshot, an
+event's payload, a plan and its windows) is kept as JSON text, so a caller can never change stored state through
+a value it was given or got back — every read builds fresh objects, as the SQL store's do. A committed `Tables`
+is never changed again: a write transaction changes a `Working` copy, which copies a table the first time the
+transaction (or a savepoint inside it) writes to it; the store swaps the new `Tables` in when it commits.
 """
 from __future__ import annotations
 
@@ -25,8 +24,7 @@ _KNOWN = frozenset(_CASE_FIELDS)
 
 
 class IntegrityViolation(Exception):
-    """A unique or foreign key refused a write (where a database raises IntegrityError); the call wrote
-    nothing. Not a WorkflowError: the core checks these itself first, so a caller meeting one has a bug."""
+    """A key refused a write (a database's IntegrityError); nothing written. The core checks first: a bug."""
 
 
 @dataclass(frozen=True)
@@ -216,8 +214,8 @@ V = TypeVar("V")
 
 
 class Working:
-    """A write transaction's tables: reads see `tables`; a writer asks for a table by its property,
-    which copies it the first time this transaction (or the innermost savepoint) changes it."""
+    """A write transaction's tables: reads see `tables`; a writer asks for a table by its property, which copies
+    it the first time this transaction (or the innermost savepoint) changes it."""
 
     def __init__(self, committed: Tables) -> None:
         self.tables = replace(committed)  # the same dicts as the committed state, until written

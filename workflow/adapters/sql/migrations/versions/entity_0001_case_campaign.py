@@ -27,5 +27,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_cases_campaign", table_name="cases")
-    with op.batch_alter_table("cases") as batch:
-        batch.drop_column("campaign")
+    # A plain DROP COLUMN (SQLite ≥ 3.35 and PostgreSQL): a batch copy would have to reflect the cases table,
+    # whose expression indexes (web_0003/web_0004) SQLAlchemy cannot reflect.
+    op.execute("ALTER TABLE cases DROP COLUMN campaign")
