@@ -22,7 +22,7 @@ from workflow.campaigns.entity import CampaignEntity, parse_entity
 from workflow.campaigns.plan_body import schedule_text
 from workflow.campaigns.plan_directory import check_units, declare_units
 from workflow.campaigns.plans import Plan, PlanItem, parse_plan
-from workflow.campaigns.status import campaign_status
+from workflow.campaigns.status import campaign_status, dropped_rows
 from workflow.cases.service import CaseService
 from workflow.cases.unit_of_work import UnitOfWork
 from workflow.definitions.problems import Problems
@@ -226,7 +226,8 @@ class Campaigns:
             counts = tasks.setdefault(item["task"], {"measures": 0, "accepted": 0})
             counts["measures"] += 1
             counts["accepted"] += int(stage == "closed" and case is not None and case.state != reconcile.WITHDRAWN)
-        rows += _dropped_rows(self.cases, stored.plan, mapping, cases)
+        rows += dropped_rows(stored.plan, mapping, cases,
+                             lambda c: self.cases.definition_of(c).states[c.state].stage)
         return {"campaign": key, "title": {"zh": stored.title}, "measures": rows, "tasks": tasks,
                 "windows": stored.windows, "loaded_at": stored.loaded_at}
 
@@ -246,25 +247,6 @@ def _open_measures(work: UnitOfWork, plan: Plan, user: User, defn: Any) -> LoadR
             report.created.append(case_id)
         report.cases.append(case_id)
     return report
-
-
-def _dropped_rows(cases: CaseService, plan: dict[str, Any], mapping: dict[str, str],
-                  found: dict[str, Any]) -> list[dict[str, Any]]:
-    """The measures a revised plan dropped: still listed (withdrawn, with their case), never hidden — after
-    the plan's own, in the order their cases were opened. Their values are the case's own."""
-    listed = {item["id"] for item in plan.get("items") or [] if item.get("kind") == "measure"}
-    rows = []
-    for measure_id, case_id in mapping.items():
-        case = found.get(case_id)
-        if measure_id in listed or case is None:
-            continue
-        rows.append((case.opened_at or "", {
-            "id": measure_id, "task": case.fields.get("task"),
-            "title": {"zh": case.title.removeprefix(measure_id).strip()},
-            "unit": case.fields.get("responsible_unit"), "deadline": case.fields.get("due_date"), "case": case_id,
-            "state": case.state, "stage": cases.definition_of(case).states[case.state].stage,
-            "due_at": (case.deadline or {}).get("due_at"), "in_plan": False}))
-    return [row for _, row in sorted(rows, key=lambda r: r[0])]
 
 
 def _title(m: PlanItem) -> str:

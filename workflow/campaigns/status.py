@@ -55,16 +55,9 @@ def campaign_status(store: Store, key: str, *, at: datetime, calendar: WorkingCa
         counts["measures"] += 1
         counts["accepted"] += int(stage == "closed" and case is not None and case.state != WITHDRAWN)
         counts["overdue"] += int(light == "red")
-    listed = {item["id"] for item in stored.plan.get("items") or [] if item.get("kind") == "measure"}
-    for measure_id, case_id in mapping.items():  # dropped by a revised plan: listed, withdrawn, outside the counts
-        case = replayed[case_id]
-        if measure_id in listed or case is None:
-            continue
-        rows.append({"id": measure_id, "task": case.fields.get("task"),
-                     "title": {"zh": case.title.removeprefix(measure_id).strip()}, "unit": case.unit,
-                     "deadline": case.fields.get("due_date"), "case": case_id, "state": case.state,
-                     "stage": stage_of(case), "due_at": (case.deadline or {}).get("due_at"),
-                     "light": "none", "overdue": False, "in_plan": False})
+    # dropped by a revised plan: listed, withdrawn, outside the counts
+    rows += [{**row, "light": "none", "overdue": False}
+             for row in dropped_rows(stored.plan, mapping, replayed, stage_of)]
     lights: dict[str, int] = {}
     for row in rows:
         lights[row["light"] or "not_opened"] = lights.get(row["light"] or "not_opened", 0) + 1
@@ -72,6 +65,21 @@ def campaign_status(store: Store, key: str, *, at: datetime, calendar: WorkingCa
             "tasks": tasks, "lights": lights, "overdue": sum(int(r["overdue"]) for r in rows),
             "windows": stored.windows, "entity": dict(stored.plan.get("entity") or {}),
             "loaded_at": stored.loaded_at}
+
+
+def dropped_rows(plan: Mapping[str, Any], mapping: Mapping[str, str], cases: Mapping[str, CaseState | None],
+                 stage_of: Callable[[CaseState], str | None]) -> list[dict[str, Any]]:
+    """The measures a revised plan dropped (in `mapping`, no longer in `plan`): still listed, withdrawn, with
+    their case — in the order their cases were opened, their values the case's own. Both the live progress
+    (workflow.campaigns.loader) and the replayed status use it."""
+    listed = {item["id"] for item in plan.get("items") or [] if item.get("kind") == "measure"}
+    found = [(measure_id, case_id, case) for measure_id, case_id in mapping.items()
+             if measure_id not in listed and (case := cases.get(case_id)) is not None]
+    return [{"id": measure_id, "task": case.fields.get("task"),
+             "title": {"zh": case.title.removeprefix(measure_id).strip()}, "unit": case.unit,
+             "deadline": case.fields.get("due_date"), "case": case_id, "state": case.state, "stage": stage_of(case),
+             "due_at": (case.deadline or {}).get("due_at"), "in_plan": False}
+            for measure_id, case_id, case in sorted(found, key=lambda f: f[2].opened_at or "")]
 
 
 def _light(case: CaseState, at: datetime, calendar: WorkingCalendar, *, closed: bool) -> str:
