@@ -89,9 +89,9 @@ def test_csv_export(as_role, campaign):
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["挂图作战（西丰县司法局）"] and rows[1] == ["截至 2026-03-10 23:59（北京时间）"]
     assert ["超期率", "50.0%", "1 / 2"] in rows  # b was red that day
-    head = rows.index(["类别", "已登记", "已核实", "办理中", "已整改", "已销号", "查否了结", "已移交", "已办结", "合计",
-                       "其中红灯", "其中黄灯"])
-    assert rows[head + 1] == ["问题整改", "1", "0", "0", "1", "0", "0", "0", "0", "2", "1", "0"]  # the matrix row
+    head = rows.index(["类别", "已登记", "已核实", "办理中", "已整改", "已销号", "查否了结", "已移交", "已办结", "已撤销",
+                       "合计", "其中红灯", "其中黄灯"])
+    assert rows[head + 1] == ["问题整改", "1", "0", "0", "1", "0", "0", "0", "0", "0", "2", "1", "0"]  # the matrix row
     assert rows[head + 2][0] == "合计" and rows[head + 2][-3] == "2"
 
 
@@ -113,9 +113,9 @@ def test_excel_export_shows_the_tables_as_on_the_page(as_role, campaign):
     assert units["B3"].value == "在办（按阶段）" and units["F3"].value == "已结（按结果）".replace("已结", "已完结")
     assert [c.value for c in units[4]][:2] == ["单位", "已登记"] and units.freeze_panes == "A5"
     body = {r[0]: r for r in units.iter_rows(min_row=5, values_only=True)}
-    assert body["城区司法所"][1:10] == (1, 0, 0, 0, 1, 0, 0, 0, 2)  # c open, a closed out; total 2
+    assert body["城区司法所"][1:11] == (1, 0, 0, 0, 1, 0, 0, 0, 0, 2)  # c open, a closed out; total 2
     assert body["平岗司法所"][6] == 1  # b: 查否了结
-    assert body["合计"][9] == 3 and units.cell(row=units.max_row, column=1).font.b
+    assert body["合计"][10] == 3 and units.cell(row=units.max_row, column=1).font.b
 
 
 def test_a_real_office_suite_opens_the_battle_map(as_role, campaign, tmp_path):

@@ -7,6 +7,8 @@ bilingual label that a state may override (`outcome: {kind: referred, label: {zh
     unfounded   查否了结  checked and found baseless (or within the rules)
     referred    已移交    handed to another body or turned into another case (a clue, a ledger item)
     concluded   已办结    handled to its end otherwise (filed, replied, published, no problem found)
+    withdrawn   已撤销    taken off the campaign's work (a plan measure a revised plan dropped): counted in
+                          no rate, so a dropped measure never reads as done
 
 A closed-stage state that names none (a definition written before the key existed) is `concluded`;
 `DefinitionRegistry.outcome` then looks for the outcome a newer version gives the same state, so
@@ -22,12 +24,14 @@ CLOSED_OUT = "closed_out"
 UNFOUNDED = "unfounded"
 REFERRED = "referred"
 CONCLUDED = "concluded"
-OUTCOME_KINDS = (CLOSED_OUT, UNFOUNDED, REFERRED, CONCLUDED)
+WITHDRAWN = "withdrawn"
+OUTCOME_KINDS = (CLOSED_OUT, UNFOUNDED, REFERRED, CONCLUDED, WITHDRAWN)
 OUTCOME_LABELS: Mapping[str, Mapping[str, str]] = {
     CLOSED_OUT: {"zh": "已销号", "en": "Closed out"},
     UNFOUNDED: {"zh": "查否了结", "en": "Unfounded"},
     REFERRED: {"zh": "已移交", "en": "Referred"},
     CONCLUDED: {"zh": "已办结", "en": "Concluded"},
+    WITHDRAWN: {"zh": "已撤销", "en": "Withdrawn"},
 }
 OUTCOME_KEYS = frozenset({"kind", "label"})
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from workflow.definitions.outcomes import CLOSED_OUT, CONCLUDED, OUTCOME_KINDS, REFERRED, UNFOUNDED
+from workflow.definitions.outcomes import CLOSED_OUT, CONCLUDED, OUTCOME_KINDS, REFERRED, UNFOUNDED, WITHDRAWN
 from workflow.definitions.registry import DefinitionRegistry
 from workflow.errors import WorkflowError
 from workflow.events import MIGRATED, OPENED, Event
@@ -105,13 +105,13 @@ class Dashboard:
     matrix: dict[str, dict[str, Cell]]  # type -> column (open stage or outcome) -> cell
     by_unit: dict[str, dict[str, Cell]]  # unit -> column -> cell
     total: int = 0
-    closed: int = 0  # every outcome
+    closed: int = 0  # every outcome but withdrawn (a measure taken off the plan is not work done)
     closed_on_time: int = 0
     open: int = 0
     open_red: int = 0
     overdue_working_days: int = 0  # summed over the open red cases
     outcomes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOME_KINDS, 0))
-    to_close_out: int = 0  # the 销号率's base: cases of types that close out, less the unfounded and referred
+    to_close_out: int = 0  # the 销号率's base: cases of types that close out, less the unfounded, referred, withdrawn
 
     @property
     def closed_out(self) -> int:
@@ -151,15 +151,16 @@ def summarise(as_of: str, counts: list[DashboardCount], registry: DefinitionRegi
         board.total += c.count
         if column == "closed":
             column, light = registry.outcome_kind(c.type, c.definition_version, c.state) or CONCLUDED, "none"
-            board.closed += c.count
             board.outcomes[column] += c.count
-            board.closed_on_time += 0 if c.ever_late else c.count
+            if column != WITHDRAWN:  # in its own column, counted in no rate
+                board.closed += c.count
+                board.closed_on_time += 0 if c.ever_late else c.count
         else:
             board.open += c.count
             if c.light == "red":
                 board.open_red += c.count
                 board.overdue_working_days += overdue_days.get(c.due_at or "", 0) * c.count
-        if column not in (UNFOUNDED, REFERRED) and registry.closes_out(c.type):
+        if column not in (UNFOUNDED, REFERRED, WITHDRAWN) and registry.closes_out(c.type):
             board.to_close_out += c.count
         board.matrix.setdefault(c.type, {k: Cell() for k in COLUMNS})[column].add(light, c.count)
         board.by_unit.setdefault(c.unit, {k: Cell() for k in COLUMNS})[column].add(light, c.count)
