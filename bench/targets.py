@@ -72,7 +72,7 @@ def verdict(target: Target, value: float | None, n: int | None, entry: dict[str,
     if target.goal is None:
         return "—"
     if target.at_n is not None and (n or 0) < target.at_n:
-        return f"not judged: measured at {n or '?'}, target at {target.at_n:,}"
+        return f"not judged: measured at {n or 0:,}, target at {target.at_n:,}"
     return "met" if target.met(value) else "missed"
 
 
