@@ -1,4 +1,4 @@
-"""`python -m bench.check DIR` prints figures more than 20 % worse than the committed baseline — and never fails on them.
+"""`python -m bench.check DIR` prints figures more than 20 % worse than the committed baseline, never failing on them.
 
 Small summary files in tmp_path stand for a run and for the committed baseline; the run is otherwise complete,
 so the check's exit status is its own verdict on completeness (0), whatever the comparison prints.
