@@ -40,8 +40,8 @@ def compare(run: dict[str, Any], committed: dict[str, Any], threshold: float = T
     no_baseline: list[str] = []
     for key in SUMMARY_KEYS:
         now, before = run.get(key), committed.get(key)
-        if not isinstance(now, dict) or not isinstance(now.get("value"), (int, float)):
-            continue
+        if key not in TARGETS or not isinstance(now, dict) or not isinstance(now.get("value"), (int, float)):
+            continue  # no direction known (bench.targets.missing), or nothing measured
         if not isinstance(before, dict) or not isinstance(before.get("value"), (int, float)):
             no_baseline.append(key)
             continue

@@ -11,7 +11,7 @@ import pytest
 
 from bench import check
 from bench.common import SUMMARY_KEYS
-from bench.targets import TARGETS
+from bench.targets import TARGETS, missing
 
 
 def _entry(key: str, value: float, n: int = 1000, db: str = "sqlite") -> dict:
@@ -65,7 +65,7 @@ def test_a_15_percent_regression_or_an_improvement_is_not_printed(tmp_path, caps
 
 
 def test_every_key_has_a_direction():
-    assert set(TARGETS) == set(SUMMARY_KEYS)
+    assert set(TARGETS) == set(SUMMARY_KEYS) and missing() == []
     assert {t.better for t in TARGETS.values()} <= {"higher", "lower"}
 
 
