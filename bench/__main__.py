@@ -135,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{entry.get('status', '')} {entry.get('reason', '')}".rstrip())
     if failed:
         print(f"FAILED: {', '.join(failed)}", file=sys.stderr)
+    elif preset == "full":
+        print(f"to make these the committed figures: python -m bench.baseline {cfg.out} (BENCHMARKS.md)")
     return 1 if failed else 0
 
 

@@ -55,7 +55,8 @@ def run_entry(run: dict[str, Any], results: Path) -> tuple[str, dict[str, Any]]:
     mach = dict(run.get("machine") or {})
     commit = mach.pop("commit", "") or "unknown"
     mach.pop("load_average_1_5_15", None)
-    name = f"{run.get('preset', 'run')}-{commit}-{str(run.get('started_at', ''))[:10]}"
+    # Commit and start (to the minute): two `--only` runs of one day each keep their own record.
+    name = f"{run.get('preset', 'run')}-{commit}-{str(run.get('started_at', ''))[:16]}"
     return name, {"command": run.get("command", ""), "commit": commit,
                   "date": f"{run.get('started_at', '')}/{run.get('finished_at', '')}",
                   "load_average": f"{run.get('load_average_start')} at the start, {run.get('load_average_end')} at the end",

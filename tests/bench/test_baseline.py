@@ -94,9 +94,9 @@ def test_promote_takes_the_runs_figures_keeps_the_others_and_rewrites_the_table(
     assert promote_cmd.main([str(results), "--baseline", str(base), "--page", str(page)]) == 0
     new = json.loads(base.read_text())
     assert new["figures"]["replay_ms"] == {"value": 3.5, "n": 1, "db": "sqlite", "events": 1002,
-                                           "run": "full-abc1234-2027-01-02"}
+                                           "run": "full-abc1234-2027-01-02T03:04"}
     assert new["figures"]["sweep_ms"] == old["figures"]["sweep_ms"]  # not measured this time: kept, with its run
-    run = new["runs"]["full-abc1234-2027-01-02"]
+    run = new["runs"]["full-abc1234-2027-01-02T03:04"]
     assert run["commit"] == "abc1234" and "[0.5, 0.4, 0.3]" in run["load_average"]
     assert "load_average_1_5_15" not in run["machine"]
     assert old["figures"]["replay_ms"]["run"] not in new["runs"]  # its only figure was replaced
