@@ -1,10 +1,12 @@
-"""`python -m bench` — run the benchmarks and write bench/results/*.json and summary.json.
+"""`python -m bench` — run the benchmarks and write bench/results/*.json, summary.json and run.json.
 
     python -m bench --quick            # about a minute: small N (what `make bench-quick` and CI run)
     python -m bench --full             # the figures of BENCHMARKS.md: 100k and 1M cases (hours)
     python -m bench --quick --only engine,replay --sizes 5000 --out /tmp/results
 
 A benchmark that fails is reported and the others still run; the exit status is 1 if any failed.
+A run never changes the committed figures (bench/baseline/summary.json): `python -m bench.baseline DIR`
+promotes a full run's results folder on purpose (BENCHMARKS.md, "The committed summary").
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import pg
+from bench.baseline import load_average, now, record_run
 from bench.common import DEFAULT_OUT, SUMMARY_KEYS, Config, banner, log, machine, put_summary
 
 # The Merkle log's dataset in the full run: 20,000 generated cases (154,912 events) ×7 = just over a
@@ -118,9 +121,12 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
     cfg.out.mkdir(parents=True, exist_ok=True)
-    print(f"rectiflow benchmarks ({'full' if args.full else 'tiny' if args.tiny else 'quick'}), results in {cfg.out}")
+    preset = "full" if args.full else "tiny" if args.tiny else "quick"
+    print(f"rectiflow benchmarks ({preset}), results in {cfg.out}")
     print(json.dumps(machine(), ensure_ascii=False))
+    started_at, load_at_start = now(), load_average()
     failed = run_steps(cfg, only)
+    record_run(cfg, preset, sys.argv[1:] if argv is None else list(argv), started_at, load_at_start, failed)
     banner("summary")
     summary = json.loads((cfg.out / "summary.json").read_text()) if (cfg.out / "summary.json").exists() else {}
     for key in SUMMARY_KEYS:
@@ -129,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{entry.get('status', '')} {entry.get('reason', '')}".rstrip())
     if failed:
         print(f"FAILED: {', '.join(failed)}", file=sys.stderr)
+    elif preset == "full":
+        print(f"to make these the committed figures: python -m bench.baseline {cfg.out} (BENCHMARKS.md)")
     return 1 if failed else 0
 
 

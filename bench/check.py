@@ -5,6 +5,11 @@ naming what is wrong, unless every stable key is there with a number, or with th
 not be measured ("not available": a feature or tool is missing; "failed": the product refused the
 measured request), the engine, replay and verify figures are always measured, and the generated
 data passed `audit verify`.
+
+It then compares DIR/summary.json with the committed baseline (bench/baseline/summary.json, or
+`--baseline PATH`) and prints every figure more than 20 % worse than committed — measured at the same size
+and on the same database only (bench.compare). That comparison never changes the exit status: figures on a
+shared machine move with its load, and a quick run is not the full run's size.
 """
 from __future__ import annotations
 
@@ -13,6 +18,8 @@ import sys
 from pathlib import Path
 
 from bench.common import SUMMARY_KEYS
+from bench.compare import report
+from bench.tables import BASELINE
 
 ALWAYS_MEASURED = ("engine_vs_raw", "engine_vs_spiffworkflow", "engine_vs_naive_transitions", "replay_ms",
                    "verify_events_per_s")
@@ -47,15 +54,21 @@ def problems(out: Path) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
+    args = list(sys.argv[1:] if argv is None else argv)
+    baseline = BASELINE
+    if len(args) == 3 and args[1] == "--baseline":
+        baseline = Path(args.pop(2))
+        args.pop(1)
     if len(args) != 1:
-        print("usage: python -m bench.check RESULTS_DIR", file=sys.stderr)
+        print("usage: python -m bench.check RESULTS_DIR [--baseline SUMMARY_JSON]", file=sys.stderr)
         return 2
     found = problems(Path(args[0]))
     for line in found:
         print(f"bench check: {line}", file=sys.stderr)
     if not found:
         print(f"bench check: every benchmark ran ({len(SUMMARY_KEYS)} figures in {args[0]})")
+    for line in report(Path(args[0]), baseline):  # informational: never part of the exit status
+        print(f"bench check: {line}")
     return 1 if found else 0
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import check
+from bench import check, tables
 
 REPO = Path(__file__).resolve().parents[2]
 KEYS = ("engine_vs_raw", "engine_vs_spiffworkflow", "engine_vs_naive_transitions", "inbox_p95_ms", "sweep_ms",
@@ -75,3 +75,19 @@ def test_each_benchmark_wrote_its_result_file(tiny_run):
     for name in ("engine_throughput", "replay_verify", "readside", "sweep", "profiles"):
         doc = json.loads((out / f"{name}.json").read_text())
         assert doc["benchmark"] == name and doc["machine"]["cores"], name
+
+
+COMMITTED_AT_START = tables.BASELINE.read_bytes()
+
+
+def test_the_run_records_how_it_ran_and_leaves_the_committed_figures_alone(tiny_run, capsys):
+    _done, out = tiny_run
+    run = json.loads((out / "run.json").read_text())
+    assert run["preset"] == "tiny" and run["failed"] == [] and "--tiny" in run["command"]
+    assert run["sizes"]["dataset_sizes"] == [120] and len(run["load_average_start"]) == 3
+    assert run["machine"]["cores"]
+    assert tables.BASELINE.read_bytes() == COMMITTED_AT_START  # only `python -m bench.baseline` writes it
+    # CI's bench.check after the run: a tiny run is not the committed full run's size — said, never failed on.
+    assert check.main([str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "not comparable with the committed summary" in printed
