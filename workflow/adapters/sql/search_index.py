@@ -26,6 +26,7 @@ import yaml
 from sqlalchemy import Connection, text
 
 from workflow.adapters.sql import driver_sql
+from workflow.adapters.sql.search_keys import keys_sql, quoted
 from workflow.search_terms import SearchQuery, document_terms, searchable_texts, text_fields
 
 BATCH = 2000
@@ -35,6 +36,13 @@ FOUND = {
     "sqlite": "SELECT d.case_id FROM case_search s JOIN case_search_docs d ON d.doc = s.rowid "
               "WHERE case_search MATCH {q}",
     "postgresql": "SELECT s.case_id FROM case_search s WHERE s.terms @@ CAST({q} AS tsquery)",
+}
+# The same, ANDed with the key terms of an inbox tab (search_keys; `{k}` their match expression): the
+# words' matches in the tab, in one index read.
+FOUND_IN = {
+    "sqlite": "SELECT d.case_id FROM case_search s JOIN case_search_docs d ON d.doc = s.rowid "
+              "WHERE case_search MATCH ({q} || ' AND ' || {k})",
+    "postgresql": "SELECT s.case_id FROM case_search s WHERE s.terms @@ (CAST({q} AS tsquery) && CAST({k} AS tsquery))",
 }
 # Whether the case `x` matches, tested on each row a walk reads (walks in deadline order over common
 # words); `{q}` is the match expression. SQLite: membership of the row's rowid in the matches' rowids,
@@ -52,21 +60,17 @@ PROBE = {
 }
 
 
-def _quoted(term: str) -> str:
-    return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
-
-
 def document_value(dialect: str, terms: list[str]) -> str:
     """What is stored for a case: FTS5 text, or a tsvector literal with positions."""
     if dialect == "postgresql":
-        return " ".join(f"{_quoted(term)}:{i}" for i, term in enumerate(terms, 1))
+        return " ".join(f"{quoted(term)}:{i}" for i, term in enumerate(terms, 1))
     return " ".join(terms)
 
 
 def match_value(dialect: str, query: SearchQuery) -> str:
     """The match expression of a query: an FTS5 phrase, or a tsquery literal of a `<->` phrase."""
     if dialect == "postgresql":
-        parts = [_quoted(term) for term in query.terms]
+        parts = [quoted(term) for term in query.terms]
         if query.prefix:
             parts[-1] += ":*"
         return " <-> ".join(parts)
@@ -89,26 +93,31 @@ def collect_hits(conn: Connection, match: str) -> int:
 
 
 def write(conn: Connection, case_id: str, terms: list[str], *, new: bool) -> None:
-    """Store the case's terms (replacing what was there), in the caller's transaction."""
+    """Store the case's terms (replacing what was there) and its key terms (search_keys, read from the
+    case row, which is written first), in the caller's transaction."""
     dialect = conn.dialect.name
     value = document_value(dialect, terms)
     if dialect == "postgresql":
-        driver_sql.run(conn, "INSERT INTO case_search (case_id, terms) VALUES (%s, CAST(%s AS tsvector)) "
-                             "ON CONFLICT (case_id) DO UPDATE SET terms = EXCLUDED.terms", (case_id, value))
+        driver_sql.run(conn, "INSERT INTO case_search (case_id, terms) SELECT x.id, CAST(%s AS tsvector) || "
+                             f"array_to_tsvector({keys_sql(dialect, 'x')}) FROM cases x WHERE x.id = %s "
+                             "ON CONFLICT (case_id) DO UPDATE SET terms = EXCLUDED.terms", (value, case_id))
         return
     found = None if new else driver_sql.first(conn, "SELECT doc FROM case_search_docs WHERE case_id = ?", (case_id,))
     if found is not None:
-        driver_sql.run(conn, "UPDATE case_search SET body = ? WHERE rowid = ?", (value, found[0]))
+        driver_sql.run(conn, f"UPDATE case_search SET body = ? || ' ' || (SELECT {keys_sql(dialect, 'x')} "
+                             "FROM cases x WHERE x.id = ?) WHERE rowid = ?", (value, case_id, found[0]))
         return
     # The document number is the case row's rowid (PROBE): the case row is written first.
     row = driver_sql.first(conn, "INSERT INTO case_search_docs (doc, case_id) SELECT rowid, id FROM cases "
                                  "WHERE id = ? RETURNING doc", (case_id,))
     assert row is not None
-    driver_sql.run(conn, "INSERT INTO case_search (rowid, body) VALUES (?, ?)", (row[0], value))
+    driver_sql.run(conn, f"INSERT INTO case_search (rowid, body) SELECT x.rowid, ? || ' ' || {keys_sql(dialect, 'x')} "
+                         "FROM cases x WHERE x.rowid = ?", (value, row[0]))
 
 
 def fill(conn: Connection) -> int:
-    """Index every case into the (empty) index: migration search_0001, and bulk-loaded benchmark databases.
+    """Index every case into the (empty) index: migrations search_0001 and search_0002, and bulk-loaded
+    benchmark databases; with its key terms (search_keys).
 
     The free-text fields come from the stored definition of each case's version; the number of cases indexed.
     On SQLite each document is numbered by its case row's rowid (see the module docstring).
@@ -120,19 +129,22 @@ def fill(conn: Connection) -> int:
     insert = ("INSERT INTO case_search (case_id, terms) VALUES (%(id)s, CAST(%(value)s AS tsvector))" if pg else
               "INSERT INTO case_search_docs (doc, case_id) VALUES (:doc, :id)")
     last, done = "", 0
-    rowid = "NULL" if pg else "rowid"
+    rowid = "NULL" if pg else "x.rowid"
+    keys = keys_sql(conn.dialect.name, "x")
     while True:
-        rows = conn.execute(text(f"SELECT id, type, definition_version, title, snapshot, {rowid} FROM cases "
-                                 "WHERE id > :last ORDER BY id LIMIT :n"), {"last": last, "n": BATCH}).all()
+        rows = conn.execute(text(f"SELECT x.id, x.type, x.definition_version, x.title, x.snapshot, {rowid}, {keys} "
+                                 "FROM cases x WHERE x.id > :last ORDER BY x.id LIMIT :n"),
+                            {"last": last, "n": BATCH}).all()
         if not rows:
             return done
         batch = []
-        for case_id, case_type, version, title, snapshot, doc in rows:
+        for case_id, case_type, version, title, snapshot, doc, key_terms in rows:
             done += 1
             fields = json.loads(snapshot).get("fields") or {}
             texts = searchable_texts(title, fields, names.get((case_type, int(version)), ()))
-            batch.append({"doc": doc, "id": case_id,
-                          "value": document_value(conn.dialect.name, document_terms(texts))})
+            value = document_value(conn.dialect.name, document_terms(texts))
+            value += " " + (" ".join(map(quoted, key_terms)) if pg else key_terms)
+            batch.append({"doc": doc, "id": case_id, "value": value})
         conn.exec_driver_sql(insert, batch)
         if not pg:
             conn.exec_driver_sql("INSERT INTO case_search (rowid, body) VALUES (:doc, :value)", batch)

@@ -52,8 +52,8 @@ alerts_t = table("alerts", column("id"), column("login"), column("case_id"), col
 
 
 Plans = dict[str, "tuple[SearchPlan, dict[str, str]] | None"]  # words -> plan and values (None: match nothing)
-# Up to this many matching cases a search reads them from the index and sorts them (cost ∝ matches);
-# beyond, the tab's seeks walk in deadline order testing each row (a common word matches early). BENCHMARKS.md.
+# Up to this many matching cases in the page's tab a search reads them from the index and sorts them (cost ∝
+# matches); beyond, the tab's seeks walk in deadline order testing each row (hits are dense). BENCHMARKS.md.
 SEARCH_FOUND_MAX = 3000
 
 
@@ -101,29 +101,37 @@ class SqlQueries(BoardQueries):
             plan: Plans = {}  # the search's plan, worked out once for both
             return self._page(conn, query, after, limit, plan), self._counts(conn, counted, cap, plan)
 
-    def _search(self, conn: Connection, text: str | None, plan: Plans
+    def _search(self, conn: Connection, query: InboxQuery, plan: Plans, *, page: bool
                 ) -> tuple[SearchPlan, dict[str, str]] | None:
-        """("", {}) without words; (plan, the values it binds) for words; None when they can match nothing."""
+        """("", {}) without words; (plan, the values it binds) for words; None when they can match nothing.
+
+        A count reads the words' matches in its tab from the index (its key terms, search_keys); a page
+        does so too when they are fewer than SEARCH_FOUND_MAX (counted so first), else it walks the tab
+        in deadline order testing each row (where they are that many, hits come early).
+        """
+        text = query.filt.text
         if not text:
             return "", {}
         if text not in plan:
             terms = query_terms(text)
-            if terms is None:
-                plan[text] = None
-            else:
-                match = match_value(self.dialect, terms)
-                hits = conn.exec_driver_sql(search_hits_statement(self.dialect),
-                                            {"search": match, "n": SEARCH_FOUND_MAX}).scalar_one()
-                chosen = SEARCH_FOUND if hits < SEARCH_FOUND_MAX else SEARCH_PROBE
-                if chosen == SEARCH_PROBE and self.dialect == "sqlite":  # the set PROBE tests, once per request
-                    collect_hits(conn, match)
-                plan[text] = (chosen, {"search": match})
-        return plan[text]
+            plan[text] = None if terms is None else (SEARCH_FOUND, {"search": match_value(self.dialect, terms)})
+        found = plan[text]
+        if found is None or not page:
+            return found
+        stmt = search_hits_statement(self.dialect, _shape(query))
+        hits = conn.exec_driver_sql(stmt.sql, {**stmt.params, **found[1], "n": SEARCH_FOUND_MAX}).scalar_one()
+        if hits < SEARCH_FOUND_MAX:
+            return found
+        if self.dialect == "sqlite":  # the set PROBE tests, once per request
+            collect_hits(conn, found[1]["search"])
+        return SEARCH_PROBE, found[1]
 
     def _page(self, conn: Connection, query: InboxQuery, after: str | None, limit: int,
               plan: Plans | None = None) -> InboxPage:
-        search = self._search(conn, query.filt.text, {} if plan is None else plan)
-        if _matches_nothing(query) or search is None:
+        if _matches_nothing(query):
+            return InboxPage([], None)
+        search = self._search(conn, query, {} if plan is None else plan, page=True)
+        if search is None:
             return InboxPage([], None)
         cursor = _CURSOR.match(after or "")
         stmt = page_statement(self.dialect, _shape(query), cursor is not None, limit + 1, search[0])
@@ -144,7 +152,7 @@ class SqlQueries(BoardQueries):
         if len({(q.now, q.filt.source, q.filt.text, q.filt.campaign) for q in asked}) > 1:
             raise ValueError("counts in one statement share the instant, the source and campaign filters and the "
                              "words")
-        search = self._search(conn, asked[0].filt.text, {} if plan is None else plan)
+        search = self._search(conn, asked[0], {} if plan is None else plan, page=False)
         if search is None:
             return [0] * len(queries)
         stmt = counts_statement(self.dialect, tuple(_shape(q) for q in asked), cap, search[0])
