@@ -79,9 +79,12 @@ def counts_statement(dialect: str, shapes: tuple[InboxQuery, ...], cap: int, sea
 
 
 @lru_cache(maxsize=1024)
-def search_hits_statement(dialect: str, shape: InboxQuery) -> Statement:
-    """How many cases of the shape's tab the words match by the index's key terms, up to a cap (`n`):
-    what chooses the page's plan. One index read; the other conditions are not applied."""
+def search_hits_statement(dialect: str, shape: InboxQuery | None) -> Statement:
+    """How many cases the words match, up to a cap (`n`): what chooses the plan. With a shape (PostgreSQL),
+    those of its tab by the index's key terms (search_keys): one index read, the other conditions not applied."""
+    if shape is None:
+        search, n = ("%(search)s", "%(n)s") if dialect == "postgresql" else (":search", ":n")
+        return Statement(f"SELECT count(*) FROM ({FOUND[dialect].format(q=search)} LIMIT {n}) f", {})
     builder = _Builder(dialect, shape)
     return Statement(f"SELECT count(*) FROM ({builder.matches()} LIMIT {builder.ph('n')}) f", builder.params)
 
@@ -148,10 +151,10 @@ class _Builder:
 
     def matches(self) -> str:
         """The ids of the cases the words match among those the shape's key terms allow (search_keys)."""
-        keys = key_query(self.dialect, self.shape)
+        keys = key_query(self.shape) if self.pg else None  # SQLite: no key terms (search_keys says why)
         if keys is None:
             return FOUND[self.dialect].format(q=self.ph("search"))
-        return FOUND_IN[self.dialect].format(q=self.ph("search"), k=self.bind("keys", keys))
+        return FOUND_IN.format(q=self.ph("search"), k=self.bind("keys", keys))
 
     def found(self, conds: list[str], what: str, ordered: bool, limited: bool) -> str:
         """The search's cases in the tab (read from the index), every condition applied to each row."""

@@ -37,13 +37,9 @@ FOUND = {
               "WHERE case_search MATCH {q}",
     "postgresql": "SELECT s.case_id FROM case_search s WHERE s.terms @@ CAST({q} AS tsquery)",
 }
-# The same, ANDed with the key terms of an inbox tab (search_keys; `{k}` their match expression): the
-# words' matches in the tab, in one index read.
-FOUND_IN = {
-    "sqlite": "SELECT d.case_id FROM case_search s JOIN case_search_docs d ON d.doc = s.rowid "
-              "WHERE case_search MATCH ({q} || ' AND ' || {k})",
-    "postgresql": "SELECT s.case_id FROM case_search s WHERE s.terms @@ (CAST({q} AS tsquery) && CAST({k} AS tsquery))",
-}
+# PostgreSQL: the same, ANDed with the key terms of an inbox tab (search_keys; `{k}` their tsquery): the
+# words' matches in the tab, in one GIN index read.
+FOUND_IN = "SELECT s.case_id FROM case_search s WHERE s.terms @@ (CAST({q} AS tsquery) && CAST({k} AS tsquery))"
 # Whether the case `x` matches, tested on each row a walk reads (walks in deadline order over common
 # words); `{q}` is the match expression. SQLite: membership of the row's rowid in the matches' rowids,
 # collected once per request into a temporary table (`collect_hits`; FTS5 3.40 runs the whole phrase
@@ -93,31 +89,29 @@ def collect_hits(conn: Connection, match: str) -> int:
 
 
 def write(conn: Connection, case_id: str, terms: list[str], *, new: bool) -> None:
-    """Store the case's terms (replacing what was there) and its key terms (search_keys, read from the
-    case row, which is written first), in the caller's transaction."""
+    """Store the case's terms (replacing what was there), in the caller's transaction; on PostgreSQL with
+    its key terms (search_keys), read from the case row, which is written first."""
     dialect = conn.dialect.name
     value = document_value(dialect, terms)
     if dialect == "postgresql":
         driver_sql.run(conn, "INSERT INTO case_search (case_id, terms) SELECT x.id, CAST(%s AS tsvector) || "
-                             f"array_to_tsvector({keys_sql(dialect, 'x')}) FROM cases x WHERE x.id = %s "
+                             f"array_to_tsvector({keys_sql('x')}) FROM cases x WHERE x.id = %s "
                              "ON CONFLICT (case_id) DO UPDATE SET terms = EXCLUDED.terms", (value, case_id))
         return
     found = None if new else driver_sql.first(conn, "SELECT doc FROM case_search_docs WHERE case_id = ?", (case_id,))
     if found is not None:
-        driver_sql.run(conn, f"UPDATE case_search SET body = ? || ' ' || (SELECT {keys_sql(dialect, 'x')} "
-                             "FROM cases x WHERE x.id = ?) WHERE rowid = ?", (value, case_id, found[0]))
+        driver_sql.run(conn, "UPDATE case_search SET body = ? WHERE rowid = ?", (value, found[0]))
         return
     # The document number is the case row's rowid (PROBE): the case row is written first.
     row = driver_sql.first(conn, "INSERT INTO case_search_docs (doc, case_id) SELECT rowid, id FROM cases "
                                  "WHERE id = ? RETURNING doc", (case_id,))
     assert row is not None
-    driver_sql.run(conn, f"INSERT INTO case_search (rowid, body) SELECT x.rowid, ? || ' ' || {keys_sql(dialect, 'x')} "
-                         "FROM cases x WHERE x.rowid = ?", (value, row[0]))
+    driver_sql.run(conn, "INSERT INTO case_search (rowid, body) VALUES (?, ?)", (row[0], value))
 
 
 def fill(conn: Connection) -> int:
     """Index every case into the (empty) index: migrations search_0001 and search_0002, and bulk-loaded
-    benchmark databases; with its key terms (search_keys).
+    benchmark databases (on PostgreSQL with the key terms, search_keys).
 
     The free-text fields come from the stored definition of each case's version; the number of cases indexed.
     On SQLite each document is numbered by its case row's rowid (see the module docstring).
@@ -129,8 +123,7 @@ def fill(conn: Connection) -> int:
     insert = ("INSERT INTO case_search (case_id, terms) VALUES (%(id)s, CAST(%(value)s AS tsvector))" if pg else
               "INSERT INTO case_search_docs (doc, case_id) VALUES (:doc, :id)")
     last, done = "", 0
-    rowid = "NULL" if pg else "x.rowid"
-    keys = keys_sql(conn.dialect.name, "x")
+    rowid, keys = ("NULL", keys_sql("x")) if pg else ("x.rowid", "NULL")
     while True:
         rows = conn.execute(text(f"SELECT x.id, x.type, x.definition_version, x.title, x.snapshot, {rowid}, {keys} "
                                  "FROM cases x WHERE x.id > :last ORDER BY x.id LIMIT :n"),
@@ -143,7 +136,8 @@ def fill(conn: Connection) -> int:
             fields = json.loads(snapshot).get("fields") or {}
             texts = searchable_texts(title, fields, names.get((case_type, int(version)), ()))
             value = document_value(conn.dialect.name, document_terms(texts))
-            value += " " + (" ".join(map(quoted, key_terms)) if pg else key_terms)
+            if pg:
+                value += " " + " ".join(map(quoted, key_terms))
             batch.append({"doc": doc, "id": case_id, "value": value})
         conn.exec_driver_sql(insert, batch)
         if not pg:

@@ -1,4 +1,5 @@
-"""The inbox's walk keys as terms of the keyword index, so one index read answers "has these words and is in this tab".
+"""PostgreSQL: the inbox's walk keys as terms of the keyword index, so one GIN read answers "has these words and is
+in this tab".
 
 Why. A keyword search chose between reading the words' matches (cost ∝ matches) and walking the tab's
 seeks in deadline order testing each row (cost ∝ rows walked). A word in thousands of cases, asked
@@ -7,15 +8,20 @@ walked all their rows (BENCHMARKS.md, "Keyword search"). With the case's unit, (
 and assignee stored as terms beside its words, the index gives the intersection itself: the tab's
 count, and whether its matches are few enough to read and sort, is one index read.
 
-Each case's document carries, after its words, four key terms: `KEY + kind + hex(UTF-8 of the value)`
-for the unit (u), "type/state" (p), stage (s), and the assignee (a) or `KEY + "n"` when unassigned.
-KEY is a private-use character: search_terms never makes a term of it (it is not a letter or digit),
-so no query, not even a one-character or ASCII prefix, can match a key term; the hex keeps any code
-one token for FTS5's unicode61 tokenizer (which keeps private-use characters in tokens).
+Each case's tsvector carries, beside its words, four key lexemes (no positions): `KEY + kind +
+hex(UTF-8 of the value)` for the unit (u), "type/state" (p), stage (s), and the assignee (a) or
+`KEY + "n"` when unassigned. KEY is a private-use character: search_terms never makes a term of it
+(it is not a letter or digit), so no query, not even a one-character prefix, can match a key term.
 
 The keys are written with the words (search_index.write / fill read them from the case row) and
 follow every change of those columns through a trigger on `cases` (migration search_0002), in the
-same transaction as the change. The inbox applies every condition to the case row as before: the
+same transaction as the change.
+
+SQLite keeps its index without keys: the same design on FTS5 (key tokens in each document, a trigger
+rewriting the document) was built and measured, and cost more CPU than it saved — FTS5 reads the
+whole doclist of every key token a query names (a tab's units or (type, state) pairs cover most
+cases), with no skipping like GIN's; even a search matching nothing cost 5–10 ms instead of 0.5–1
+(BENCHMARKS.md). The inbox applies every condition to the case row as before: the
 key terms only narrow what is read, so a stale key could hide a case but never show one outside the
 user's tab or scope.
 """
@@ -38,25 +44,17 @@ def key(kind: str, value: str) -> str:
     return KEY + kind + value.encode("utf-8").hex()
 
 
-def _hex(dialect: str, expr: str) -> str:
-    if dialect == "postgresql":
-        return f"encode(convert_to(coalesce({expr}, ''), 'UTF8'), 'hex')"
-    return f"lower(hex(coalesce({expr}, '')))"
+def _hex(expr: str) -> str:
+    return f"encode(convert_to(coalesce({expr}, ''), 'UTF8'), 'hex')"
 
 
-def keys_sql(dialect: str, row: str) -> str:
-    """The key terms of the case row `row` (an alias, new/NEW in a trigger, "" for bare column names)
-    as an SQL expression: on SQLite FTS5 text (space-separated), on PostgreSQL a text[]."""
-    k = "chr(57345)" if dialect == "postgresql" else "char(57345)"
+def keys_sql(row: str) -> str:
+    """The key terms of the case row `row` (an alias, "" for bare column names) as a text[] expression."""
     c = {name: f"{row}.{name}" if row else name for name in COLUMNS}
     pair = c["type"] + " || '/' || " + c["state"]
-    parts = [f"{k} || 'u' || {_hex(dialect, c['unit'])}",
-             f"{k} || 'p' || {_hex(dialect, pair)}",
-             f"{k} || 's' || {_hex(dialect, c['stage'])}",
-             f"CASE WHEN {c['assignee']} IS NULL THEN {k} || 'n' ELSE {k} || 'a' || {_hex(dialect, c['assignee'])} END"]
-    if dialect == "postgresql":
-        return "ARRAY[" + ", ".join(parts) + "]"
-    return " || ' ' || ".join(parts)
+    k = "chr(57345)"
+    return (f"ARRAY[{k} || 'u' || {_hex(c['unit'])}, {k} || 'p' || {_hex(pair)}, {k} || 's' || {_hex(c['stage'])}, "
+            f"CASE WHEN {c['assignee']} IS NULL THEN {k} || 'n' ELSE {k} || 'a' || {_hex(c['assignee'])} END]")
 
 
 def _groups(shape: InboxQuery) -> list[list[str]]:
@@ -80,20 +78,18 @@ def _groups(shape: InboxQuery) -> list[list[str]]:
     return [sorted(set(g)) for g in groups if g]
 
 
-def key_query(dialect: str, shape: InboxQuery) -> str | None:
-    """The shape's key terms as a match expression to AND with the words' (None: no condition)."""
+def key_query(shape: InboxQuery) -> str | None:
+    """The shape's key terms as a tsquery to AND with the words' (None: no condition)."""
     groups = _groups(shape)
     if not groups:
         return None
-    if dialect == "postgresql":
-        return " & ".join("(" + " | ".join(quoted(t) for t in g) + ")" for g in groups)
-    return " AND ".join("(" + " OR ".join(g) + ")" for g in groups)  # barewords: non-ASCII, letters, digits
+    return " & ".join("(" + " | ".join(quoted(t) for t in g) + ")" for g in groups)
 
 
-# Migration search_0002: the triggers that keep the key terms with the case row.
-PG_DDL = (
+# Migration search_0002: the trigger that keeps the key terms with the case row.
+DDL = (
     "CREATE FUNCTION case_search_keys(unit text, type text, state text, stage text, assignee text) "
-    "RETURNS text[] LANGUAGE sql IMMUTABLE AS $$ SELECT " + keys_sql("postgresql", "") + " $$",
+    "RETURNS text[] LANGUAGE sql IMMUTABLE AS $$ SELECT " + keys_sql("") + " $$",
     "CREATE FUNCTION case_search_follow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
     "UPDATE case_search SET terms = ts_delete(terms, case_search_keys(OLD.unit, OLD.type, OLD.state, OLD.stage, "
     "OLD.assignee)) || array_to_tsvector(case_search_keys(NEW.unit, NEW.type, NEW.state, NEW.stage, NEW.assignee)) "
@@ -101,14 +97,5 @@ PG_DDL = (
     "CREATE TRIGGER case_search_follow AFTER UPDATE OF " + ", ".join(COLUMNS) + " ON cases FOR EACH ROW WHEN ("
     + " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in COLUMNS) + ") EXECUTE FUNCTION case_search_follow()",
 )
-PG_DROP = ("DROP TRIGGER IF EXISTS case_search_follow ON cases", "DROP FUNCTION IF EXISTS case_search_follow()",
-           "DROP FUNCTION IF EXISTS case_search_keys(text, text, text, text, text)")
-# SQLite: the words are the body up to the first key term (the keys are always last).
-SQLITE_DDL = (
-    "CREATE TRIGGER case_search_follow AFTER UPDATE OF " + ", ".join(COLUMNS) + " ON cases WHEN "
-    + " OR ".join(f"old.{c} IS NOT new.{c}" for c in COLUMNS) + " BEGIN "
-    "UPDATE case_search SET body = CASE WHEN instr(body, char(57345)) > 0 "
-    "THEN substr(body, 1, instr(body, char(57345)) - 1) ELSE body || ' ' END || "
-    + keys_sql("sqlite", "new") + " WHERE rowid = new.rowid; END",
-)
-SQLITE_DROP = ("DROP TRIGGER IF EXISTS case_search_follow",)
+DROP = ("DROP TRIGGER IF EXISTS case_search_follow ON cases", "DROP FUNCTION IF EXISTS case_search_follow()",
+        "DROP FUNCTION IF EXISTS case_search_keys(text, text, text, text, text)")
