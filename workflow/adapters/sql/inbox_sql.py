@@ -27,8 +27,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
-from workflow.adapters.sql.search_index import FOUND, FOUND_IN, PROBE
-from workflow.adapters.sql.search_keys import key_query
+from workflow.adapters.sql.search_index import FOUND, PROBE
 from workflow.read_side import InboxQuery
 
 SearchPlan = Literal["", "found", "probe"]
@@ -78,15 +77,10 @@ def counts_statement(dialect: str, shapes: tuple[InboxQuery, ...], cap: int, sea
     return Statement("SELECT " + ", ".join(columns), params)
 
 
-@lru_cache(maxsize=1024)
-def search_hits_statement(dialect: str, shape: InboxQuery | None) -> Statement:
-    """How many cases the words match, up to a cap (`n`): what chooses the plan. With a shape (PostgreSQL),
-    those of its tab by the index's key terms (search_keys): one index read, the other conditions not applied."""
-    if shape is None:
-        search, n = ("%(search)s", "%(n)s") if dialect == "postgresql" else (":search", ":n")
-        return Statement(f"SELECT count(*) FROM ({FOUND[dialect].format(q=search)} LIMIT {n}) f", {})
-    builder = _Builder(dialect, shape)
-    return Statement(f"SELECT count(*) FROM ({builder.matches()} LIMIT {builder.ph('n')}) f", builder.params)
+def search_hits_statement(dialect: str) -> str:
+    """How many cases the words match, up to a cap (`n`): what chooses the plan."""
+    search, n = ("%(search)s", "%(n)s") if dialect == "postgresql" else (":search", ":n")
+    return f"SELECT count(*) FROM ({FOUND[dialect].format(q=search)} LIMIT {n}) f"
 
 
 class _Builder:
@@ -149,19 +143,12 @@ class _Builder:
             return [f"x.{cols[0]} {self.bind_list('key', sorted(k[0] for k in keys))}"]
         return [self.pair_condition(sorted((k[0], k[1]) for k in keys), "key")]
 
-    def matches(self) -> str:
-        """The ids of the cases the words match among those the shape's key terms allow (search_keys)."""
-        keys = key_query(self.shape) if self.pg else None  # SQLite: no key terms (search_keys says why)
-        if keys is None:
-            return FOUND[self.dialect].format(q=self.ph("search"))
-        return FOUND_IN.format(q=self.ph("search"), k=self.bind("keys", keys))
-
     def found(self, conds: list[str], what: str, ordered: bool, limited: bool) -> str:
-        """The search's cases in the tab (read from the index), every condition applied to each row."""
+        """The search's cases (read from the index), the other conditions applied to each."""
         where = " AND ".join(self.key_filter() + conds) or "1 = 1"
         order = f" ORDER BY {DUE}, x.id" if ordered else ""
         # CROSS JOIN keeps SQLite's join order: from the index's hits to their rows by key.
-        return (f"SELECT {what} FROM ({self.matches()}) f "
+        return (f"SELECT {what} FROM ({FOUND[self.dialect].format(q=self.ph('search'))}) f "
                 f"CROSS JOIN cases x WHERE x.id = f.case_id AND {where}{order}"
                 f"{' LIMIT ' + self.ph('n') if limited else ''}")
 

@@ -26,7 +26,6 @@ import yaml
 from sqlalchemy import Connection, text
 
 from workflow.adapters.sql import driver_sql
-from workflow.adapters.sql.search_keys import keys_sql, quoted
 from workflow.search_terms import SearchQuery, document_terms, searchable_texts, text_fields
 
 BATCH = 2000
@@ -37,9 +36,6 @@ FOUND = {
               "WHERE case_search MATCH {q}",
     "postgresql": "SELECT s.case_id FROM case_search s WHERE s.terms @@ CAST({q} AS tsquery)",
 }
-# PostgreSQL: the same, ANDed with the key terms of an inbox tab (search_keys; `{k}` their tsquery): the
-# words' matches in the tab, in one GIN index read.
-FOUND_IN = "SELECT s.case_id FROM case_search s WHERE s.terms @@ (CAST({q} AS tsquery) && CAST({k} AS tsquery))"
 # Whether the case `x` matches, tested on each row a walk reads (walks in deadline order over common
 # words); `{q}` is the match expression. SQLite: membership of the row's rowid in the matches' rowids,
 # collected once per request into a temporary table (`collect_hits`; FTS5 3.40 runs the whole phrase
@@ -56,17 +52,21 @@ PROBE = {
 }
 
 
+def _quoted(term: str) -> str:
+    return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
 def document_value(dialect: str, terms: list[str]) -> str:
     """What is stored for a case: FTS5 text, or a tsvector literal with positions."""
     if dialect == "postgresql":
-        return " ".join(f"{quoted(term)}:{i}" for i, term in enumerate(terms, 1))
+        return " ".join(f"{_quoted(term)}:{i}" for i, term in enumerate(terms, 1))
     return " ".join(terms)
 
 
 def match_value(dialect: str, query: SearchQuery) -> str:
     """The match expression of a query: an FTS5 phrase, or a tsquery literal of a `<->` phrase."""
     if dialect == "postgresql":
-        parts = [quoted(term) for term in query.terms]
+        parts = [_quoted(term) for term in query.terms]
         if query.prefix:
             parts[-1] += ":*"
         return " <-> ".join(parts)
@@ -89,14 +89,12 @@ def collect_hits(conn: Connection, match: str) -> int:
 
 
 def write(conn: Connection, case_id: str, terms: list[str], *, new: bool) -> None:
-    """Store the case's terms (replacing what was there), in the caller's transaction; on PostgreSQL with
-    its key terms (search_keys), read from the case row, which is written first."""
+    """Store the case's terms (replacing what was there), in the caller's transaction."""
     dialect = conn.dialect.name
     value = document_value(dialect, terms)
     if dialect == "postgresql":
-        driver_sql.run(conn, "INSERT INTO case_search (case_id, terms) SELECT x.id, CAST(%s AS tsvector) || "
-                             f"array_to_tsvector({keys_sql('x')}) FROM cases x WHERE x.id = %s "
-                             "ON CONFLICT (case_id) DO UPDATE SET terms = EXCLUDED.terms", (value, case_id))
+        driver_sql.run(conn, "INSERT INTO case_search (case_id, terms) VALUES (%s, CAST(%s AS tsvector)) "
+                             "ON CONFLICT (case_id) DO UPDATE SET terms = EXCLUDED.terms", (case_id, value))
         return
     found = None if new else driver_sql.first(conn, "SELECT doc FROM case_search_docs WHERE case_id = ?", (case_id,))
     if found is not None:
@@ -110,8 +108,7 @@ def write(conn: Connection, case_id: str, terms: list[str], *, new: bool) -> Non
 
 
 def fill(conn: Connection) -> int:
-    """Index every case into the (empty) index: migrations search_0001 and search_0002, and bulk-loaded
-    benchmark databases (on PostgreSQL with the key terms, search_keys).
+    """Index every case into the (empty) index: migration search_0001, and bulk-loaded benchmark databases.
 
     The free-text fields come from the stored definition of each case's version; the number of cases indexed.
     On SQLite each document is numbered by its case row's rowid (see the module docstring).
@@ -123,22 +120,19 @@ def fill(conn: Connection) -> int:
     insert = ("INSERT INTO case_search (case_id, terms) VALUES (%(id)s, CAST(%(value)s AS tsvector))" if pg else
               "INSERT INTO case_search_docs (doc, case_id) VALUES (:doc, :id)")
     last, done = "", 0
-    rowid, keys = ("NULL", keys_sql("x")) if pg else ("x.rowid", "NULL")
+    rowid = "NULL" if pg else "rowid"
     while True:
-        rows = conn.execute(text(f"SELECT x.id, x.type, x.definition_version, x.title, x.snapshot, {rowid}, {keys} "
-                                 "FROM cases x WHERE x.id > :last ORDER BY x.id LIMIT :n"),
-                            {"last": last, "n": BATCH}).all()
+        rows = conn.execute(text(f"SELECT id, type, definition_version, title, snapshot, {rowid} FROM cases "
+                                 "WHERE id > :last ORDER BY id LIMIT :n"), {"last": last, "n": BATCH}).all()
         if not rows:
             return done
         batch = []
-        for case_id, case_type, version, title, snapshot, doc, key_terms in rows:
+        for case_id, case_type, version, title, snapshot, doc in rows:
             done += 1
             fields = json.loads(snapshot).get("fields") or {}
             texts = searchable_texts(title, fields, names.get((case_type, int(version)), ()))
-            value = document_value(conn.dialect.name, document_terms(texts))
-            if pg:
-                value += " " + " ".join(map(quoted, key_terms))
-            batch.append({"doc": doc, "id": case_id, "value": value})
+            batch.append({"doc": doc, "id": case_id,
+                          "value": document_value(conn.dialect.name, document_terms(texts))})
         conn.exec_driver_sql(insert, batch)
         if not pg:
             conn.exec_driver_sql("INSERT INTO case_search (rowid, body) VALUES (:doc, :value)", batch)

@@ -52,8 +52,8 @@ alerts_t = table("alerts", column("id"), column("login"), column("case_id"), col
 
 
 Plans = dict[str, "tuple[SearchPlan, dict[str, str]] | None"]  # words -> plan and values (None: match nothing)
-# Up to this many matching cases in the page's tab a search reads them from the index and sorts them (cost ∝
-# matches); beyond, the tab's seeks walk in deadline order testing each row (hits are dense). BENCHMARKS.md.
+# Up to this many matching cases a search reads them from the index and sorts them (cost ∝ matches);
+# beyond, the tab's seeks walk in deadline order testing each row (a common word matches early). BENCHMARKS.md.
 SEARCH_FOUND_MAX = 3000
 
 
@@ -101,47 +101,29 @@ class SqlQueries(BoardQueries):
             plan: Plans = {}  # the search's plan, worked out once for both
             return self._page(conn, query, after, limit, plan), self._counts(conn, counted, cap, plan)
 
-    def _search(self, conn: Connection, query: InboxQuery, plan: Plans, *, page: bool
+    def _search(self, conn: Connection, text: str | None, plan: Plans
                 ) -> tuple[SearchPlan, dict[str, str]] | None:
-        """("", {}) without words; (plan, the values it binds) for words; None when they can match nothing.
-
-        Few matches (under SEARCH_FOUND_MAX) are read from the index and sorted; more are found by walking
-        the tab in deadline order, testing each row. PostgreSQL counts the matches in the page's tab (the
-        index's key terms, search_keys) and its counts always read them so; SQLite counts the words'
-        matches anywhere, once per request (its index has no key terms).
-        """
-        text = query.filt.text
+        """("", {}) without words; (plan, the values it binds) for words; None when they can match nothing."""
         if not text:
             return "", {}
         if text not in plan:
             terms = query_terms(text)
-            plan[text] = None if terms is None else self._plan(conn, match_value(self.dialect, terms))
-        found = plan[text]
-        if found is None or self.dialect != "postgresql" or not page:
-            return found
-        stmt = search_hits_statement(self.dialect, _shape(query))
-        # With LIMIT the planner prefers a sequential scan testing each document (350 ms, EXPLAIN ANALYZE).
-        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
-        hits = conn.exec_driver_sql(stmt.sql, {**stmt.params, **found[1], "n": SEARCH_FOUND_MAX}).scalar_one()
-        conn.exec_driver_sql("SET LOCAL enable_seqscan = on")
-        return (SEARCH_FOUND if hits < SEARCH_FOUND_MAX else SEARCH_PROBE), found[1]
-
-    def _plan(self, conn: Connection, match: str) -> tuple[SearchPlan, dict[str, str]]:
-        if self.dialect == "postgresql":  # per tab (above)
-            return SEARCH_FOUND, {"search": match}
-        hits = conn.exec_driver_sql(search_hits_statement(self.dialect, None).sql,
-                                    {"search": match, "n": SEARCH_FOUND_MAX}).scalar_one()
-        if hits < SEARCH_FOUND_MAX:
-            return SEARCH_FOUND, {"search": match}
-        collect_hits(conn, match)  # the set PROBE tests, once per request
-        return SEARCH_PROBE, {"search": match}
+            if terms is None:
+                plan[text] = None
+            else:
+                match = match_value(self.dialect, terms)
+                hits = conn.exec_driver_sql(search_hits_statement(self.dialect),
+                                            {"search": match, "n": SEARCH_FOUND_MAX}).scalar_one()
+                chosen = SEARCH_FOUND if hits < SEARCH_FOUND_MAX else SEARCH_PROBE
+                if chosen == SEARCH_PROBE and self.dialect == "sqlite":  # the set PROBE tests, once per request
+                    collect_hits(conn, match)
+                plan[text] = (chosen, {"search": match})
+        return plan[text]
 
     def _page(self, conn: Connection, query: InboxQuery, after: str | None, limit: int,
               plan: Plans | None = None) -> InboxPage:
-        if _matches_nothing(query):
-            return InboxPage([], None)
-        search = self._search(conn, query, {} if plan is None else plan, page=True)
-        if search is None:
+        search = self._search(conn, query.filt.text, {} if plan is None else plan)
+        if _matches_nothing(query) or search is None:
             return InboxPage([], None)
         cursor = _CURSOR.match(after or "")
         stmt = page_statement(self.dialect, _shape(query), cursor is not None, limit + 1, search[0])
@@ -162,7 +144,7 @@ class SqlQueries(BoardQueries):
         if len({(q.now, q.filt.source, q.filt.text, q.filt.campaign) for q in asked}) > 1:
             raise ValueError("counts in one statement share the instant, the source and campaign filters and the "
                              "words")
-        search = self._search(conn, asked[0], {} if plan is None else plan, page=False)
+        search = self._search(conn, asked[0].filt.text, {} if plan is None else plan)
         if search is None:
             return [0] * len(queries)
         stmt = counts_statement(self.dialect, tuple(_shape(q) for q in asked), cap, search[0])
