@@ -155,3 +155,14 @@ def test_two_workers_share_one_session_and_one_sweeper(database_url, tmp_path, s
     assert swept == {sweeper}  # and only the lease holder ever swept
     released = _lease(database_url)
     assert released is not None and released[1] <= datetime.now(UTC)  # the lease was handed back at the stop
+
+
+def test_processes_starting_together_end_with_one_session_key(tmp_path):
+    """Whoever creates the instance key first wins; every other starter reads that key, whole, never its own."""
+    from web import _instance_secret
+
+    instance = tmp_path / "instance"
+    with ThreadPoolExecutor(16) as pool:
+        keys = set(pool.map(lambda _: _instance_secret(instance), range(64)))
+    assert len(keys) == 1 and len(keys.pop()) == 64
+    assert [p.name for p in instance.iterdir()] == ["secret_key"]  # no draft left behind
