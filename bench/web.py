@@ -47,10 +47,11 @@ if __name__ == "__main__":
 
 
 def workers() -> int:
-    """Worker processes, as `rectiflow serve` chooses them: one per CPU with gunicorn, else one."""
+    """Worker processes, as `rectiflow serve` chooses them: one per CPU with gunicorn, else one.
+    BENCH_WEB_WORKERS=1 measures the one-process waitress server instead (for a comparison)."""
     from rectiflow.serve_workers import unavailable
 
-    return 1 if unavailable() else (os.cpu_count() or 1)
+    return 1 if unavailable() else int(os.environ.get("BENCH_WEB_WORKERS") or os.cpu_count() or 1)
 
 
 def serve_hello(port: int, work: Path, n_workers: int) -> subprocess.Popen[bytes]:
@@ -64,6 +65,42 @@ def serve_hello(port: int, work: Path, n_workers: int) -> subprocess.Popen[bytes
                "hello_app:app"]
     with (work / "hello.log").open("wb") as sink:
         return subprocess.Popen(cmd, stdout=sink, stderr=subprocess.STDOUT)
+
+
+def pss_mb(pid: int) -> float:
+    """Proportional set size now (shared pages split among the processes sharing them): what a worker
+    really adds, since pages inherited from the master are shared until written."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return float("nan")
+
+
+def server_cpu_s(master: int) -> float:
+    """CPU seconds (user + system) used so far by the server: the master and its worker processes.
+    Per request, this is what a page costs the server whatever else the machine is doing."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(entry.name) == master or int(fields[1]) == master:
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def measured(url: str, cfg: Config, cookie: str | None, work: Path, server: subprocess.Popen[bytes]) -> dict[str, Any]:
+    """wrk's figures plus the server's CPU per request over the same run."""
+    before = server_cpu_s(server.pid)
+    figures = wrk(url, cfg.web_seconds, cfg.web_clients, cookie, work)
+    cpu = server_cpu_s(server.pid) - before
+    figures["server_cpu_ms_per_request"] = round(1000 * cpu / max(figures["requests"], 1), 2)
+    return figures
 
 
 def worker_rss_mb(master: int) -> dict[int, float]:
@@ -189,7 +226,7 @@ def run(cfg: Config, dataset: tuple[int, str, str, dict[str, Any]] | None) -> di
     hello = serve_hello(port, work, n_workers)
     try:
         wait_up(port, hello)
-        results["bare_flask"] = wrk(f"http://127.0.0.1:{port}/", cfg.web_seconds, cfg.web_clients, None, work)
+        results["bare_flask"] = measured(f"http://127.0.0.1:{port}/", cfg, None, work, hello)
     finally:
         stop(hello)
     port = free_port()
@@ -199,28 +236,29 @@ def run(cfg: Config, dataset: tuple[int, str, str, dict[str, Any]] | None) -> di
         cookie = login(port, "k000-sfs-1-handler1", "rectiflow-demo")
         case_id = _a_case(url)
         results["rss_mb_idle"] = max(worker_rss_mb(server.pid).values(), default=round(peak_rss_mb(server.pid), 1))
-        results["inbox_page"] = wrk(f"http://127.0.0.1:{port}/", cfg.web_seconds, cfg.web_clients, cookie, work)
+        results["inbox_page"] = measured(f"http://127.0.0.1:{port}/", cfg, cookie, work, server)
         results["inbox_page"]["drain_s"] = settle(port)  # requests wrk left queued in the server
-        results["case_page"] = wrk(f"http://127.0.0.1:{port}/cases/{case_id}", cfg.web_seconds, cfg.web_clients,
-                                   cookie, work)
+        results["case_page"] = measured(f"http://127.0.0.1:{port}/cases/{case_id}", cfg, cookie, work, server)
         results["case_page"]["drain_s"] = settle(port)
         master, per_worker = round(peak_rss_mb(server.pid), 1), worker_rss_mb(server.pid)
         # Per worker process (the budget is per worker); with one process, that process itself.
         results["server_peak_rss_mb"] = max(per_worker.values(), default=master)
         results["rss_mb_by_process"] = {"master": master, "workers": list(per_worker.values()),
-                                        "total": round(master + sum(per_worker.values()), 1)}
+                                        "total": round(master + sum(per_worker.values()), 1),
+                                        "pss_now_total": round(sum(pss_mb(p) for p in (server.pid, *per_worker)), 1)}
     finally:
         stop(server)
     for name in ("bare_flask", "inbox_page", "case_page"):
         r = results[name]
         log(f"{name:<11} {r['requests_per_s']:>8,.0f} req/s  p50 {r['p50_ms']:>7.1f} ms  p95 {r['p95_ms']:>7.1f} ms  "
-            f"errors {r['errors']}")
+            f"errors {r['errors']}  server CPU {r['server_cpu_ms_per_request']:.2f} ms/request")
     ratio = results["inbox_page"]["requests_per_s"] / results["bare_flask"]["requests_per_s"]
     results["inbox_vs_bare_flask"] = round(ratio, 3)
     log(f"inbox page / bare Flask = {ratio:.3f} ({results['server']}, {n_workers} worker(s) × {THREADS} threads); "
         f"peak RSS per worker {results['server_peak_rss_mb']} MB, all processes {results['rss_mb_by_process']}")
     put_summary(cfg, "web_vs_bare_flask", ratio, n, db, server=results["server"], workers=n_workers,
-                threads=THREADS, inbox_p95_ms=results["inbox_page"]["p95_ms"],
+                threads=THREADS, inbox_cpu_ms=results["inbox_page"]["server_cpu_ms_per_request"],
+                case_cpu_ms=results["case_page"]["server_cpu_ms_per_request"], inbox_p95_ms=results["inbox_page"]["p95_ms"],
                 inbox_errors=results["inbox_page"]["errors"], case_page_rps=results["case_page"]["requests_per_s"],
                 case_p95_ms=results["case_page"]["p95_ms"], case_errors=results["case_page"]["errors"])
     RSS_BY_CASES[n] = results["server_peak_rss_mb"]
