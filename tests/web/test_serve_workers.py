@@ -166,3 +166,39 @@ def test_processes_starting_together_end_with_one_session_key(tmp_path):
         keys = set(pool.map(lambda _: _instance_secret(instance), range(64)))
     assert len(keys) == 1 and len(keys.pop()) == 64
     assert [p.name for p in instance.iterdir()] == ["secret_key"]  # no draft left behind
+
+
+def test_a_crashed_sweeper_is_replaced_within_the_lease(database_url, tmp_path):
+    """kill -9 of the sweeping worker: its lease runs out (3 intervals, at least 30 s) and another worker — the
+    standby, or the replacement gunicorn starts — sweeps from then on."""
+    from workflow.escalation.service import lease_ttl
+
+    port = _free_port()
+    proc, log = _start(database_url, tmp_path, port)
+    try:
+        _wait_until_serving(proc, port, tmp_path)
+        deadline = time.monotonic() + 30
+        while (holder := _lease(database_url)) is None and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert holder is not None
+        crashed = int(holder[0].split(":")[1])
+        os.kill(crashed, signal.SIGKILL)
+        limit = time.monotonic() + lease_ttl(1).total_seconds() + 20  # the lease, then a standby's next run
+        while time.monotonic() < limit:
+            now = _lease(database_url)
+            if now is not None and now[0] != holder[0] and now[1] > datetime.now(UTC):
+                break
+            time.sleep(0.5)
+        assert now is not None and now[0] != holder[0], "no other worker took the sweep over"
+        successor = int(now[0].split(":")[1])
+        assert successor in _workers_of(proc.pid) and successor != crashed
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            code = proc.wait(timeout=60)
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+            log.close()  # type: ignore[attr-defined]
+    output = (tmp_path / "serve.log").read_text()
+    assert code == 0 and "Traceback" not in output, output
