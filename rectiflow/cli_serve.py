@@ -40,14 +40,14 @@ def serve(host: str, port: int, workers: int, threads: int, demo: bool, no_sched
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s[%(process)d] %(levelname)s %(message)s")
     for noisy in ("transitions", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    if workers > 1:
-        why_not = serve_workers.unavailable()
-        if why_not is None:
-            return serve_with_workers(host, port, workers, threads, demo, no_scheduler)
-        click.echo(f"note: {why_not}: serving in one process on waitress", err=True)
+    why_not = serve_workers.unavailable() if workers > 1 else None
+    if workers > 1 and why_not is None:
+        return serve_with_workers(host, port, workers, threads, demo, no_scheduler)
     # The port first: when it is taken, say so at once — before the database, the demo or the sweep is touched.
     web = _Deferred()
     server = listen(web, host=host, port=port, threads=threads)
+    if why_not:  # after the port is ours: a taken port is still the first and only thing said
+        click.echo(f"note: {why_not}: serving in one process on waitress", err=True)
     stop: Callable[[], None] = _nothing  # replaced once the sweep runs
     try:
         app = application()
