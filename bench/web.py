@@ -95,7 +95,9 @@ def server_cpu_s(master: int) -> float:
 
 
 def measured(url: str, cfg: Config, cookie: str | None, work: Path, server: subprocess.Popen[bytes]) -> dict[str, Any]:
-    """wrk's figures plus the server's CPU per request over the same run."""
+    """wrk's figures plus the server's CPU per request over the same run, after one second of warm-up (every
+    worker compiles its templates and fills its caches on its first requests: not what a page costs)."""
+    wrk(url, 1, cfg.web_clients, cookie, work)
     before = server_cpu_s(server.pid)
     figures = wrk(url, cfg.web_seconds, cfg.web_clients, cookie, work)
     cpu = server_cpu_s(server.pid) - before
