@@ -1,10 +1,12 @@
 """The web UI under 50 concurrent clients vs a bare Flask "hello" route served the same way.
 
-`rectiflow serve --no-scheduler` (waitress, 8 threads) runs on a generated dataset as its own
-process; a logged-in client's cookie is replayed by wrk (50 connections, 2 threads) against the
-inbox page `/` and a case page `/cases/<id>`. The baseline is a one-route Flask app on waitress
-with the same threads, in the same run. Figures: requests/s, p50/p95 latency, errors (non-2xx,
-socket errors, timeouts). Memory: the server's peak RSS (VmHWM) after the load.
+`rectiflow serve --no-scheduler` runs on a generated dataset as its own process, as it is deployed:
+one gunicorn worker process per CPU (8 threads each); where gunicorn cannot run, one waitress
+process with 8 threads. A logged-in client's cookie is replayed by wrk (50 connections, 2 threads)
+against the inbox page `/` and a case page `/cases/<id>`. The baseline is a one-route Flask app on
+the same server with the same workers and threads, in the same run. Figures: requests/s, p50/p95
+latency, errors (non-2xx, socket errors, timeouts). Memory: the peak RSS (VmHWM) of each worker
+process after the load (server_rss_mb: the largest worker), the master's, and their sum.
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from typing import Any
 
 from bench.common import Config, banner, log, not_available, peak_rss_mb, put_summary, write_result
 
-THREADS = 8
+THREADS = 8  # per worker process
 RSS_BY_CASES: dict[int, float] = {}  # server peak RSS per dataset size, to show it stays flat
 LUA = """
 done = function(summary, latency, requests)
@@ -39,8 +41,82 @@ app = Flask("hello")
 @app.route("/")
 def hello():
     return "hello"
-waitress.serve(app, host="127.0.0.1", port=int(sys.argv[1]), threads=int(sys.argv[2]), ident="hello")
+if __name__ == "__main__":
+    waitress.serve(app, host="127.0.0.1", port=int(sys.argv[1]), threads=int(sys.argv[2]), ident="hello")
 """
+
+
+def workers() -> int:
+    """Worker processes, as `rectiflow serve` chooses them: one per CPU with gunicorn, else one.
+    BENCH_WEB_WORKERS=1 measures the one-process waitress server instead (for a comparison)."""
+    from rectiflow.serve_workers import unavailable
+
+    return 1 if unavailable() else int(os.environ.get("BENCH_WEB_WORKERS") or os.cpu_count() or 1)
+
+
+def serve_hello(port: int, work: Path, n_workers: int) -> subprocess.Popen[bytes]:
+    """The bare Flask route on the server rectiflow runs on, with the same workers and threads."""
+    (work / "hello_app.py").write_text(HELLO)
+    if n_workers == 1:
+        cmd = [sys.executable, str(work / "hello_app.py"), str(port), str(THREADS)]
+    else:
+        cmd = [sys.executable, "-m", "gunicorn", "--chdir", str(work), "--workers", str(n_workers), "--threads",
+               str(THREADS), "--worker-class", "gthread", "--bind", f"127.0.0.1:{port}", "--no-control-socket",
+               "hello_app:app"]
+    with (work / "hello.log").open("wb") as sink:
+        return subprocess.Popen(cmd, stdout=sink, stderr=subprocess.STDOUT)
+
+
+def pss_mb(pid: int) -> float:
+    """Proportional set size now (shared pages split among the processes sharing them): what a worker
+    really adds, since pages inherited from the master are shared until written."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return float("nan")
+
+
+def server_cpu_s(master: int) -> float:
+    """CPU seconds (user + system) used so far by the server: the master and its worker processes.
+    Per request, this is what a page costs the server whatever else the machine is doing."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(entry.name) == master or int(fields[1]) == master:
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def measured(url: str, cfg: Config, cookie: str | None, work: Path, server: subprocess.Popen[bytes]) -> dict[str, Any]:
+    """wrk's figures plus the server's CPU per request over the same run, after one second of warm-up (every
+    worker compiles its templates and fills its caches on its first requests: not what a page costs)."""
+    wrk(url, 1, cfg.web_clients, cookie, work)
+    before = server_cpu_s(server.pid)
+    figures = wrk(url, cfg.web_seconds, cfg.web_clients, cookie, work)
+    cpu = server_cpu_s(server.pid) - before
+    figures["server_cpu_ms_per_request"] = round(1000 * cpu / max(figures["requests"], 1), 2)
+    return figures
+
+
+def worker_rss_mb(master: int) -> dict[int, float]:
+    """Peak RSS of each worker process (the server's children)."""
+    rss = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == master:
+                rss[int(entry.name)] = round(peak_rss_mb(int(entry.name)), 1)
+    return rss
 
 
 def missing() -> str | None:
@@ -113,14 +189,14 @@ def settle(port: int, timeout: float = 900) -> float:
     return round(time.perf_counter() - t0, 1)
 
 
-def serve_rectiflow(url: str, port: int, instance: Path, log_file: Path) -> subprocess.Popen[bytes]:
-    exe = Path(sys.executable).with_name("rectiflow")
+def serve_rectiflow(url: str, port: int, instance: Path, log_file: Path, n_workers: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "RECTIFLOW_DATABASE_URL": url, "RECTIFLOW_INSTANCE": str(instance),
            "RECTIFLOW_NOW": "2026-04-01T02:00:00Z"}
     # The server's log goes to a file: a pipe nobody reads fills up under load (waitress warns about
     # its queue depth on every request) and then blocks the server's main loop for good.
-    with log_file.open("wb") as sink:
-        return subprocess.Popen([str(exe), "serve", "--no-scheduler", "--port", str(port), "--threads", str(THREADS)],
+    with log_file.open("wb") as sink:  # `python -m rectiflow`: this checkout's code, like the rest of the run
+        return subprocess.Popen([sys.executable, "-m", "rectiflow", "serve", "--no-scheduler", "--port", str(port),
+                                 "--workers", str(n_workers), "--threads", str(THREADS)],
                                 env=env, stdout=sink, stderr=subprocess.STDOUT)
 
 
@@ -144,45 +220,52 @@ def run(cfg: Config, dataset: tuple[int, str, str, dict[str, Any]] | None) -> di
     n, db, url, _info = dataset  # type: ignore[misc]
     work = cfg.work / "web"
     work.mkdir(parents=True, exist_ok=True)
+    n_workers = workers()
     results: dict[str, Any] = {"cases": n, "db": db, "clients": cfg.web_clients, "seconds": cfg.web_seconds,
-                               "server_threads": THREADS, "tool": "wrk"}
+                               "server": "gunicorn gthread" if n_workers > 1 else "waitress",
+                               "server_workers": n_workers, "server_threads": THREADS, "tool": "wrk"}
     port = free_port()
-    with (work / "hello.log").open("wb") as sink:
-        hello = subprocess.Popen([sys.executable, "-c", HELLO, str(port), str(THREADS)], stdout=sink,
-                                 stderr=subprocess.STDOUT)
+    hello = serve_hello(port, work, n_workers)
     try:
         wait_up(port, hello)
-        results["bare_flask"] = wrk(f"http://127.0.0.1:{port}/", cfg.web_seconds, cfg.web_clients, None, work)
+        results["bare_flask"] = measured(f"http://127.0.0.1:{port}/", cfg, None, work, hello)
     finally:
         stop(hello)
     port = free_port()
-    server = serve_rectiflow(url, port, cfg.work / "web-instance", work / "server.log")
+    server = serve_rectiflow(url, port, cfg.work / "web-instance", work / "server.log", n_workers)
     try:
         wait_up(port, server)
         cookie = login(port, "k000-sfs-1-handler1", "rectiflow-demo")
         case_id = _a_case(url)
-        results["rss_mb_idle"] = round(peak_rss_mb(server.pid), 1)
-        results["inbox_page"] = wrk(f"http://127.0.0.1:{port}/", cfg.web_seconds, cfg.web_clients, cookie, work)
+        results["rss_mb_idle"] = max(worker_rss_mb(server.pid).values(), default=round(peak_rss_mb(server.pid), 1))
+        results["inbox_page"] = measured(f"http://127.0.0.1:{port}/", cfg, cookie, work, server)
         results["inbox_page"]["drain_s"] = settle(port)  # requests wrk left queued in the server
-        results["case_page"] = wrk(f"http://127.0.0.1:{port}/cases/{case_id}", cfg.web_seconds, cfg.web_clients,
-                                   cookie, work)
+        results["case_page"] = measured(f"http://127.0.0.1:{port}/cases/{case_id}", cfg, cookie, work, server)
         results["case_page"]["drain_s"] = settle(port)
-        results["server_peak_rss_mb"] = round(peak_rss_mb(server.pid), 1)
+        master, per_worker = round(peak_rss_mb(server.pid), 1), worker_rss_mb(server.pid)
+        # Per worker process (the budget is per worker); with one process, that process itself.
+        results["server_peak_rss_mb"] = max(per_worker.values(), default=master)
+        results["rss_mb_by_process"] = {"master": master, "workers": list(per_worker.values()),
+                                        "total": round(master + sum(per_worker.values()), 1),
+                                        "pss_now_total": round(sum(pss_mb(p) for p in (server.pid, *per_worker)), 1)}
     finally:
         stop(server)
     for name in ("bare_flask", "inbox_page", "case_page"):
         r = results[name]
         log(f"{name:<11} {r['requests_per_s']:>8,.0f} req/s  p50 {r['p50_ms']:>7.1f} ms  p95 {r['p95_ms']:>7.1f} ms  "
-            f"errors {r['errors']}")
+            f"errors {r['errors']}  server CPU {r['server_cpu_ms_per_request']:.2f} ms/request")
     ratio = results["inbox_page"]["requests_per_s"] / results["bare_flask"]["requests_per_s"]
     results["inbox_vs_bare_flask"] = round(ratio, 3)
-    log(f"inbox page / bare Flask = {ratio:.3f}; server peak RSS {results['server_peak_rss_mb']} MB")
-    put_summary(cfg, "web_vs_bare_flask", ratio, n, db, inbox_p95_ms=results["inbox_page"]["p95_ms"],
+    log(f"inbox page / bare Flask = {ratio:.3f} ({results['server']}, {n_workers} worker(s) × {THREADS} threads); "
+        f"peak RSS per worker {results['server_peak_rss_mb']} MB, all processes {results['rss_mb_by_process']}")
+    put_summary(cfg, "web_vs_bare_flask", ratio, n, db, server=results["server"], workers=n_workers,
+                threads=THREADS, inbox_cpu_ms=results["inbox_page"]["server_cpu_ms_per_request"],
+                case_cpu_ms=results["case_page"]["server_cpu_ms_per_request"], inbox_p95_ms=results["inbox_page"]["p95_ms"],
                 inbox_errors=results["inbox_page"]["errors"], case_page_rps=results["case_page"]["requests_per_s"],
                 case_p95_ms=results["case_page"]["p95_ms"], case_errors=results["case_page"]["errors"])
     RSS_BY_CASES[n] = results["server_peak_rss_mb"]
     put_summary(cfg, "server_rss_mb", results["server_peak_rss_mb"], n, db, idle_mb=results["rss_mb_idle"],
-                peak_by_cases=dict(RSS_BY_CASES))
+                peak_by_cases=dict(RSS_BY_CASES), workers=n_workers, by_process=results["rss_mb_by_process"])
     write_result(cfg, f"web_{n}", results)
     return results
 

@@ -1,17 +1,22 @@
-"""`rectiflow serve`: the web UI on waitress (a production WSGI server), with the escalation sweep embedded.
+"""`rectiflow serve`: the web UI, with the escalation sweep embedded.
 
+With several workers (the default on Linux: one per CPU) it runs gunicorn's worker processes
+(rectiflow/serve_workers.py); with `--workers 1`, or where gunicorn cannot run (Windows, not
+installed), waitress serves in this one process with threads.
 The sweep runs in a background thread guarded by the database lease, so it is safe to run
 `serve` beside a standalone `rectiflow scheduler` or several web processes: one sweeps at a time.
 """
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from typing import Any
 
 import click
 
-from rectiflow.common import application, handles_errors
+from rectiflow import serve_workers
+from rectiflow.common import application, handles_errors, settings
 from workflow.bootstrap import Application
 from workflow.errors import InvalidInput
 
@@ -22,19 +27,27 @@ log = logging.getLogger("rectiflow.serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535),
               help="Port to listen on (0: any free port).")
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Worker threads.")
+@click.option("--workers", default=os.cpu_count() or 1, show_default="the CPU count", type=click.IntRange(1, 64),
+              help="Worker processes (gunicorn, Linux); 1: one process on waitress.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
+              help="Threads per worker process.")
 @click.option("--demo", is_flag=True, help="Seed the demo (units, users, ~60 cases) if the database is empty "
                                           "and print the demo logins.")
 @click.option("--no-scheduler", is_flag=True, help="Do not embed the escalation sweep.")
 @handles_errors
-def serve(host: str, port: int, threads: int, demo: bool, no_scheduler: bool) -> None:
+def serve(host: str, port: int, workers: int, threads: int, demo: bool, no_scheduler: bool) -> None:
     """Serve the web UI until interrupted."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s[%(process)d] %(levelname)s %(message)s")
     for noisy in ("transitions", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    why_not = serve_workers.unavailable() if workers > 1 else None
+    if workers > 1 and why_not is None:
+        return serve_with_workers(host, port, workers, threads, demo, no_scheduler)
     # The port first: when it is taken, say so at once — before the database, the demo or the sweep is touched.
     web = _Deferred()
     server = listen(web, host=host, port=port, threads=threads)
+    if why_not:  # after the port is ours: a taken port is still the first and only thing said
+        click.echo(f"note: {why_not}: serving in one process on waitress", err=True)
     stop: Callable[[], None] = _nothing  # replaced once the sweep runs
     try:
         app = application()
@@ -69,10 +82,64 @@ def listen(app: Any, *, host: str, port: int, threads: int) -> Any:
                                       ident="rectiflow")
     except OSError as err:
         _release(sockets, workers)
-        reason = err.strerror or str(err)
-        raise InvalidInput(f"cannot listen on {host}:{port}: {reason} — is rectiflow (or another server) already "
-                           "running there? Stop it, or choose another port with --port. Nothing was started."
-                           ) from None
+        raise _cannot_listen(host, port, err) from None
+
+
+def _cannot_listen(host: str, port: int, err: OSError) -> InvalidInput:
+    reason = err.strerror or str(err)
+    return InvalidInput(f"cannot listen on {host}:{port}: {reason} — is rectiflow (or another server) already "
+                        "running there? Stop it, or choose another port with --port. Nothing was started.")
+
+
+def serve_with_workers(host: str, port: int, workers: int, threads: int, demo: bool, no_scheduler: bool) -> None:
+    """`workers` gunicorn processes on one socket; what must happen once happens here, before the fork."""
+    try:
+        sock = serve_workers.bind(host, port)
+    except OSError as err:
+        raise _cannot_listen(host, port, err) from None
+    master = os.getpid()
+    try:
+        app = application()
+        try:
+            if demo:
+                _seed_and_announce(app)
+            from web import secret_key
+
+            secret_key(app.settings)  # created once here: every worker must sign sessions with the same key
+        finally:
+            app.close()  # no connection may cross the fork: each worker opens its own
+        sweep = "not embedded" if no_scheduler else (f"embedded in each worker, every "
+                                                     f"{app.settings.scheduler_interval}s; the lease lets one sweep")
+        click.echo(f"{workers} worker processes (gunicorn, {threads} threads each); escalation sweep {sweep}")
+        click.echo(f"rectiflow is serving on http://{host}:{sock.getsockname()[1]}/  (Ctrl-C to stop)")
+        serve_workers.serve(sock, workers=workers, threads=threads, worker_app=lambda: _worker_app(no_scheduler))
+    finally:
+        if os.getpid() == master:  # a worker leaves through here too (SystemExit): the socket is the master's
+            sock.close()
+
+
+def _worker_app(no_scheduler: bool) -> tuple[Any, Callable[[], None]]:
+    """In a worker, after the fork: its own application, Flask app and lease-guarded sweep."""
+    from web import create_app
+    from workflow.bootstrap import build
+
+    core = build(settings(), sync=False)  # the master stored the definitions already
+    web = create_app(core=core)
+    stop_sweep: Callable[[], None] = _nothing
+    if not no_scheduler:
+        from scheduler.runner import start_background_scheduler, stop_background_scheduler
+
+        scheduler, job = start_background_scheduler(core)
+        log.info("worker ready; sweep standing by for the lease as %s", job.owner)
+        stop_sweep = lambda: stop_background_scheduler(scheduler, job)  # noqa: E731
+
+    def release() -> None:
+        try:
+            stop_sweep()  # frees the lease at once, so a standby need not wait for it to expire
+        finally:
+            core.close()
+
+    return web, release
 
 
 def run(server: Any) -> None:

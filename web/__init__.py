@@ -79,7 +79,7 @@ def create_app(settings: Settings | None = None, core: Application | None = None
 def _defaults(core: Application) -> dict[str, Any]:
     secure = core.settings.cookie_secure
     return {
-        "SECRET_KEY": core.settings.secret_key or _instance_secret(core.settings.instance_dir),
+        "SECRET_KEY": secret_key(core.settings),
         "SESSION_COOKIE_NAME": "rectiflow_session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -99,17 +99,36 @@ def _defaults(core: Application) -> dict[str, Any]:
     }
 
 
+def secret_key(settings: Settings) -> str:
+    """The key that signs session cookies: RECTIFLOW_SECRET_KEY, or one kept in the instance folder.
+
+    Every process serving the same installation must use the same key, or a session signed by one
+    worker is refused by the next: `rectiflow serve --workers N` calls this once in the master,
+    before forking, so the workers all read the file it wrote.
+    """
+    return settings.secret_key or _instance_secret(settings.instance_dir)
+
+
 def _instance_secret(instance: Path) -> str:
-    """A per-installation key kept in the instance folder, so restarts keep sessions valid."""
+    """A per-installation key kept in the instance folder, so restarts keep sessions valid.
+
+    Written whole under a temporary name, then linked into place: a process starting at the same
+    moment either loses the race and reads the winner's key, or finds the complete file — never an
+    empty one.
+    """
     path = instance / "secret_key"
     if path.exists():
         return path.read_text().strip()
     instance.mkdir(parents=True, exist_ok=True)
     key = secrets.token_hex(32)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process created it first: use theirs
-        return path.read_text().strip()
+    draft = instance / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write(key)
+    try:
+        os.link(draft, path)
+    except FileExistsError:  # another process put its key there first: use theirs
+        return path.read_text().strip()
+    finally:
+        draft.unlink()
     return key

@@ -212,13 +212,14 @@ def touched(monkeypatch):
     return calls
 
 
-def test_serve_on_a_busy_port_fails_at_once_and_starts_nothing(no_db_cli, touched):
+@pytest.mark.parametrize("workers", ["1", "2"])  # waitress, and gunicorn's master
+def test_serve_on_a_busy_port_fails_at_once_and_starts_nothing(no_db_cli, touched, workers):
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
         started = time.monotonic()
-        result = no_db_cli("serve", "--port", str(port), "--demo")
+        result = no_db_cli("serve", "--workers", workers, "--port", str(port), "--demo")
         assert time.monotonic() - started < 10
     clean_failure(result, 1)
     assert result.stderr.startswith(f"error: cannot listen on 127.0.0.1:{port}: Address already in use — ")
@@ -246,7 +247,7 @@ def test_serve_holds_its_port_before_the_sweep_starts_and_says_serving_last(cli,
     monkeypatch.setattr(cli_serve, "listen", listen)
     monkeypatch.setattr(cli_serve, "embed_scheduler", sweep)
     monkeypatch.setattr(cli_serve, "run", lambda server: order.append("run"))
-    result = cli.ok("serve", "--port", "0")
+    result = cli.ok("serve", "--workers", "1", "--port", "0")
     assert [step.split()[0] for step in order] == ["bound", "sweep", "run", "sweep"]
     port = order[0].split()[1]
     assert result.stdout.rstrip().endswith(f"rectiflow is serving on http://127.0.0.1:{port}/  (Ctrl-C to stop)")

@@ -1,4 +1,5 @@
-"""`rectiflow serve`: waitress with the app, the demo seeding and the embedded sweep."""
+"""`rectiflow serve`: waitress with the app, the demo seeding and the embedded sweep (`--workers 1`, the
+portable path; several workers: test_serve_workers.py)."""
 from __future__ import annotations
 
 import pytest
@@ -20,7 +21,7 @@ def test_serve_runs_the_app_on_waitress_with_the_demo(env, monkeypatch):
 
     served = {}
     monkeypatch.setattr(cli_serve, "run", lambda server: served.update(server=server))
-    result = CliRunner().invoke(main, ["serve", "--demo", "--port", "0", "--no-scheduler"])
+    result = CliRunner().invoke(main, ["serve", "--workers", "1", "--demo", "--port", "0", "--no-scheduler"])
     assert result.exit_code == 0, result.output
     server = served["server"]
     assert server.effective_host == "127.0.0.1" and int(server.effective_port) > 0
@@ -66,6 +67,19 @@ def test_serve_embeds_the_sweep_when_the_scheduler_is_there(env, monkeypatch):
     monkeypatch.setattr(cli_serve, "run", lambda server: started.append("served"))
     monkeypatch.setattr(cli_serve, "embed_scheduler",
                         lambda app: started.append(app) or (lambda: started.append("stopped")))
-    result = CliRunner().invoke(main, ["serve", "--port", "0"])
+    result = CliRunner().invoke(main, ["serve", "--workers", "1", "--port", "0"])
     assert result.exit_code == 0, result.output
     assert len(started) == 3 and started[1:] == ["served", "stopped"]  # the sweep starts before serving, stops after
+
+
+def test_several_workers_fall_back_to_waitress_where_gunicorn_cannot_run(env, monkeypatch):
+    from rectiflow import cli_serve, serve_workers
+    from rectiflow.cli import main
+
+    served = {}
+    monkeypatch.setattr(serve_workers, "unavailable", lambda: "gunicorn does not run on win32")
+    monkeypatch.setattr(cli_serve, "run", lambda server: served.update(server=server))
+    result = CliRunner().invoke(main, ["serve", "--workers", "3", "--port", "0", "--no-scheduler"])
+    assert result.exit_code == 0, result.output
+    assert "note: gunicorn does not run on win32: serving in one process on waitress" in result.stderr
+    assert f"http://127.0.0.1:{served['server'].effective_port}/" in result.output  # waitress's server, bound
