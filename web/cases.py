@@ -188,8 +188,9 @@ def attachment(case_id: str, sha256: str) -> Response:
 
 @bp.route("/cases/new", methods=["GET", "POST"])
 def new() -> Response | tuple[str, int] | str:
-    openable = [d for d in core().registry.all_latest() if me().role in d.roles
-                and (not d.visible_to or me().role in d.visible_to)]
+    # The types this person may register: never one only a campaign opens (a plan measure, an assessment).
+    openable = [d for d in core().registry.all_latest() if me().role in (d.openers or d.roles)
+                and d.opened_by == "people" and (not d.visible_to or me().role in d.visible_to)]
     chosen = request.values.get("type")
     defn = next((d for d in openable if d.name == chosen), None)
     if defn is None:

@@ -96,6 +96,8 @@ MESSAGES: Mapping[str, str] = {
     # who may
     "access.read_only": N_("role '%(role)s' is read-only for cases"),
     "access.confidential": N_("%(case_type)s cases are confidential to %(roles)s"),
+    "case.opened_by_campaign": N_("%(case_type)s cases are opened by their campaign (a plan load or an "
+                                  "assessment), never by hand"),
     "access.may_not_open": N_("role '%(role)s' may not open %(case_type)s cases (openers: %(roles)s)"),
     "access.not_covered": N_("%(user)s (%(user_unit)s) does not cover unit '%(unit)s'"),
     "access.may_not_step": N_("role '%(role)s' may not '%(trigger)s' (allowed: %(roles)s)"),

@@ -244,9 +244,11 @@ def test_rectification_measure_extension_before_its_date(app, staff):
     s = app.cases
     due = (app.clock.now() + timedelta(days=30)).date().isoformat()
     later = (app.clock.now() + timedelta(days=60)).date().isoformat()
-    m = s.open_case("rectification_measure", actor="supervisor", unit="xf-lsk", title="律所离任人员自查",
-                    fields={"campaign": "local", "measure_id": "二(四)措施(1)", "measure_text": "组织律所自查",
-                            "responsible_unit": "xf-lsk", "due_date": due})
+    with s.begin() as work:  # as a plan load opens it (`opened_by: campaign`)
+        m = work.open(app.registry.latest("rectification_measure"), work.user("supervisor"), unit="xf-lsk",
+                      title="律所离任人员自查", by_campaign=True,
+                      fields={"campaign": "local", "measure_id": "二(四)措施(1)", "measure_text": "组织律所自查",
+                              "responsible_unit": "xf-lsk", "due_date": due})
     s.advance(m.id, "start", actor="lsk_head")
     s.advance(m.id, "request_extension", actor="lsk_head", fields={"extension_reason": "律所较多",
                                                                     "extension_until": later})

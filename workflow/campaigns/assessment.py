@@ -118,6 +118,6 @@ class Assessments:
                 return found
             lead: str | None = stored.plan.get("lead_unit")
             case = work.open(defn, work.user(actor), title=f"{stored.title} 评估验收", unit=lead,
-                             fields={"campaign": key}, campaign=key)
+                             fields={"campaign": key}, campaign=key, by_campaign=True)
             work.tx.add_assessment_case(key, case.id)
             return case.id

@@ -55,8 +55,9 @@ def _definition(d: Definition, traced: list[str]) -> list[Block]:
         out.append(Block("p", f"{d.description.get('zh', '')} — {d.description.get('en', '')}"))
     out.append(Block("p", f"**Source clauses:** {', '.join(d.source_clauses) or '—'}. "
                           f"**Plan items traced here:** {', '.join(traced) or '—'}."))
-    who = f"**Roles:** {', '.join(d.roles)}. **May open:** {', '.join(d.openers or d.roles)}. " \
-          f"**Assign:** {', '.join(d.assigners)}."
+    opens = "the campaign itself (a plan load or an assessment round)" if d.opened_by == "campaign" \
+        else ", ".join(d.openers or d.roles)
+    who = f"**Roles:** {', '.join(d.roles)}. **May open:** {opens}. **Assign:** {', '.join(d.assigners)}."
     if d.visible_to:
         who += f" **Confidential to:** {', '.join(d.visible_to)} (and auditors, read-only)."
     out.append(Block("p", who))

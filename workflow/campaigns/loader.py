@@ -242,7 +242,7 @@ def _open_measures(work: UnitOfWork, plan: Plan, user: User, defn: Any) -> LoadR
             if "plan_status" in defn.fields:  # v3: only a plan load sets it (workflow.campaigns.reconcile)
                 fields["plan_status"] = reconcile.IN_PLAN
             case_id = work.open(defn, user, title=_title(measure), unit=measure.responsible_unit,
-                                fields=fields, campaign=plan.key).id
+                                fields=fields, campaign=plan.key, by_campaign=True).id
             work.tx.add_measure_case(plan.key, measure.id, case_id)
             report.created.append(case_id)
         report.cases.append(case_id)

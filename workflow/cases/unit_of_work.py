@@ -32,7 +32,8 @@ from workflow.definitions.registry import DefinitionRegistry
 from workflow.engine.machine import Lifecycles
 from workflow.engine.policy import Scope
 from workflow.engine.projection import apply
-from workflow.errors import CaseBusy, CaseNotFound, ConcurrencyConflict, InvalidInput, UnknownUnit, UnknownUser
+from workflow.errors import (CaseBusy, CaseNotFound, ConcurrencyConflict, InvalidInput, NotAllowed, UnknownUnit,
+                             UnknownUser)
 from workflow.events import (
     COMMENTED,
     DEADLINE_RECOMPUTED,
@@ -190,7 +191,8 @@ class UnitOfWork:
              files: Iterable[dict[str, Any]] = (), comment: str | None = None,
              links: Iterable[Mapping[str, str]] = (), case_id: str | None = None, assignee: str | None = None,
              reported_at: datetime | None = None, provenance: Mapping[str, Any] | None = None,
-             campaign: str | None = None, preferred_campaign: str | None = None) -> CaseState:
+             campaign: str | None = None, preferred_campaign: str | None = None, by_campaign: bool = False
+             ) -> CaseState:
         """Register a new case of `defn` (intake, a declaration, a plan measure, a step's linked case).
 
         The usual checks apply (the role may open the type, the unit is in scope); a system user,
@@ -198,8 +200,11 @@ class UnitOfWork:
         was reported, for the 自查从宽、被查从严 rule (workflow.definitions.leniency). `provenance` (a ledger
         import's file, SHA-256 and row: workflow.ledger) is recorded in the event as `ledger`. `campaign` names
         the case's campaign; without one, the unit's one active campaign (workflow.cases.campaign_choice).
+        A type `opened_by: campaign` is opened only `by_campaign` (a plan load, an assessment round).
         """
         tx, now, work = self.tx, self.now, self.casework
+        if defn.opened_by == "campaign" and not by_campaign:
+            raise NotAllowed("case.opened_by_campaign", case_type=defn.name)
         title = clean_text(str(title), what="title", limit=TITLE_LIMIT)
         if not title:
             raise InvalidInput("case.title_empty")

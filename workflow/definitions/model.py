@@ -30,8 +30,10 @@ NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 TOP_LEVEL_KEYS = frozenset({
     "name", "version", "title", "description", "initial", "roles", "fields", "states", "transitions",
     "escalation", "visible_to", "assigners", "editors", "openers", "source_clauses", "leniency",
-    "acceptance",
+    "acceptance", "opened_by",
 })
+# Who opens cases of a type (`opened_by:`): people at intake, or only a campaign's own work.
+OPENED_BY = ("people", "campaign")
 # Keys of the nested specs: a misspelt key (`gaurds:`) must be an error, never silently ignored.
 FIELD_KEYS = frozenset({"type", "label", "required", "immutable", "choices", "max_length", "help", "computed",
                         "min", "max", "allow_past"})
@@ -117,6 +119,9 @@ class Definition:
     assigners: tuple[str, ...] = ()
     editors: tuple[str, ...] = ()
     openers: tuple[str, ...] = ()  # roles that may open cases; empty: every role of the definition
+    # "campaign": only a campaign's own work opens cases of the type (a plan load, an assessment round) —
+    # never an intake form, `case open` or an import; "people" (the default): anyone among the openers.
+    opened_by: str = "people"
     description: Mapping[str, str] = field(default_factory=dict)
     source_clauses: tuple[str, ...] = ()
     # 自查从宽、被查从严 in words ({zh, en}): how the self-report assessment changes what the type offers, or

@@ -18,7 +18,7 @@ from workflow.definitions.acceptance import parse_acceptance
 from workflow.definitions.checks import check_graph
 from workflow.definitions.computed import Computation, parse_computation, reference_problems
 from workflow.definitions.fields import FIELD_TYPES, INTEGER_LIMIT, LONGTEXT_LIMIT, TEXT_LIMIT, Choice, FieldSpec
-from workflow.definitions.model import CHOICE_KEYS, FIELD_KEYS, NAME_RE, TOP_LEVEL_KEYS, Definition
+from workflow.definitions.model import CHOICE_KEYS, FIELD_KEYS, NAME_RE, OPENED_BY, TOP_LEVEL_KEYS, Definition
 from workflow.definitions.problems import Problems, SpecReader, label_problem, mapping
 from workflow.definitions.roles import ASSIGN, EDIT_FIELDS, RoleBook
 
@@ -73,11 +73,19 @@ def _definition(r: SpecReader, d: Mapping[str, Any], content_hash: str, source: 
         # Who may assign and correct fields when the file does not say: the roles with that capability.
         assigners=tuple(r.role_list(d, "assigners", allow_read_only=False) or r.roles.having(ASSIGN)),
         editors=tuple(r.role_list(d, "editors", allow_read_only=False) or r.roles.having(EDIT_FIELDS)),
-        openers=tuple(r.role_list(d, "openers", allow_read_only=False)),
+        openers=tuple(r.role_list(d, "openers", allow_read_only=False)), opened_by=_opened_by(r, d),
         description=mapping(d.get("description")), leniency=mapping(d.get("leniency")),
         source_clauses=tuple(r.names(d, "source_clauses", "source_clauses")), acceptance=acceptance,
         content_hash=content_hash, source=source,
     )
+
+
+def _opened_by(r: SpecReader, d: Mapping[str, Any]) -> str:
+    raw = d.get("opened_by", "people")
+    if raw not in OPENED_BY:
+        r.add(d, "opened_by", f"opened_by must be one of {', '.join(OPENED_BY)}, got {raw!r}")
+        return "people"
+    return str(raw)
 
 
 def _fields(r: SpecReader, d: Mapping[str, Any], raw: Any) -> dict[str, FieldSpec]:
