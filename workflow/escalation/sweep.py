@@ -29,12 +29,13 @@ from workflow.cases.service import CaseService
 from workflow.cases.unit_of_work import Change, StepContext, UnitOfWork
 from workflow.errors import ConcurrencyConflict
 from workflow.escalation.ladders import due_rungs, escalation_payload
+from workflow.escalation.set_firing import Firing, fire_set, firing_row
 from workflow.events import ESCALATED, SYSTEM_SCHEDULER, format_time
 from workflow.ports import Clock, Store
 
 LEASE_NAME = "escalation-sweep"
 DEFAULT_LATE_AFTER = timedelta(minutes=5)
-DEFAULT_PER_TRANSACTION = 50  # firings per commit: ~50 ms of write lock on SQLite
+DEFAULT_PER_TRANSACTION = 200  # cases per set-wise transaction (BENCHMARKS.md: the sweep)
 
 
 class LeaseHeld(ConcurrencyConflict):
@@ -45,24 +46,6 @@ class LeaseHeld(ConcurrencyConflict):
 
 class _NothingToFire(Exception):
     """Raised inside the firing transaction to roll it back: nothing is (any longer) due."""
-
-
-@dataclass(frozen=True)
-class Firing:
-    case: str
-    rung: str
-    level: int
-    due_at: str
-    fired_at: str
-    late: bool
-    targets: tuple[str, ...]
-    deadline_key: str
-    bulletin: bool
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"case": self.case, "rung": self.rung, "level": self.level, "due_at": self.due_at,
-                "targets": list(self.targets), "late": self.late, "fired_at": self.fired_at,
-                "deadline_key": self.deadline_key, "bulletin": self.bulletin}
 
 
 @dataclass
@@ -94,16 +77,11 @@ class FireRung:
         targets = alert_targets(tx, ctx.work.registry.roles, ctx.definition, case, rung["notify"])
         payload = self.payload = escalation_payload(case.deadline, rung, now=self.now, late_after=self.late_after,
                                                     targets=targets)
-        if not tx.add_firing(self._firing_row(case.id, case.version + 1, payload)):
+        if not tx.add_firing(firing_row(case.id, case.version + 1, payload, self.fired_by)):
             raise _NothingToFire(case.id)  # fired already by someone else: the key said no
         tx.add_alerts(alert_rows(case, targets, kind="escalation", at=payload["fired_at"], level=payload["level"],
                                  rung=payload["rung"], due_at=payload["due_at"], late=payload["late"]))
         return Change(ESCALATED, payload)
-
-    def _firing_row(self, case_id: str, event_version: int, p: dict[str, Any]) -> dict[str, Any]:
-        return {"case_id": case_id, "deadline_key": p["deadline_key"], "rung": p["rung"], "level": p["level"],
-                "bulletin": p["bulletin"], "due_at": p["due_at"], "fired_at": p["fired_at"], "late": p["late"],
-                "event_version": event_version, "fired_by": self.fired_by}
 
 
 class EscalationSweeper:
@@ -130,7 +108,20 @@ class EscalationSweeper:
                 return result
             # One rung per case per round keeps every case's rungs in order.
             for start in range(0, len(ids), self.per_transaction):
-                self._fire_batch(ids[start:start + self.per_transaction], now, result)
+                self._fire_set(ids[start:start + self.per_transaction], now, result)
+
+    def _fire_set(self, case_ids: list[str], now: datetime, result: SweepResult) -> None:
+        """The next rung of each case set-wise (workflow.escalation.set_firing), in one unit of work; if that
+        fails, none of it was written, and the set runs again case by case to isolate the case at fault."""
+        try:
+            with self.cases.begin() as work:
+                fired, passed = fire_set(work, case_ids, now=now, late_after=self.late_after,
+                                         fired_by=self.fired_by)
+        except Exception:  # whatever it was, the per-case run below meets it again, alone
+            self._fire_batch(case_ids, now, result)
+            return
+        result.fired.extend(fired)
+        result.passed_over.update(passed)
 
     def _fire_batch(self, case_ids: list[str], now: datetime, result: SweepResult) -> None:
         """The next rung of each case, in one unit of work; reported in `result` once it has committed."""
@@ -161,9 +152,7 @@ class EscalationSweeper:
         """Fire the case's next due rung in `work`; _NothingToFire when none is (any longer) due."""
         step = FireRung(now, self.late_after, self.fired_by)
         work.change(case_id, SYSTEM_SCHEDULER, step, system_actor=True, skip_locked=True)
-        p = step.payload
-        return Firing(case_id, p["rung"], p["level"], p["due_at"], p["fired_at"], p["late"], tuple(p["targets"]),
-                      p["deadline_key"], p["bulletin"])
+        return Firing.of(case_id, step.payload)
 
 
 class Lease:
