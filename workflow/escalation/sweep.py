@@ -1,21 +1,24 @@
 """The escalation sweep: fire every due rung exactly once, and the lease that lets one process sweep.
 
-One firing is a `FireRung` step in a unit of work (workflow.cases.unit_of_work): lock the case (on
-PostgreSQL with SKIP LOCKED, so a case another sweeper holds is passed over, not waited for),
-re-plan from the locked case which rungs are due, insert the firing row — whose primary key (case,
-deadline instance, rung) refuses a second firing — the in-app alerts and the ``escalated`` audit
-event, and update the case row (and so its indexed next-due time). Up to ``per_transaction``
-firings (of different cases) share one unit of work, each in its own savepoint: a case with
-nothing due, or busy, is undone alone and passed over; the commit makes the whole batch durable at
-once, and a crash before it leaves none of it — every firing still lands with its event or not at
-all. (Sharing the commit is what makes a sweep fast: BENCHMARKS.md.) A batch holds its cases' row
-locks (PostgreSQL) or the write lock (SQLite) until it commits — tens of milliseconds, which a
-user's change to one of those cases waits out. Rungs of one case
-fire in ladder order; a rung that fires long after it fell due (scheduler downtime) is marked
-late and keeps its due time.
+A sweep reads candidates from the ``next_escalation_at`` index only, in rounds of ``batch`` cases,
+so its cost follows the number of due rungs, not of open cases. It fires them set-wise, up to
+``per_transaction`` cases per unit of work (workflow.escalation.set_firing): one statement locks
+the set (PostgreSQL: SKIP LOCKED, so a case another sweeper or a handler holds is passed over, not
+waited for; SQLite: the write lock), each case's next due rung is planned in Python from its
+locked row, and the firing rows — whose primary key (case, deadline instance, rung) refuses a
+second firing — the in-app alerts, the ``escalated`` events (each on its own case's hash chain)
+and the case rows (only over the version each was locked at) are written with one statement per
+table. The commit makes the set durable at once; a crash before it leaves none of it — every firing
+lands with its event or not at all.
 
-A sweep reads candidates from the ``next_escalation_at`` index only, in rounds of ``batch``
-cases, so its cost follows the number of due rungs, not of open cases.
+If anything in a set fails, none of it was written, and the set runs again case by case: one
+`FireRung` step per case in one unit of work, each case in its own savepoint. A case with nothing
+due, or busy, is undone alone and passed over; a case that fails is undone alone, what fired before
+it commits and the error goes up (as when each rung had its own transaction). A set holds its
+cases' row locks (PostgreSQL) or the write lock (SQLite) until it commits (BENCHMARKS.md: the
+sweep), which a user's change to one of those cases waits out. Rungs of one case fire in ladder
+order, one per round; a rung that fires long after it fell due (scheduler downtime) is marked late
+and keeps its due time.
 """
 from __future__ import annotations
 
@@ -124,7 +127,8 @@ class EscalationSweeper:
         result.passed_over.update(passed)
 
     def _fire_batch(self, case_ids: list[str], now: datetime, result: SweepResult) -> None:
-        """The next rung of each case, in one unit of work; reported in `result` once it has committed."""
+        """The next rung of each case, one by one in savepoints of one unit of work; reported in `result` once
+        it has committed (a failing set's second run)."""
         fired: list[Firing] = []
         passed: list[str] = []
         failure: Exception | None = None

@@ -128,7 +128,8 @@ class SetWrites:
 
     @contextmanager
     def deferred_alerts(self) -> Iterator[None]:
-        self._alert_buffer = buffer = []
+        buffer: list[dict[str, Any]] = []
+        self._alert_buffer = buffer
         try:
             yield
         finally:
