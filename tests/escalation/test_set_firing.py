@@ -80,9 +80,10 @@ def test_a_set_writes_what_case_by_case_firing_writes(make_esc_app, database_url
     assert results[0] == results[1]
 
 
-def test_a_case_a_handler_holds_is_passed_over_and_fired_after_its_change(esc_app, esc, clock, backend) -> None:
-    if backend != "postgresql":
-        pytest.skip("SQLite has one writer at a time: a held case is a held database (StoreBusy)")
+def test_a_case_a_handler_holds_is_passed_over_and_fired_after_its_change(make_esc_app, pg_url, clock) -> None:
+    # PostgreSQL only: SQLite has one writer at a time, so there a held case is a held database.
+    esc_app = make_esc_app(pg_url)
+    esc = esc_app.escalations
     ids = open_many(esc_app, 5)
     held = ids[2]
     clock.set(local("2026-03-06T00:00"))  # the first rung (remind) is due
