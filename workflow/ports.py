@@ -161,6 +161,18 @@ class WriteTx(ReadTx, Protocol):
         """Take or renew a named lease; False when another owner holds an unexpired one."""
     def release_lease(self, name: str, owner: str, now: str) -> None: ...
 
+    # the set-wise sweep (workflow.escalation.set_firing): many cases, one statement per table
+    def lock_cases(self, case_ids: Sequence[str]) -> dict[str, CaseState]:
+        """The cases locked until the end of the transaction, by id; one another transaction holds is left out."""
+    def add_firings(self, rows: list[dict[str, Any]]) -> set[str]:
+        """Record firings (one per case); the ids of the cases whose row went in (a rung fired already: not)."""
+    def append_events(self, events: Sequence[Event]) -> None:
+        """Append sealed events of cases locked by this transaction (a taken version: ConcurrencyConflict)."""
+    def update_cases(self, changes: Sequence[tuple[CaseState, str, int, tuple[str, ...] | None]]) -> None:
+        """update_case for each (case, stage, expected_version, search); ConcurrencyConflict if any is stale."""
+    def deferred_alerts(self) -> AbstractContextManager[None]:
+        """add_alerts inside the block are written together when it ends without an error."""
+
 
 class Store(Protocol):
     def read(self) -> AbstractContextManager[ReadTx]: ...

@@ -1,21 +1,24 @@
 """The escalation sweep: fire every due rung exactly once, and the lease that lets one process sweep.
 
-One firing is a `FireRung` step in a unit of work (workflow.cases.unit_of_work): lock the case (on
-PostgreSQL with SKIP LOCKED, so a case another sweeper holds is passed over, not waited for),
-re-plan from the locked case which rungs are due, insert the firing row — whose primary key (case,
-deadline instance, rung) refuses a second firing — the in-app alerts and the ``escalated`` audit
-event, and update the case row (and so its indexed next-due time). Up to ``per_transaction``
-firings (of different cases) share one unit of work, each in its own savepoint: a case with
-nothing due, or busy, is undone alone and passed over; the commit makes the whole batch durable at
-once, and a crash before it leaves none of it — every firing still lands with its event or not at
-all. (Sharing the commit is what makes a sweep fast: BENCHMARKS.md.) A batch holds its cases' row
-locks (PostgreSQL) or the write lock (SQLite) until it commits — tens of milliseconds, which a
-user's change to one of those cases waits out. Rungs of one case
-fire in ladder order; a rung that fires long after it fell due (scheduler downtime) is marked
-late and keeps its due time.
+A sweep reads candidates from the ``next_escalation_at`` index only, in rounds of ``batch`` cases,
+so its cost follows the number of due rungs, not of open cases. It fires them set-wise, up to
+``per_transaction`` cases per unit of work (workflow.escalation.set_firing): one statement locks
+the set (PostgreSQL: SKIP LOCKED, so a case another sweeper or a handler holds is passed over, not
+waited for; SQLite: the write lock), each case's next due rung is planned in Python from its
+locked row, and the firing rows — whose primary key (case, deadline instance, rung) refuses a
+second firing — the in-app alerts, the ``escalated`` events (each on its own case's hash chain)
+and the case rows (only over the version each was locked at) are written with one statement per
+table. The commit makes the set durable at once; a crash before it leaves none of it — every firing
+lands with its event or not at all.
 
-A sweep reads candidates from the ``next_escalation_at`` index only, in rounds of ``batch``
-cases, so its cost follows the number of due rungs, not of open cases.
+If anything in a set fails, none of it was written, and the set runs again case by case: one
+`FireRung` step per case in one unit of work, each case in its own savepoint. A case with nothing
+due, or busy, is undone alone and passed over; a case that fails is undone alone, what fired before
+it commits and the error goes up (as when each rung had its own transaction). A set holds its
+cases' row locks (PostgreSQL) or the write lock (SQLite) until it commits (BENCHMARKS.md: the
+sweep), which a user's change to one of those cases waits out. Rungs of one case fire in ladder
+order, one per round; a rung that fires long after it fell due (scheduler downtime) is marked late
+and keeps its due time.
 """
 from __future__ import annotations
 
@@ -29,12 +32,13 @@ from workflow.cases.service import CaseService
 from workflow.cases.unit_of_work import Change, StepContext, UnitOfWork
 from workflow.errors import ConcurrencyConflict
 from workflow.escalation.ladders import due_rungs, escalation_payload
+from workflow.escalation.set_firing import Firing, fire_set, firing_row
 from workflow.events import ESCALATED, SYSTEM_SCHEDULER, format_time
 from workflow.ports import Clock, Store
 
 LEASE_NAME = "escalation-sweep"
 DEFAULT_LATE_AFTER = timedelta(minutes=5)
-DEFAULT_PER_TRANSACTION = 50  # firings per commit: ~50 ms of write lock on SQLite
+DEFAULT_PER_TRANSACTION = 200  # cases per set-wise transaction (BENCHMARKS.md: the sweep)
 
 
 class LeaseHeld(ConcurrencyConflict):
@@ -45,24 +49,6 @@ class LeaseHeld(ConcurrencyConflict):
 
 class _NothingToFire(Exception):
     """Raised inside the firing transaction to roll it back: nothing is (any longer) due."""
-
-
-@dataclass(frozen=True)
-class Firing:
-    case: str
-    rung: str
-    level: int
-    due_at: str
-    fired_at: str
-    late: bool
-    targets: tuple[str, ...]
-    deadline_key: str
-    bulletin: bool
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"case": self.case, "rung": self.rung, "level": self.level, "due_at": self.due_at,
-                "targets": list(self.targets), "late": self.late, "fired_at": self.fired_at,
-                "deadline_key": self.deadline_key, "bulletin": self.bulletin}
 
 
 @dataclass
@@ -94,16 +80,11 @@ class FireRung:
         targets = alert_targets(tx, ctx.work.registry.roles, ctx.definition, case, rung["notify"])
         payload = self.payload = escalation_payload(case.deadline, rung, now=self.now, late_after=self.late_after,
                                                     targets=targets)
-        if not tx.add_firing(self._firing_row(case.id, case.version + 1, payload)):
+        if not tx.add_firing(firing_row(case.id, case.version + 1, payload, self.fired_by)):
             raise _NothingToFire(case.id)  # fired already by someone else: the key said no
         tx.add_alerts(alert_rows(case, targets, kind="escalation", at=payload["fired_at"], level=payload["level"],
                                  rung=payload["rung"], due_at=payload["due_at"], late=payload["late"]))
         return Change(ESCALATED, payload)
-
-    def _firing_row(self, case_id: str, event_version: int, p: dict[str, Any]) -> dict[str, Any]:
-        return {"case_id": case_id, "deadline_key": p["deadline_key"], "rung": p["rung"], "level": p["level"],
-                "bulletin": p["bulletin"], "due_at": p["due_at"], "fired_at": p["fired_at"], "late": p["late"],
-                "event_version": event_version, "fired_by": self.fired_by}
 
 
 class EscalationSweeper:
@@ -130,10 +111,24 @@ class EscalationSweeper:
                 return result
             # One rung per case per round keeps every case's rungs in order.
             for start in range(0, len(ids), self.per_transaction):
-                self._fire_batch(ids[start:start + self.per_transaction], now, result)
+                self._fire_set(ids[start:start + self.per_transaction], now, result)
+
+    def _fire_set(self, case_ids: list[str], now: datetime, result: SweepResult) -> None:
+        """The next rung of each case set-wise (workflow.escalation.set_firing), in one unit of work; if that
+        fails, none of it was written, and the set runs again case by case to isolate the case at fault."""
+        try:
+            with self.cases.begin() as work:
+                fired, passed = fire_set(work, case_ids, now=now, late_after=self.late_after,
+                                         fired_by=self.fired_by)
+        except Exception:  # whatever it was, the per-case run below meets it again, alone
+            self._fire_batch(case_ids, now, result)
+            return
+        result.fired.extend(fired)
+        result.passed_over.update(passed)
 
     def _fire_batch(self, case_ids: list[str], now: datetime, result: SweepResult) -> None:
-        """The next rung of each case, in one unit of work; reported in `result` once it has committed."""
+        """The next rung of each case, one by one in savepoints of one unit of work; reported in `result` once
+        it has committed (a failing set's second run)."""
         fired: list[Firing] = []
         passed: list[str] = []
         failure: Exception | None = None
@@ -161,9 +156,7 @@ class EscalationSweeper:
         """Fire the case's next due rung in `work`; _NothingToFire when none is (any longer) due."""
         step = FireRung(now, self.late_after, self.fired_by)
         work.change(case_id, SYSTEM_SCHEDULER, step, system_actor=True, skip_locked=True)
-        p = step.payload
-        return Firing(case_id, p["rung"], p["level"], p["due_at"], p["fired_at"], p["late"], tuple(p["targets"]),
-                      p["deadline_key"], p["bulletin"])
+        return Firing.of(case_id, step.payload)
 
 
 class Lease:

@@ -9,8 +9,8 @@ leaves the transaction as it was.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
-from contextlib import AbstractContextManager
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import fields, replace
 from datetime import datetime
 from typing import Any
@@ -241,3 +241,30 @@ class MemoryWriteTx(MemoryReadTx):
         held = w.tables.leases.get(name)
         if held is not None and held.owner == owner:
             w.leases[name] = replace(held, expires_at=now)
+
+    # ---- the set-wise sweep (workflow.escalation.set_firing): the single-case methods over the set ------------
+    def lock_cases(self, case_ids: Sequence[str]) -> dict[str, CaseState]:
+        """The cases found (as lock_case: no other transaction can hold one here)."""
+        found = {case_id: self.lock_case(case_id) for case_id in case_ids}
+        return {case_id: case for case_id, case in found.items() if case is not None}
+
+    def add_firings(self, rows: list[dict[str, Any]]) -> set[str]:
+        return {row["case_id"] for row in rows if self.add_firing(row)}
+
+    def append_events(self, events: Sequence[Event]) -> None:
+        stored = self._w().tables.events
+        if any(row.version == ev.version for ev in events for row in stored.get(ev.case_id, ())):
+            raise ConcurrencyConflict("case.committed_first")  # checked before anything is written
+        for event in events:
+            self.append(event)
+
+    def update_cases(self, changes: Sequence[tuple[CaseState, str, int, tuple[str, ...] | None]]) -> None:
+        cases = self._w().tables.cases
+        for case, _stage, expected, _search in changes:  # all checked before anything is written
+            if case.id not in cases or cases[case.id].version != expected:
+                raise ConcurrencyConflict("case.changed_meanwhile", case_id=case.id)
+        for case, stage, expected, search in changes:
+            self.update_case(case, stage, expected, search)
+
+    def deferred_alerts(self) -> AbstractContextManager[None]:
+        return nullcontext()  # add_alerts is as cheap now as later

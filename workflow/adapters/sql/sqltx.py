@@ -34,6 +34,7 @@ from workflow.adapters.sql.case_rows import (
     write_path_statements,
 )
 from workflow.adapters.sql.conflicts import raise_as_conflict
+from workflow.adapters.sql.escalation_batch import SetWrites
 from workflow.adapters.sql.stored_rows import stored_case
 from workflow.errors import ConcurrencyConflict
 from workflow.events import Event
@@ -42,7 +43,7 @@ from workflow.records import Alert, CaseState, StoredCampaign, StoredDefinition,
 from workflow.search_terms import document_terms
 
 
-class SqlTx:
+class SqlTx(SetWrites):  # the set-wise sweep's writes: workflow.adapters.sql.escalation_batch
     """One transaction: the ports.ReadTx / WriteTx methods (adapters and database tests may use `conn`)."""
 
     def __init__(self, conn: Connection, dialect: str) -> None:
@@ -275,7 +276,10 @@ class SqlTx:
         return escalations.add_firing(self.conn, row)
 
     def add_alerts(self, rows: list[dict[str, Any]]) -> None:
-        escalations.add_alerts(self.conn, rows)
+        if self._alert_buffer is not None:  # inside deferred_alerts: written with the rest of the set
+            self._alert_buffer.extend(rows)
+        else:
+            escalations.add_alerts(self.conn, rows)
 
     def mark_alerts_read(self, login: str, ids: Iterable[int] | None, at: str) -> int:
         return escalations.mark_read(self.conn, login, ids, at)
