@@ -89,8 +89,8 @@ def test_csv_export(as_role, campaign):
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["挂图作战（西丰县司法局）"] and rows[1] == ["截至 2026-03-10 23:59（北京时间）"]
     assert ["超期率", "50.0%", "1 / 2"] in rows  # b was red that day
-    head = rows.index(["类别", "已登记", "已核实", "办理中", "已整改", "已销号", "查否了结", "已移交", "已办结", "已撤销",
-                       "合计", "其中红灯", "其中黄灯"])
+    head = rows.index(["类别", "已登记", "已核实", "办理中", "已整改", "已销号", "查否了结", "已移交", "已办结",
+                       "已撤销", "合计", "其中红灯", "其中黄灯"])
     assert rows[head + 1] == ["问题整改", "1", "0", "0", "1", "0", "0", "0", "0", "0", "2", "1", "0"]  # the matrix row
     assert rows[head + 2][0] == "合计" and rows[head + 2][-3] == "2"
 

@@ -1,7 +1,8 @@
 """`opened_by: campaign`: a plan measure (整治措施落实) and an assessment (专项整治评估验收) are opened by their
 campaign alone — a plan load, an assessment round — never by hand: the new-case form does not offer them (nor
 any type the person may not open), a forged form is a 404, the core refuses with a clear message and writes
-nothing (`case open`: tests/cli/test_cli_opened_by_campaign.py), and a plan load still opens its measures. SQLite and PostgreSQL."""
+nothing (`case open`: tests/cli/test_cli_opened_by_campaign.py), and a plan load still opens its measures.
+SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import re

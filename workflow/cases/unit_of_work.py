@@ -1,12 +1,11 @@
 """The one write path: every change to a case is a step run in a unit of work.
 
-A `UnitOfWork` is one write transaction. `change(case_id, actor, step)` locks the case, checks the
-version the caller saw and the actor's unit scope, asks the step what to record (the step checks
-what it must: state, role, guards, fields), seals the event onto the case's hash chain, appends it
-and updates the case row and the read models — in that transaction. `open(...)` does the same for
-a new case. A use case that opens linked cases, a plan load that opens a case per measure, a sweep
-that fires fifty rungs: each runs its changes in one unit of work, which commits once at the end
-(or, on any error, writes nothing).
+A `UnitOfWork` is one write transaction. `change(case_id, actor, step)` locks the case, checks the version the
+caller saw and the actor's unit scope, asks the step what to record (the step checks what it must: state, role,
+guards, fields), seals the event onto the case's hash chain, appends it and updates the case row and the read
+models — in that transaction. `open(...)` does the same for a new case. A use case that opens linked cases, a
+plan load that opens a case per measure, a sweep that fires fifty rungs: each runs its changes in one unit of
+work, which commits once at the end (or, on any error, writes nothing).
 
 Every use case has this one shape — a `Step` whose `decide(ctx)` returns a `Change`:
 workflow.cases.steps (advance, assign, return, comment, correct fields), and the escalation
@@ -24,7 +23,14 @@ from typing import Any, Protocol
 
 from workflow.cases.campaign_choice import CampaignScope, campaign_scopes, choose_campaign
 from workflow.cases.notices import Before, handover_rows
-from workflow.cases.validation import check_references, comment_text, derived_values, parse_fields, require
+from workflow.cases.validation import (
+    check_opener,
+    check_references,
+    comment_text,
+    derived_values,
+    parse_fields,
+    require,
+)
 from workflow.definitions.fields import TITLE_LIMIT, clean_text
 from workflow.definitions.leniency import MATTER_FIELD
 from workflow.definitions.model import Definition
@@ -32,8 +38,7 @@ from workflow.definitions.registry import DefinitionRegistry
 from workflow.engine.machine import Lifecycles
 from workflow.engine.policy import Scope
 from workflow.engine.projection import apply
-from workflow.errors import (CaseBusy, CaseNotFound, ConcurrencyConflict, InvalidInput, NotAllowed, UnknownUnit,
-                             UnknownUser)
+from workflow.errors import CaseBusy, CaseNotFound, ConcurrencyConflict, InvalidInput, UnknownUnit, UnknownUser
 from workflow.events import (
     COMMENTED,
     DEADLINE_RECOMPUTED,
@@ -61,7 +66,6 @@ def new_case_id() -> str:
     return "c" + secrets.token_hex(8)
 
 
-
 def case_texts(defn: Definition, case: CaseState) -> tuple[str, ...]:
     """What keyword search finds the case by (workflow.search_terms): its title and free-text fields."""
     return searchable_texts(case.title, case.fields, text_fields(defn.fields))
@@ -69,8 +73,7 @@ def case_texts(defn: Definition, case: CaseState) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Casework:
-    """What every use case consults: the definitions and their machines, the deadline rule, the local
-    zone, and how a new case is named."""
+    """What every use case consults: definitions and machines, the deadline rule, the zone, new case ids."""
 
     registry: DefinitionRegistry
     lifecycles: Lifecycles
@@ -188,23 +191,21 @@ class UnitOfWork:
             self.tx.add_alerts(rows)
 
     def open(self, defn: Definition, user: User, *, title: str, fields: Mapping[str, Any], unit: str | None = None,
-             files: Iterable[dict[str, Any]] = (), comment: str | None = None,
-             links: Iterable[Mapping[str, str]] = (), case_id: str | None = None, assignee: str | None = None,
-             reported_at: datetime | None = None, provenance: Mapping[str, Any] | None = None,
-             campaign: str | None = None, preferred_campaign: str | None = None, by_campaign: bool = False
-             ) -> CaseState:
+             files: Iterable[dict[str, Any]] = (), comment: str | None = None, links: Iterable[Mapping[str, str]] = (),
+             case_id: str | None = None, assignee: str | None = None, reported_at: datetime | None = None,
+             provenance: Mapping[str, Any] | None = None, campaign: str | None = None,
+             preferred_campaign: str | None = None, by_campaign: bool = False) -> CaseState:
         """Register a new case of `defn` (intake, a declaration, a plan measure, a step's linked case).
 
-        The usual checks apply (the role may open the type, the unit is in scope); a system user,
-        acting for the engine itself, skips them. `reported_at` (default: now) is when the problem
-        was reported, for the 自查从宽、被查从严 rule (workflow.definitions.leniency). `provenance` (a ledger
-        import's file, SHA-256 and row: workflow.ledger) is recorded in the event as `ledger`. `campaign` names
-        the case's campaign; without one, the unit's one active campaign (workflow.cases.campaign_choice).
-        A type `opened_by: campaign` is opened only `by_campaign` (a plan load, an assessment round).
+        The usual checks apply (the role may open the type, the unit is in scope); a system user, acting for the
+        engine itself, skips them. `reported_at` (default: now) is when the problem was reported, for the
+        自查从宽、被查从严 rule (workflow.definitions.leniency). `provenance` (a ledger import's file, SHA-256 and
+        row: workflow.ledger) is recorded in the event as `ledger`. `campaign` names the case's campaign; without
+        one, the unit's one active campaign (workflow.cases.campaign_choice). A type `opened_by: campaign` is
+        opened only `by_campaign` (a plan load, an assessment round).
         """
         tx, now, work = self.tx, self.now, self.casework
-        if defn.opened_by == "campaign" and not by_campaign:
-            raise NotAllowed("case.opened_by_campaign", case_type=defn.name)
+        check_opener(defn, by_campaign=by_campaign)
         title = clean_text(str(title), what="title", limit=TITLE_LIMIT)
         if not title:
             raise InvalidInput("case.title_empty")

@@ -15,7 +15,7 @@ from workflow.definitions.fields import COMMENT_LIMIT, check_not_past, clean_tex
 from workflow.definitions.guards import GuardContext
 from workflow.definitions.leniency import SELF_REPORT_CHANNELS
 from workflow.definitions.model import Definition
-from workflow.errors import FieldNotAllowed, ImmutableField, InvalidInput, MissingField
+from workflow.errors import FieldNotAllowed, ImmutableField, InvalidInput, MissingField, NotAllowed
 from workflow.events import parse_time
 from workflow.messages import Message, Quoted
 from workflow.ports import ReadTx
@@ -173,3 +173,10 @@ def derived_values(tx: ReadTx, defn: Definition, case: CaseState, existing: Mapp
     facts = TxFacts(tx, tz, subject_fields, case_type=defn.name, campaign=case.campaign)
     return derive(defn.fields, existing, values, ComputeContext(case.id, defn.name, reported_at, facts),
                   intake=intake)
+
+
+def check_opener(defn: Definition, *, by_campaign: bool) -> None:
+    """NotAllowed if a type only its campaign opens (`opened_by: campaign`: a plan measure, an assessment) is
+    being opened by anything else — an intake form, `case open`, an import, a step's linked case."""
+    if defn.opened_by == "campaign" and not by_campaign:
+        raise NotAllowed("case.opened_by_campaign", case_type=defn.name)
