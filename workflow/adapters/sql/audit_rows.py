@@ -78,12 +78,14 @@ def _int(value: Any) -> str:
 def case_problem_from_rows(case_id: str, events: Sequence[tuple[Any, ...]],
                            row: tuple[Any, ...] | None) -> Problem | None:
     """The first problem of one case given its event rows (in version order) and its case row."""
-    if events and row is not None:
-        try:
-            if _sound(events, row):
-                return None
-        except Exception:
-            pass
+    chain = sound_chain(events, row)
+    if chain is not None and sound_row(chain, row):
+        return None
+    return full_check(case_id, events, row)
+
+
+def full_check(case_id: str, events: Sequence[tuple[Any, ...]], row: tuple[Any, ...] | None) -> Problem | None:
+    """The full check (workflow.audit.verify.case_problem) on freshly parsed rows: it names the problem."""
     return case_problem(case_id, events_from_rows(events),
                         None if row is None else stored_case(dict(zip(CASE_COLUMNS, row))))
 
@@ -121,28 +123,53 @@ def event_hash_input(r: tuple[Any, ...]) -> bytes:
         return repr(tuple(r[:12])).encode("utf-8")
 
 
-def _sound(events: Sequence[tuple[Any, ...]], row: tuple[Any, ...]) -> bool:
-    """True only when the full check would find nothing wrong with this case."""
+def sound_chain(events: Sequence[tuple[Any, ...]], row: tuple[Any, ...] | None) -> list[Event] | None:
+    """The case's events, payloads freshly parsed, when its chain is sound (every link, hash and order as
+    the full check wants it) and it has a row; else None (the full check decides)."""
+    if not events or row is None:
+        return None
+    try:
+        return _chain(events)
+    except Exception:
+        return None
+
+
+def _chain(events: Sequence[tuple[Any, ...]]) -> list[Event] | None:
     prev_hash, prev_seq = GENESIS_HASH, None
     chain: list[Event] = []
     for expected, r in enumerate(events, start=1):
         case_id, version, at, actor, action, from_state, to_state, text, definition, dversion, prev, digest, seq = r
         if version != expected or prev != prev_hash or (prev_seq is not None and seq is not None and seq <= prev_seq):
-            return False
+            return None
         payload = _loads(text)
         if type(payload) is not dict or stored_event_hash(r, payload) != digest:
-            return False
+            return None
         chain.append(Event(case_id, version, at, actor, action, from_state, to_state, payload, definition,
                            dversion, prev, digest, seq))
         prev_hash, prev_seq = digest, seq
-    replayed = project_case(chain)
-    assert replayed is not None
-    return _row_matches(replayed, row)
+    return chain
+
+
+def sound_row(chain: list[Event], row: tuple[Any, ...] | None) -> bool:
+    """True only when the stored row equals the replay of a sound chain (from sound_chain).
+
+    The replay takes the parsed payloads without copying them (project_case's `owned`): they were
+    parsed for this check alone, and nothing reads them after it but what the caller did before."""
+    if row is None:
+        return False
+    try:
+        replayed = project_case(chain, owned=True)
+        return replayed is not None and _row_matches(replayed, row)
+    except Exception:
+        return False
 
 
 def _row_matches(replayed: CaseState, row: tuple[Any, ...]) -> bool:
     """The stored row equals the replay: its snapshot field for field, its columns value for value."""
-    if _loads(row[-1]) != {name: getattr(replayed, name) for name in _FIELDS}:
+    snapshot = {name: getattr(replayed, name) for name in _FIELDS}
+    # The engine stores the snapshot as canonical JSON, so a sound row is byte for byte the replay's
+    # encoding; only a row that is not (or not canonical) is parsed and compared as data.
+    if row[-1] != _canonical(snapshot) and _loads(row[-1]) != snapshot:
         return False
     if any(getattr(replayed, name) != value for name, value in zip(_MIRRORED, row)):
         return False

@@ -27,7 +27,14 @@ from typing import Any
 from sqlalchemy import Engine
 
 from workflow.adapters.sql import timeline
-from workflow.adapters.sql.audit_rows import CASE_COLUMNS, EVENT_COLUMNS, case_problem_from_rows, events_from_rows
+from workflow.adapters.sql.audit_rows import (
+    CASE_COLUMNS,
+    EVENT_COLUMNS,
+    events_from_rows,
+    full_check,
+    sound_chain,
+    sound_row,
+)
 from workflow.adapters.sql.sqlstore import SqlStore, make_engine
 from workflow.audit.verify import pair_by_case
 from workflow.records import Problem, Report
@@ -91,11 +98,7 @@ def verify_range(engine: Engine, span: Range, case_id: str | None = None) -> Rep
             marks = _Grouped(read(_select("case_timeline", TIMELINE_COLUMNS, "case_id", "case_id, version", span,
                                           case_id)))
             for cid, case_events, row in pair_by_case(events, rows, _case_id, _case_id):
-                problem = case_problem_from_rows(cid, case_events, row)
-                stored_marks = marks.take(cid)
-                if problem is None and _timeline_differs(case_events, stored_marks):
-                    problem = Problem(cid, None, TIMELINE_DIFFERS)
-                report.add(len(case_events), problem)
+                report.add(len(case_events), _case_problem(cid, case_events, row, marks.take(cid)))
             for cid in marks.left_over():  # timeline rows of a case that has neither events nor a row
                 report.add(0, Problem(cid, None, TIMELINE_DIFFERS))
     finally:
@@ -103,13 +106,35 @@ def verify_range(engine: Engine, span: Range, case_id: str | None = None) -> Rep
     return report
 
 
+def _case_problem(cid: str, events: list[tuple[Any, ...]], row: tuple[Any, ...] | None,
+                  stored_marks: list[tuple[Any, ...]]) -> Problem | None:
+    """One case's first problem: its chain and row (audit_rows), then its timeline rows.
+
+    The payloads are parsed once: the timeline the events call for is derived from the sound chain's
+    events before the replay takes their payloads over (sound_row); when that derivation fails, or the
+    fast path could not decide, the timeline is derived again from the rows, as the full check does."""
+    chain = sound_chain(events, row)
+    want = None
+    if chain is not None:
+        try:
+            want = timeline.expected(chain)
+        except Exception:
+            want = None
+    problem = None if chain is not None and sound_row(chain, row) else full_check(cid, events, row)
+    if problem is None and _timeline_differs(events, stored_marks, want):
+        problem = Problem(cid, None, TIMELINE_DIFFERS)
+    return problem
+
+
 TIMELINE_COLUMNS = tuple(c.name for c in timeline.ROW_COLUMNS) + ("valid_to",)
 TIMELINE_DIFFERS = ("the battle map's timeline (case_timeline) differs from the one its events call for: "
                     "rebuild it from the log (workflow.adapters.sql.timeline.rebuild)")
 
 
-def _timeline_differs(events: list[tuple[Any, ...]], stored: list[tuple[Any, ...]]) -> bool:
-    want = timeline.expected(events_from_rows(events))
+def _timeline_differs(events: list[tuple[Any, ...]], stored: list[tuple[Any, ...]],
+                      want: list[dict[str, Any]] | None = None) -> bool:
+    if want is None:
+        want = timeline.expected(events_from_rows(events))
     have = [{**dict(zip(TIMELINE_COLUMNS, r)), "late": bool(r[TIMELINE_COLUMNS.index("late")])} for r in stored]
     return want != have
 
