@@ -102,9 +102,15 @@ def stored_event_hash(r: tuple[Any, ...], payload: dict[str, Any]) -> str:
 
 def stored_event_hash_input(r: tuple[Any, ...], payload: dict[str, Any]) -> bytes:
     """The bytes Event.compute_hash hashes, for the event in row `r` whose payload parsed to `payload`."""
+    return hash_input_around(r, _canonical(payload))
+
+
+def hash_input_around(r: tuple[Any, ...], payload_json: str) -> bytes:
+    """The hash input of the event in row `r` with `payload_json` as its payload's canonical JSON, taken as
+    given (the Merkle check passes the stored text: workflow.adapters.sql.merkle_check says when it may)."""
     # encode_basestring raises on anything but a string: NOT NULL text columns need no _text
     hashed = _HASHED.format(_quote(r[4]), _quote(r[3]), _quote(r[2]), _quote(r[0]), _quote(r[8]), _int(r[9]),
-                            _text(r[5]), _canonical(payload), _quote(r[10]), _text(r[6]), _int(r[1]))
+                            _text(r[5]), payload_json, _quote(r[10]), _text(r[6]), _int(r[1]))
     return hashed.encode("utf-8")
 
 

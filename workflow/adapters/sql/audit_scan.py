@@ -92,10 +92,10 @@ def verify_range(engine: Engine, span: Range, case_id: str | None = None) -> Rep
     report = Report()
     raw = engine.raw_connection()
     try:
-        with _snapshot(raw.driver_connection, engine.dialect.name) as read:
+        with ReadSnapshot(raw.driver_connection, engine.dialect.name) as read:
             events = read(_select("case_events", EVENT_COLUMNS, "case_id", "case_id, version", span, case_id))
             rows = read(_select("cases", CASE_COLUMNS, "id", "id", span, case_id))
-            marks = _Grouped(read(_select("case_timeline", TIMELINE_COLUMNS, "case_id", "case_id, version", span,
+            marks = Grouped(read(_select("case_timeline", TIMELINE_COLUMNS, "case_id", "case_id, version", span,
                                           case_id)))
             for cid, case_events, row in pair_by_case(events, rows, _case_id, _case_id):
                 report.add(len(case_events), _case_problem(cid, case_events, row, marks.take(cid)))
@@ -139,16 +139,17 @@ def _timeline_differs(events: list[tuple[Any, ...]], stored: list[tuple[Any, ...
     return want != have
 
 
-class _Grouped:
+class Grouped:
     """Rows of a stream ordered by case id, handed out case by case as the verify loop reaches it.
 
     Like pair_by_case, only equality of ids is relied on: rows of cases asked for later (or never)
     wait in `pending`, so memory holds at most the rows between two cases of the other streams."""
 
-    def __init__(self, rows: Iterator[tuple[Any, ...]]) -> None:
+    def __init__(self, rows: Iterator[tuple[Any, ...]], max_pending: int | None = None) -> None:
         self.rows = iter(rows)
         self.pending: dict[str, list[tuple[Any, ...]]] = {}
         self.next: tuple[Any, ...] | None = next(self.rows, None)
+        self.max_pending = max_pending  # more cases waiting than this: LookupError (the caller gives up)
 
     def take(self, case_id: str) -> list[tuple[Any, ...]]:
         found = self.pending.pop(case_id, None)
@@ -159,6 +160,8 @@ class _Grouped:
             if group_id == case_id:
                 return group
             self.pending[group_id] = group
+            if self.max_pending is not None and len(self.pending) > self.max_pending:
+                raise LookupError(f"more than {self.max_pending} cases wait for their turn")
         return []
 
     def left_over(self) -> list[str]:
@@ -194,14 +197,14 @@ def _select(table: str, columns: tuple[str, ...], key: str, order: str, span: Ra
     return f"SELECT {', '.join(columns)} FROM {table}{clause} ORDER BY {order}", params
 
 
-class _snapshot:
+class ReadSnapshot:
     """A read-only transaction on a DB-API connection; calling it streams a query's rows."""
 
     def __init__(self, driver: Any, dialect: str) -> None:
         self.driver, self.dialect = driver, dialect
         self.cursors: list[Any] = []
 
-    def __enter__(self) -> _snapshot:
+    def __enter__(self) -> ReadSnapshot:
         if self.dialect == "sqlite":
             self.driver.execute("BEGIN")  # the engine runs SQLite in autocommit mode (see sqlstore)
         else:
