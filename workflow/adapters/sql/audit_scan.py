@@ -220,7 +220,7 @@ class ReadSnapshot:
         else:
             self.driver.rollback()
 
-    def __call__(self, query: tuple[str, list[str]]) -> Iterator[tuple[Any, ...]]:
+    def __call__(self, query: tuple[str, list[Any]]) -> Iterator[tuple[Any, ...]]:
         sql, params = query
         if self.dialect == "sqlite":
             cursor = self.driver.cursor()
