@@ -1,3 +1,4 @@
+# ruff: noqa: F811 — the fixtures signed_app and keys come from test_merkle_tamper, and tests name them as parameters
 """The Merkle check's fast proof (SqlMerkleLog.sound, workflow.adapters.sql.merkle_check) says "sound" for an
 untouched log and for nothing else a full check would flag; when it cannot say yes, the full check decides,
 so `audit verify`'s report is the full check's (test_merkle_tamper pins the names of every insider edit).

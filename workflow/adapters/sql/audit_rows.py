@@ -4,9 +4,10 @@ The full check (workflow.audit.verify.case_problem over Events and stored_case) 
 that a sound case does not need. Here each case's rows are checked straight from the DB-API tuples:
 the event hash is recomputed from the very bytes `Event.compute_hash` hashes (the canonical JSON
 of the hashed fields, assembled around the canonical JSON of the parsed payload), the chain links
-and the global order are compared, the case is replayed, and the stored snapshot is compared with
-the replay as parsed JSON. Whenever any of that is not exactly as a sound case has it — or anything
-unexpected is raised — the case goes through the full check, which names the problem in its words.
+and the global order are compared (sound_chain), the case is replayed without copying the payloads it
+parsed, and the stored snapshot is compared with the replay's canonical encoding — byte for byte, or
+as parsed JSON when the bytes differ (sound_row). Whenever any of that is not exactly as a sound case
+has it — or anything unexpected is raised — the case goes through the full check, which names the problem in its words.
 So the result is the full check's, case for case; the fast path only skips work for sound cases.
 """
 from __future__ import annotations
