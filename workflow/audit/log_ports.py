@@ -34,6 +34,8 @@ class MerkleLog(Protocol):
         """(size, RFC 6962 root) of the whole log as sequenced, without rereading its leaves."""
     def stored_leaves(self, size: int) -> Iterator[bytes]:
         """The leaf hashes of positions 0..size-1 as sequenced, in order."""
+    def sound(self, size: int, root: bytes) -> bool:
+        """True only when `scan` would show every record as logged and the root as `root` (a shortcut)."""
     def scan(self, size: int) -> Iterator[EntryCheck]:
         """Positions 0..size-1, each with its stored leaf and the leaf of its record as it is now."""
     def records(self, size: int, case_id: str | None = None) -> Iterator[tuple[int, str, Any]]:

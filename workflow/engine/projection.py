@@ -27,15 +27,23 @@ from workflow.events import (
 )
 from workflow.records import CaseState
 
-FoldStep = Callable[[CaseState, Event], None]
+Copy = Callable[[Any], Any]
+FoldStep = Callable[[CaseState, Event, Copy], None]
 
 
-def apply(case: CaseState, event: Event) -> CaseState:
-    """Fold one event into `case` (in place) and return it."""
+def _owned(value: Any) -> Any:
+    return value
+
+
+def apply(case: CaseState, event: Event, copy: Copy = json_copy) -> CaseState:
+    """Fold one event into `case` (in place) and return it.
+
+    Payload data the case keeps is copied with `copy`: by default a deep copy, so the case never shares
+    (and a later step never changes) the event's payload. `project_case(..., owned=True)` passes no copy."""
     step = FOLDS.get(event.action)
     if step is None:
         raise ValueError(f"event {event.case_id}@{event.version}: unknown action {event.action!r}")
-    step(case, event)
+    step(case, event, copy)
     case.version = event.version
     case.updated_at = event.at
     case.head_hash = event.hash
@@ -44,13 +52,19 @@ def apply(case: CaseState, event: Event) -> CaseState:
     return case
 
 
-def project_case(events: Iterable[Event]) -> CaseState | None:
-    """Rebuild a case from its events, in version order; None when there are none."""
+def project_case(events: Iterable[Event], *, owned: bool = False) -> CaseState | None:
+    """Rebuild a case from its events, in version order; None when there are none.
+
+    `owned=True` is for a caller that parsed the payloads itself and never reads them again (`audit
+    verify`): the case then takes payload data without copying it, and later steps may change what it
+    took (a rung appended to a deadline's `fired`, an attachment to a field's list) — the same case
+    as the copying fold, since a parsed payload shares no object with another or with itself."""
+    copy = _owned if owned else json_copy
     case: CaseState | None = None
     for event in events:
         if case is None:
             case = CaseState(id=event.case_id)
-        apply(case, event)
+        apply(case, event, copy)
     return case
 
 
@@ -66,26 +80,26 @@ def _merge_attachments(case: CaseState, event: Event) -> None:
         case.fields[item["field"]].append({k: item[k] for k in ("name", "sha256", "size")})
 
 
-def _opened(case: CaseState, event: Event) -> None:
+def _opened(case: CaseState, event: Event, copy: Copy) -> None:
     p = event.payload
     case.type, case.definition_version = event.definition, event.definition_version
     case.definition_hash, case.title, case.unit = p["definition_hash"], p["title"], p["unit"]
-    case.fields = json_copy(dict(p.get("fields") or {}))
+    case.fields = copy(dict(p.get("fields") or {}))
     case.assignee = p.get("assignee")
     case.opened_by, case.opened_at = event.actor, event.at
     case.links = [dict(link) for link in p.get("links") or []]
     case.campaign = p.get("campaign")  # in the payload, so a replay or an as-of view knows it
     _merge_attachments(case, event)
-    _set_deadline(case, event)
+    _set_deadline(case, event, copy)
     if p.get("comment"):
         case.comments += 1
 
 
-def _advanced(case: CaseState, event: Event) -> None:
+def _advanced(case: CaseState, event: Event, copy: Copy) -> None:
     p = event.payload
     for name in p.get("reset") or ():  # values of a round that failed (or a return reason answered)
         case.fields.pop(name, None)
-    case.fields.update(json_copy(dict(p.get("fields") or {})))
+    case.fields.update(copy(dict(p.get("fields") or {})))
     if "assignee" in p:  # the step handed the case to someone (`assigns:`), or it left with the unit
         case.assignee = p["assignee"]
     if "unit" in p:  # the step moved the case to another unit (`moves_to:`)
@@ -93,12 +107,12 @@ def _advanced(case: CaseState, event: Event) -> None:
     _merge_attachments(case, event)
     case.last_actor_by_trigger[p["trigger"]] = event.actor
     case.links.extend(dict(link) for link in p.get("links") or [])  # cases this step opened
-    _set_deadline(case, event)
+    _set_deadline(case, event, copy)
     if p.get("comment"):
         case.comments += 1
 
 
-def _set_deadline(case: CaseState, event: Event) -> None:
+def _set_deadline(case: CaseState, event: Event, copy: Copy) -> None:
     if "deadline" not in event.payload:  # absent: unchanged; null: the new state has no deadline
         return
     old = case.deadline
@@ -106,7 +120,7 @@ def _set_deadline(case: CaseState, event: Event) -> None:
         case.deadline_memory[old["state"]] = old  # a loop-back may resume it (on_reentry: resume)
         if old.get("due_at") and event.at >= old["due_at"]:
             case.ever_overdue = True  # it was red when it was left or replaced
-    case.deadline = json_copy(event.payload["deadline"])
+    case.deadline = copy(event.payload["deadline"])
     new = case.deadline or {}
     if new.get("extension"):
         case.extension_count = int(new["extension"]["number"])
@@ -114,16 +128,16 @@ def _set_deadline(case: CaseState, event: Event) -> None:
     case.supervision_level = max([case.flag_level, *fired_levels])
 
 
-def _assigned(case: CaseState, event: Event) -> None:
+def _assigned(case: CaseState, event: Event, copy: Copy) -> None:
     case.assignee = event.payload.get("assignee")
 
 
-def _commented(case: CaseState, event: Event) -> None:
+def _commented(case: CaseState, event: Event, copy: Copy) -> None:
     case.comments += 1
 
 
-def _fields_changed(case: CaseState, event: Event) -> None:
-    case.fields.update(json_copy(dict(event.payload.get("fields") or {})))
+def _fields_changed(case: CaseState, event: Event, copy: Copy) -> None:
+    case.fields.update(copy(dict(event.payload.get("fields") or {})))
     _merge_attachments(case, event)
     if event.payload.get("comment"):
         case.comments += 1
@@ -136,7 +150,7 @@ def _settle_level(case: CaseState) -> None:
     case.supervision_level = max(case.flag_level, auto_level(case.deadline))
 
 
-def _escalated(case: CaseState, event: Event) -> None:
+def _escalated(case: CaseState, event: Event, copy: Copy) -> None:
     p = event.payload
     if case.deadline is not None and case.deadline.get("key") == p["deadline_key"]:
         case.deadline.setdefault("fired", []).append({"rung": p["rung"], "level": p["level"], "at": event.at})
@@ -145,26 +159,26 @@ def _escalated(case: CaseState, event: Event) -> None:
     _settle_level(case)
 
 
-def _flagged(case: CaseState, event: Event) -> None:
+def _flagged(case: CaseState, event: Event, copy: Copy) -> None:
     case.flag_level = int(event.payload["level"])
     case.listed = case.flag_level == 3
     _settle_level(case)
 
 
-def _unflagged(case: CaseState, event: Event) -> None:
+def _unflagged(case: CaseState, event: Event, copy: Copy) -> None:
     case.flag_level = 0
     case.listed = False
     _settle_level(case)
 
 
-def _deadline_recomputed(case: CaseState, event: Event) -> None:
+def _deadline_recomputed(case: CaseState, event: Event, copy: Copy) -> None:
     # Same deadline instance, new dates: replace it in place (the memory of other states stays).
-    case.deadline = json_copy(event.payload["deadline"])
+    case.deadline = copy(event.payload["deadline"])
     _settle_level(case)
 
 
 # ---- a move to another version of the definition (`definitions migrate`) ---------------------------
-def _migrated(case: CaseState, event: Event) -> None:
+def _migrated(case: CaseState, event: Event, copy: Copy) -> None:
     # The state moves by the event's to_state (in `apply`); the version, its hash and the re-planned deadline
     # come from the payload; deadlines remembered for a loop-back follow their states' new names.
     p = event.payload
@@ -173,22 +187,22 @@ def _migrated(case: CaseState, event: Event) -> None:
     case.deadline_memory = {mapping.get(state, state): {**old, "state": mapping.get(state, state)}
                             for state, old in case.deadline_memory.items()}
     if "deadline" in p:
-        case.deadline = json_copy(p["deadline"])
+        case.deadline = copy(p["deadline"])
         _settle_level(case)
 
 
 # ---- a revised campaign plan (`campaign load`, workflow.campaigns.reconcile) ----------------------------
-def _plan_revised(case: CaseState, event: Event) -> None:
+def _plan_revised(case: CaseState, event: Event, copy: Copy) -> None:
     # What the plan now says the measure is: its fields and title, its unit (and who holds it), its deadline.
     p = event.payload
-    case.fields.update(json_copy(dict(p.get("fields") or {})))
+    case.fields.update(copy(dict(p.get("fields") or {})))
     if "title" in p:
         case.title = p["title"]
     if "unit" in p:
         case.unit = p["unit"]
     if "assignee" in p:
         case.assignee = p["assignee"]
-    _set_deadline(case, event)
+    _set_deadline(case, event, copy)
 
 
 FOLDS: Mapping[str, FoldStep] = {

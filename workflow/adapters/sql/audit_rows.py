@@ -4,9 +4,10 @@ The full check (workflow.audit.verify.case_problem over Events and stored_case) 
 that a sound case does not need. Here each case's rows are checked straight from the DB-API tuples:
 the event hash is recomputed from the very bytes `Event.compute_hash` hashes (the canonical JSON
 of the hashed fields, assembled around the canonical JSON of the parsed payload), the chain links
-and the global order are compared, the case is replayed, and the stored snapshot is compared with
-the replay as parsed JSON. Whenever any of that is not exactly as a sound case has it — or anything
-unexpected is raised — the case goes through the full check, which names the problem in its words.
+and the global order are compared (sound_chain), the case is replayed without copying the payloads it
+parsed, and the stored snapshot is compared with the replay's canonical encoding — byte for byte, or
+as parsed JSON when the bytes differ (sound_row). Whenever any of that is not exactly as a sound case
+has it — or anything unexpected is raised — the case goes through the full check, which names the problem in its words.
 So the result is the full check's, case for case; the fast path only skips work for sound cases.
 """
 from __future__ import annotations
@@ -78,12 +79,14 @@ def _int(value: Any) -> str:
 def case_problem_from_rows(case_id: str, events: Sequence[tuple[Any, ...]],
                            row: tuple[Any, ...] | None) -> Problem | None:
     """The first problem of one case given its event rows (in version order) and its case row."""
-    if events and row is not None:
-        try:
-            if _sound(events, row):
-                return None
-        except Exception:
-            pass
+    chain = sound_chain(events, row)
+    if chain is not None and sound_row(chain, row):
+        return None
+    return full_check(case_id, events, row)
+
+
+def full_check(case_id: str, events: Sequence[tuple[Any, ...]], row: tuple[Any, ...] | None) -> Problem | None:
+    """The full check (workflow.audit.verify.case_problem) on freshly parsed rows: it names the problem."""
     return case_problem(case_id, events_from_rows(events),
                         None if row is None else stored_case(dict(zip(CASE_COLUMNS, row))))
 
@@ -100,9 +103,15 @@ def stored_event_hash(r: tuple[Any, ...], payload: dict[str, Any]) -> str:
 
 def stored_event_hash_input(r: tuple[Any, ...], payload: dict[str, Any]) -> bytes:
     """The bytes Event.compute_hash hashes, for the event in row `r` whose payload parsed to `payload`."""
+    return hash_input_around(r, _canonical(payload))
+
+
+def hash_input_around(r: tuple[Any, ...], payload_json: str) -> bytes:
+    """The hash input of the event in row `r` with `payload_json` as its payload's canonical JSON, taken as
+    given (the Merkle check passes the stored text: workflow.adapters.sql.merkle_check says when it may)."""
     # encode_basestring raises on anything but a string: NOT NULL text columns need no _text
     hashed = _HASHED.format(_quote(r[4]), _quote(r[3]), _quote(r[2]), _quote(r[0]), _quote(r[8]), _int(r[9]),
-                            _text(r[5]), _canonical(payload), _quote(r[10]), _text(r[6]), _int(r[1]))
+                            _text(r[5]), payload_json, _quote(r[10]), _text(r[6]), _int(r[1]))
     return hashed.encode("utf-8")
 
 
@@ -121,28 +130,53 @@ def event_hash_input(r: tuple[Any, ...]) -> bytes:
         return repr(tuple(r[:12])).encode("utf-8")
 
 
-def _sound(events: Sequence[tuple[Any, ...]], row: tuple[Any, ...]) -> bool:
-    """True only when the full check would find nothing wrong with this case."""
+def sound_chain(events: Sequence[tuple[Any, ...]], row: tuple[Any, ...] | None) -> list[Event] | None:
+    """The case's events, payloads freshly parsed, when its chain is sound (every link, hash and order as
+    the full check wants it) and it has a row; else None (the full check decides)."""
+    if not events or row is None:
+        return None
+    try:
+        return _chain(events)
+    except Exception:
+        return None
+
+
+def _chain(events: Sequence[tuple[Any, ...]]) -> list[Event] | None:
     prev_hash, prev_seq = GENESIS_HASH, None
     chain: list[Event] = []
     for expected, r in enumerate(events, start=1):
         case_id, version, at, actor, action, from_state, to_state, text, definition, dversion, prev, digest, seq = r
         if version != expected or prev != prev_hash or (prev_seq is not None and seq is not None and seq <= prev_seq):
-            return False
+            return None
         payload = _loads(text)
         if type(payload) is not dict or stored_event_hash(r, payload) != digest:
-            return False
+            return None
         chain.append(Event(case_id, version, at, actor, action, from_state, to_state, payload, definition,
                            dversion, prev, digest, seq))
         prev_hash, prev_seq = digest, seq
-    replayed = project_case(chain)
-    assert replayed is not None
-    return _row_matches(replayed, row)
+    return chain
+
+
+def sound_row(chain: list[Event], row: tuple[Any, ...] | None) -> bool:
+    """True only when the stored row equals the replay of a sound chain (from sound_chain).
+
+    The replay takes the parsed payloads without copying them (project_case's `owned`): they were
+    parsed for this check alone, and nothing reads them after it but what the caller did before."""
+    if row is None:
+        return False
+    try:
+        replayed = project_case(chain, owned=True)
+        return replayed is not None and _row_matches(replayed, row)
+    except Exception:
+        return False
 
 
 def _row_matches(replayed: CaseState, row: tuple[Any, ...]) -> bool:
     """The stored row equals the replay: its snapshot field for field, its columns value for value."""
-    if _loads(row[-1]) != {name: getattr(replayed, name) for name in _FIELDS}:
+    snapshot = {name: getattr(replayed, name) for name in _FIELDS}
+    # The engine stores the snapshot as canonical JSON, so a sound row is byte for byte the replay's
+    # encoding; only a row that is not (or not canonical) is parsed and compared as data.
+    if row[-1] != _canonical(snapshot) and _loads(row[-1]) != snapshot:
         return False
     if any(getattr(replayed, name) != value for name, value in zip(_MIRRORED, row)):
         return False

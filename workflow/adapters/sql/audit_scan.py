@@ -27,7 +27,14 @@ from typing import Any
 from sqlalchemy import Engine
 
 from workflow.adapters.sql import timeline
-from workflow.adapters.sql.audit_rows import CASE_COLUMNS, EVENT_COLUMNS, case_problem_from_rows, events_from_rows
+from workflow.adapters.sql.audit_rows import (
+    CASE_COLUMNS,
+    EVENT_COLUMNS,
+    events_from_rows,
+    full_check,
+    sound_chain,
+    sound_row,
+)
 from workflow.adapters.sql.sqlstore import SqlStore, make_engine
 from workflow.audit.verify import pair_by_case
 from workflow.records import Problem, Report
@@ -85,17 +92,13 @@ def verify_range(engine: Engine, span: Range, case_id: str | None = None) -> Rep
     report = Report()
     raw = engine.raw_connection()
     try:
-        with _snapshot(raw.driver_connection, engine.dialect.name) as read:
+        with ReadSnapshot(raw.driver_connection, engine.dialect.name) as read:
             events = read(_select("case_events", EVENT_COLUMNS, "case_id", "case_id, version", span, case_id))
             rows = read(_select("cases", CASE_COLUMNS, "id", "id", span, case_id))
-            marks = _Grouped(read(_select("case_timeline", TIMELINE_COLUMNS, "case_id", "case_id, version", span,
+            marks = Grouped(read(_select("case_timeline", TIMELINE_COLUMNS, "case_id", "case_id, version", span,
                                           case_id)))
             for cid, case_events, row in pair_by_case(events, rows, _case_id, _case_id):
-                problem = case_problem_from_rows(cid, case_events, row)
-                stored_marks = marks.take(cid)
-                if problem is None and _timeline_differs(case_events, stored_marks):
-                    problem = Problem(cid, None, TIMELINE_DIFFERS)
-                report.add(len(case_events), problem)
+                report.add(len(case_events), _case_problem(cid, case_events, row, marks.take(cid)))
             for cid in marks.left_over():  # timeline rows of a case that has neither events nor a row
                 report.add(0, Problem(cid, None, TIMELINE_DIFFERS))
     finally:
@@ -103,27 +106,50 @@ def verify_range(engine: Engine, span: Range, case_id: str | None = None) -> Rep
     return report
 
 
+def _case_problem(cid: str, events: list[tuple[Any, ...]], row: tuple[Any, ...] | None,
+                  stored_marks: list[tuple[Any, ...]]) -> Problem | None:
+    """One case's first problem: its chain and row (audit_rows), then its timeline rows.
+
+    The payloads are parsed once: the timeline the events call for is derived from the sound chain's
+    events before the replay takes their payloads over (sound_row); when that derivation fails, or the
+    fast path could not decide, the timeline is derived again from the rows, as the full check does."""
+    chain = sound_chain(events, row)
+    want = None
+    if chain is not None:
+        try:
+            want = timeline.expected(chain)
+        except Exception:
+            want = None
+    problem = None if chain is not None and sound_row(chain, row) else full_check(cid, events, row)
+    if problem is None and _timeline_differs(events, stored_marks, want):
+        problem = Problem(cid, None, TIMELINE_DIFFERS)
+    return problem
+
+
 TIMELINE_COLUMNS = tuple(c.name for c in timeline.ROW_COLUMNS) + ("valid_to",)
 TIMELINE_DIFFERS = ("the battle map's timeline (case_timeline) differs from the one its events call for: "
                     "rebuild it from the log (workflow.adapters.sql.timeline.rebuild)")
 
 
-def _timeline_differs(events: list[tuple[Any, ...]], stored: list[tuple[Any, ...]]) -> bool:
-    want = timeline.expected(events_from_rows(events))
+def _timeline_differs(events: list[tuple[Any, ...]], stored: list[tuple[Any, ...]],
+                      want: list[dict[str, Any]] | None = None) -> bool:
+    if want is None:
+        want = timeline.expected(events_from_rows(events))
     have = [{**dict(zip(TIMELINE_COLUMNS, r)), "late": bool(r[TIMELINE_COLUMNS.index("late")])} for r in stored]
     return want != have
 
 
-class _Grouped:
+class Grouped:
     """Rows of a stream ordered by case id, handed out case by case as the verify loop reaches it.
 
     Like pair_by_case, only equality of ids is relied on: rows of cases asked for later (or never)
     wait in `pending`, so memory holds at most the rows between two cases of the other streams."""
 
-    def __init__(self, rows: Iterator[tuple[Any, ...]]) -> None:
+    def __init__(self, rows: Iterator[tuple[Any, ...]], max_pending: int | None = None) -> None:
         self.rows = iter(rows)
         self.pending: dict[str, list[tuple[Any, ...]]] = {}
         self.next: tuple[Any, ...] | None = next(self.rows, None)
+        self.max_pending = max_pending  # more cases waiting than this: LookupError (the caller gives up)
 
     def take(self, case_id: str) -> list[tuple[Any, ...]]:
         found = self.pending.pop(case_id, None)
@@ -134,6 +160,8 @@ class _Grouped:
             if group_id == case_id:
                 return group
             self.pending[group_id] = group
+            if self.max_pending is not None and len(self.pending) > self.max_pending:
+                raise LookupError(f"more than {self.max_pending} cases wait for their turn")
         return []
 
     def left_over(self) -> list[str]:
@@ -169,14 +197,14 @@ def _select(table: str, columns: tuple[str, ...], key: str, order: str, span: Ra
     return f"SELECT {', '.join(columns)} FROM {table}{clause} ORDER BY {order}", params
 
 
-class _snapshot:
+class ReadSnapshot:
     """A read-only transaction on a DB-API connection; calling it streams a query's rows."""
 
     def __init__(self, driver: Any, dialect: str) -> None:
         self.driver, self.dialect = driver, dialect
         self.cursors: list[Any] = []
 
-    def __enter__(self) -> _snapshot:
+    def __enter__(self) -> ReadSnapshot:
         if self.dialect == "sqlite":
             self.driver.execute("BEGIN")  # the engine runs SQLite in autocommit mode (see sqlstore)
         else:
@@ -192,7 +220,7 @@ class _snapshot:
         else:
             self.driver.rollback()
 
-    def __call__(self, query: tuple[str, list[str]]) -> Iterator[tuple[Any, ...]]:
+    def __call__(self, query: tuple[str, list[Any]]) -> Iterator[tuple[Any, ...]]:
         sql, params = query
         if self.dialect == "sqlite":
             cursor = self.driver.cursor()

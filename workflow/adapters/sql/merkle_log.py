@@ -40,29 +40,15 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, text
 from sqlalchemy.exc import OperationalError
 
-from workflow.adapters.sql.audit_rows import EVENT_COLUMNS, event_hash_input
+from workflow.adapters.sql.audit_rows import EVENT_COLUMNS
 from workflow.adapters.sql.case_rows import event_from_row
+from workflow.adapters.sql.merkle_check import ACCESS_COLUMNS, access_leaf, event_leaf, log_sound
 from workflow.audit.log_ports import CaseLogEntry
 from workflow.audit.logcheck import ACCESS, EVENT, EntryCheck
-from workflow.audit.merkle import RootBuilder, leaf_hash
-from workflow.events import canonical_json
+from workflow.audit.merkle import RootBuilder
 
-ACCESS_COLUMNS = ("seq", "at", "actor", "action", "case_id", "outcome", "ip", "detail")
 _BATCH = 5000
 _MARK_LOCK_TIMEOUT = "100ms"  # how long the PostgreSQL mark may hold writers back at most (see the docstring)
-
-
-def access_leaf_input(r: tuple[Any, ...] | Any) -> bytes:
-    """The leaf data of an access-log row: the canonical JSON of its columns (detail as stored text)."""
-    return canonical_json(dict(zip(ACCESS_COLUMNS, tuple(r)))).encode("utf-8")
-
-
-def event_leaf(r: tuple[Any, ...]) -> bytes:
-    return leaf_hash(event_hash_input(r))
-
-
-def access_leaf(r: tuple[Any, ...]) -> bytes:
-    return leaf_hash(access_leaf_input(r))
 
 
 _INSERT = text("INSERT INTO log_entries (position, kind, case_id, version, access_seq, leaf) "
@@ -203,6 +189,10 @@ class SqlMerkleLog:
                 text("SELECT leaf FROM log_entries WHERE position < :n ORDER BY position"), {"n": size})
             for (leaf,) in result:
                 yield bytes.fromhex(leaf)
+
+    def sound(self, size: int, root: bytes) -> bool:
+        """True only when `scan` would show every record as logged and make `root` (merkle_check: cheaper)."""
+        return log_sound(self.engine, size, root)
 
     def scan(self, size: int) -> Iterator[EntryCheck]:
         """Positions 0..size-1 with their stored leaf and the leaf of the record as it is NOW (None: gone)."""
