@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -120,7 +121,7 @@ class SqlTx:
         assert row is not None  # RETURNING always gives the new row's seq
         seq = row[0]
         timeline.record(self.conn, ev)  # the battle map's derived rows, in the same transaction
-        return Event(**{**ev.__dict__, "seq": seq})
+        return replace(ev, seq=seq)  # (without the sealed payload text: stored, it is not needed again)
 
     def insert_case(self, case: CaseState, stage: str, search: tuple[str, ...] = ()) -> None:
         self.statements.rowcount(self.conn, "insert_case", case_row(case, stage))
