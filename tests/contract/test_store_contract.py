@@ -319,6 +319,30 @@ class TestStoreContract:
         with store.read() as tx:
             assert tx.count_cases() == 2
 
+    def test_writes_go_on_after_a_failed_one_and_on_other_threads(self, store):
+        """A write transaction's connection is reused (SqlStore holds one per thread): a failed transaction
+        leaves nothing behind on it, and each thread writes on its own."""
+        with pytest.raises(RuntimeError), store.write() as tx:
+            open_case(tx, "c1")
+            raise RuntimeError("refused halfway")
+        with store.write() as tx:
+            assert tx.get_case("c1") is None
+            open_case(tx, "c1")
+        done: list[str] = []
+
+        def other() -> None:
+            with store.write() as tx:
+                open_case(tx, "c2")
+            done.append("c2")
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join(30)
+        with store.write() as tx:
+            open_case(tx, "c3")
+        with store.read() as tx:
+            assert (done, tx.count_cases()) == (["c2"], 3)
+
     # ---- the directory ------------------------------------------------------------------------------
     def test_units_users_and_the_unit_chain(self, store):
         zhao, admin = User("zhao", "赵", "handler", "office"), User("admin1", "管理员", "admin", None, "h", True, "t")
@@ -341,6 +365,27 @@ class TestStoreContract:
         with store.read() as tx:
             assert tx.users() == [admin, User("zhao", "赵", "handler", "annex", "", False, "new", True)]
             assert tx.get_user("zhao").must_change_password is True and admin.must_change_password is False
+
+    def test_a_transaction_reads_its_own_directory_changes(self, store):
+        """A user or unit chain read twice in one transaction may be answered once — never across a change."""
+        zhao = User("zhao", "赵", "handler", "office")
+        with store.write() as tx:
+            for unit in (COUNTY, BUREAU):
+                tx.add_unit(unit)
+            assert (tx.get_user("zhao"), tx.unit_chain("office")) == (None, [])
+            tx.add_unit(OFFICE)
+            assert tx.unit_chain("office") == [OFFICE, BUREAU, COUNTY]
+            tx.add_user(zhao)
+            assert tx.get_user("zhao") == zhao
+            tx.update_user("zhao", active=False)
+            assert tx.get_user("zhao") == User("zhao", "赵", "handler", "office", active=False)
+            tx.unit_chain("office").clear()  # a caller's list is its own
+            assert tx.unit_chain("office") == [OFFICE, BUREAU, COUNTY]
+        with store.write() as tx:  # the next transaction reads what the last one committed
+            assert tx.get_user("zhao").active is False
+            tx.update_user("zhao", active=True)
+        with store.write() as tx:
+            assert tx.get_user("zhao").active is True
 
     @pytest.mark.parametrize("write", [
         lambda tx: tx.add_user(User("li", "李", "handler", "nowhere")),

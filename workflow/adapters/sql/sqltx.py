@@ -50,6 +50,9 @@ class SqlTx:
         self.conn, self.dialect = conn, dialect
         self.statements = write_path_statements(conn.dialect)
         self._locked_rows: dict[str, tuple[Any, ...]] = {}  # case id -> its row's columns as locked
+        # Users and unit chains this transaction read, not read again in it (a dispatch asked for each two or
+        # three times); a user or unit changed through it clears them. Nothing outlives the transaction.
+        self._directory: dict[tuple[str, str], Any] = {}
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
@@ -150,8 +153,10 @@ class SqlTx:
 
     # ---- users, units, definitions ---------------------------------------------------------
     def get_user(self, login: str) -> User | None:
-        row = self.statements.one(self.conn, "get_user", {"login": login})
-        return None if row is None else user_from_row(row)
+        if ("user", login) not in self._directory:
+            row = self.statements.one(self.conn, "get_user", {"login": login})
+            self._directory["user", login] = None if row is None else user_from_row(row)
+        return self._directory["user", login]  # type: ignore[no-any-return]
 
     def alert_candidates(self, unit: str, *, roles_anywhere: Collection[str], login: str | None) -> list[User]:
         rows = self.statements.all(self.conn, "alert_candidates", {"unit": unit, "login": login})
@@ -165,9 +170,11 @@ class SqlTx:
         return [User(**r) for r in self.conn.execute(select(t.users).order_by(t.users.c.login)).mappings()]
 
     def add_user(self, user: User) -> None:
+        self._directory.clear()
         self.conn.execute(insert(t.users).values(**user.__dict__))
 
     def update_user(self, login: str, **values: Any) -> None:
+        self._directory.clear()
         self.conn.execute(update(t.users).where(t.users.c.login == login).values(**values))
 
     def record_access(self, entry: AccessEntry) -> None:
@@ -187,9 +194,13 @@ class SqlTx:
 
     def unit_chain(self, code: str) -> list[Unit]:
         """The unit and its ancestors — what a scope check needs — in one statement, not the whole tree."""
-        return [Unit(*r) for r in self.statements.all(self.conn, "unit_chain", {"unit": code})]
+        if ("chain", code) not in self._directory:
+            rows = self.statements.all(self.conn, "unit_chain", {"unit": code})
+            self._directory["chain", code] = tuple(Unit(*r) for r in rows)
+        return list(self._directory["chain", code])
 
     def add_unit(self, unit: Unit) -> None:
+        self._directory.clear()
         self.conn.execute(insert(t.units).values(**unit.__dict__))
 
     def stored_definitions(self) -> list[StoredDefinition]:
