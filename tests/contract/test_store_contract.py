@@ -680,3 +680,35 @@ class TestStoreContract:
         with store.read() as tx:
             assert tx.due_case_ids(now, 10, ()) == ["c-7", "c-3"]
             assert [c.id for c in tx.cases_with_deadlines()] == ["c-1", "c-3", "c-4", "c-5", "c-7"]
+
+
+def test_write_connections_held_by_threads_leave_pooled_ones_for_reads(sqlite_url):
+    """SqlStore holds at most half its pool for writers between their writes: however many threads
+    write, reads still get a connection at once (a held-connection cache must not starve the pool)."""
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    from workflow.adapters.sql.sqlstore import SqlStore, make_engine, upgrade_database
+
+    upgrade_database(sqlite_url)
+    store = SqlStore(make_engine(sqlite_url, pool_size=2, max_overflow=0, pool_timeout=2))
+    try:
+        barrier, errors = threading.Barrier(4), []
+
+        def writer_then_reader() -> None:
+            try:
+                with store.write() as tx:
+                    tx.count_cases()
+                barrier.wait(30)  # every thread has written (and may hold its connection) before any reads
+                with store.read() as tx:
+                    tx.count_cases()
+            except PoolTimeout as err:
+                errors.append(err)
+
+        threads = [threading.Thread(target=writer_then_reader) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert errors == []
+    finally:
+        store.dispose()
