@@ -98,8 +98,24 @@ class Event:
         return hashlib.sha256(canonical_json(self.hashed_content()).encode("utf-8")).hexdigest()
 
     def sealed(self) -> Event:
-        """This event with its hash filled in."""
-        return replace(self, hash=self.compute_hash())
+        """This event with its hash filled in (the same hash as compute_hash: the payload, encoded once, is
+        spliced into the canonical text of the other fields at its sorted place, just before prev_hash)."""
+        payload_json = canonical_json(dict(self.payload))
+        content = {name: getattr(self, name) for name in _HASHED_FIELDS if name != "payload"}
+        text = canonical_json(content)
+        # Unique: inside a JSON string every quote is escaped, so only the key itself reads ',"prev_hash":'.
+        at = text.index(',"prev_hash":')
+        text = f'{text[:at]},"payload":{payload_json}{text[at:]}'
+        sealed = replace(self, hash=hashlib.sha256(text.encode("utf-8")).hexdigest())
+        # Kept for payload_text (not a field: not hashed, not compared; a dataclasses.replace copy — a changed
+        # payload, say — starts without it).
+        object.__setattr__(sealed, "_payload_json", payload_json)
+        return sealed
+
+    def payload_text(self) -> str:
+        """The payload's canonical JSON, as stored: the text `sealed` hashed, so it is encoded once."""
+        text = self.__dict__.get("_payload_json")
+        return text if text is not None else canonical_json(dict(self.payload))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form used by the CLI, the web audit view and export bundles."""
@@ -123,3 +139,5 @@ class Event:
 
 # Every field but the hash itself and the database's sequence number, in declaration order.
 _HASHED_FIELDS = tuple(f.name for f in fields(Event) if f.name not in ("hash", "seq"))
+_KEYS = sorted(_HASHED_FIELDS)
+assert _KEYS[_KEYS.index("payload") + 1] == "prev_hash"  # what `sealed` splices the payload in by

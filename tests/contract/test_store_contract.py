@@ -319,6 +319,30 @@ class TestStoreContract:
         with store.read() as tx:
             assert tx.count_cases() == 2
 
+    def test_writes_go_on_after_a_failed_one_and_on_other_threads(self, store):
+        """A write transaction's connection is reused (SqlStore holds one per thread): a failed transaction
+        leaves nothing behind on it, and each thread writes on its own."""
+        with pytest.raises(RuntimeError), store.write() as tx:
+            open_case(tx, "c1")
+            raise RuntimeError("refused halfway")
+        with store.write() as tx:
+            assert tx.get_case("c1") is None
+            open_case(tx, "c1")
+        done: list[str] = []
+
+        def other() -> None:
+            with store.write() as tx:
+                open_case(tx, "c2")
+            done.append("c2")
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join(30)
+        with store.write() as tx:
+            open_case(tx, "c3")
+        with store.read() as tx:
+            assert (done, tx.count_cases()) == (["c2"], 3)
+
     # ---- the directory ------------------------------------------------------------------------------
     def test_units_users_and_the_unit_chain(self, store):
         zhao, admin = User("zhao", "赵", "handler", "office"), User("admin1", "管理员", "admin", None, "h", True, "t")
@@ -341,6 +365,27 @@ class TestStoreContract:
         with store.read() as tx:
             assert tx.users() == [admin, User("zhao", "赵", "handler", "annex", "", False, "new", True)]
             assert tx.get_user("zhao").must_change_password is True and admin.must_change_password is False
+
+    def test_a_transaction_reads_its_own_directory_changes(self, store):
+        """A user or unit chain read twice in one transaction may be answered once — never across a change."""
+        zhao = User("zhao", "赵", "handler", "office")
+        with store.write() as tx:
+            for unit in (COUNTY, BUREAU):
+                tx.add_unit(unit)
+            assert (tx.get_user("zhao"), tx.unit_chain("office")) == (None, [])
+            tx.add_unit(OFFICE)
+            assert tx.unit_chain("office") == [OFFICE, BUREAU, COUNTY]
+            tx.add_user(zhao)
+            assert tx.get_user("zhao") == zhao
+            tx.update_user("zhao", active=False)
+            assert tx.get_user("zhao") == User("zhao", "赵", "handler", "office", active=False)
+            tx.unit_chain("office").clear()  # a caller's list is its own
+            assert tx.unit_chain("office") == [OFFICE, BUREAU, COUNTY]
+        with store.write() as tx:  # the next transaction reads what the last one committed
+            assert tx.get_user("zhao").active is False
+            tx.update_user("zhao", active=True)
+        with store.write() as tx:
+            assert tx.get_user("zhao").active is True
 
     @pytest.mark.parametrize("write", [
         lambda tx: tx.add_user(User("li", "李", "handler", "nowhere")),
@@ -635,3 +680,35 @@ class TestStoreContract:
         with store.read() as tx:
             assert tx.due_case_ids(now, 10, ()) == ["c-7", "c-3"]
             assert [c.id for c in tx.cases_with_deadlines()] == ["c-1", "c-3", "c-4", "c-5", "c-7"]
+
+
+def test_write_connections_held_by_threads_leave_pooled_ones_for_reads(sqlite_url):
+    """SqlStore holds at most half its pool for writers between their writes: however many threads
+    write, reads still get a connection at once (a held-connection cache must not starve the pool)."""
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    from workflow.adapters.sql.sqlstore import SqlStore, make_engine, upgrade_database
+
+    upgrade_database(sqlite_url)
+    store = SqlStore(make_engine(sqlite_url, pool_size=2, max_overflow=0, pool_timeout=2))
+    try:
+        barrier, errors = threading.Barrier(4), []
+
+        def writer_then_reader() -> None:
+            try:
+                with store.write() as tx:
+                    tx.count_cases()
+                barrier.wait(30)  # every thread has written (and may hold its connection) before any reads
+                with store.read() as tx:
+                    tx.count_cases()
+            except PoolTimeout as err:
+                errors.append(err)
+
+        threads = [threading.Thread(target=writer_then_reader) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert errors == []
+    finally:
+        store.dispose()

@@ -14,6 +14,7 @@ feature's rungs, flags and recomputed deadlines (workflow.escalation).
 from __future__ import annotations
 
 import secrets
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -68,7 +69,13 @@ def new_case_id() -> str:
 
 def case_texts(defn: Definition, case: CaseState) -> tuple[str, ...]:
     """What keyword search finds the case by (workflow.search_terms): its title and free-text fields."""
-    return searchable_texts(case.title, case.fields, text_fields(defn.fields))
+    known = _TEXT_FIELDS.get(id(defn))  # (each change asks twice: before and after it)
+    if known is None or known[0]() is not defn:
+        known = _TEXT_FIELDS[id(defn)] = (weakref.ref(defn), text_fields(defn.fields))
+    return searchable_texts(case.title, case.fields, known[1])
+
+
+_TEXT_FIELDS: dict[int, tuple[weakref.ref[Definition], tuple[str, ...]]] = {}  # a few bytes per definition loaded
 
 
 @dataclass(frozen=True)

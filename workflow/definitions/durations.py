@@ -5,6 +5,7 @@ only the vocabulary a definition file (deadlines, escalation rungs) is checked a
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Literal, get_args
@@ -44,6 +45,16 @@ class Duration:
 
 def parse_duration(text: str) -> Duration:
     """Parse '5 working_days', '5 working days', '5wd', '10 calendar_days', '10d', '48h'..."""
+    # Every transition into a state with a deadline parses the same few texts: each is parsed once.
+    return _parsed(text) if isinstance(text, str) else _parse(text)
+
+
+@functools.lru_cache(maxsize=512)
+def _parsed(text: str) -> Duration:
+    return _parse(text)  # (a text that does not parse raises each time: lru_cache keeps only results)
+
+
+def _parse(text: str) -> Duration:
     match = _DURATION_RE.match(text) if isinstance(text, str) else None
     unit = _UNIT_ALIASES.get(" ".join(match.group(2).lower().split())) if match else None
     if match is None or unit is None:

@@ -9,7 +9,7 @@ back to the Monday-Friday rule, and results that depended on such a year say so
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
@@ -19,6 +19,8 @@ from workflow.errors import DefinitionError
 from workflow.escalation.calendar_lines import locate
 
 _ONE_DAY = timedelta(days=1)
+_MISSING = object()
+_MEMO_LIMIT = 20_000  # entries per calendar, a few hundred bytes each; cleared when full
 _SATURDAY = 5  # date.weekday(): Monday == 0 ... Saturday == 5, Sunday == 6
 
 
@@ -56,6 +58,8 @@ class WorkingCalendar:
     workdays: frozenset[date]  # adjusted working days (weekend days that are worked)
     years: frozenset[int]
     holidays: frozenset[date] = field(init=False, repr=False)
+    # Day arithmetic per (what, start day, amount): a calendar is immutable (a new version is a new object).
+    _memo: dict[tuple[Any, ...], Any] = field(init=False, repr=False, compare=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         # Derived once so is_working_day is a set lookup rather than a scan of the breaks.
@@ -65,6 +69,15 @@ class WorkingCalendar:
     @property
     def tzinfo(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def remembered(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        """`compute()`'s result, once per `key` for this calendar (immutable, or copied before it is handed out)."""
+        found = self._memo.get(key, _MISSING)
+        if found is _MISSING:
+            if len(self._memo) >= _MEMO_LIMIT:
+                self._memo.clear()
+            found = self._memo[key] = compute()
+        return found
 
     def local_date(self, instant: datetime) -> date:
         """The calendar-local date of an aware instant."""
@@ -95,11 +108,11 @@ class WorkingCalendar:
 
         ``n == 0`` returns ``start`` itself, whether or not it is a working day.
         """
-        step = _ONE_DAY if n >= 0 else -_ONE_DAY
-        remaining = abs(n)
-        day = start
-        skipped: list[date] = []
-        provisional = False
+        day, skipped, provisional = self.remembered(("working_days", start, n), lambda: self._step_over(start, n))
+        return WorkingDayResult(day=day, skipped=list(skipped), provisional=provisional)
+
+    def _step_over(self, start: date, n: int) -> tuple[date, tuple[date, ...], bool]:
+        step, remaining, day, skipped, provisional = (_ONE_DAY if n >= 0 else -_ONE_DAY), abs(n), start, [], False
         while remaining:
             day += step
             provisional = provisional or not self.covers(day)
@@ -107,7 +120,7 @@ class WorkingCalendar:
                 remaining -= 1
             else:
                 skipped.append(day)
-        return WorkingDayResult(day=day, skipped=skipped, provisional=provisional)
+        return day, tuple(skipped), provisional
 
     def working_days_between(self, a: date, b: date) -> int:
         """Number of working days in (a, b]; negated (counting (b, a]) when b < a."""

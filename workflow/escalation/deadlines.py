@@ -124,12 +124,20 @@ def _advance(
 ) -> tuple[datetime, list[date], bool]:
     if duration.unit == "hours":
         return start + timedelta(hours=duration.amount), [], False
+    # A day-based result depends only on the local start day: computed once per (calendar, day, duration).
     local_start = calendar.local_date(start)
+    due, skipped, provisional = calendar.remembered(
+        ("due", local_start, duration.amount, duration.unit), lambda: _advance_days(local_start, duration, calendar))
+    return due, list(skipped), provisional
+
+
+def _advance_days(local_start: date, duration: Duration, calendar: WorkingCalendar
+                  ) -> tuple[datetime, tuple[date, ...], bool]:
     if duration.unit == "calendar_days":
         last_day = local_start + timedelta(days=duration.amount)
-        return _local_midnight(last_day + _ONE_DAY, calendar), [], False
+        return _local_midnight(last_day + _ONE_DAY, calendar), (), False
     result = calendar.add_working_days(local_start, duration.amount)
-    return _local_midnight(result.day + _ONE_DAY, calendar), result.skipped, result.provisional
+    return _local_midnight(result.day + _ONE_DAY, calendar), tuple(result.skipped), result.provisional
 
 
 # --- traffic light ---------------------------------------------------------------------------

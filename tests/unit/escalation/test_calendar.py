@@ -257,3 +257,26 @@ def test_minimal_calendar_parses() -> None:
     cal = parse_calendar(_minimal())
     assert cal.years == frozenset({2026})
     assert cal.holiday_name(date(2026, 10, 1), lang="en") == "National Day"
+
+
+def test_remembered_day_arithmetic_is_per_calendar_and_cannot_be_changed_by_callers() -> None:
+    """Due days are computed once per calendar: a calendar with other holidays under the same name and
+    version still gets its own answers, and a caller editing a result does not change the next one."""
+    from workflow.definitions.durations import Duration
+    from workflow.escalation.deadlines import compute_due
+
+    with_break = parse_calendar(_minimal())
+    data = _minimal()
+    data["years"][2026]["holidays"] = []
+    data["years"][2026]["workdays"] = []
+    without_break = parse_calendar(data)
+    start = datetime.fromisoformat("2026-09-30T10:00:00+08:00")
+    first = with_break.add_working_days(date(2026, 9, 30), 2)
+    first.skipped.clear()
+    again = with_break.add_working_days(date(2026, 9, 30), 2)
+    assert (again.day, again.skipped, again.provisional) == (date(2026, 10, 9), days("2026-10-01", "2026-10-07"), False)
+    assert without_break.add_working_days(date(2026, 9, 30), 2).day == date(2026, 10, 2)
+    basis = compute_due(start, Duration(2, "working_days"), with_break)
+    basis.skipped.clear()
+    assert compute_due(start, Duration(2, "working_days"), with_break).skipped[0] == "2026-10-01"
+    assert compute_due(start, Duration(2, "working_days"), without_break).skipped == []

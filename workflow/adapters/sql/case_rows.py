@@ -114,7 +114,7 @@ def load_case(snapshot: str) -> CaseState:
 def event_to_row(ev: Event) -> dict[str, Any]:
     return {
         "case_id": ev.case_id, "version": ev.version, "at": ev.at, "actor": ev.actor, "action": ev.action,
-        "from_state": ev.from_state, "to_state": ev.to_state, "payload": canonical_json(dict(ev.payload)),
+        "from_state": ev.from_state, "to_state": ev.to_state, "payload": ev.payload_text(),
         "definition": ev.definition, "definition_version": ev.definition_version,
         "prev_hash": ev.prev_hash, "hash": ev.hash,
     }

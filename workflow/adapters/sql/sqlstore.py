@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 
 from workflow.adapters.sql import driver_sql
 from workflow.adapters.sql.conflicts import StoreBusy, raise_as_conflict
+from workflow.adapters.sql.held_connection import HeldConnections
 from workflow.adapters.sql.sqltx import SqlTx
 
 __all__ = ["MIGRATIONS", "SqlStore", "StoreBusy", "make_engine", "schema_status", "upgrade_database"]
@@ -107,6 +108,8 @@ class SqlStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        # Write transactions reuse their thread's connection (workflow.adapters.sql.held_connection).
+        self._writers = HeldConnections(engine, rectiflow_write=True)
 
     @contextmanager
     def read(self) -> Iterator[SqlTx]:
@@ -120,15 +123,20 @@ class SqlStore:
 
     @contextmanager
     def write(self) -> Iterator[SqlTx]:
+        conn = self._writers.take()
         try:
-            with self.engine.connect() as conn:
-                conn.execution_options(rectiflow_write=True)
-                with conn.begin():
-                    yield SqlTx(conn, self.dialect)
+            with conn.begin():
+                yield SqlTx(conn, self.dialect)
         except exc.DBAPIError as err:
+            conn.close()  # back to the pool, which resets it; the next write takes another
             raise_as_conflict(err)
             raise
+        except BaseException:
+            conn.close()
+            raise
+        self._writers.keep(conn)
 
     def dispose(self) -> None:
         """Close every pooled connection (at exit, or before forking worker processes)."""
+        self._writers.release_all()
         self.engine.dispose()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -50,6 +51,9 @@ class SqlTx(SetWrites):  # the set-wise sweep's writes: workflow.adapters.sql.es
         self.conn, self.dialect = conn, dialect
         self.statements = write_path_statements(conn.dialect)
         self._locked_rows: dict[str, tuple[Any, ...]] = {}  # case id -> its row's columns as locked
+        # Users and unit chains this transaction read, not read again in it (a dispatch asked for each two or
+        # three times); a user or unit changed through it clears them. Nothing outlives the transaction.
+        self._directory: dict[tuple[str, str], Any] = {}
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
@@ -121,7 +125,7 @@ class SqlTx(SetWrites):  # the set-wise sweep's writes: workflow.adapters.sql.es
         assert row is not None  # RETURNING always gives the new row's seq
         seq = row[0]
         timeline.record(self.conn, ev)  # the battle map's derived rows, in the same transaction
-        return Event(**{**ev.__dict__, "seq": seq})
+        return replace(ev, seq=seq)  # (without the sealed payload text: stored, it is not needed again)
 
     def insert_case(self, case: CaseState, stage: str, search: tuple[str, ...] = ()) -> None:
         self.statements.rowcount(self.conn, "insert_case", case_row(case, stage))
@@ -150,8 +154,10 @@ class SqlTx(SetWrites):  # the set-wise sweep's writes: workflow.adapters.sql.es
 
     # ---- users, units, definitions ---------------------------------------------------------
     def get_user(self, login: str) -> User | None:
-        row = self.statements.one(self.conn, "get_user", {"login": login})
-        return None if row is None else user_from_row(row)
+        if ("user", login) not in self._directory:
+            row = self.statements.one(self.conn, "get_user", {"login": login})
+            self._directory["user", login] = None if row is None else user_from_row(row)
+        return self._directory["user", login]  # type: ignore[no-any-return]
 
     def alert_candidates(self, unit: str, *, roles_anywhere: Collection[str], login: str | None) -> list[User]:
         rows = self.statements.all(self.conn, "alert_candidates", {"unit": unit, "login": login})
@@ -165,9 +171,11 @@ class SqlTx(SetWrites):  # the set-wise sweep's writes: workflow.adapters.sql.es
         return [User(**r) for r in self.conn.execute(select(t.users).order_by(t.users.c.login)).mappings()]
 
     def add_user(self, user: User) -> None:
+        self._directory.clear()
         self.conn.execute(insert(t.users).values(**user.__dict__))
 
     def update_user(self, login: str, **values: Any) -> None:
+        self._directory.clear()
         self.conn.execute(update(t.users).where(t.users.c.login == login).values(**values))
 
     def record_access(self, entry: AccessEntry) -> None:
@@ -187,9 +195,13 @@ class SqlTx(SetWrites):  # the set-wise sweep's writes: workflow.adapters.sql.es
 
     def unit_chain(self, code: str) -> list[Unit]:
         """The unit and its ancestors — what a scope check needs — in one statement, not the whole tree."""
-        return [Unit(*r) for r in self.statements.all(self.conn, "unit_chain", {"unit": code})]
+        if ("chain", code) not in self._directory:
+            rows = self.statements.all(self.conn, "unit_chain", {"unit": code})
+            self._directory["chain", code] = tuple(Unit(*r) for r in rows)
+        return list(self._directory["chain", code])
 
     def add_unit(self, unit: Unit) -> None:
+        self._directory.clear()
         self.conn.execute(insert(t.units).values(**unit.__dict__))
 
     def stored_definitions(self) -> list[StoredDefinition]:
