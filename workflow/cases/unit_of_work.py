@@ -14,7 +14,6 @@ feature's rungs, flags and recomputed deadlines (workflow.escalation).
 from __future__ import annotations
 
 import secrets
-import weakref
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -55,7 +54,7 @@ from workflow.events import (
 from workflow.messages import Message, field_what
 from workflow.ports import ReadTx, WriteTx
 from workflow.records import CaseState, User
-from workflow.search_terms import searchable_texts, text_fields
+from workflow.search_terms import searchable_texts
 
 # (definition, case, dest state, fields, now, trigger or None at intake) -> deadline dict | None | ... (unchanged)
 DeadlineHook = Callable[[Definition, CaseState, str, Mapping[str, Any], datetime, "str | None"],
@@ -69,13 +68,7 @@ def new_case_id() -> str:
 
 def case_texts(defn: Definition, case: CaseState) -> tuple[str, ...]:
     """What keyword search finds the case by (workflow.search_terms): its title and free-text fields."""
-    known = _TEXT_FIELDS.get(id(defn))  # (each change asks twice: before and after it)
-    if known is None or known[0]() is not defn:
-        known = _TEXT_FIELDS[id(defn)] = (weakref.ref(defn), text_fields(defn.fields))
-    return searchable_texts(case.title, case.fields, known[1])
-
-
-_TEXT_FIELDS: dict[int, tuple[weakref.ref[Definition], tuple[str, ...]]] = {}  # a few bytes per definition loaded
+    return searchable_texts(case.title, case.fields, defn.free_text_fields)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ and validation live in ``workflow.definitions.parser``.
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from workflow.definitions.guards import Guard, fields_named
 from workflow.definitions.handoffs import Handoff
 from workflow.definitions.opens import OpenSpec
 from workflow.definitions.outcomes import DEFAULT_OUTCOME, Outcome
+from workflow.search_terms import text_fields
 
 STAGES = ("reported", "verified", "handled", "rectified", "closed")
 STAGE_LABELS = {
@@ -136,6 +138,12 @@ class Definition:
     @property
     def key(self) -> tuple[str, int]:
         return (self.name, self.version)
+
+    @functools.cached_property
+    def free_text_fields(self) -> tuple[str, ...]:
+        """What keyword search reads besides the title (workflow.search_terms); worked out once per definition
+        (every change asks for it twice, before and after)."""
+        return text_fields(self.fields)
 
     @property
     def confidential(self) -> bool:

@@ -1,9 +1,8 @@
 """One SQL transaction: every ports.ReadTx / ports.WriteTx method, on SQLite or PostgreSQL.
 
 The write path (lock, append, update the case row) runs on statements compiled once per dialect
-(workflow.adapters.sql.case_rows); campaign and escalation rows are the functions of
-workflow.adapters.sql.campaign_tables and workflow.adapters.sql.escalation_sql on the same
-connection, so they commit with the case changes they belong to.
+(workflow.adapters.sql.case_rows); campaign and escalation rows are the functions of campaign_tables and
+escalation_sql on the same connection, so they commit with the case changes they belong to.
 """
 from __future__ import annotations
 
@@ -51,15 +50,13 @@ class SqlTx(SetWrites):  # the set-wise sweep's writes: workflow.adapters.sql.es
         self.conn, self.dialect = conn, dialect
         self.statements = write_path_statements(conn.dialect)
         self._locked_rows: dict[str, tuple[Any, ...]] = {}  # case id -> its row's columns as locked
-        # Users and unit chains this transaction read, not read again in it (a dispatch asked for each two or
-        # three times); a user or unit changed through it clears them. Nothing outlives the transaction.
+        # Users and unit chains read in this transaction (a dispatch asks 2-3 times); cleared by a change to either.
         self._directory: dict[tuple[str, str], Any] = {}
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
-        """A part of this transaction that can be undone alone: an exception inside rolls back what the
-        part wrote and goes on up; what the transaction wrote before it stays. (Driver SQL, like BEGIN:
-        SQLAlchemy's nested transactions would cost more than the part on the sweep's path.)"""
+        """A part of this transaction that can be undone alone: an exception inside rolls back what the part wrote
+        and goes on up. (Driver SQL, like BEGIN: SQLAlchemy's nested transactions cost more than the part.)"""
         driver_sql.run(self.conn, "SAVEPOINT rectiflow_part", ())
         try:
             yield
