@@ -31,9 +31,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from workflow.definitions.fields import TEXT_FIELD_TYPES
+
 QUERY_LIMIT = 100  # characters of a search box; longer input is refused (a 400), not cut silently
 MAX_TERMS = 4000  # per text: PostgreSQL positions stop at 16383; a description is a few hundred characters
-TEXT_FIELD_TYPES = ("text", "longtext")
 
 
 def text_fields(definition_fields: Mapping[str, Any]) -> tuple[str, ...]:

@@ -15,6 +15,7 @@ from workflow.definitions.computed import Computation
 from workflow.errors import InvalidInput
 
 FIELD_TYPES = ("text", "longtext", "date", "integer", "boolean", "choice", "person", "unit", "attachment")
+TEXT_FIELD_TYPES = ("text", "longtext")  # the free text keyword search reads (workflow.search_terms)
 
 # Documented limits (definitions/README.md); a definition may lower a text limit, never raise it past these.
 TEXT_LIMIT = 500

@@ -11,12 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from workflow.definitions.fields import FIELD_TYPES, Choice, FieldSpec
+from workflow.definitions.fields import FIELD_TYPES, TEXT_FIELD_TYPES, Choice, FieldSpec
 from workflow.definitions.guards import Guard, fields_named
 from workflow.definitions.handoffs import Handoff
 from workflow.definitions.opens import OpenSpec
 from workflow.definitions.outcomes import DEFAULT_OUTCOME, Outcome
-from workflow.search_terms import text_fields
 
 STAGES = ("reported", "verified", "handled", "rectified", "closed")
 STAGE_LABELS = {
@@ -143,7 +142,7 @@ class Definition:
     def free_text_fields(self) -> tuple[str, ...]:
         """What keyword search reads besides the title (workflow.search_terms); worked out once per definition
         (every change asks for it twice, before and after)."""
-        return text_fields(self.fields)
+        return tuple(name for name, spec in self.fields.items() if spec.type in TEXT_FIELD_TYPES)
 
     @property
     def confidential(self) -> bool:
