@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from workflow.cases.notices import Before, alert_rows, eligible_targets, handover_rows
-from workflow.cases.unit_of_work import UnitOfWork
+from workflow.cases.unit_of_work import UnitOfWork, case_texts
 from workflow.definitions.model import Definition
 from workflow.definitions.roles import READ_ALL
 from workflow.engine.projection import apply
@@ -27,7 +27,6 @@ from workflow.escalation.ladders import due_rungs, escalation_payload
 from workflow.events import ESCALATED, SYSTEM_SCHEDULER, Event, format_time, parse_time
 from workflow.ports import WriteTx
 from workflow.records import CaseState, Unit, User
-from workflow.search_terms import searchable_texts, text_fields
 
 
 @dataclass(frozen=True)
@@ -93,15 +92,6 @@ def fire_set(work: UnitOfWork, case_ids: Sequence[str], *, now: datetime, late_a
     locked = tx.lock_cases(case_ids)
     passed = [i for i in case_ids if i not in locked]
     targets = _AlertTargets(tx, work)
-    free_text: dict[tuple[str, int], tuple[str, ...]] = {}  # a definition's free-text fields, found once
-
-    def texts(defn: Definition, case: CaseState) -> tuple[str, ...]:
-        """workflow.cases.unit_of_work.case_texts, the definition's free-text fields looked up once per set."""
-        names = free_text.get((defn.name, defn.version))
-        if names is None:
-            names = free_text[(defn.name, defn.version)] = text_fields(defn.fields)
-        return searchable_texts(case.title, case.fields, names)
-
     planned: list[tuple[CaseState, Definition, dict[str, Any]]] = []
     for case_id in case_ids:
         case = locked.get(case_id)
@@ -127,10 +117,10 @@ def fire_set(work: UnitOfWork, case_ids: Sequence[str], *, now: datetime, late_a
                 continue
             tx.add_alerts(alert_rows(case, p["targets"], kind="escalation", at=p["fired_at"], level=p["level"],
                                      rung=p["rung"], due_at=p["due_at"], late=p["late"]))
-            version, before, texts_before = case.version, Before.of(case), texts(defn, case)
+            version, before, texts_before = case.version, Before.of(case), case_texts(defn, case)
             event = _event(case, p, work.now)
             new = apply(case, event)  # folded in place: the case was loaded for this transaction alone
-            after = texts(defn, new)
+            after = case_texts(defn, new)
             changes.append((new, defn.states[new.state].stage, version, after if after != texts_before else None))
             rows = handover_rows(tx, work.registry.roles, defn, before, new, ESCALATED, p, SYSTEM_SCHEDULER,
                                  event.at)
